@@ -1,0 +1,52 @@
+# Kompetanseportalen: `make run` serves the demo, `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := lms
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test install translations demo vendor-css bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstall whenever the dependencies or their pins change.
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed translations
+
+translations: $(VENV)/.installed
+	@for dir in lms/translations catalog/translations events/translations lighthouse/translations; do \
+	  if [ -d $$dir ]; then $(BIN)/pybabel compile --use-fuzzy -d $$dir -D messages >/dev/null; fi; done
+
+demo: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load
+
+run: demo
+	@$(BIN)/flask demo accounts
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest -q
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+	  echo "== the same suite on $$TEST_DATABASE_URL =="; \
+	  $(BIN)/python -m pytest -q; \
+	else echo "TEST_DATABASE_URL is not set: the PostgreSQL run is skipped."; fi
+
+# Refresh the vendored Designsystemet CSS from npm (pinned in package.json).
+vendor-css:
+	npm install --no-save --ignore-scripts
+	cp node_modules/@digdir/designsystemet-css/dist/src/index.css lms/static/vendor/designsystemet/designsystemet.css
+	cp node_modules/@digdir/designsystemet-css/dist/theme/designsystemet.css lms/static/vendor/designsystemet/theme.css
+	cp node_modules/@digdir/designsystemet-css/LICENSE lms/static/vendor/designsystemet/LICENSE
+
+bench: install
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

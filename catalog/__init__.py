@@ -1,0 +1,1 @@
+"""Everything one can enroll in: offerings, enrollment, waitlist, onboarding."""

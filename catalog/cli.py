@@ -1,0 +1,16 @@
+"""Catalogue jobs for cron: passing on expired waitlist offers."""
+import click
+from flask.cli import AppGroup
+
+from catalog.enrollment import operations
+from lms.db import db, now_utc
+
+catalog_cli = AppGroup("catalog", help="Kurskatalogen.")
+
+
+@catalog_cli.command("expire-offers")
+def expire_offers():
+    """Pass on offered seats whose time to accept has run out."""
+    count = operations.expire_offers(now_utc())
+    db.session.commit()
+    click.echo(f"{count} tilbud om plass utløp og ble gitt videre.")

@@ -1,0 +1,415 @@
+"""The enrollment rules: capacity, waitlist, offers, cancellation, attendance.
+
+Every entry point (page, CLI, the benchmark, later the LMS) calls these
+functions; every state change goes through :func:`transition`, which checks
+the allowed transitions, writes the audit log and queues the mail.
+
+Seats are given out under :func:`lock_offering`: a row lock on PostgreSQL,
+SQLite's write lock (taken at BEGIN IMMEDIATE) on SQLite, so the seat count
+read under it stays true until commit.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from blinker import Namespace
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from catalog.enrollment.models import (ACTIVE_STATES, SEAT_STATES, TRANSITIONS, Attendance, Enrollment,
+                                       EnrollmentState)
+from catalog.offerings.models import Offering, OfferingStatus, TargetGroup
+from events.models import Session
+from lms.audit import operations as audit
+from lms.db import db
+from lms.i18n import fmt_datetime
+from lms.mail import operations as mail
+from lms.people.models import Membership, Role, User
+from lms.settings import operations as settings
+
+OFFER_HOURS = settings.register("catalog.offer_hours", int, 48,
+                                _l("Timer en tilbudt plass holdes før den går videre"), minimum=0)
+NEW_HIRE_MONTHS = settings.register("catalog.new_hire_months", int, 12,
+                                    _l("Måneder en ansatt regnes som nyansatt"), minimum=1)
+
+signals = Namespace()
+#: Sent by :func:`transition` after every enrollment state change, with
+#: ``enrollment``, ``from_state``, ``to_state`` and ``now``. Calendar feeds
+#: and reports listen to it.
+enrollment_changed = signals.signal("enrollment-changed")
+
+STAFF_ROLES = frozenset({Role.TEACHER, Role.LEADER, Role.LIGHTHOUSE})
+TEACHING_ROLES = frozenset({Role.TEACHER, Role.LIGHTHOUSE})
+
+
+class EnrollmentError(Exception):
+    """An enrollment action the rules refuse; the message is for the user."""
+
+
+# --- capacity ---------------------------------------------------------------
+
+def seats_taken(offering_id: int) -> int:
+    """Return how many seats are held (enrolled, offered, attended, completed)."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(Enrollment)
+        .where(Enrollment.offering_id == offering_id, Enrollment.state.in_(SEAT_STATES))) or 0
+
+
+def seats_left(offering: Offering) -> int:
+    """Return how many seats are free to take now."""
+    return max(offering.capacity - seats_taken(offering.id), 0)
+
+
+def waitlist(offering_id: int) -> list[Enrollment]:
+    """Return the waitlist in the order it is served."""
+    return list(db.session.scalars(
+        sa.select(Enrollment)
+        .where(Enrollment.offering_id == offering_id, Enrollment.state == EnrollmentState.WAITLISTED)
+        .order_by(Enrollment.waitlisted_at, Enrollment.id)))
+
+
+def waitlist_position(enrollment: Enrollment) -> int | None:
+    """Return the 1-based place on the waitlist, or None if not waiting."""
+    if enrollment.state != EnrollmentState.WAITLISTED:
+        return None
+    ahead = db.session.scalar(
+        sa.select(sa.func.count()).select_from(Enrollment).where(
+            Enrollment.offering_id == enrollment.offering_id,
+            Enrollment.state == EnrollmentState.WAITLISTED,
+            sa.or_(Enrollment.waitlisted_at < enrollment.waitlisted_at,
+                   sa.and_(Enrollment.waitlisted_at == enrollment.waitlisted_at, Enrollment.id < enrollment.id))))
+    return (ahead or 0) + 1
+
+
+def counts_by_offering(offering_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Return ``{offering_id: (seats taken, waitlist length)}`` in one query."""
+    if not offering_ids:
+        return {}
+    taken = sa.func.sum(sa.case((Enrollment.state.in_(SEAT_STATES), 1), else_=0))
+    waiting = sa.func.sum(sa.case((Enrollment.state == EnrollmentState.WAITLISTED, 1), else_=0))
+    rows = db.session.execute(
+        sa.select(Enrollment.offering_id, taken, waiting)
+        .where(Enrollment.offering_id.in_(offering_ids), Enrollment.state.in_(ACTIVE_STATES))
+        .group_by(Enrollment.offering_id))
+    result = {oid: (0, 0) for oid in offering_ids}
+    result.update({oid: (int(t or 0), int(w or 0)) for oid, t, w in rows})
+    return result
+
+
+def lock_offering(offering_id: int) -> Offering:
+    """Load an offering under a lock that serialises everyone taking its seats."""
+    offering = db.session.scalar(
+        sa.select(Offering).where(Offering.id == offering_id)
+        .with_for_update(of=Offering).execution_options(populate_existing=True))
+    if offering is None:
+        raise EnrollmentError(_("Tilbudet finnes ikke."))
+    return offering
+
+
+def active_enrollment(offering_id: int, user_id: int) -> Enrollment | None:
+    """Return the person's enrollment in the offering that is not cancelled."""
+    return db.session.scalar(sa.select(Enrollment).where(
+        Enrollment.offering_id == offering_id, Enrollment.user_id == user_id,
+        Enrollment.state != EnrollmentState.CANCELLED))
+
+
+# --- permissions and eligibility --------------------------------------------
+
+def can_manage(user: User | None, offering: Offering) -> bool:
+    """Return whether the user organises this offering or administers the programme."""
+    return user is not None and (user.is_admin or offering.responsible_id == user.id)
+
+
+def can_act_for(actor: User, person: User) -> bool:
+    """Return whether ``actor`` may enroll or cancel on behalf of ``person``."""
+    if actor.id == person.id or actor.is_admin:
+        return True
+    led = actor.led_school_ids()
+    return any(m.school_id in led for m in person.memberships)
+
+
+def is_new_hire(person: User, today: date) -> bool:
+    """Return whether the person was hired recently enough to count as new."""
+    if person.hire_date is None:
+        return False
+    months = settings.get(NEW_HIRE_MONTHS.key)
+    return person.hire_date <= today + timedelta(days=62) and (today - person.hire_date).days <= months * 31
+
+
+def eligible(person: User, offering: Offering, today: date) -> bool:
+    """Return whether the person belongs to one of the offering's target groups."""
+    groups = set(offering.target_groups)
+    roles = person.roles()
+    checks = {
+        TargetGroup.ALL_STAFF: bool(roles & STAFF_ROLES) or Role.ADMIN in roles,
+        TargetGroup.TEACHERS: bool(roles & TEACHING_ROLES),
+        TargetGroup.LEADERS: Role.LEADER in roles,
+        TargetGroup.DIGITAL_SUPERVISORS: person.is_digital_supervisor,
+        TargetGroup.NEW_HIRES: is_new_hire(person, today),
+        TargetGroup.PARENTS: False,  # parents sign up without an account
+    }
+    return any(checks[g] for g in groups)
+
+
+def registration_problem(offering: Offering, now: datetime) -> str | None:
+    """Return why enrollment is closed now, or None when it is open."""
+    if offering.status == OfferingStatus.CANCELLED:
+        return _("Tilbudet er avlyst.")
+    if offering.status != OfferingStatus.PUBLISHED:
+        return _("Tilbudet er ikke publisert ennå.")
+    if offering.registration_opens_at and now < offering.registration_opens_at:
+        return _("Påmeldingen åpner %(when)s.", when=fmt_datetime(offering.registration_opens_at))
+    if offering.registration_closes_at and now >= offering.registration_closes_at:
+        return _("Påmeldingsfristen er ute.")
+    if started(offering, now):
+        return _("Tilbudet har allerede startet.")
+    return None
+
+
+def started(offering: Offering, now: datetime) -> bool:
+    """Return whether the first session has begun (the cut-off for promotion)."""
+    return offering.first_starts_at is not None and now >= offering.first_starts_at
+
+
+# --- the one transition -------------------------------------------------------
+
+def transition(enrollment: Enrollment, to_state: EnrollmentState, *, actor: User | None, now: datetime,
+               note: str = "", notify: bool = True) -> None:
+    """Move an enrollment to a new state, audit it, queue its mail and signal it."""
+    from_state = enrollment.state if enrollment.id is not None else None
+    if to_state not in TRANSITIONS[from_state]:
+        raise EnrollmentError(_("Kan ikke endre fra «%(a)s» til «%(b)s».",
+                                a=from_state.label if from_state else "-", b=to_state.label))
+    enrollment.state = to_state
+    enrollment.updated_at = now
+    if to_state == EnrollmentState.WAITLISTED and enrollment.waitlisted_at is None:
+        enrollment.waitlisted_at = now
+    if to_state != EnrollmentState.OFFERED:
+        enrollment.offer_expires_at = None
+    if to_state == EnrollmentState.COMPLETED:
+        enrollment.completed_at = now
+    elif enrollment.completed_at is not None:
+        enrollment.completed_at = None
+    db.session.add(enrollment)
+    db.session.flush()
+    audit.record(object_type="enrollment", object_id=enrollment.id,
+                 from_state=from_state.value if from_state else None, to_state=to_state.value,
+                 actor_id=actor.id if actor else None, at=now, note=note)
+    if notify:
+        _queue_mail(enrollment, from_state, to_state, now, note)
+    enrollment_changed.send(enrollment, from_state=from_state, to_state=to_state, now=now)
+
+
+def _queue_mail(enrollment: Enrollment, from_state, to_state, now: datetime, note: str) -> None:
+    offering = enrollment.offering
+    position = waitlist_position(enrollment) if to_state == EnrollmentState.WAITLISTED else None
+
+    def compose():
+        title = offering.title
+        if to_state == EnrollmentState.ENROLLED and from_state == EnrollmentState.OFFERED:
+            return _("Du har fått plass: %(t)s", t=title), _("Du har takket ja og er nå påmeldt «%(t)s».", t=title)
+        if to_state == EnrollmentState.ENROLLED and from_state == EnrollmentState.WAITLISTED:
+            return _("Du har fått plass: %(t)s", t=title), _("Du er flyttet fra ventelisten og er nå påmeldt «%(t)s».", t=title)
+        if to_state == EnrollmentState.ENROLLED:
+            return _("Påmeldt: %(t)s", t=title), _("Du er påmeldt «%(t)s».", t=title)
+        if to_state == EnrollmentState.WAITLISTED:
+            return (_("Venteliste: %(t)s", t=title),
+                    _("Kurset er fullt. Du står som nummer %(n)d på ventelisten til «%(t)s».", n=position, t=title))
+        if to_state == EnrollmentState.OFFERED:
+            return (_("Ledig plass til deg: %(t)s", t=title),
+                    _("Det er blitt ledig plass på «%(t)s». Takk ja innen %(when)s under «Mine kurs», ellers går plassen videre.",
+                      t=title, when=fmt_datetime(enrollment.offer_expires_at)))
+        if to_state == EnrollmentState.CANCELLED:
+            return _("Avmeldt: %(t)s", t=title), (_("Du er avmeldt «%(t)s».", t=title) + (f"\n\n{note}" if note else ""))
+        raise AssertionError(to_state)
+
+    if to_state in (EnrollmentState.ENROLLED, EnrollmentState.WAITLISTED, EnrollmentState.OFFERED,
+                    EnrollmentState.CANCELLED):
+        mail.queue_for_user(enrollment.user, compose, now)
+
+
+# --- operations ---------------------------------------------------------------
+
+def enroll(offering_id: int, person: User, *, actor: User, now: datetime) -> Enrollment:
+    """Give the person a seat, or a place on the waitlist when the offering is full."""
+    if not can_act_for(actor, person):
+        raise EnrollmentError(_("Du kan bare melde på deg selv eller ansatte ved din skole."))
+    offering = lock_offering(offering_id)
+    problem = registration_problem(offering, now)
+    if problem:
+        raise EnrollmentError(problem)
+    if not eligible(person, offering, now.date()):
+        raise EnrollmentError(_("Tilbudet er ikke for din målgruppe (%(groups)s).",
+                                groups=", ".join(g.label for g in offering.target_groups)))
+    _expire_offers_locked(offering, now)
+    if active_enrollment(offering.id, person.id) is not None:
+        raise EnrollmentError(_("%(name)s er allerede påmeldt eller på ventelisten.", name=person.name)
+                              if actor.id != person.id else _("Du er allerede påmeldt eller på ventelisten."))
+    enrollment = Enrollment(offering=offering, user=person, created_at=now,
+                            enrolled_by_id=actor.id if actor.id != person.id else None)
+    # Someone already waiting goes first, even if a seat has just come free.
+    full = seats_left(offering) <= 0 or bool(waitlist(offering.id))
+    transition(enrollment, EnrollmentState.WAITLISTED if full else EnrollmentState.ENROLLED, actor=actor, now=now)
+    if full:
+        promote_from_waitlist(offering, now)
+    return enrollment
+
+
+def cancel_enrollment(enrollment: Enrollment, *, actor: User, now: datetime, note: str = "") -> None:
+    """Cancel a seat or leave the waitlist; a freed seat goes to the first waiting."""
+    offering = lock_offering(enrollment.offering_id)
+    db.session.refresh(enrollment)
+    manager = can_manage(actor, offering)
+    if not (manager or can_act_for(actor, enrollment.user)):
+        raise EnrollmentError(_("Du kan ikke melde av denne personen."))
+    if enrollment.state not in (EnrollmentState.ENROLLED, EnrollmentState.WAITLISTED, EnrollmentState.OFFERED):
+        raise EnrollmentError(_("Denne påmeldingen kan ikke avmeldes (%(state)s).", state=enrollment.state.label))
+    holds_seat = enrollment.state in SEAT_STATES
+    if (holds_seat and not manager and offering.cancellation_deadline is not None
+            and now >= offering.cancellation_deadline):
+        raise EnrollmentError(_("Avmeldingsfristen var %(when)s. Kontakt arrangøren.",
+                                when=fmt_datetime(offering.cancellation_deadline)))
+    transition(enrollment, EnrollmentState.CANCELLED, actor=actor, now=now, note=note)
+    if holds_seat:
+        promote_from_waitlist(offering, now)
+
+
+def accept_offer(enrollment: Enrollment, *, actor: User, now: datetime) -> None:
+    """Take the seat the person was offered, if the offer still stands."""
+    offering = lock_offering(enrollment.offering_id)
+    db.session.refresh(enrollment)
+    if not can_act_for(actor, enrollment.user):
+        raise EnrollmentError(_("Du kan bare svare på dine egne tilbud."))
+    _expire_offers_locked(offering, now)
+    if enrollment.state != EnrollmentState.OFFERED:
+        raise EnrollmentError(_("Tilbudet om plass gjelder ikke lenger."))
+    transition(enrollment, EnrollmentState.ENROLLED, actor=actor, now=now)
+
+
+def decline_offer(enrollment: Enrollment, *, actor: User, now: datetime) -> None:
+    """Turn down an offered seat; it passes to the next on the waitlist."""
+    if enrollment.state != EnrollmentState.OFFERED:
+        raise EnrollmentError(_("Tilbudet om plass gjelder ikke lenger."))
+    cancel_enrollment(enrollment, actor=actor, now=now, note=_("Takket nei til tilbudt plass."))
+
+
+def promote_from_waitlist(offering: Offering, now: datetime) -> list[Enrollment]:
+    """Offer free seats to the first on the waitlist; nothing once the offering has started.
+
+    With an offer time of 0 hours the seat is given at once instead.
+    The caller holds the offering's lock.
+    """
+    if started(offering, now) or offering.status != OfferingStatus.PUBLISHED:
+        return []
+    hours = settings.get(OFFER_HOURS.key)
+    promoted = []
+    free = seats_left(offering)
+    for enrollment in waitlist(offering.id)[:free]:
+        if hours <= 0:
+            transition(enrollment, EnrollmentState.ENROLLED, actor=None, now=now)
+        else:
+            expires = now + timedelta(hours=hours)
+            if offering.first_starts_at is not None:
+                expires = min(expires, offering.first_starts_at)
+            enrollment.offer_expires_at = expires
+            transition(enrollment, EnrollmentState.OFFERED, actor=None, now=now)
+        promoted.append(enrollment)
+    return promoted
+
+
+def _expire_offers_locked(offering: Offering, now: datetime) -> int:
+    expired = list(db.session.scalars(sa.select(Enrollment).where(
+        Enrollment.offering_id == offering.id, Enrollment.state == EnrollmentState.OFFERED,
+        Enrollment.offer_expires_at <= now)))
+    for enrollment in expired:
+        transition(enrollment, EnrollmentState.CANCELLED, actor=None, now=now,
+                   note=_("Tilbudet om plass ble ikke besvart i tide."))
+    if expired:
+        promote_from_waitlist(offering, now)
+    return len(expired)
+
+
+def expire_offers(now: datetime) -> int:
+    """Pass on every offered seat whose time ran out; return how many expired."""
+    offering_ids = db.session.scalars(sa.select(Enrollment.offering_id).distinct().where(
+        Enrollment.state == EnrollmentState.OFFERED, Enrollment.offer_expires_at <= now)).all()
+    return sum(_expire_offers_locked(lock_offering(oid), now) for oid in offering_ids)
+
+
+def change_capacity(offering: Offering, capacity: int, *, actor: User, now: datetime) -> None:
+    """Set a new capacity; extra seats go to the waitlist at once."""
+    offering = lock_offering(offering.id)
+    if not can_manage(actor, offering):
+        raise EnrollmentError(_("Du kan ikke endre dette tilbudet."))
+    taken = seats_taken(offering.id)
+    if capacity < max(taken, 1):
+        raise EnrollmentError(_("Kapasiteten kan ikke settes lavere enn antall tildelte plasser (%(n)d).", n=taken))
+    offering.capacity = capacity
+    offering.updated_at = now
+    db.session.flush()
+    promote_from_waitlist(offering, now)
+
+
+def cancel_everyone(offering: Offering, *, actor: User, now: datetime, reason: str) -> int:
+    """Cancel every active enrollment in a cancelled offering, telling each person why."""
+    active = db.session.scalars(sa.select(Enrollment).where(
+        Enrollment.offering_id == offering.id,
+        Enrollment.state.in_([EnrollmentState.ENROLLED, EnrollmentState.WAITLISTED, EnrollmentState.OFFERED]))).all()
+    note = _("Tilbudet er avlyst.") + (f" {reason}" if reason else "")
+    for enrollment in active:
+        transition(enrollment, EnrollmentState.CANCELLED, actor=actor, now=now, note=note)
+    return len(active)
+
+
+def record_attendance(session: Session, offering: Offering, present_ids: set[int], *, actor: User,
+                      now: datetime) -> None:
+    """Record who was present at a session and update each participant's state."""
+    if not can_manage(actor, offering):
+        raise EnrollmentError(_("Du kan ikke føre oppmøte for dette tilbudet."))
+    participants = db.session.scalars(sa.select(Enrollment).where(
+        Enrollment.offering_id == offering.id,
+        Enrollment.state.in_([EnrollmentState.ENROLLED, EnrollmentState.ATTENDED, EnrollmentState.NO_SHOW,
+                              EnrollmentState.COMPLETED]))).all()
+    existing = {(a.enrollment_id): a for a in db.session.scalars(
+        sa.select(Attendance).where(Attendance.session_id == session.id))}
+    for enrollment in participants:
+        present = enrollment.id in present_ids
+        row = existing.get(enrollment.id)
+        if row is None:
+            db.session.add(Attendance(enrollment_id=enrollment.id, session_id=session.id, present=present,
+                                      recorded_at=now))
+        else:
+            row.present, row.recorded_at = present, now
+    db.session.flush()
+    for enrollment in participants:
+        if enrollment.state == EnrollmentState.COMPLETED:
+            continue
+        any_present = db.session.scalar(sa.select(sa.func.count()).select_from(Attendance).where(
+            Attendance.enrollment_id == enrollment.id, Attendance.present.is_(True))) or 0
+        target = EnrollmentState.ATTENDED if any_present else EnrollmentState.NO_SHOW
+        if enrollment.state != target:
+            transition(enrollment, target, actor=actor, now=now, notify=False)
+
+
+def mark_completed(offering: Offering, enrollment_ids: set[int], *, actor: User, now: datetime) -> int:
+    """Mark the chosen participants as having completed the offering; return how many changed."""
+    if not can_manage(actor, offering):
+        raise EnrollmentError(_("Du kan ikke registrere fullføring for dette tilbudet."))
+    changed = 0
+    for enrollment in db.session.scalars(sa.select(Enrollment).where(
+            Enrollment.offering_id == offering.id, Enrollment.id.in_(enrollment_ids))):
+        if enrollment.state in (EnrollmentState.ENROLLED, EnrollmentState.ATTENDED, EnrollmentState.NO_SHOW):
+            transition(enrollment, EnrollmentState.COMPLETED, actor=actor, now=now, notify=False)
+            changed += 1
+    return changed
+
+
+def staff_of_led_schools(leader: User) -> list[User]:
+    """Return the people at the schools the leader leads, by name."""
+    led = leader.led_school_ids()
+    if not led:
+        return []
+    return list(db.session.scalars(
+        sa.select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.school_id.in_(led), User.active.is_(True)).distinct().order_by(User.name)))

@@ -1,0 +1,261 @@
+"""Creating, changing, publishing, cancelling and finding offerings."""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from catalog.enrollment import operations as enrollment_ops
+from catalog.enrollment.models import SEAT_STATES, Enrollment
+from catalog.offerings.models import (Offering, OfferingKind, OfferingStatus, OfferingTargetGroup,
+                                      OnboardingCohort, TargetGroup)
+from events import operations as events_ops
+from events.models import Session
+from lms.db import db
+from lms.i18n import OSLO
+from lms.people.models import User
+
+
+class OfferingError(ValueError):
+    """An offering that cannot be saved or changed as asked; the message is for the user."""
+
+
+def school_year_of(day: date) -> int:
+    """Return the school year (by its starting calendar year) a day falls in: 1 August to 31 July."""
+    return day.year if day.month >= 8 else day.year - 1
+
+
+@dataclass
+class OfferingData:
+    """The editable fields of an offering, as a form or a content file gives them."""
+
+    title: str
+    kind: OfferingKind
+    capacity: int
+    school_year: int
+    theme: str = ""
+    description: str = ""
+    organiser: str = ""
+    target_groups: list[TargetGroup] = field(default_factory=list)
+    plan_area: int | None = None
+    min_participants: int = 0
+    go_no_go_date: date | None = None
+    registration_opens_at: datetime | None = None
+    registration_closes_at: datetime | None = None
+    cancellation_deadline: datetime | None = None
+    location: str = ""
+    online_url: str = ""
+    onboarding_cohort: OnboardingCohort | None = None
+    responsible_id: int | None = None
+
+
+def _check(data: OfferingData) -> None:
+    if not data.title.strip():
+        raise OfferingError(_("Tilbudet må ha en tittel."))
+    if not data.target_groups:
+        raise OfferingError(_("Velg minst én målgruppe."))
+    if data.capacity < 1:
+        raise OfferingError(_("Kapasiteten må være minst 1."))
+    if data.min_participants > data.capacity:
+        raise OfferingError(_("Minste antall deltakere kan ikke være større enn kapasiteten."))
+    if data.plan_area not in (None, 4, 6):
+        raise OfferingError(_("Planområde må være 4, 6 eller ingen."))
+    if (data.registration_opens_at and data.registration_closes_at
+            and data.registration_closes_at <= data.registration_opens_at):
+        raise OfferingError(_("Påmeldingen må stenge etter at den åpner."))
+    if data.kind == OfferingKind.ONBOARDING and data.onboarding_cohort is None:
+        raise OfferingError(_("Et oppstartskurs må si hvilke nyansatte det er for."))
+
+
+def _apply(offering: Offering, data: OfferingData) -> None:
+    for name in ("title", "kind", "school_year", "theme", "description", "organiser", "plan_area",
+                 "min_participants", "go_no_go_date", "registration_opens_at", "registration_closes_at",
+                 "cancellation_deadline", "location", "online_url", "onboarding_cohort", "responsible_id"):
+        setattr(offering, name, getattr(data, name))
+    offering.title = offering.title.strip()
+    wanted = list(dict.fromkeys(data.target_groups))
+    offering.target_group_rows = [row for row in offering.target_group_rows if row.group in wanted]
+    have = {row.group for row in offering.target_group_rows}
+    offering.target_group_rows += [OfferingTargetGroup(group=g) for g in wanted if g not in have]
+
+
+def create_offering(data: OfferingData, *, actor: User, now: datetime, source_key: str | None = None,
+                    publish: bool = False) -> Offering:
+    """Create an offering (a draft unless ``publish``) with an empty schedule."""
+    if not actor.is_admin:
+        raise OfferingError(_("Bare programadministratorer kan opprette tilbud."))
+    _check(data)
+    offering = Offering(capacity=data.capacity, schedule=events_ops.new_schedule("catalog.offering"),
+                        created_at=now, updated_at=now, source_key=source_key,
+                        status=OfferingStatus.PUBLISHED if publish else OfferingStatus.DRAFT)
+    _apply(offering, data)
+    if offering.responsible_id is None:
+        offering.responsible_id = actor.id
+    db.session.add(offering)
+    db.session.flush()
+    return offering
+
+
+def update_offering(offering: Offering, data: OfferingData, *, actor: User, now: datetime) -> None:
+    """Save changes to an offering; a new capacity goes through the waitlist rules."""
+    if not enrollment_ops.can_manage(actor, offering):
+        raise OfferingError(_("Du kan ikke endre dette tilbudet."))
+    if offering.status == OfferingStatus.CANCELLED:
+        raise OfferingError(_("Et avlyst tilbud kan ikke endres."))
+    _check(data)
+    if data.responsible_id is None:
+        data.responsible_id = offering.responsible_id
+    _apply(offering, data)
+    offering.updated_at = now
+    db.session.flush()
+    if data.capacity != offering.capacity:
+        try:
+            enrollment_ops.change_capacity(offering, data.capacity, actor=actor, now=now)
+        except enrollment_ops.EnrollmentError as err:
+            raise OfferingError(str(err)) from None
+
+
+def publish(offering: Offering, *, actor: User, now: datetime) -> None:
+    """Make a draft visible in the catalogue; it needs at least one session."""
+    if not enrollment_ops.can_manage(actor, offering):
+        raise OfferingError(_("Du kan ikke publisere dette tilbudet."))
+    if offering.status != OfferingStatus.DRAFT:
+        raise OfferingError(_("Bare utkast kan publiseres."))
+    if not offering.live_sessions:
+        raise OfferingError(_("Legg til minst én økt før tilbudet publiseres."))
+    offering.status = OfferingStatus.PUBLISHED
+    offering.updated_at = now
+    db.session.flush()
+
+
+def cancel_offering(offering: Offering, *, actor: User, now: datetime, reason: str) -> int:
+    """Cancel an offering and its sessions; everyone enrolled or waiting is told. Return how many."""
+    offering = enrollment_ops.lock_offering(offering.id)
+    if not enrollment_ops.can_manage(actor, offering):
+        raise OfferingError(_("Du kan ikke avlyse dette tilbudet."))
+    if offering.status == OfferingStatus.CANCELLED:
+        raise OfferingError(_("Tilbudet er allerede avlyst."))
+    offering.status = OfferingStatus.CANCELLED
+    offering.cancel_reason = reason.strip()
+    offering.updated_at = now
+    for session in offering.sessions:
+        events_ops.cancel_session(session, now)
+    return enrollment_ops.cancel_everyone(offering, actor=actor, now=now, reason=offering.cancel_reason)
+
+
+def _sync_first_start(offering: Offering) -> None:
+    db.session.flush()
+    db.session.refresh(offering.schedule)
+    offering.first_starts_at = offering.schedule.first_start()
+    db.session.flush()
+
+
+def add_session(offering: Offering, *, actor: User, now: datetime, starts_at: datetime, ends_at: datetime,
+                title: str = "", location: str = "", online_url: str = "") -> Session:
+    """Add a dated session to an offering."""
+    if not enrollment_ops.can_manage(actor, offering):
+        raise OfferingError(_("Du kan ikke endre dette tilbudet."))
+    try:
+        session = events_ops.add_session(offering.schedule, starts_at=starts_at, ends_at=ends_at, now=now,
+                                         title=title, location=location, online_url=online_url)
+    except events_ops.ScheduleError as err:
+        raise OfferingError(str(err)) from None
+    _sync_first_start(offering)
+    return session
+
+
+def update_session(offering: Offering, session: Session, *, actor: User, now: datetime, starts_at: datetime,
+                   ends_at: datetime, title: str = "", location: str = "", online_url: str = "") -> None:
+    """Move or change one of an offering's sessions."""
+    if not enrollment_ops.can_manage(actor, offering) or session.schedule_id != offering.schedule_id:
+        raise OfferingError(_("Du kan ikke endre denne økten."))
+    try:
+        events_ops.update_session(session, starts_at=starts_at, ends_at=ends_at, now=now, title=title,
+                                  location=location, online_url=online_url)
+    except events_ops.ScheduleError as err:
+        raise OfferingError(str(err)) from None
+    _sync_first_start(offering)
+
+
+def cancel_session(offering: Offering, session: Session, *, actor: User, now: datetime) -> None:
+    """Cancel one session of an offering (the offering itself goes on)."""
+    if not enrollment_ops.can_manage(actor, offering) or session.schedule_id != offering.schedule_id:
+        raise OfferingError(_("Du kan ikke endre denne økten."))
+    events_ops.cancel_session(session, now)
+    _sync_first_start(offering)
+
+
+# --- finding offerings ----------------------------------------------------------
+
+@dataclass
+class CatalogFilter:
+    """What a person asked the catalogue for."""
+
+    q: str = ""
+    theme: str = ""
+    kind: OfferingKind | None = None
+    target_group: TargetGroup | None = None
+    plan_area: int | None = None
+    #: ISO week as (year, week), or a month as (year, month).
+    week: tuple[int, int] | None = None
+    month: tuple[int, int] | None = None
+    free_seats: bool = False
+    include_past: bool = False
+
+
+def _oslo_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=OSLO)
+
+
+def period_bounds(f: CatalogFilter) -> tuple[datetime, datetime] | None:
+    """Return the [start, end) of the chosen week or month in Oslo time."""
+    if f.week:
+        start = date.fromisocalendar(f.week[0], f.week[1], 1)
+        return _oslo_midnight(start), _oslo_midnight(start + timedelta(days=7))
+    if f.month:
+        year, month = f.month
+        last = calendar.monthrange(year, month)[1]
+        return _oslo_midnight(date(year, month, 1)), _oslo_midnight(date(year, month, last) + timedelta(days=1))
+    return None
+
+
+def catalog_query(f: CatalogFilter, now: datetime) -> sa.Select:
+    """Return the query for published offerings matching the filter, soonest first."""
+    query = sa.select(Offering).where(Offering.status == OfferingStatus.PUBLISHED)
+    if not f.include_past:
+        query = query.where(sa.or_(Offering.first_starts_at.is_(None), Offering.first_starts_at >= now - timedelta(hours=12)))
+    if f.q:
+        like = f"%{f.q.strip().lower()}%"
+        query = query.where(sa.or_(sa.func.lower(Offering.title).like(like), sa.func.lower(Offering.theme).like(like),
+                                   sa.func.lower(Offering.description).like(like),
+                                   sa.func.lower(Offering.organiser).like(like)))
+    if f.theme:
+        query = query.where(Offering.theme == f.theme)
+    if f.kind:
+        query = query.where(Offering.kind == f.kind)
+    if f.target_group:
+        query = query.where(Offering.id.in_(sa.select(OfferingTargetGroup.offering_id)
+                                            .where(OfferingTargetGroup.group == f.target_group)))
+    if f.plan_area:
+        query = query.where(Offering.plan_area == f.plan_area)
+    bounds = period_bounds(f)
+    if bounds:
+        query = query.where(Offering.schedule_id.in_(
+            sa.select(Session.schedule_id).where(Session.starts_at >= bounds[0], Session.starts_at < bounds[1])))
+    if f.free_seats:
+
+        taken = (sa.select(sa.func.count()).select_from(Enrollment)
+                 .where(Enrollment.offering_id == Offering.id, Enrollment.state.in_(SEAT_STATES))
+                 .correlate(Offering).scalar_subquery())
+        query = query.where(taken < Offering.capacity)
+    return query.order_by(Offering.first_starts_at.is_(None), Offering.first_starts_at, Offering.id)
+
+
+def themes() -> list[str]:
+    """Return the themes of published offerings, for the filter."""
+    return list(db.session.scalars(sa.select(Offering.theme).distinct()
+                                   .where(Offering.status == OfferingStatus.PUBLISHED, Offering.theme != "")
+                                   .order_by(Offering.theme)))

@@ -1,0 +1,1 @@
+"""The scheduling kernel: dated sessions and, later, every calendar feed."""

@@ -1,0 +1,11 @@
+"""The events plugin as the host sees it."""
+from flask import Flask
+
+from lms.plugins import Plugin
+
+
+def _init_app(app: Flask) -> None:
+    """Nothing to register yet: calendar feeds come with their own issue."""
+
+
+plugin = Plugin(name="events", init_app=_init_app)

@@ -1,0 +1,1 @@
+"""The fyrtårn scheme (lighthouse teachers). Built in its own issue."""

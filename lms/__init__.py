@@ -1,0 +1,72 @@
+"""The Kompetanseportalen host: one place that wires the application."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from flask_migrate import Migrate
+
+from lms import config as config_module
+from lms import i18n, plugins, security
+from lms.auth.login import login_manager
+from lms.auth.views import bp as auth_bp
+from lms.cli import demo_cli
+from lms.core.views import bp as core_bp
+from lms.core.views import register_error_handlers
+from lms.db import configure_sqlite, db, render_migration_item
+from lms.markdown import render as render_markdown
+from lms.people.cli import people_cli
+from lms.people.views import bp as people_bp
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+migrate = Migrate(render_as_batch=True, compare_type=True, render_item=render_migration_item)
+
+HOST_MENU = (
+    plugins.MenuItem("people.schools", _l("Skoler"), lambda u: u is not None and u.is_admin, 80),
+    plugins.MenuItem("people.people", _l("Ansatte"),
+                     lambda u: u is not None and (u.is_admin or bool(u.led_school_ids())), 81),
+)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create the application; ``config`` overrides the environment's settings."""
+    app = Flask(__name__, instance_path=os.environ.get("KP_INSTANCE_PATH") or None)
+    app.config.update(config_module.from_environment(app.instance_path))
+    if config:
+        app.config.update(config)
+    config_module.check(app.config)
+    os.makedirs(app.instance_path, exist_ok=True)
+
+    db.init_app(app)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    login_manager.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app)
+
+    app.register_blueprint(core_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(people_bp)
+    app.cli.add_command(people_cli)
+    app.cli.add_command(demo_cli)
+    register_error_handlers(app)
+
+    plugins.init_plugins(app)
+
+    @app.context_processor
+    def _layout_context():
+        user = current_user if current_user.is_authenticated else None
+        items = [item for plugin in plugins.active(app) for item in plugin.menu] + list(HOST_MENU)
+        return {
+            "main_menu": sorted((i for i in items if i.visible(user)), key=lambda i: i.order),
+            "current_lang": i18n.select_locale(),
+            "languages": app.config["LANGUAGES"],
+            "render_markdown": render_markdown,
+        }
+
+    return app

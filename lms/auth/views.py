@@ -1,0 +1,52 @@
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from lms.auth import operations
+from lms.auth.forms import LoginForm
+from lms.db import now_utc
+
+bp = Blueprint("auth", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Return a same-site path to go to after sign-in, or the front page."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("core.index")
+
+
+@bp.route("/logg-inn", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = operations.authenticate(form.email.data, form.password.data)
+        except operations.AuthError as err:
+            form.password.errors.append(str(err))
+            status = 400
+        else:
+            target = _safe_next(form.next.data)
+            session.clear()  # a new session on every sign-in
+            operations.start_session(user, now_utc())
+            login_user(user)
+            flash(_("Velkommen, %(name)s.", name=user.name), "success")
+            return redirect(target)
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logg-ut", methods=["POST"])
+def logout():
+    if current_user.is_authenticated and current_user.login_token:
+        operations.end_session(current_user.login_token, now_utc())
+    logout_user()
+    session.clear()
+    flash(_("Du er logget ut."), "info")
+    return redirect(url_for("core.index"))

@@ -1,0 +1,53 @@
+"""Deployment settings, read from environment variables when the app is made.
+
+Settings that an admin may change while the platform runs (waitlist offer
+hours and the like) live in the database instead: see :mod:`lms.settings`.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_SECRET_KEY = "dev-not-secret-change-me"
+
+
+class ConfigError(RuntimeError):
+    """The deployment settings are unsafe or incomplete."""
+
+
+def _env_list(name: str) -> list[str]:
+    return [part.strip() for part in os.environ.get(name, "").split(",") if part.strip()]
+
+
+def from_environment(instance_path: str) -> dict:
+    """Return the settings that environment variables give, with safe defaults."""
+    sqlite_path = Path(instance_path) / "kompetanseportal.db"
+    env = os.environ.get("KP_ENV", "development")
+    return {
+        "ENV_NAME": env,
+        "SECRET_KEY": os.environ.get("KP_SECRET_KEY", DEFAULT_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": os.environ.get("KP_DATABASE_URL", f"sqlite:///{sqlite_path}"),
+        # Frames are allowed from these origins only (the LMS the platform runs in).
+        "FRAME_ANCESTORS": _env_list("KP_FRAME_ANCESTORS"),
+        # Feature plugins switched off in this deployment, by entry point name.
+        "DISABLED_PLUGINS": _env_list("KP_DISABLED_PLUGINS"),
+        "BASE_URL": os.environ.get("KP_BASE_URL", "http://127.0.0.1:5000"),
+        "SESSION_COOKIE_SECURE": env == "production",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": os.environ.get("KP_COOKIE_SAMESITE", "Lax"),
+        "PREFERRED_URL_SCHEME": "https" if env == "production" else "http",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "nb",
+        "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",
+        "LANGUAGES": ["nb", "en"],
+        "PAGE_SIZE": int(os.environ.get("KP_PAGE_SIZE", "20")),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    }
+
+
+def check(config) -> None:
+    """Refuse settings that must never reach production."""
+    if config["ENV_NAME"] == "production" and config["SECRET_KEY"] == DEFAULT_SECRET_KEY:
+        raise ConfigError("KP_SECRET_KEY must be set in production (KP_ENV=production)")
+    if config["ENV_NAME"] == "production" and len(config["SECRET_KEY"]) < 32:
+        raise ConfigError("KP_SECRET_KEY must be at least 32 characters in production")

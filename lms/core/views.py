@@ -1,0 +1,84 @@
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import text
+
+from flask_wtf.csrf import CSRFError
+
+from lms import plugins
+from lms.auth.operations import PermissionDenied
+from lms.db import db
+
+bp = Blueprint("core", __name__)
+
+
+@bp.route("/")
+def index():
+    figures = []
+    if current_user.is_authenticated:
+        for plugin in plugins.active(current_app):
+            if plugin.dashboard:
+                figures.extend(plugin.dashboard(current_user))
+    return render_template("core/index.html", figures=figures)
+
+
+@bp.route("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception as err:  # the answer itself is the report
+        return jsonify(status="error", database="unavailable", detail=type(err).__name__), 503
+    return jsonify(status="ok", database="ok", dialect=db.engine.dialect.name)
+
+
+@bp.route("/ping")
+def ping():
+    """Answer with no database work: the ceiling for benchmarks."""
+    return "ok", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+@bp.route("/sprak", methods=["POST"])
+def set_language():
+    lang = request.form.get("lang", "")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+    target = request.form.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("core.index")
+    return redirect(target)
+
+
+def _error_page(status: int, title: str, message: str):
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(error=message), status
+    return render_template("core/error.html", status=status, title=title, message=message), status
+
+
+def register_error_handlers(app):
+
+    @app.errorhandler(400)
+    def bad_request(err):
+        return _error_page(400, _("Ugyldig forespørsel"), _("Forespørselen kunne ikke behandles. Sjekk det du sendte inn og prøv igjen."))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(err):
+        return _error_page(400, _("Skjemaet er utløpt"), _("Skjemaet var utløpt eller ugyldig. Gå tilbake, last siden på nytt og prøv igjen."))
+
+    @app.errorhandler(403)
+    @app.errorhandler(PermissionDenied)
+    def forbidden(err):
+        message = str(err) if isinstance(err, PermissionDenied) else _("Du har ikke tilgang til denne siden.")
+        return _error_page(403, _("Ingen tilgang"), message)
+
+    @app.errorhandler(404)
+    def not_found(err):
+        return _error_page(404, _("Fant ikke siden"), _("Siden du leter etter finnes ikke, eller er flyttet."))
+
+    @app.errorhandler(405)
+    def method_not_allowed(err):
+        return _error_page(405, _("Ikke tillatt"), _("Denne handlingen er ikke tillatt her."))
+
+    @app.errorhandler(500)
+    def server_error(err):
+        db.session.rollback()
+        return _error_page(500, _("Noe gikk galt"), _("Det oppstod en feil hos oss. Prøv igjen om litt."))

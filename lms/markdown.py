@@ -1,0 +1,26 @@
+"""Markdown from users, rendered and sanitised."""
+from __future__ import annotations
+
+import markdown as md
+import nh3
+from markupsafe import Markup
+
+ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "h2", "h3", "h4",
+    "blockquote", "code", "pre", "hr", "table", "thead", "tbody", "tr", "th", "td",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"scope"}}
+
+
+def render(text: str | None) -> Markup:
+    """Return sanitised HTML for Markdown written by a user."""
+    html = md.markdown(text or "", extensions=["extra", "sane_lists"], output_format="html")
+    clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                      url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
+    return Markup(clean)
+
+
+def plain_text(text: str | None) -> str:
+    """Return the words of Markdown without any markup (for feeds and mail)."""
+    html = md.markdown(text or "", extensions=["extra"])
+    return nh3.clean(html, tags=set()).strip()

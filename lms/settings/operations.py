@@ -1,0 +1,68 @@
+"""Typed settings with defaults, overridable in the database by an admin.
+
+A feature registers its settings when it is imported
+(``register("catalog.offer_hours", int, 48, _l("..."))``); reading one gives
+the stored value converted to its type, or the default.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+
+from lms.db import db
+from lms.settings.models import SettingValue
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    key: str
+    type: type
+    default: Any
+    label: Any
+    minimum: int | None = None
+
+
+REGISTRY: dict[str, SettingSpec] = {}
+
+
+class SettingError(ValueError):
+    """A setting value that cannot be used."""
+
+
+def register(key: str, type_: type, default: Any, label: Any, minimum: int | None = None) -> SettingSpec:
+    """Declare a setting with its type and default."""
+    spec = SettingSpec(key, type_, default, label, minimum)
+    REGISTRY[key] = spec
+    return spec
+
+
+def get(key: str) -> Any:
+    """Return a setting's current value, typed."""
+    spec = REGISTRY[key]
+    stored = db.session.get(SettingValue, key)
+    if stored is None:
+        return spec.default
+    try:
+        return spec.type(stored.value)
+    except ValueError:
+        return spec.default
+
+
+def set_value(key: str, raw: str) -> Any:
+    """Store a new value for a setting after checking it fits the type."""
+    spec = REGISTRY[key]
+    try:
+        value = spec.type(raw)
+    except (TypeError, ValueError):
+        raise SettingError(_("Ugyldig verdi for innstillingen.")) from None
+    if spec.minimum is not None and value < spec.minimum:
+        raise SettingError(_("Verdien må være minst %(min)s.", min=spec.minimum))
+    stored = db.session.get(SettingValue, key)
+    if stored is None:
+        db.session.add(SettingValue(key=key, value=str(value)))
+    else:
+        stored.value = str(value)
+    db.session.flush()
+    return value

@@ -1,0 +1,181 @@
+"""Enrollment rules: capacity, waitlist, offers, cancellation deadlines, audit."""
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from catalog.enrollment import operations as ops
+from catalog.enrollment.models import Enrollment, EnrollmentState
+from catalog.offerings.models import TargetGroup
+from lms.audit.operations import history
+from lms.db import db
+from lms.mail.models import OutboxMessage
+from lms.people.models import Role
+
+
+def test_enrollment_takes_a_seat_until_full_then_waitlists(make_offering, make_user, now):
+    offering = make_offering(capacity=2)
+    people = [make_user() for _ in range(3)]
+    states = [ops.enroll(offering.id, p, actor=p, now=now).state for p in people]
+    assert states == [EnrollmentState.ENROLLED, EnrollmentState.ENROLLED, EnrollmentState.WAITLISTED]
+    assert ops.seats_left(offering) == 0
+    waiting = ops.waitlist(offering.id)
+    assert [e.user_id for e in waiting] == [people[2].id]
+    assert ops.waitlist_position(waiting[0]) == 1
+
+
+def test_waitlist_join_mail_tells_the_position(make_offering, make_user, now):
+    offering = make_offering(capacity=1)
+    first, second, third = make_user(), make_user(), make_user()
+    for p in (first, second, third):
+        ops.enroll(offering.id, p, actor=p, now=now)
+    mail = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == third.email)).one()
+    assert "nummer 2" in mail.body_text
+
+
+def test_cancellation_offers_seat_to_first_on_waitlist(make_offering, make_user, now):
+    offering = make_offering(capacity=1)
+    a, b, c = make_user(), make_user(), make_user()
+    ea = ops.enroll(offering.id, a, actor=a, now=now)
+    eb = ops.enroll(offering.id, b, actor=b, now=now + timedelta(minutes=1))
+    ec = ops.enroll(offering.id, c, actor=c, now=now + timedelta(minutes=2))
+    ops.cancel_enrollment(ea, actor=a, now=now + timedelta(hours=1))
+    assert eb.state == EnrollmentState.OFFERED
+    assert eb.offer_expires_at == now + timedelta(hours=1 + 48)
+    assert ec.state == EnrollmentState.WAITLISTED
+    assert ops.waitlist_position(ec) == 1
+    ops.accept_offer(eb, actor=b, now=now + timedelta(hours=2))
+    assert eb.state == EnrollmentState.ENROLLED
+
+
+def test_unanswered_offer_passes_to_next(make_offering, make_user, now):
+    offering = make_offering(capacity=1)
+    a, b, c = make_user(), make_user(), make_user()
+    ea = ops.enroll(offering.id, a, actor=a, now=now)
+    eb = ops.enroll(offering.id, b, actor=b, now=now)
+    ec = ops.enroll(offering.id, c, actor=c, now=now)
+    ops.cancel_enrollment(ea, actor=a, now=now)
+    assert ops.expire_offers(now + timedelta(hours=49)) == 1
+    assert eb.state == EnrollmentState.CANCELLED
+    assert ec.state == EnrollmentState.OFFERED
+    with pytest.raises(ops.EnrollmentError):
+        ops.accept_offer(eb, actor=b, now=now + timedelta(hours=50))
+
+
+def test_capacity_increase_promotes_waitlist(make_offering, make_user, admin, now):
+    offering = make_offering(capacity=1)
+    a, b = make_user(), make_user()
+    ops.enroll(offering.id, a, actor=a, now=now)
+    eb = ops.enroll(offering.id, b, actor=b, now=now)
+    ops.change_capacity(offering, 2, actor=admin, now=now)
+    assert eb.state == EnrollmentState.OFFERED
+
+
+def test_no_promotion_after_first_session_started(make_offering, make_user, admin, now):
+    offering = make_offering(capacity=1, starts_in=timedelta(days=1))
+    a, b = make_user(), make_user()
+    ea = ops.enroll(offering.id, a, actor=a, now=now)
+    eb = ops.enroll(offering.id, b, actor=b, now=now)
+    later = offering.first_starts_at + timedelta(minutes=5)
+    ops.cancel_enrollment(ea, actor=admin, now=later)
+    assert eb.state == EnrollmentState.WAITLISTED
+
+
+def test_participant_cannot_cancel_after_deadline_but_can_leave_waitlist(make_offering, make_user, now):
+    offering = make_offering(capacity=1, cancellation_deadline=now + timedelta(days=1))
+    a, b = make_user(), make_user()
+    ea = ops.enroll(offering.id, a, actor=a, now=now)
+    eb = ops.enroll(offering.id, b, actor=b, now=now)
+    with pytest.raises(ops.EnrollmentError, match="Avmeldingsfristen"):
+        ops.cancel_enrollment(ea, actor=a, now=now + timedelta(days=2))
+    ops.cancel_enrollment(eb, actor=b, now=now + timedelta(days=2))
+    assert eb.state == EnrollmentState.CANCELLED
+
+
+def test_same_person_cannot_enroll_twice(make_offering, make_user, now):
+    offering = make_offering()
+    a = make_user()
+    ops.enroll(offering.id, a, actor=a, now=now)
+    with pytest.raises(ops.EnrollmentError, match="allerede"):
+        ops.enroll(offering.id, a, actor=a, now=now)
+
+
+def test_database_refuses_second_active_enrollment(make_offering, make_user, now):
+    offering = make_offering()
+    a = make_user()
+    ops.enroll(offering.id, a, actor=a, now=now)
+    db.session.add(Enrollment(offering_id=offering.id, user_id=a.id, state=EnrollmentState.WAITLISTED,
+                              waitlisted_at=now))
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.flush()
+
+
+def test_reenroll_after_cancelling_is_allowed(make_offering, make_user, now):
+    offering = make_offering()
+    a = make_user()
+    e = ops.enroll(offering.id, a, actor=a, now=now)
+    ops.cancel_enrollment(e, actor=a, now=now)
+    again = ops.enroll(offering.id, a, actor=a, now=now)
+    assert again.state == EnrollmentState.ENROLLED and again.id != e.id
+
+
+def test_target_group_decides_eligibility(make_offering, make_user, now):
+    offering = make_offering(target_groups=(TargetGroup.LEADERS,))
+    teacher = make_user(roles=(Role.TEACHER,))
+    leader = make_user(roles=(Role.LEADER,))
+    with pytest.raises(ops.EnrollmentError, match="målgruppe"):
+        ops.enroll(offering.id, teacher, actor=teacher, now=now)
+    assert ops.enroll(offering.id, leader, actor=leader, now=now).state == EnrollmentState.ENROLLED
+
+
+def test_leader_enrolls_own_staff_but_not_other_schools(make_offering, make_user, make_school, now):
+    school, other = make_school(), make_school()
+    leader = make_user(roles=(Role.LEADER,), school=school)
+    own = make_user(school=school)
+    stranger = make_user(school=other)
+    offering = make_offering()
+    e = ops.enroll(offering.id, own, actor=leader, now=now)
+    assert e.state == EnrollmentState.ENROLLED and e.enrolled_by_id == leader.id
+    with pytest.raises(ops.EnrollmentError):
+        ops.enroll(offering.id, stranger, actor=leader, now=now)
+
+
+def test_registration_window_is_respected(make_offering, make_user, now):
+    offering = make_offering(registration_opens_at=now + timedelta(days=2))
+    a = make_user()
+    with pytest.raises(ops.EnrollmentError, match="åpner"):
+        ops.enroll(offering.id, a, actor=a, now=now)
+
+
+def test_every_state_change_is_audited(make_offering, make_user, now):
+    offering = make_offering(capacity=1)
+    a = make_user()
+    e = ops.enroll(offering.id, a, actor=a, now=now)
+    ops.cancel_enrollment(e, actor=a, now=now + timedelta(minutes=3))
+    entries = history("enrollment", e.id)
+    assert [(x.from_state, x.to_state, x.actor_id) for x in entries] == [
+        (None, "enrolled", a.id), ("enrolled", "cancelled", a.id)]
+    assert entries[1].at == now + timedelta(minutes=3)
+
+
+@pytest.mark.parametrize("start,target,allowed", [
+    (EnrollmentState.ENROLLED, EnrollmentState.ATTENDED, True),
+    (EnrollmentState.ENROLLED, EnrollmentState.OFFERED, False),
+    (EnrollmentState.CANCELLED, EnrollmentState.ENROLLED, False),
+    (EnrollmentState.WAITLISTED, EnrollmentState.OFFERED, True),
+    (EnrollmentState.COMPLETED, EnrollmentState.CANCELLED, False),
+])
+def test_transition_table(make_offering, make_user, now, start, target, allowed):
+    offering = make_offering()
+    a = make_user()
+    e = Enrollment(offering=offering, user=a, state=start, waitlisted_at=now)
+    db.session.add(e)
+    db.session.flush()
+    if target == EnrollmentState.OFFERED:
+        e.offer_expires_at = now + timedelta(hours=1)
+    if allowed:
+        ops.transition(e, target, actor=a, now=now, notify=False)
+        assert e.state == target
+    else:
+        with pytest.raises(ops.EnrollmentError):
+            ops.transition(e, target, actor=a, now=now, notify=False)

@@ -1,0 +1,156 @@
+"""Shared fixtures: an app on SQLite (or TEST_DATABASE_URL), factories, clients per role.
+
+The schema is built once per run by the Alembic migrations themselves, so the
+suite also proves that the migrations match the models; every test then starts
+from empty tables.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from catalog.enrollment import operations as enrollment_ops
+from catalog.offerings import operations as offering_ops
+from catalog.offerings.models import OfferingKind, OfferingStatus, OnboardingCohort, TargetGroup
+from lms import create_app
+from lms.auth.operations import hash_password
+from lms.db import db, set_clock
+from lms.people.models import Membership, Role, School, User
+
+PASSWORD = "riktig-hest-batteri"
+# One scrypt hash for every test person: hashing is slow on purpose.
+_PASSWORD_HASH = hash_password(PASSWORD)
+#: The frozen "now" of the tests: a Tuesday in September, school year 2026/2027.
+NOW = datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc)
+
+
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    url = database_url(tmp_path_factory)
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": "localhost",
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+    })
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.exec_driver_sql("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+        upgrade()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(app):
+    """Give every test empty tables and a frozen clock at NOW."""
+    set_clock(NOW)
+    ctx = app.app_context()
+    ctx.push()
+    try:
+        yield
+    finally:
+        db.session.rollback()
+        db.session.remove()
+        tables = [t for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as conn:
+            if db.engine.dialect.name == "postgresql":
+                conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t.name}"' for t in tables) + " RESTART IDENTITY CASCADE")
+            else:
+                for table in tables:
+                    conn.execute(table.delete())
+        ctx.pop()
+        set_clock(None)
+
+
+@pytest.fixture
+def now():
+    return NOW
+
+
+_seq = itertools.count(1)
+
+
+@pytest.fixture
+def make_school():
+    def make(name: str | None = None, **kw) -> School:
+        n = next(_seq)
+        school = School(name=name or f"Testskole {n}", org_number=kw.pop("org_number", f"{900000000 + n}"),
+                        district=kw.pop("district", "Vest"), **kw)
+        db.session.add(school)
+        db.session.flush()
+        return school
+    return make
+
+
+@pytest.fixture
+def make_user(make_school):
+    def make(name: str | None = None, *, roles=(Role.TEACHER,), school: School | None = None,
+             email: str | None = None, **kw) -> User:
+        n = next(_seq)
+        user = User(name=name or f"Person {n}", email=email or f"person{n}@skole.test",
+                    password_hash=_PASSWORD_HASH, **kw)
+        db.session.add(user)
+        if any(r != Role.ADMIN for r in roles) and school is None:
+            school = make_school()
+        for role in roles:
+            user.memberships.append(Membership(role=role, school=None if role == Role.ADMIN else school))
+        db.session.flush()
+        return user
+    return make
+
+
+@pytest.fixture
+def admin(make_user):
+    return make_user("Ada Admin", roles=(Role.ADMIN,), email="admin@kommune.test")
+
+
+@pytest.fixture
+def make_offering(admin, now):
+    def make(title: str = "Digital vurdering", *, capacity: int = 10, kind=OfferingKind.COURSE,
+             target_groups=(TargetGroup.ALL_STAFF,), sessions: int = 1, starts_in=timedelta(days=30),
+             publish: bool = True, session_hours: int = 2, **kw) -> "Offering":
+        data = offering_ops.OfferingData(title=title, kind=kind, capacity=capacity,
+                                         school_year=offering_ops.school_year_of(now.date()),
+                                         target_groups=list(target_groups), organiser=kw.pop("organiser", "Oppvekst skole"),
+                                         **kw)
+        offering = offering_ops.create_offering(data, actor=admin, now=now)
+        for i in range(sessions):
+            start = now + starts_in + timedelta(days=7 * i)
+            offering_ops.add_session(offering, actor=admin, now=now, starts_at=start,
+                                     ends_at=start + timedelta(hours=session_hours), location="Rådhuset, sal 2")
+        if publish:
+            offering_ops.publish(offering, actor=admin, now=now)
+        db.session.commit()
+        return offering
+    return make
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def login(app):
+    """Return a test client signed in as the given user."""
+    def make(user: User):
+        c = app.test_client()
+        db.session.commit()
+        response = c.post("/logg-inn", data={"email": user.email, "password": PASSWORD})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return c
+    return make
