@@ -1,27 +1,574 @@
-from flask import Blueprint
+"""Catalogue pages: browsing, the offering page, enrollment actions, organising, "Mine kurs"."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from openpyxl import Workbook
+from sqlalchemy.orm import selectinload
+
+from catalog.enrollment import operations as enrollment_ops
+from catalog.enrollment.models import SEAT_STATES, Enrollment, EnrollmentState
+from catalog.forms import ActionForm, CancelOfferingForm, EnrollForm, OfferingForm, SessionForm
+from catalog.offerings import operations as offering_ops
+from catalog.offerings.models import Offering, OfferingKind, OfferingStatus, OnboardingCohort, TargetGroup
+from catalog.onboarding import operations as onboarding_ops
+from events.models import Schedule, Session
+from lms.auth.operations import require
+from lms.db import db, now_utc
+from lms.i18n import to_oslo
+from lms.people.models import User
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
 
+_WEEK = re.compile(r"^(\d{4})-W(\d{1,2})$")
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+def _enum_arg(enum_cls, raw: str | None):
+    try:
+        return enum_cls(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def parse_filter(args) -> offering_ops.CatalogFilter:
+    """Read the catalogue filter from query arguments, ignoring what cannot be understood."""
+    f = offering_ops.CatalogFilter(
+        q=args.get("q", "")[:200], theme=args.get("tema", "")[:120],
+        kind=_enum_arg(OfferingKind, args.get("type")),
+        target_group=_enum_arg(TargetGroup, args.get("malgruppe")),
+        free_seats=args.get("ledige") == "1",
+    )
+    if args.get("omrade") in ("4", "6"):
+        f.plan_area = int(args["omrade"])
+    if m := _WEEK.match(args.get("uke", "")):
+        year, week = int(m[1]), int(m[2])
+        if 1 <= week <= date(year, 12, 28).isocalendar().week and 2000 <= year <= 2100:
+            f.week = (year, week)
+    if m := _MONTH.match(args.get("maned", "")):
+        year, month = int(m[1]), int(m[2])
+        if 1 <= month <= 12 and 2000 <= year <= 2100:
+            f.month = (year, month)
+    return f
+
+
+def _page_number() -> int:
+    raw = request.args.get("side", "1")
+    return int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
+
+
+def _offering_or_404(offering_id: int) -> Offering:
+    offering = db.session.get(Offering, offering_id)
+    if offering is None:
+        abort(404)
+    if offering.status == OfferingStatus.DRAFT and not enrollment_ops.can_manage(
+            current_user if current_user.is_authenticated else None, offering):
+        abort(404)
+    return offering
+
+
+def _managed_offering(offering_id: int) -> Offering:
+    offering = _offering_or_404(offering_id)
+    if not current_user.is_authenticated:
+        abort(401)
+    require(enrollment_ops.can_manage(current_user, offering))
+    return offering
+
+
+def _enrollment_or_404(enrollment_id: int) -> Enrollment:
+    enrollment = db.session.get(Enrollment, enrollment_id)
+    if enrollment is None:
+        abort(404)
+    return enrollment
+
+
+def _back_to(offering: Offering):
+    target = request.form.get("next", "")
+    if target.startswith("/") and not target.startswith("//"):
+        return redirect(target, 303)
+    return redirect(url_for("catalog.offering", offering_id=offering.id), 303)
+
+
+# --- browsing -------------------------------------------------------------------
 
 @bp.route("/kurs")
 def index():
-    return "todo"
+    now = now_utc()
+    f = parse_filter(request.args)
+    query = offering_ops.catalog_query(f, now)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    size = current_app.config["PAGE_SIZE"]
+    page = min(_page_number(), max((total + size - 1) // size, 1))
+    offerings = db.session.scalars(
+        query.options(selectinload(Offering.schedule).selectinload(Schedule.sessions))
+        .limit(size).offset((page - 1) * size)).all()
+    counts = enrollment_ops.counts_by_offering([o.id for o in offerings])
+    args = {k: v for k, v in request.args.items() if k != "side"}
+    return render_template(
+        "catalog/index.html", offerings=offerings, counts=counts, f=f, total=total, page=page,
+        pages=max((total + size - 1) // size, 1), args=args, themes=offering_ops.themes(),
+        kinds=list(OfferingKind), groups=list(TargetGroup), now=now)
+
+
+@bp.route("/kurs/<int:offering_id>")
+def offering(offering_id: int):
+    now = now_utc()
+    offering = _offering_or_404(offering_id)
+    user = current_user if current_user.is_authenticated else None
+    taken, waiting = enrollment_ops.counts_by_offering([offering.id])[offering.id]
+    mine = enrollment_ops.active_enrollment(offering.id, user.id) if user else None
+    staff_choices = []
+    if user and user.led_school_ids():
+        taken_ids = set(db.session.scalars(sa.select(Enrollment.user_id).where(
+            Enrollment.offering_id == offering.id, Enrollment.state != EnrollmentState.CANCELLED)))
+        staff_choices = [p for p in enrollment_ops.staff_of_led_schools(user)
+                         if p.id not in taken_ids and enrollment_ops.eligible(p, offering, now.date())]
+    enroll_form = EnrollForm()
+    enroll_form.person_id.choices = [(p.id, p.name) for p in staff_choices]
+    return render_template(
+        "catalog/offering.html", offering=offering, seats_left=max(offering.capacity - taken, 0),
+        waiting=waiting, mine=mine, position=enrollment_ops.waitlist_position(mine) if mine else None,
+        closed_reason=enrollment_ops.registration_problem(offering, now),
+        eligible=user is not None and enrollment_ops.eligible(user, offering, now.date()),
+        can_manage=enrollment_ops.can_manage(user, offering), staff_choices=staff_choices,
+        enroll_form=enroll_form, action_form=ActionForm(), now=now,
+        can_cancel_seat=mine is not None and (offering.cancellation_deadline is None or now < offering.cancellation_deadline))
+
+
+# --- enrollment actions ---------------------------------------------------------
+
+@bp.route("/kurs/<int:offering_id>/pamelding", methods=["POST"])
+@login_required
+def enroll(offering_id: int):
+    offering = _offering_or_404(offering_id)
+    form = EnrollForm()
+    form.person_id.choices = []
+    if not form.validate_on_submit():
+        flash(_("Påmeldingen kunne ikke sendes. Last siden på nytt og prøv igjen."), "error")
+        return _back_to(offering)
+    person = current_user
+    if form.person_id.data:
+        person = db.session.get(User, form.person_id.data)
+        if person is None:
+            abort(404)
+    try:
+        enrollment = enrollment_ops.enroll(offering.id, person, actor=current_user, now=now_utc())
+    except enrollment_ops.EnrollmentError as err:
+        db.session.rollback()
+        flash(str(err), "error")
+        return _back_to(offering)
+    position = enrollment_ops.waitlist_position(enrollment)
+    db.session.commit()
+    if enrollment.state == EnrollmentState.ENROLLED:
+        flash(_("%(name)s er påmeldt «%(title)s».", name=person.name, title=offering.title) if person.id != current_user.id
+              else _("Du er påmeldt «%(title)s». Du får en bekreftelse på e-post.", title=offering.title), "success")
+    else:
+        flash(_("Kurset er fullt. %(name)s står som nummer %(n)d på ventelisten.", name=person.name, n=position)
+              if person.id != current_user.id
+              else _("Kurset er fullt. Du står som nummer %(n)d på ventelisten.", n=position), "warning")
+    return _back_to(offering)
+
+
+@bp.route("/pameldinger/<int:enrollment_id>/avmeld", methods=["POST"])
+@login_required
+def cancel(enrollment_id: int):
+    enrollment = _enrollment_or_404(enrollment_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    was_waiting = enrollment.state == EnrollmentState.WAITLISTED
+    try:
+        enrollment_ops.cancel_enrollment(enrollment, actor=current_user, now=now_utc())
+    except enrollment_ops.EnrollmentError as err:
+        db.session.rollback()
+        flash(str(err), "error")
+        return _back_to(enrollment.offering)
+    db.session.commit()
+    flash(_("Du har forlatt ventelisten.") if was_waiting else _("Avmeldingen er registrert."), "success")
+    return _back_to(enrollment.offering)
+
+
+@bp.route("/pameldinger/<int:enrollment_id>/takk-ja", methods=["POST"])
+@login_required
+def accept(enrollment_id: int):
+    enrollment = _enrollment_or_404(enrollment_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        enrollment_ops.accept_offer(enrollment, actor=current_user, now=now_utc())
+    except enrollment_ops.EnrollmentError as err:
+        db.session.rollback()
+        flash(str(err), "error")
+    else:
+        db.session.commit()
+        flash(_("Du har takket ja og er påmeldt «%(title)s».", title=enrollment.offering.title), "success")
+    return _back_to(enrollment.offering)
+
+
+@bp.route("/pameldinger/<int:enrollment_id>/takk-nei", methods=["POST"])
+@login_required
+def decline(enrollment_id: int):
+    enrollment = _enrollment_or_404(enrollment_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        enrollment_ops.decline_offer(enrollment, actor=current_user, now=now_utc())
+    except enrollment_ops.EnrollmentError as err:
+        db.session.rollback()
+        flash(str(err), "error")
+    else:
+        db.session.commit()
+        flash(_("Du har takket nei. Plassen går videre til neste på ventelisten."), "success")
+    return _back_to(enrollment.offering)
+
+
+# --- "Mine kurs" ----------------------------------------------------------------
+
+def _my_enrollments(user_id: int) -> list[Enrollment]:
+    return list(db.session.scalars(
+        sa.select(Enrollment).join(Offering).where(Enrollment.user_id == user_id)
+        .options(selectinload(Enrollment.offering).selectinload(Offering.schedule).selectinload(Schedule.sessions))
+        .order_by(Offering.first_starts_at.desc().nulls_last(), Enrollment.id.desc())))
 
 
 @bp.route("/mine-kurs")
+@login_required
 def my_courses():
-    return "todo"
+    now = now_utc()
+    rows = _my_enrollments(current_user.id)
+    offered = [e for e in rows if e.state == EnrollmentState.OFFERED]
+    waiting = [(e, enrollment_ops.waitlist_position(e)) for e in rows if e.state == EnrollmentState.WAITLISTED]
+    upcoming = [e for e in rows if e.state == EnrollmentState.ENROLLED
+                and (e.offering.first_starts_at is None or e.offering.first_starts_at >= now)]
+    upcoming.reverse()
+    past = [e for e in rows if e not in upcoming and e.state in SEAT_STATES and e.state != EnrollmentState.OFFERED]
+    completed = [e for e in rows if e.state == EnrollmentState.COMPLETED]
+    cancelled = [e for e in rows if e.state == EnrollmentState.CANCELLED][:10]
+    onboarding = onboarding_ops.course_for(current_user, to_oslo(now).date())
+    return render_template("catalog/my_courses.html", offered=offered, waiting=waiting, upcoming=upcoming,
+                           past=past, completed=completed, cancelled=cancelled, onboarding=onboarding,
+                           action_form=ActionForm(), now=now)
 
+
+@bp.route("/mine-kurs/kursbevis")
+@login_required
+def record():
+    completed = [e for e in _my_enrollments(current_user.id) if e.state == EnrollmentState.COMPLETED]
+    return render_template("catalog/record.html", completed=completed, now=now_utc())
+
+
+# --- onboarding -----------------------------------------------------------------
 
 @bp.route("/nyansatte")
+@login_required
 def onboarding():
-    return "todo"
+    today = to_oslo(now_utc()).date()
+    school_ids = current_user.led_school_ids()
+    if current_user.is_admin and request.args.get("skole", "").isdigit():
+        school_ids = {int(request.args["skole"])}
+    require(bool(school_ids) or current_user.is_admin)
+    rows = onboarding_ops.new_hires_at(school_ids, today) if school_ids else []
+    return render_template("catalog/onboarding.html", rows=rows, schools=current_user.schools(),
+                           cohorts=list(OnboardingCohort))
 
 
-@bp.route("/kurs/nytt")
+# --- organising -----------------------------------------------------------------
+
+def _offering_data(form: OfferingForm) -> offering_ops.OfferingData:
+    return offering_ops.OfferingData(
+        title=form.title.data or "", kind=OfferingKind(form.kind.data), capacity=form.capacity.data,
+        school_year=form.school_year.data, theme=(form.theme.data or "").strip(),
+        description=form.description.data or "", organiser=(form.organiser.data or "").strip(),
+        target_groups=[TargetGroup(v) for v in form.target_groups.data],
+        plan_area=int(form.plan_area.data) if form.plan_area.data else None,
+        min_participants=form.min_participants.data or 0, go_no_go_date=form.go_no_go_date.data,
+        registration_opens_at=form.registration_opens_at.data,
+        registration_closes_at=form.registration_closes_at.data,
+        cancellation_deadline=form.cancellation_deadline.data,
+        location=(form.location.data or "").strip(), online_url=(form.online_url.data or "").strip(),
+        onboarding_cohort=OnboardingCohort(form.onboarding_cohort.data) if form.onboarding_cohort.data else None,
+    )
+
+
+@bp.route("/kurs/nytt", methods=["GET", "POST"])
+@login_required
 def new_offering():
-    return "todo"
+    require(current_user.is_admin)
+    now = now_utc()
+    form = OfferingForm()
+    if request.method == "GET":
+        form.school_year.data = offering_ops.school_year_of(to_oslo(now).date())
+        form.capacity.data = 25
+        form.target_groups.data = [TargetGroup.TEACHERS.value]
+    if form.validate_on_submit():
+        try:
+            offering = offering_ops.create_offering(_offering_data(form), actor=current_user, now=now)
+        except offering_ops.OfferingError as err:
+            db.session.rollback()
+            form.form_errors.append(str(err))
+        else:
+            db.session.commit()
+            flash(_("Tilbudet er lagret som utkast. Legg til økter og publiser det."), "success")
+            return redirect(url_for("catalog.offering", offering_id=offering.id), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("catalog/offering_form.html", form=form, offering=None), status
 
 
-def dashboard_figures(user):
-    return []
+@bp.route("/kurs/<int:offering_id>/rediger", methods=["GET", "POST"])
+@login_required
+def edit_offering(offering_id: int):
+    offering = _managed_offering(offering_id)
+    form = OfferingForm(obj=offering) if request.method == "GET" else OfferingForm()
+    if request.method == "GET":
+        form.kind.data = offering.kind.value
+        form.target_groups.data = [g.value for g in offering.target_groups]
+        form.plan_area.data = str(offering.plan_area) if offering.plan_area else ""
+        form.onboarding_cohort.data = offering.onboarding_cohort.value if offering.onboarding_cohort else ""
+    if form.validate_on_submit():
+        try:
+            offering_ops.update_offering(offering, _offering_data(form), actor=current_user, now=now_utc())
+        except offering_ops.OfferingError as err:
+            db.session.rollback()
+            form.form_errors.append(str(err))
+        else:
+            db.session.commit()
+            flash(_("Endringene er lagret."), "success")
+            return redirect(url_for("catalog.offering", offering_id=offering.id), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("catalog/offering_form.html", form=form, offering=offering), status
+
+
+@bp.route("/kurs/<int:offering_id>/publiser", methods=["POST"])
+@login_required
+def publish(offering_id: int):
+    offering = _managed_offering(offering_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        offering_ops.publish(offering, actor=current_user, now=now_utc())
+    except offering_ops.OfferingError as err:
+        db.session.rollback()
+        flash(str(err), "error")
+    else:
+        db.session.commit()
+        flash(_("Tilbudet er publisert i kurskatalogen."), "success")
+    return redirect(url_for("catalog.offering", offering_id=offering.id), 303)
+
+
+@bp.route("/kurs/<int:offering_id>/avlys", methods=["GET", "POST"])
+@login_required
+def cancel_offering(offering_id: int):
+    offering = _managed_offering(offering_id)
+    form = CancelOfferingForm()
+    if form.validate_on_submit():
+        try:
+            count = offering_ops.cancel_offering(offering, actor=current_user, now=now_utc(), reason=form.reason.data)
+        except offering_ops.OfferingError as err:
+            db.session.rollback()
+            form.form_errors.append(str(err))
+        else:
+            db.session.commit()
+            flash(_("Tilbudet er avlyst. %(n)d deltakere og ventende har fått beskjed.", n=count), "success")
+            return redirect(url_for("catalog.offering", offering_id=offering.id), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("catalog/cancel_offering.html", form=form, offering=offering), status
+
+
+@bp.route("/kurs/<int:offering_id>/okter/ny", methods=["GET", "POST"])
+@bp.route("/kurs/<int:offering_id>/okter/<int:session_id>", methods=["GET", "POST"])
+@login_required
+def session_form(offering_id: int, session_id: int | None = None):
+    offering = _managed_offering(offering_id)
+    session = None
+    if session_id is not None:
+        session = db.session.get(Session, session_id)
+        if session is None or session.schedule_id != offering.schedule_id:
+            abort(404)
+    form = SessionForm()
+    if request.method == "GET":
+        if session is not None:
+            local_start, local_end = to_oslo(session.starts_at), to_oslo(session.ends_at)
+            form.day.data, form.start.data, form.end.data = local_start.date(), local_start.time(), local_end.time()
+            form.title.data, form.location.data, form.online_url.data = session.title, session.location, session.online_url
+        else:
+            form.location.data = offering.location
+            form.online_url.data = offering.online_url
+    if form.validate_on_submit():
+        starts_at, ends_at = form.oslo_times()
+        fields = dict(starts_at=starts_at, ends_at=ends_at, title=(form.title.data or "").strip(),
+                      location=(form.location.data or "").strip(), online_url=(form.online_url.data or "").strip())
+        try:
+            if session is None:
+                offering_ops.add_session(offering, actor=current_user, now=now_utc(), **fields)
+            else:
+                offering_ops.update_session(offering, session, actor=current_user, now=now_utc(), **fields)
+        except offering_ops.OfferingError as err:
+            db.session.rollback()
+            form.form_errors.append(str(err))
+        else:
+            db.session.commit()
+            flash(_("Økten er lagret."), "success")
+            return redirect(url_for("catalog.offering", offering_id=offering.id), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("catalog/session_form.html", form=form, offering=offering, session=session), status
+
+
+@bp.route("/kurs/<int:offering_id>/okter/<int:session_id>/avlys", methods=["POST"])
+@login_required
+def cancel_session(offering_id: int, session_id: int):
+    offering = _managed_offering(offering_id)
+    session = db.session.get(Session, session_id)
+    if session is None or session.schedule_id != offering.schedule_id:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    offering_ops.cancel_session(offering, session, actor=current_user, now=now_utc())
+    db.session.commit()
+    flash(_("Økten er avlyst."), "success")
+    return redirect(url_for("catalog.offering", offering_id=offering.id), 303)
+
+
+# --- participants -----------------------------------------------------------------
+
+STATE_ORDER = [EnrollmentState.ENROLLED, EnrollmentState.OFFERED, EnrollmentState.ATTENDED,
+               EnrollmentState.COMPLETED, EnrollmentState.NO_SHOW, EnrollmentState.WAITLISTED,
+               EnrollmentState.CANCELLED]
+
+
+def _participants(offering: Offering) -> list[Enrollment]:
+    rows = db.session.scalars(sa.select(Enrollment).where(Enrollment.offering_id == offering.id)
+                              .options(selectinload(Enrollment.user))
+                              .order_by(Enrollment.waitlisted_at.nulls_first(), Enrollment.created_at, Enrollment.id)).all()
+    return sorted(rows, key=lambda e: STATE_ORDER.index(e.state))
+
+
+def _school_names(enrollment: Enrollment) -> str:
+    return ", ".join(s.name for s in enrollment.user.schools())
+
+
+EXPORT_HEADER = [_l("Navn"), _l("E-post"), _l("Skole"), _l("Status"), _l("Plass på venteliste"), _l("Påmeldt")]
+
+
+def _export_rows(offering: Offering):
+    waiting_position = 0
+    for e in _participants(offering):
+        position = ""
+        if e.state == EnrollmentState.WAITLISTED:
+            waiting_position += 1
+            position = waiting_position
+        yield [e.user.name, e.user.email, _school_names(e), e.state.label, position,
+               to_oslo(e.created_at).strftime("%d.%m.%Y %H:%M")]
+
+
+@bp.route("/kurs/<int:offering_id>/deltakere")
+@login_required
+def participants(offering_id: int):
+    offering = _managed_offering(offering_id)
+    rows = _participants(offering)
+    positions = {e.id: i + 1 for i, e in enumerate(e for e in rows if e.state == EnrollmentState.WAITLISTED)}
+    return render_template("catalog/participants.html", offering=offering, rows=rows, positions=positions,
+                           action_form=ActionForm(), school_names=_school_names,
+                           seats_taken=sum(1 for e in rows if e.state in SEAT_STATES))
+
+
+@bp.route("/kurs/<int:offering_id>/deltakere.csv")
+@login_required
+def participants_csv(offering_id: int):
+    offering = _managed_offering(offering_id)
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow([str(h) for h in EXPORT_HEADER])
+    writer.writerows(_export_rows(offering))
+    # A BOM so that Excel opens Norwegian letters correctly.
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="deltakere-{offering.id}.csv"'})
+
+
+@bp.route("/kurs/<int:offering_id>/deltakere.xlsx")
+@login_required
+def participants_xlsx(offering_id: int):
+    offering = _managed_offering(offering_id)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = str(_("Deltakere"))
+    sheet.append([str(h) for h in EXPORT_HEADER])
+    for row in _export_rows(offering):
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return Response(out.getvalue(),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="deltakere-{offering.id}.xlsx"'})
+
+
+def _ids_from_form(name: str) -> set[int]:
+    return {int(v) for v in request.form.getlist(name) if v.isdigit()}
+
+
+@bp.route("/kurs/<int:offering_id>/okter/<int:session_id>/oppmote", methods=["GET", "POST"])
+@login_required
+def attendance(offering_id: int, session_id: int):
+    offering = _managed_offering(offering_id)
+    session = db.session.get(Session, session_id)
+    if session is None or session.schedule_id != offering.schedule_id:
+        abort(404)
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            enrollment_ops.record_attendance(session, offering, _ids_from_form("present"), actor=current_user,
+                                             now=now_utc())
+        except enrollment_ops.EnrollmentError as err:
+            db.session.rollback()
+            flash(str(err), "error")
+        else:
+            db.session.commit()
+            flash(_("Oppmøtet er lagret."), "success")
+            return redirect(url_for("catalog.participants", offering_id=offering.id), 303)
+    rows = [e for e in _participants(offering)
+            if e.state in (EnrollmentState.ENROLLED, EnrollmentState.ATTENDED, EnrollmentState.NO_SHOW,
+                           EnrollmentState.COMPLETED)]
+    present = enrollment_ops.present_at(session.id)
+    return render_template("catalog/attendance.html", offering=offering, session=session, rows=rows,
+                           present=present, form=form)
+
+
+@bp.route("/kurs/<int:offering_id>/fullfort", methods=["POST"])
+@login_required
+def complete(offering_id: int):
+    offering = _managed_offering(offering_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        count = enrollment_ops.mark_completed(offering, _ids_from_form("enrollment"), actor=current_user,
+                                              now=now_utc())
+    except enrollment_ops.EnrollmentError as err:
+        db.session.rollback()
+        flash(str(err), "error")
+    else:
+        db.session.commit()
+        flash(_("%(n)d deltakere er registrert som fullført.", n=count), "success")
+    return redirect(url_for("catalog.participants", offering_id=offering.id), 303)
+
+
+# --- dashboard ----------------------------------------------------------------------
+
+def dashboard_figures(user) -> list[tuple[str, object, str | None]]:
+    """Return the figures the front page shows this person."""
+    counts = dict(db.session.execute(
+        sa.select(Enrollment.state, sa.func.count()).where(Enrollment.user_id == user.id)
+        .group_by(Enrollment.state)).all())
+    figures = [
+        (_("påmeldte kurs"), counts.get(EnrollmentState.ENROLLED, 0), "catalog.my_courses"),
+        (_("på venteliste"), counts.get(EnrollmentState.WAITLISTED, 0), "catalog.my_courses"),
+        (_("fullførte kurs"), counts.get(EnrollmentState.COMPLETED, 0), "catalog.record"),
+    ]
+    if counts.get(EnrollmentState.OFFERED):
+        figures.insert(0, (_("plasser tilbudt deg – svar nå"), counts[EnrollmentState.OFFERED], "catalog.my_courses"))
+    return figures

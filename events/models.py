@@ -65,6 +65,10 @@ class Session(db.Model):
 
     schedule: Mapped[Schedule] = relationship(back_populates="sessions")
 
+    @property
+    def duration_hours(self) -> float:
+        return (self.ends_at - self.starts_at).total_seconds() / 3600
+
     __table_args__ = (
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
     )

@@ -392,6 +392,12 @@ def record_attendance(session: Session, offering: Offering, present_ids: set[int
             transition(enrollment, target, actor=actor, now=now, notify=False)
 
 
+def present_at(session_id: int) -> set[int]:
+    """Return the ids of enrollments recorded as present at a session."""
+    return set(db.session.scalars(sa.select(Attendance.enrollment_id).where(
+        Attendance.session_id == session_id, Attendance.present.is_(True))))
+
+
 def mark_completed(offering: Offering, enrollment_ids: set[int], *, actor: User, now: datetime) -> int:
     """Mark the chosen participants as having completed the offering; return how many changed."""
     if not can_manage(actor, offering):

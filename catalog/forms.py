@@ -1,0 +1,125 @@
+"""Forms of the catalogue: offerings, sessions, enrollment actions."""
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField,
+                     TimeField, URLField)
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from catalog.offerings.models import OfferingKind, OnboardingCohort, TargetGroup
+from lms.i18n import OSLO
+
+REQUIRED = _l("Dette feltet må fylles ut.")
+
+
+class OsloDateTimeField(StringField):
+    """A date and time typed in Oslo time (``datetime-local``), stored as aware UTC."""
+
+    input_type = "datetime-local"
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        raw = (valuelist[0] if valuelist else "").strip()
+        self.raw_data = valuelist
+        if not raw:
+            return
+        for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"):
+            try:
+                self.data = datetime.strptime(raw, fmt).replace(tzinfo=OSLO)
+                return
+            except ValueError:
+                continue
+        raise ValueError(str(_l("Skriv dato og klokkeslett som dd.mm.åååå tt:mm.")))
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return self.data.astimezone(OSLO).strftime("%Y-%m-%dT%H:%M") if self.data else ""
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def _choices(enum_cls):
+    return [(m.value, m.label) for m in enum_cls]
+
+
+class OfferingForm(FlaskForm):
+    title = StringField(_l("Tittel"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    kind = SelectField(_l("Type"), validators=[InputRequired(REQUIRED)])
+    theme = StringField(_l("Tema"), validators=[Optional(), Length(max=120)])
+    description = TextAreaField(_l("Innhold (Markdown)"), validators=[Optional(), Length(max=20000)])
+    organiser = StringField(_l("Arrangør"), validators=[Optional(), Length(max=200)])
+    target_groups = MultiCheckboxField(_l("Målgrupper"), validators=[DataRequired(_l("Velg minst én målgruppe."))])
+    plan_area = SelectField(_l("Område i utviklingsplanen"), choices=[
+        ("", _l("Ingen")), ("4", _l("4 – Kompetanseheving")), ("6", _l("6 – Informasjon og forankring"))],
+        validators=[Optional()])
+    capacity = IntegerField(_l("Antall plasser"), validators=[
+        InputRequired(REQUIRED), NumberRange(min=1, max=100000, message=_l("Skriv et tall fra 1 til 100 000."))])
+    min_participants = IntegerField(_l("Minste antall deltakere"), default=0, validators=[
+        Optional(), NumberRange(min=0, max=100000, message=_l("Skriv et tall fra 0 til 100 000."))])
+    go_no_go_date = DateField(_l("Dato for beslutning om gjennomføring"), validators=[Optional()])
+    registration_opens_at = OsloDateTimeField(_l("Påmeldingen åpner"), validators=[Optional()])
+    registration_closes_at = OsloDateTimeField(_l("Påmeldingsfrist"), validators=[Optional()])
+    cancellation_deadline = OsloDateTimeField(_l("Avmeldingsfrist"), validators=[Optional()])
+    location = StringField(_l("Sted"), validators=[Optional(), Length(max=300)])
+    online_url = URLField(_l("Lenke til nettmøte"), validators=[
+        Optional(), URL(message=_l("Skriv en fullstendig nettadresse som begynner med https://.")), Length(max=500)])
+    school_year = IntegerField(_l("Skoleår (startår)"), validators=[
+        InputRequired(REQUIRED), NumberRange(min=2000, max=2100, message=_l("Skriv et årstall, for eksempel 2026."))])
+    onboarding_cohort = SelectField(_l("For nyansatte (oppstartskurs)"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = _choices(OfferingKind)
+        self.target_groups.choices = _choices(TargetGroup)
+        self.onboarding_cohort.choices = [("", _l("Ikke et oppstartskurs"))] + _choices(OnboardingCohort)
+
+    def validate_registration_closes_at(self, field):
+        opens = self.registration_opens_at.data
+        if field.data and opens and field.data <= opens:
+            raise ValidationError(_l("Påmeldingsfristen må være etter at påmeldingen åpner."))
+
+    def validate_min_participants(self, field):
+        if field.data and self.capacity.data and field.data > self.capacity.data:
+            raise ValidationError(_l("Kan ikke være større enn antall plasser."))
+
+
+class SessionForm(FlaskForm):
+    day = DateField(_l("Dato"), validators=[InputRequired(_l("Velg en dato."))])
+    start = TimeField(_l("Fra klokken"), validators=[InputRequired(_l("Skriv når økten starter."))])
+    end = TimeField(_l("Til klokken"), validators=[InputRequired(_l("Skriv når økten slutter."))])
+    title = StringField(_l("Navn på økten (valgfritt)"), validators=[Optional(), Length(max=200)])
+    location = StringField(_l("Sted"), validators=[Optional(), Length(max=300)])
+    online_url = URLField(_l("Lenke til nettmøte"), validators=[
+        Optional(), URL(message=_l("Skriv en fullstendig nettadresse som begynner med https://.")), Length(max=500)])
+
+    def validate_end(self, field):
+        if field.data and self.start.data and field.data <= self.start.data:
+            raise ValidationError(_l("Sluttid må være etter starttid."))
+
+    def oslo_times(self) -> tuple[datetime, datetime]:
+        """Return start and end as aware datetimes in Oslo time."""
+        return (datetime.combine(self.day.data, self.start.data, tzinfo=OSLO),
+                datetime.combine(self.day.data, self.end.data, tzinfo=OSLO))
+
+
+class CancelOfferingForm(FlaskForm):
+    reason = TextAreaField(_l("Begrunnelse til deltakerne"), validators=[
+        DataRequired(_l("Skriv en kort begrunnelse til deltakerne.")), Length(max=2000)])
+
+
+class EnrollForm(FlaskForm):
+    """Enroll oneself, or (for a leader) one of the school's staff."""
+
+    person_id = SelectField(_l("Ansatt"), coerce=int, validate_choice=False, validators=[Optional()])
+
+
+class ActionForm(FlaskForm):
+    """A button that changes state: only the CSRF token travels."""

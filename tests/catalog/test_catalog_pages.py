@@ -1,0 +1,256 @@
+"""What people see and do on the catalogue pages."""
+import csv
+import io
+from datetime import timedelta
+
+from openpyxl import load_workbook
+
+from catalog.enrollment import operations as ops
+from catalog.enrollment.models import EnrollmentState
+from catalog.offerings.models import OfferingKind, TargetGroup
+from lms.db import db
+from lms.people.models import Role
+
+
+def test_catalogue_lists_published_offerings_with_seats(client, make_offering, make_user, now):
+    offering = make_offering("Programmering i matematikk", capacity=2)
+    make_offering("Hemmelig utkast", publish=False)
+    a = make_user()
+    ops.enroll(offering.id, a, actor=a, now=now)
+    db.session.commit()
+    page = client.get("/kurs").get_data(as_text=True)
+    assert "Programmering i matematikk" in page
+    assert "1 ledig plass" in page
+    assert "Hemmelig utkast" not in page
+    assert "uke 40" in page  # 1 October 2026 is in ISO week 40
+
+
+def test_catalogue_filters(client, make_offering):
+    make_offering("Foreldremøte om skjermbruk", kind=OfferingKind.PARENT_SCHOOL, target_groups=(TargetGroup.PARENTS,))
+    make_offering("Lederverksted", kind=OfferingKind.WORKSHOP, target_groups=(TargetGroup.LEADERS,), plan_area=6,
+                  theme="Ledelse")
+    assert "Lederverksted" not in client.get("/kurs?type=parent_school").get_data(as_text=True)
+    assert "Lederverksted" in client.get("/kurs?malgruppe=leaders").get_data(as_text=True)
+    assert "Foreldremøte" not in client.get("/kurs?omrade=6").get_data(as_text=True)
+    assert "Lederverksted" in client.get("/kurs?q=lederverk").get_data(as_text=True)
+    assert "Lederverksted" in client.get("/kurs?uke=2026-W40").get_data(as_text=True)
+    assert "Lederverksted" not in client.get("/kurs?uke=2026-W45").get_data(as_text=True)
+    assert "Lederverksted" in client.get("/kurs?maned=2026-10").get_data(as_text=True)
+    # nonsense in the filter is ignored, not an error
+    assert client.get("/kurs?uke=2026-W99&maned=13-2026&type=x&side=abc").status_code == 200
+
+
+def test_full_filter_hides_full_offerings(client, make_offering, make_user, now):
+    full = make_offering("Fullt kurs", capacity=1)
+    make_offering("Ledig kurs", capacity=5)
+    a = make_user()
+    ops.enroll(full.id, a, actor=a, now=now)
+    db.session.commit()
+    page = client.get("/kurs?ledige=1").get_data(as_text=True)
+    assert "Ledig kurs" in page and "Fullt kurs" not in page
+
+
+def test_catalogue_paginates(client, make_offering, app):
+    for i in range(app.config["PAGE_SIZE"] + 3):
+        make_offering(f"Kurs nummer {i:02d}")
+    first = client.get("/kurs").get_data(as_text=True)
+    second = client.get("/kurs?side=2").get_data(as_text=True)
+    assert "Side 1 av 2" in first and "Kurs nummer 22" in second and "Kurs nummer 22" not in first
+
+
+def test_teacher_enrolls_then_sees_it_in_my_courses(login, make_offering, make_user):
+    offering = make_offering("Skrive med digitale verktøy", capacity=1)
+    teacher = make_user("Kari Lærer")
+    c = login(teacher)
+    response = c.post(f"/kurs/{offering.id}/pamelding", follow_redirects=True)
+    assert "Du er påmeldt «Skrive med digitale verktøy»" in response.get_data(as_text=True)
+    mine = c.get("/mine-kurs").get_data(as_text=True)
+    assert "Skrive med digitale verktøy" in mine
+
+
+def test_full_course_puts_teacher_on_waitlist_with_position(login, make_offering, make_user, now):
+    offering = make_offering(capacity=1)
+    first = make_user()
+    ops.enroll(offering.id, first, actor=first, now=now)
+    c = login(make_user())
+    page = c.post(f"/kurs/{offering.id}/pamelding", follow_redirects=True).get_data(as_text=True)
+    assert "nummer 1 på ventelisten" in page
+    assert "Forlat ventelisten" in page
+    assert "Nummer 1 på ventelisten" in c.get("/mine-kurs").get_data(as_text=True)
+
+
+def test_offered_seat_can_be_accepted_from_my_courses(login, make_offering, make_user, now):
+    offering = make_offering(capacity=1)
+    a, b = make_user(), make_user()
+    ea = ops.enroll(offering.id, a, actor=a, now=now)
+    eb = ops.enroll(offering.id, b, actor=b, now=now)
+    ops.cancel_enrollment(ea, actor=a, now=now)
+    db.session.commit()
+    c = login(b)
+    assert "Plass tilbudt deg" in c.get("/mine-kurs").get_data(as_text=True)
+    c.post(f"/pameldinger/{eb.id}/takk-ja")
+    db.session.refresh(eb)
+    assert eb.state == EnrollmentState.ENROLLED
+
+
+def test_ineligible_teacher_gets_norwegian_message(login, make_offering, make_user):
+    offering = make_offering(target_groups=(TargetGroup.LEADERS,))
+    c = login(make_user(roles=(Role.TEACHER,)))
+    page = c.post(f"/kurs/{offering.id}/pamelding", follow_redirects=True).get_data(as_text=True)
+    assert "ikke for din målgruppe" in page
+
+
+def test_someone_else_cannot_cancel_my_enrollment(login, make_offering, make_user, now):
+    offering = make_offering()
+    a = make_user()
+    e = ops.enroll(offering.id, a, actor=a, now=now)
+    db.session.commit()
+    c = login(make_user())
+    page = c.post(f"/pameldinger/{e.id}/avmeld", follow_redirects=True).get_data(as_text=True)
+    assert "Du kan ikke melde av" in page
+    db.session.refresh(e)
+    assert e.state == EnrollmentState.ENROLLED
+
+
+def test_unknown_ids_give_404(login, make_user):
+    c = login(make_user())
+    assert c.get("/kurs/99999").status_code == 404
+    assert c.post("/pameldinger/99999/avmeld").status_code == 404
+    assert c.get("/kurs/99999/deltakere").status_code == 404
+
+
+def test_teacher_cannot_open_participant_list(login, make_offering, make_user):
+    offering = make_offering()
+    assert login(make_user()).get(f"/kurs/{offering.id}/deltakere").status_code == 403
+
+
+def test_admin_creates_offering_with_session_and_publishes(login, admin):
+    c = login(admin)
+    response = c.post("/kurs/nytt", data={
+        "title": "Vurdering for læring", "kind": "course", "target_groups": ["teachers"], "capacity": "20",
+        "school_year": "2026", "min_participants": "0", "description": "**Viktig** <script>alert(1)</script>"})
+    assert response.status_code == 303
+    location = response.headers["Location"]
+    offering_id = int(location.rstrip("/").split("/")[-1])
+    page = c.get(location).get_data(as_text=True)
+    assert "<strong>Viktig</strong>" in page and "<script>alert" not in page
+    r = c.post(f"/kurs/{offering_id}/okter/ny", data={"day": "2026-10-14", "start": "14:00", "end": "15:30",
+                                                      "location": "Rådhuset"})
+    assert r.status_code == 303
+    c.post(f"/kurs/{offering_id}/publiser")
+    catalogue = c.get("/kurs").get_data(as_text=True)
+    assert "Vurdering for læring" in catalogue
+    assert "onsdag 14. oktober 2026 kl. 14:00" in catalogue  # Oslo time, not UTC
+
+
+def test_invalid_offering_form_keeps_input_and_explains(login, admin):
+    c = login(admin)
+    response = c.post("/kurs/nytt", data={"title": "Mitt kurs", "kind": "course", "capacity": "null",
+                                          "school_year": "2026"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'value="Mitt kurs"' in page
+    assert "Velg minst én målgruppe" in page
+    assert "Skjemaet har feil" in page
+
+
+def test_session_end_before_start_is_refused(login, admin, make_offering):
+    offering = make_offering()
+    c = login(admin)
+    response = c.post(f"/kurs/{offering.id}/okter/ny", data={"day": "2026-10-14", "start": "15:00", "end": "14:00"})
+    assert response.status_code == 400
+    assert "Sluttid må være etter starttid" in response.get_data(as_text=True)
+
+
+def test_cancelling_offering_informs_everyone(login, admin, make_offering, make_user, now):
+    from lms.mail.models import OutboxMessage
+    offering = make_offering(capacity=1)
+    a, b = make_user(), make_user()
+    ops.enroll(offering.id, a, actor=a, now=now)
+    ops.enroll(offering.id, b, actor=b, now=now)
+    db.session.commit()
+    c = login(admin)
+    c.post(f"/kurs/{offering.id}/avlys", data={"reason": "For få påmeldte."})
+    mails = db.session.scalars(db.select(OutboxMessage).where(OutboxMessage.subject.like("Avmeldt%"))).all()
+    assert {m.recipient for m in mails} == {a.email, b.email}
+    assert all("For få påmeldte." in m.body_text for m in mails)
+    assert "Tilbudet er avlyst" in c.get(f"/kurs/{offering.id}").get_data(as_text=True)
+
+
+def test_participant_export_csv_and_xlsx(login, admin, make_offering, make_user, now):
+    offering = make_offering(capacity=1)
+    a, b = make_user("Åse Ødegård"), make_user("Bjørn Berg")
+    ops.enroll(offering.id, a, actor=a, now=now)
+    ops.enroll(offering.id, b, actor=b, now=now)
+    db.session.commit()
+    c = login(admin)
+    text = c.get(f"/kurs/{offering.id}/deltakere.csv").get_data(as_text=True).lstrip("\ufeff")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[1][0] == "Åse Ødegård" and rows[1][3] == "Påmeldt"
+    assert rows[2][0] == "Bjørn Berg" and rows[2][3] == "På venteliste" and rows[2][4] == "1"
+    book = load_workbook(io.BytesIO(c.get(f"/kurs/{offering.id}/deltakere.xlsx").data))
+    assert [cell.value for cell in book.active[2]][0] == "Åse Ødegård"
+
+
+def test_attendance_and_completion_reach_the_record(login, admin, make_offering, make_user, now):
+    offering = make_offering("Kildekritikk", capacity=5)
+    a = make_user()
+    e = ops.enroll(offering.id, a, actor=a, now=now)
+    db.session.commit()
+    c = login(admin)
+    session_id = offering.sessions[0].id
+    c.post(f"/kurs/{offering.id}/okter/{session_id}/oppmote", data={"present": [str(e.id)]})
+    db.session.refresh(e)
+    assert e.state == EnrollmentState.ATTENDED
+    c.post(f"/kurs/{offering.id}/fullfort", data={"enrollment": [str(e.id)]})
+    db.session.refresh(e)
+    assert e.state == EnrollmentState.COMPLETED
+    record = login(a).get("/mine-kurs/kursbevis").get_data(as_text=True)
+    assert "Kildekritikk" in record and "2.0" in record
+
+
+def test_leader_enrolls_staff_from_offering_page(login, make_offering, make_user, make_school):
+    school = make_school()
+    leader = make_user("Rektor Rask", roles=(Role.LEADER,), school=school)
+    teacher = make_user("Tone Lærer", school=school)
+    offering = make_offering()
+    c = login(leader)
+    assert "Tone Lærer" in c.get(f"/kurs/{offering.id}").get_data(as_text=True)
+    page = c.post(f"/kurs/{offering.id}/pamelding", data={"person_id": str(teacher.id)},
+                  follow_redirects=True).get_data(as_text=True)
+    assert "Tone Lærer er påmeldt" in page
+
+
+def test_leader_sees_new_hires_without_onboarding(login, make_offering, make_user, make_school, now):
+    from datetime import date
+    from catalog.offerings.models import OnboardingCohort
+    school = make_school()
+    leader = make_user(roles=(Role.LEADER,), school=school)
+    early = make_user("Nina Ny", school=school, hire_date=date(2026, 8, 1))
+    late = make_user("Ola Oktober", school=school, hire_date=date(2026, 10, 15))
+    make_user("Gammel Ansatt", school=school, hire_date=date(2010, 8, 1))
+    august = make_offering("Oppstart august", kind=OfferingKind.ONBOARDING, target_groups=(TargetGroup.NEW_HIRES,),
+                           onboarding_cohort=OnboardingCohort.AUGUST)
+    make_offering("Oppfølging for nyansatte", kind=OfferingKind.ONBOARDING, target_groups=(TargetGroup.NEW_HIRES,),
+                  onboarding_cohort=OnboardingCohort.FOLLOW_UP)
+    ops.enroll(august.id, early, actor=early, now=now)
+    db.session.commit()
+    page = login(leader).get("/nyansatte").get_data(as_text=True)
+    assert "Nina Ny" in page and "Ola Oktober" in page and "Gammel Ansatt" not in page
+    assert "Oppfølging for nyansatte" in page and "Ikke påmeldt" in page
+    assert "Oppstart august" in login(early).get("/mine-kurs").get_data(as_text=True)
+
+
+def test_catalogue_query_count_does_not_grow_with_offerings(client, make_offering, app):
+    from sqlalchemy import event
+    counts = []
+    for n in (2, 8):
+        for i in range(n):
+            make_offering(f"Kurs {n}-{i}", sessions=2)
+        statements = []
+        listener = lambda *args: statements.append(1)
+        event.listen(db.engine, "before_cursor_execute", listener)
+        client.get("/kurs")
+        event.remove(db.engine, "before_cursor_execute", listener)
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
