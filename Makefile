@@ -6,7 +6,7 @@ export FLASK_APP := lms
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install translations demo vendor-css bench clean
+.PHONY: run test install translations messages demo vendor-css bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ test: install
 	  echo "== the same suite on $$TEST_DATABASE_URL =="; \
 	  $(BIN)/python -m pytest -q; \
 	else echo "TEST_DATABASE_URL is not set: the PostgreSQL run is skipped."; fi
+
+# Re-extract the Norwegian source strings of each package into its catalogue.
+messages: $(VENV)/.installed
+	@for pkg in lms catalog events; do \
+	  $(BIN)/pybabel --quiet extract -F babel.cfg -k _l -k lazy_gettext -o $$pkg/translations/messages.pot $$pkg && \
+	  $(BIN)/pybabel --quiet update -i $$pkg/translations/messages.pot -d $$pkg/translations -l en; done
 
 # Refresh the vendored Designsystemet CSS from npm (pinned in package.json).
 vendor-css:

@@ -1,4 +1,6 @@
 """The catalogue plugin as the host sees it."""
+from pathlib import Path
+
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
@@ -25,4 +27,5 @@ plugin = Plugin(
     ),
     load_demo=load_demo,
     dashboard=dashboard_figures,
+    translations=str(Path(__file__).resolve().parent / "translations"),
 )

@@ -22,6 +22,7 @@ from lms.people.cli import people_cli
 from lms.people.views import bp as people_bp
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 migrate = Migrate(render_as_batch=True, compare_type=True, render_item=render_migration_item)
 
 HOST_MENU = (
@@ -47,6 +48,9 @@ def create_app(config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     login_manager.init_app(app)
     security.init_app(app)
+    enabled = plugins.enabled_plugins(app.config["DISABLED_PLUGINS"])
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(
+        [str(TRANSLATIONS_DIR)] + [p.translations for p in enabled if p.translations])
     i18n.init_app(app)
 
     app.register_blueprint(core_bp)
@@ -56,7 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.cli.add_command(demo_cli)
     register_error_handlers(app)
 
-    plugins.init_plugins(app)
+    plugins.init_plugins(app, enabled)
 
     @app.context_processor
     def _layout_context():

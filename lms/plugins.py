@@ -8,7 +8,7 @@ hooks. A plugin that requires a disabled plugin is left out too.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib.metadata import entry_points
 from typing import Callable
 
@@ -46,7 +46,8 @@ class Plugin:
     menu: tuple[MenuItem, ...] = ()
     load_demo: Callable[..., None] | None = None
     dashboard: Callable[[object], list[tuple[str, object, str | None]]] | None = None
-    models: tuple[str, ...] = field(default_factory=tuple)
+    #: The package's compiled message catalogues, merged with the host's.
+    translations: str | None = None
 
 
 def discover() -> dict[str, Plugin]:
@@ -81,9 +82,8 @@ def enabled_plugins(disabled: list[str]) -> list[Plugin]:
     return list(active.values())
 
 
-def init_plugins(app: Flask) -> None:
-    """Load and initialise the enabled plugins; keep them on ``app.extensions``."""
-    plugins = enabled_plugins(app.config["DISABLED_PLUGINS"])
+def init_plugins(app: Flask, plugins: list[Plugin]) -> None:
+    """Initialise the enabled plugins; keep them on ``app.extensions``."""
     for plugin in plugins:
         plugin.init_app(app)
     app.extensions["kp_plugins"] = plugins
