@@ -569,6 +569,10 @@ def dashboard_figures(user) -> list[tuple[str, object, str | None]]:
         (_("på venteliste"), counts.get(EnrollmentState.WAITLISTED, 0), "catalog.my_courses"),
         (_("fullførte kurs"), counts.get(EnrollmentState.COMPLETED, 0), "catalog.record"),
     ]
+    led = user.led_school_ids()
+    if led:
+        waiting_hires = [r for r in onboarding_ops.new_hires_at(led, to_oslo(now_utc()).date()) if r.enrollment is None]
+        figures.append((_("nyansatte uten oppstartskurs"), len(waiting_hires), "catalog.onboarding"))
     if counts.get(EnrollmentState.OFFERED):
         figures.insert(0, (_("plasser tilbudt deg – svar nå"), counts[EnrollmentState.OFFERED], "catalog.my_courses"))
     return figures
