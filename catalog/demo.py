@@ -1,6 +1,335 @@
-"""Loading the demo programme from content/ (placeholder until written)."""
-from datetime import datetime
+"""Loading the demo programme from ``content/programme/`` into the current school year.
+
+Each Markdown file is one row of the municipality's competence programme:
+YAML front matter (key, title, kind, theme, target groups, organiser, when,
+plan area, capacity, place, sessions) and the content as the Markdown body.
+Sessions are given relative to the school year, as an ISO week and weekday
+(``{week: 41, weekday: 2, start: "12:00", end: "15:30"}``) or a month and day
+(``{month: 8, day: 12, ...}``), in Europe/Oslo local time; the loader dates
+them into the school year that ``now`` falls in and stores them in UTC.
+
+Offerings are created through the catalogue's operations, acting as the demo
+programme admin, and found again by their source key (the file's key and the
+school year), so loading twice changes nothing, an edited file updates its
+offering, and a new school year gets its own programme beside last year's.
+``content/demo/enrollments.md`` then enrolls a few demo people through the
+ordinary enrollment rules.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, fields
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from catalog.enrollment import operations as enrollment_ops
+from catalog.enrollment.models import EnrollmentState
+from catalog.offerings import operations as offering_ops
+from catalog.offerings.models import Offering, OfferingKind, OfferingStatus, OnboardingCohort, TargetGroup
+from lms.db import db
+from lms.i18n import OSLO
+from lms.people.demo import DemoContentError, content_dir, demo_admin, read_front_matter
+from lms.people.models import User
+
+PROGRAMME_DIR = "programme"
+ENROLLMENTS_FILE = Path("demo") / "enrollments.md"
+KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,100}$")
+#: Participants may cancel themselves until this long before the first session.
+CANCELLATION_NOTICE = timedelta(days=2)
+#: Whether an offering with a minimum number of participants runs is decided this long before it starts.
+GO_NO_GO_NOTICE = timedelta(days=14)
+#: ISO weeks from this one on fall in the autumn; lower ones in the spring after New Year.
+FIRST_AUTUMN_WEEK = 31
 
 
-def load_demo(now: datetime) -> None:
-    """Load the demo programme; running it twice changes nothing."""
+# --- dating a row into the school year ---------------------------------------------
+
+def school_year_bounds(school_year: int) -> tuple[date, date]:
+    """Return the first and last day of the school year starting in August ``school_year``."""
+    return date(school_year, 8, 1), date(school_year + 1, 7, 31)
+
+
+def session_day(spec: dict, school_year: int, where: str = "") -> date:
+    """Return the day a session falls on: an ISO week and weekday, or a month and day, of the school year."""
+    try:
+        if "week" in spec:
+            week, weekday = int(spec["week"]), int(spec.get("weekday", 1))
+            year = school_year if week >= FIRST_AUTUMN_WEEK else school_year + 1
+            day = date.fromisocalendar(year, week, weekday)
+        elif "month" in spec:
+            month = int(spec["month"])
+            year = school_year if month >= 8 else school_year + 1
+            day = date(year, month, int(spec["day"]))
+        else:
+            raise DemoContentError(f"{where}: en økt trenger «week» og «weekday» eller «month» og «day»")
+    except (KeyError, TypeError, ValueError) as err:
+        raise DemoContentError(f"{where}: ugyldig dato i {spec!r} ({err})") from None
+    first, last = school_year_bounds(school_year)
+    if not first <= day <= last:
+        raise DemoContentError(f"{where}: {day} er utenfor skoleåret {school_year}/{school_year + 1}")
+    return day
+
+
+def local_time(value, where: str = "") -> time:
+    """Read a clock time written as "HH:MM" (YAML may have turned an unquoted 12:00 into minutes)."""
+    if isinstance(value, int):  # YAML 1.1 reads 12:00 as the sexagesimal number 720
+        hours, minutes = divmod(value, 60)
+    else:
+        match = re.fullmatch(r"(\d{1,2})[:.](\d{2})", str(value).strip())
+        if not match:
+            raise DemoContentError(f"{where}: klokkeslettet {value!r} må skrives som \"TT:MM\"")
+        hours, minutes = int(match[1]), int(match[2])
+    try:
+        return time(hours, minutes)
+    except ValueError:
+        raise DemoContentError(f"{where}: klokkeslettet {value!r} finnes ikke") from None
+
+
+def oslo_to_utc(day: date, clock: time) -> datetime:
+    """Return the aware UTC moment of a wall-clock time in Oslo on a given day."""
+    return datetime.combine(day, clock, tzinfo=OSLO).astimezone(timezone.utc)
+
+
+@dataclass(frozen=True)
+class DatedSession:
+    starts_at: datetime
+    ends_at: datetime
+    title: str = ""
+    location: str = ""
+    online_url: str = ""
+
+    def differs_from(self, session) -> bool:
+        return (self.starts_at, self.ends_at, self.title, self.location, self.online_url) != (
+            session.starts_at, session.ends_at, session.title, session.location, session.online_url)
+
+
+def dated_session(spec: dict, school_year: int, *, location: str = "", online_url: str = "",
+                  where: str = "") -> DatedSession:
+    """Date one session of a content file into the school year, in UTC."""
+    if not isinstance(spec, dict):
+        raise DemoContentError(f"{where}: en økt må være en tabell med dato og klokkeslett, ikke {spec!r}")
+    day = session_day(spec, school_year, where)
+    if "start" not in spec or "end" not in spec:
+        raise DemoContentError(f"{where}: en økt trenger «start» og «end»")
+    starts_at = oslo_to_utc(day, local_time(spec["start"], where))
+    ends_at = oslo_to_utc(day, local_time(spec["end"], where))
+    if ends_at <= starts_at:
+        raise DemoContentError(f"{where}: økten slutter før den starter")
+    return DatedSession(starts_at=starts_at, ends_at=ends_at, title=str(spec.get("title", "")).strip(),
+                        location=str(spec.get("location", location)).strip(),
+                        online_url=str(spec.get("online_url", online_url)).strip())
+
+
+# --- reading the files ------------------------------------------------------------------
+
+@dataclass
+class ProgrammeRow:
+    """One content file, dated into a school year and ready for the operations."""
+
+    key: str
+    path: Path
+    data: offering_ops.OfferingData
+    sessions: list[DatedSession]
+    responsible_email: str | None
+
+
+def programme_files() -> list[Path]:
+    """Return the programme's content files in name order."""
+    return sorted((content_dir() / PROGRAMME_DIR).glob("*.md"))
+
+
+def source_key_for(key: str, school_year: int) -> str:
+    """Return the source key of a content file's offering in a school year."""
+    return f"{key}/{school_year}"
+
+
+def _enum_list(cls, values, where: str, name: str) -> list:
+    if isinstance(values, str):
+        values = [values]
+    try:
+        return [cls(v) for v in values or []]
+    except ValueError as err:
+        allowed = ", ".join(m.value for m in cls)
+        raise DemoContentError(f"{where}: {name}: {err} (gyldige verdier: {allowed})") from None
+
+
+def read_row(path: Path, school_year: int) -> ProgrammeRow:
+    """Read and check one programme file and date its sessions into the school year."""
+    post = read_front_matter(path)
+    meta, where = post.metadata, str(path)
+    key = str(meta.get("key", "")).strip()
+    if not KEY_PATTERN.match(key):
+        raise DemoContentError(f"{where}: «key» må være små bokstaver, tall og bindestrek, ikke {key!r}")
+    for required in ("title", "kind", "capacity", "target_groups", "sessions"):
+        if meta.get(required) in (None, "", []):
+            raise DemoContentError(f"{where}: mangler «{required}»")
+    kind = _enum_list(OfferingKind, meta["kind"], where, "kind")[0]
+    cohort = meta.get("onboarding_cohort")
+    location, online_url = str(meta.get("location", "")).strip(), str(meta.get("online_url", "")).strip()
+    sessions = sorted((dated_session(spec, school_year, location=location, online_url=online_url,
+                                     where=f"{where}: økt {i + 1}")
+                       for i, spec in enumerate(meta["sessions"])), key=lambda s: s.starts_at)
+    first_start = sessions[0].starts_at
+    try:
+        capacity, min_participants = int(meta["capacity"]), int(meta.get("min_participants", 0))
+        plan_area = None if meta.get("plan_area") in (None, "") else int(meta["plan_area"])
+    except (TypeError, ValueError) as err:
+        raise DemoContentError(f"{where}: {err}") from None
+    body, when = post.content.strip(), str(meta.get("when", "")).strip()
+    description = f"{body}\n\n*Når i skoleåret: {when}.*" if when else body
+    data = offering_ops.OfferingData(
+        title=str(meta["title"]).strip(), kind=kind, capacity=capacity, school_year=school_year,
+        theme=str(meta.get("theme", "")).strip(), description=description,
+        organiser=str(meta.get("organiser", "")).strip(),
+        target_groups=_enum_list(TargetGroup, meta["target_groups"], where, "target_groups"),
+        plan_area=plan_area, min_participants=min_participants,
+        go_no_go_date=(first_start.astimezone(OSLO).date() - GO_NO_GO_NOTICE) if min_participants else None,
+        cancellation_deadline=first_start - CANCELLATION_NOTICE,
+        location=location, online_url=online_url,
+        onboarding_cohort=_enum_list(OnboardingCohort, cohort, where, "onboarding_cohort")[0] if cohort else None,
+    )
+    responsible = meta.get("responsible")
+    return ProgrammeRow(key=key, path=path, data=data, sessions=sessions,
+                        responsible_email=str(responsible).strip().lower() if responsible else None)
+
+
+# --- loading ------------------------------------------------------------------------
+
+@dataclass
+class ProgrammeSummary:
+    school_year: int
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    sessions: int = 0
+    enrolled: int = 0
+    waitlisted: int = 0
+    already_enrolled: int = 0
+    closed: int = 0
+
+    def __str__(self) -> str:
+        total = self.created + self.updated + self.unchanged
+        return (f"{total} tilbud i skoleåret {self.school_year}/{self.school_year + 1} "
+                f"({self.created} nye, {self.updated} endret), {self.sessions} økter; "
+                f"påmeldinger: {self.enrolled} nye ({self.waitlisted} på venteliste), "
+                f"{self.already_enrolled} fantes fra før, {self.closed} hoppet over fordi påmeldingen er stengt")
+
+
+def _differs(offering: Offering, data: offering_ops.OfferingData) -> bool:
+    for f in fields(data):
+        if f.name == "target_groups":
+            if set(offering.target_groups) != set(data.target_groups):
+                return True
+        elif getattr(offering, f.name) != getattr(data, f.name):
+            return True
+    return False
+
+
+def _sync_sessions(offering: Offering, wanted: list[DatedSession], *, admin: User, now: datetime) -> bool:
+    """Make the offering's live sessions match the file's, pairing them in time order."""
+    changed = False
+    live = sorted(offering.live_sessions, key=lambda s: s.starts_at)
+    for session, want in zip(live, wanted):
+        if want.differs_from(session):
+            offering_ops.update_session(offering, session, actor=admin, now=now, starts_at=want.starts_at,
+                                        ends_at=want.ends_at, title=want.title, location=want.location,
+                                        online_url=want.online_url)
+            changed = True
+    for want in wanted[len(live):]:
+        offering_ops.add_session(offering, actor=admin, now=now, starts_at=want.starts_at, ends_at=want.ends_at,
+                                 title=want.title, location=want.location, online_url=want.online_url)
+        changed = True
+    for session in live[len(wanted):]:
+        offering_ops.cancel_session(offering, session, actor=admin, now=now)
+        changed = True
+    return changed
+
+
+def _person(email: str, where: str) -> User:
+    user = db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        raise DemoContentError(f"{where}: {email} står ikke i content/demo/people.md")
+    return user
+
+
+def load_programme(now: datetime, admin: User, summary: ProgrammeSummary) -> None:
+    """Create or update one offering per programme file, dated into the summary's school year."""
+    seen: dict[str, Path] = {}
+    for path in programme_files():
+        row = read_row(path, summary.school_year)
+        if row.key in seen:
+            raise DemoContentError(f"{path}: nøkkelen {row.key!r} er også brukt i {seen[row.key].name}")
+        seen[row.key] = path
+        # Without a named organiser the admin manages the offering, as create_offering would decide.
+        row.data.responsible_id = (_person(row.responsible_email, str(path)).id if row.responsible_email
+                                   else admin.id)
+        source_key = source_key_for(row.key, summary.school_year)
+        offering = db.session.scalar(sa.select(Offering).where(Offering.source_key == source_key))
+        try:
+            if offering is None:
+                row.data.registration_opens_at = now
+                offering = offering_ops.create_offering(row.data, actor=admin, now=now, source_key=source_key)
+                _sync_sessions(offering, row.sessions, admin=admin, now=now)
+                offering_ops.publish(offering, actor=admin, now=now)
+                summary.created += 1
+            elif offering.status == OfferingStatus.CANCELLED:
+                summary.unchanged += 1  # cancelled by hand: leave it be
+            else:
+                row.data.registration_opens_at = offering.registration_opens_at
+                changed = _differs(offering, row.data)
+                if changed:
+                    offering_ops.update_offering(offering, row.data, actor=admin, now=now)
+                changed = _sync_sessions(offering, row.sessions, admin=admin, now=now) or changed
+                if changed:
+                    summary.updated += 1
+                else:
+                    summary.unchanged += 1
+        except offering_ops.OfferingError as err:
+            raise DemoContentError(f"{path}: {err}") from None
+        summary.sessions += len(offering.live_sessions)
+
+
+def load_enrollments(now: datetime, summary: ProgrammeSummary) -> None:
+    """Enroll the demo people listed in ``content/demo/enrollments.md``, skipping those already in."""
+    path = content_dir() / ENROLLMENTS_FILE
+    if not path.exists():
+        return
+    for i, row in enumerate(read_front_matter(path).metadata.get("enrollments") or []):
+        where = f"{path}: påmelding {i + 1}"
+        key = str(row.get("offering", ""))
+        offering = db.session.scalar(sa.select(Offering).where(
+            Offering.source_key == source_key_for(key, summary.school_year)))
+        if offering is None:
+            raise DemoContentError(f"{where}: ukjent tilbud {key!r}")
+        by = _person(row["by"], where) if row.get("by") else None
+        for email in row.get("people") or []:
+            person = _person(email, where)
+            if enrollment_ops.active_enrollment(offering.id, person.id) is not None:
+                summary.already_enrolled += 1
+            elif enrollment_ops.registration_problem(offering, now):
+                summary.closed += 1  # the offering has started: the demo runs later in the year
+            else:
+                try:
+                    enrollment = enrollment_ops.enroll(offering.id, person, actor=by or person, now=now)
+                except enrollment_ops.EnrollmentError as err:
+                    raise DemoContentError(f"{where}: {email}: {err}") from None
+                summary.enrolled += 1
+                if enrollment.state == EnrollmentState.WAITLISTED:
+                    summary.waitlisted += 1
+
+
+def load_demo(now: datetime) -> str:
+    """Load the demo programme and its enrollments; running it twice changes nothing."""
+    summary = ProgrammeSummary(school_year=offering_ops.school_year_of(now.astimezone(OSLO).date()))
+    load_programme(now, demo_admin(), summary)
+    load_enrollments(now, summary)
+    return str(summary)
+
+
+def demo_offerings(school_year: int) -> list[Offering]:
+    """Return the offerings the demo programme loaded for a school year."""
+    return list(db.session.scalars(sa.select(Offering).where(Offering.source_key.like(f"%/{school_year}"))
+                                   .order_by(Offering.source_key)))
+

@@ -1,20 +1,56 @@
-"""Host CLI: loading the demo programme."""
+"""Host CLI: loading the demo programme and listing its accounts."""
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
 from lms import plugins
 from lms.db import db, now_utc
+from lms.people.demo import DemoContentError, demo_accounts, load_people
 
 demo_cli = AppGroup("demo", help="Demoprogrammet.")
 
 
 @demo_cli.command("load")
-def load_demo():
+@click.option("--allow-production", is_flag=True,
+              help="Last demoen selv om KP_ENV=production (demokontoene har et kjent passord).")
+def load_demo(allow_production: bool):
     """Load the demo schools, people and programme; running it twice changes nothing."""
+    if current_app.config["ENV_NAME"] == "production" and not allow_production:
+        raise click.ClickException("Demokontoene har et kjent passord og lastes ikke i produksjon "
+                                   "(bruk --allow-production om du virkelig vil).")
     now = now_utc()
-    for plugin in plugins.active(current_app):
-        if plugin.load_demo:
-            plugin.load_demo(now)
+    lines = []
+    try:
+        people = load_people(now)
+        lines.append(f"Skoler: {people.schools_total} ({people.schools_created} nye, {people.schools_updated} endret)")
+        lines.append(f"Personer: {people.people_total} ({people.people_created} nye, {people.people_updated} endret)")
+        for plugin in plugins.active(current_app):
+            if plugin.load_demo:
+                result = plugin.load_demo(now)
+                if result:
+                    lines.append(f"{plugin.name}: {result}")
+    except DemoContentError as err:
+        db.session.rollback()
+        raise click.ClickException(str(err)) from None
     db.session.commit()
-    click.echo("Demoprogrammet er lastet.")
+    click.echo(f"Demoprogrammet er lastet for skoleåret {people.school_year}/{people.school_year + 1}.")
+    for line in lines:
+        click.echo(f"  {line}")
+
+
+@demo_cli.command("accounts")
+def list_accounts():
+    """Print the demo accounts with their roles, schools and password."""
+    try:
+        accounts = demo_accounts()
+    except DemoContentError as err:
+        raise click.ClickException(str(err)) from None
+    headers = ("E-post", "Navn", "Rolle", "Skole", "Passord")
+    rows = [(a.email, a.name, a.roles, a.school, a.password) for a in accounts]
+    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+    click.echo("Demokontoer:")
+    for row in [headers, tuple("-" * w for w in widths), *rows]:
+        click.echo("  " + "  ".join(str(cell).ljust(w) for cell, w in zip(row, widths)).rstrip())
+    missing = [a.email for a in accounts if not a.loaded]
+    if missing:
+        click.echo(f"{len(missing)} av kontoene finnes ikke i databasen ennå: kjør «flask demo load».")
