@@ -12,6 +12,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
+from flask import g
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
 from catalog.enrollment import operations as enrollment_ops
@@ -36,6 +38,20 @@ def database_url(tmp_path_factory) -> str:
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
 
 
+class FreshRequestClient(FlaskClient):
+    """A test client whose every request starts with an empty ``g``.
+
+    The tests keep one app context open so that requests share their database
+    session; ``g`` lives in that context too, and without this Flask-Login's
+    signed-in user and Flask-Babel's locale would leak from one request (and
+    one client) into the next.
+    """
+
+    def open(self, *args, **kwargs):
+        g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     url = database_url(tmp_path_factory)
@@ -46,6 +62,7 @@ def app(tmp_path_factory):
         "SERVER_NAME": "localhost",
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
     })
+    app.test_client_class = FreshRequestClient
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
