@@ -6,7 +6,7 @@ from flask_login import current_user, login_user, logout_user
 
 from lms.auth import operations
 from lms.auth.forms import LoginForm
-from lms.db import now_utc
+from lms.db import db, now_utc
 
 bp = Blueprint("auth", __name__)
 
@@ -34,6 +34,7 @@ def login():
             target = _safe_next(form.next.data)
             session.clear()  # a new session on every sign-in
             operations.start_session(user, now_utc())
+            db.session.commit()  # the LoginSession must outlive this request
             login_user(user)
             flash(_("Velkommen, %(name)s.", name=user.name), "success")
             return redirect(target)
@@ -46,6 +47,7 @@ def login():
 def logout():
     if current_user.is_authenticated and current_user.login_token:
         operations.end_session(current_user.login_token, now_utc())
+        db.session.commit()  # the revocation must outlive this request
     logout_user()
     session.clear()
     flash(_("Du er logget ut."), "info")
