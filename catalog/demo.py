@@ -30,7 +30,9 @@ from catalog.offerings import operations as offering_ops
 from catalog.offerings.models import Offering, OfferingKind, OfferingStatus, OnboardingCohort, TargetGroup
 from lms.db import db
 from lms.i18n import OSLO
-from lms.people.demo import DemoContentError, content_dir, demo_admin, read_front_matter
+from lms.schoolyear import school_year_bounds, school_year_of
+from lms.content import DemoContentError, content_dir, read_front_matter
+from lms.people.demo import demo_admin
 from lms.people.models import User
 
 PROGRAMME_DIR = "programme"
@@ -45,11 +47,6 @@ FIRST_AUTUMN_WEEK = 31
 
 
 # --- dating a row into the school year ---------------------------------------------
-
-def school_year_bounds(school_year: int) -> tuple[date, date]:
-    """Return the first and last day of the school year starting in August ``school_year``."""
-    return date(school_year, 8, 1), date(school_year + 1, 7, 31)
-
 
 def session_day(spec: dict, school_year: int, where: str = "") -> date:
     """Return the day a session falls on: an ISO week and weekday, or a month and day, of the school year."""
@@ -322,7 +319,7 @@ def load_enrollments(now: datetime, summary: ProgrammeSummary) -> None:
 
 def load_demo(now: datetime) -> str:
     """Load the demo programme and its enrollments; running it twice changes nothing."""
-    summary = ProgrammeSummary(school_year=offering_ops.school_year_of(now.astimezone(OSLO).date()))
+    summary = ProgrammeSummary(school_year=school_year_of(now.astimezone(OSLO).date()))
     load_programme(now, demo_admin(), summary)
     load_enrollments(now, summary)
     return str(summary)

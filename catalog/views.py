@@ -25,6 +25,7 @@ from lms.auth.operations import require
 from lms.db import db, now_utc
 from lms.i18n import to_oslo
 from lms.people.models import User
+from lms.schoolyear import school_year_of
 
 bp = Blueprint("catalog", __name__, template_folder="templates")
 
@@ -304,7 +305,7 @@ def new_offering():
     now = now_utc()
     form = OfferingForm()
     if request.method == "GET":
-        form.school_year.data = offering_ops.school_year_of(to_oslo(now).date())
+        form.school_year.data = school_year_of(to_oslo(now).date())
         form.capacity.data = 25
         form.target_groups.data = [TargetGroup.TEACHERS.value]
     if form.validate_on_submit():

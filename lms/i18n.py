@@ -9,7 +9,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_request_context, request, session
-from flask_babel import Babel, format_date, format_datetime, format_time
+from flask_babel import Babel, format_date, format_datetime, format_time, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -47,25 +47,37 @@ def week_label(value: date | datetime) -> str:
     return _("uke %(week)d", week=iso_week(value))
 
 
+#: Date patterns per language: Norwegian writes "13. oktober 2026 kl. 14:00".
+PATTERNS = {
+    "nb": {"long": "EEEE d. MMMM y 'kl.' HH:mm", "date": "d. MMMM y", "short": "dd.MM.y HH:mm"},
+    "en": {"long": "EEEE d MMMM y, HH:mm", "date": "d MMMM y", "short": "d MMM y HH:mm"},
+}
+
+
+def _pattern(kind: str) -> str:
+    return PATTERNS.get(get_locale().language if get_locale() else "nb", PATTERNS["nb"])[kind]
+
+
 def fmt_datetime(value: datetime | None) -> str:
     """Return e.g. "tirsdag 13. oktober 2026 kl. 14:00" in Oslo time."""
     if value is None:
         return ""
-    return format_datetime(value, "EEEE d. MMMM y 'kl.' HH:mm")
+    return format_datetime(value, _pattern("long"))
 
 
 def fmt_date(value: date | datetime | None) -> str:
     if value is None:
         return ""
-    return format_date(value, "d. MMMM y") if isinstance(value, date) and not isinstance(value, datetime) \
-        else format_datetime(value, "d. MMMM y")
+    if isinstance(value, datetime):
+        return format_datetime(value, _pattern("date"))
+    return format_date(value, _pattern("date"))
 
 
 def fmt_short(value: datetime | None) -> str:
     """Return e.g. "13.10.2026 14:00" in Oslo time."""
     if value is None:
         return ""
-    return format_datetime(value, "dd.MM.y HH:mm")
+    return format_datetime(value, _pattern("short"))
 
 
 def fmt_time(value: datetime | None) -> str:

@@ -23,6 +23,7 @@ from lms import create_app
 from lms.auth.operations import hash_password
 from lms.db import db, set_clock
 from lms.people.models import Membership, Role, School, User
+from lms.schoolyear import school_year_of
 
 PASSWORD = "riktig-hest-batteri"
 # One scrypt hash for every test person: hashing is slow on purpose.
@@ -141,7 +142,7 @@ def make_offering(admin, now):
              target_groups=(TargetGroup.ALL_STAFF,), sessions: int = 1, starts_in=timedelta(days=30),
              publish: bool = True, session_hours: int = 2, **kw) -> "Offering":
         data = offering_ops.OfferingData(title=title, kind=kind, capacity=capacity,
-                                         school_year=offering_ops.school_year_of(now.date()),
+                                         school_year=school_year_of(now.date()),
                                          target_groups=list(target_groups), organiser=kw.pop("organiser", "Oppvekst skole"),
                                          **kw)
         offering = offering_ops.create_offering(data, actor=admin, now=now)

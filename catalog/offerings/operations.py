@@ -16,16 +16,12 @@ from events import operations as events_ops
 from events.models import Session
 from lms.db import db
 from lms.i18n import OSLO
+
 from lms.people.models import User
 
 
 class OfferingError(ValueError):
     """An offering that cannot be saved or changed as asked; the message is for the user."""
-
-
-def school_year_of(day: date) -> int:
-    """Return the school year (by its starting calendar year) a day falls in: 1 August to 31 July."""
-    return day.year if day.month >= 8 else day.year - 1
 
 
 @dataclass

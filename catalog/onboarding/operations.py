@@ -10,9 +10,9 @@ from flask_babel import lazy_gettext as _l
 from catalog.enrollment import operations as enrollment_ops
 from catalog.enrollment.models import Enrollment, EnrollmentState
 from catalog.offerings.models import Offering, OfferingKind, OfferingStatus, OnboardingCohort
-from catalog.offerings.operations import school_year_of
 from lms.db import db
 from lms.people.models import Membership, Role, User
+from lms.schoolyear import school_year_of
 from lms.settings import operations as settings
 
 SCHOOL_START = settings.register("onboarding.school_start", str, "08-15",

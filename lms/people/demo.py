@@ -10,57 +10,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 
-import frontmatter
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import gettext as _
 
 from lms.auth.operations import MIN_PASSWORD_LENGTH, hash_password
 from lms.db import db
 from lms.i18n import OSLO
+from lms.content import DemoContentError, content_dir, read_front_matter
 from lms.people.models import Membership, Role, School, User
-
-#: content/ beside the packages; a deployment installed elsewhere sets CONTENT_DIR.
-DEFAULT_CONTENT_DIR = Path(__file__).resolve().parent.parent.parent / "content"
-ORG_NUMBER_WEIGHTS = (3, 2, 7, 6, 5, 4, 3, 2)
-
-
-class DemoContentError(ValueError):
-    """A demo content file that cannot be loaded; the message names the file and the problem."""
-
-
-def content_dir() -> Path:
-    """Return the content directory: ``CONTENT_DIR`` from the config, else ``content/`` in the repository."""
-    configured = current_app.config.get("CONTENT_DIR")
-    return Path(configured) if configured else DEFAULT_CONTENT_DIR
-
-
-def read_front_matter(path: Path) -> frontmatter.Post:
-    """Read a Markdown file with YAML front matter, naming the file in any error."""
-    try:
-        return frontmatter.load(path)
-    except FileNotFoundError:
-        raise DemoContentError(f"{path}: filen finnes ikke") from None
-    except Exception as err:  # YAML errors come in several types
-        raise DemoContentError(f"{path}: ugyldig front matter: {err}") from None
-
+from lms.people.operations import PeopleError, normalise_org_number
+from lms.schoolyear import school_year_of
 
 def valid_org_number(number: str) -> bool:
-    """Return whether a Norwegian organisation number has nine digits and a correct mod-11 check digit."""
-    if len(number) != 9 or not number.isdigit():
+    """Return whether a Norwegian organisation number is nine digits with a correct check digit."""
+    try:
+        return normalise_org_number(number) == number
+    except PeopleError:
         return False
-    remainder = sum(int(d) * w for d, w in zip(number, ORG_NUMBER_WEIGHTS)) % 11
-    check = 0 if remainder == 0 else 11 - remainder
-    return check != 10 and check == int(number[8])
 
 
 def _school_year(now: datetime) -> int:
-    # The same rule as catalog's school_year_of (1 August - 31 July); the host
-    # cannot import the catalogue, so it is repeated here for hire dates.
-    today = now.astimezone(OSLO).date()
-    return today.year if today.month >= 8 else today.year - 1
+    return school_year_of(now.astimezone(OSLO).date())
 
 
 def school_year_date(spec: dict, school_year: int, where: str) -> date:

@@ -11,15 +11,16 @@ from catalog import demo
 from catalog.enrollment import operations as enrollment_ops
 from catalog.enrollment.models import Enrollment, EnrollmentState
 from catalog.offerings.models import Offering, OfferingKind, OnboardingCohort, TargetGroup
-from catalog.offerings.operations import school_year_of
+from lms.schoolyear import school_year_of
 from events.models import Session
 from lms.audit.models import AuditEntry
 from lms.auth.operations import authenticate
 from lms.db import db
 from lms.i18n import OSLO
 from lms.mail.models import OutboxMessage
-from lms.people.demo import (DEFAULT_CONTENT_DIR, DemoContentError, load_people, read_demo_people,
-                             valid_org_number)
+from lms.content import DEFAULT_CONTENT_DIR, DemoContentError
+from lms.people.demo import load_people, read_demo_people, valid_org_number
+from lms.schoolyear import school_year_bounds
 from lms.people.models import Membership, Role, School, User
 
 PROGRAMME = sorted((DEFAULT_CONTENT_DIR / "programme").glob("*.md"))
@@ -76,7 +77,7 @@ def test_every_programme_file_loads_with_sessions_inside_the_school_year(now):
     for path in PROGRAMME:
         meta = frontmatter.load(path).metadata
         offering = offering_for(meta["key"], now)
-        first, last = demo.school_year_bounds(offering.school_year)
+        first, last = school_year_bounds(offering.school_year)
         assert offering.school_year == 2026, path.name
         assert len(offering.live_sessions) == len(meta["sessions"]) >= 1, path.name
         specs = sorted(meta["sessions"], key=lambda s: demo.session_day(s, offering.school_year))
