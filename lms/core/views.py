@@ -2,6 +2,7 @@ from flask import Blueprint, current_app, jsonify, redirect, render_template, re
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from flask_wtf.csrf import CSRFError
 
@@ -77,6 +78,18 @@ def register_error_handlers(app):
     @app.errorhandler(405)
     def method_not_allowed(err):
         return _error_page(405, _("Ikke tillatt"), _("Denne handlingen er ikke tillatt her."))
+
+    @app.errorhandler(IntegrityError)
+    def conflict(err):
+        # Two requests raced for the same unique thing (an e-mail, a seat);
+        # the database kept it right, the person only needs to look again.
+        db.session.rollback()
+        return _error_page(409, _("Endret samtidig"), _("Noen andre endret det samme akkurat nå. Gå tilbake, last siden på nytt og prøv igjen."))
+
+    @app.errorhandler(OperationalError)
+    def database_busy(err):
+        db.session.rollback()
+        return _error_page(503, _("Prøv igjen om litt"), _("Tjenesten er travel akkurat nå. Ingenting er lagret; prøv igjen om et øyeblikk."))
 
     @app.errorhandler(500)
     def server_error(err):

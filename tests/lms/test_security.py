@@ -110,3 +110,16 @@ def test_health_check_reports_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.get_json()["status"] == "ok" and response.get_json()["database"] == "ok"
+
+
+def test_a_lost_race_for_a_unique_value_is_a_409_not_a_500(app, login, admin, make_user, monkeypatch):
+    """Two admins register the same e-mail at once: the database refuses the second, politely."""
+    from lms.people import operations
+    taken = make_user(email="kari@skole.test")
+    db.session.commit()
+    # The second request's own check ran before the first committed, so it sees no duplicate.
+    monkeypatch.setattr(operations, "_find_by_email", lambda email, except_id=None: None)
+    c = login(admin)
+    response = c.post("/admin/ansatte/ny", data={"name": "Kari Kopi", "email": taken.email, "locale": "nb"})
+    assert response.status_code == 409
+    assert "Noen andre endret det samme" in response.get_data(as_text=True)
