@@ -11,9 +11,13 @@ from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberR
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from catalog.offerings.models import OfferingKind, OnboardingCohort, TargetGroup
+from lms.db import MAX_ID
 from lms.i18n import OSLO
 
 REQUIRED = _l("Dette feltet må fylles ut.")
+#: The years a date of the programme may fall in; far-off years cannot be stored as UTC.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+OUT_OF_RANGE = _l("Velg en dato mellom år %(first)d og %(last)d.", first=FIRST_YEAR, last=LAST_YEAR)
 
 
 class OsloDateTimeField(StringField):
@@ -29,10 +33,13 @@ class OsloDateTimeField(StringField):
             return
         for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M"):
             try:
-                self.data = datetime.strptime(raw, fmt).replace(tzinfo=OSLO)
-                return
+                moment = datetime.strptime(raw, fmt)
             except ValueError:
                 continue
+            if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+                raise ValueError(str(OUT_OF_RANGE))
+            self.data = moment.replace(tzinfo=OSLO)
+            return
         raise ValueError(str(_l("Skriv dato og klokkeslett som dd.mm.åååå tt:mm.")))
 
     def _value(self):
@@ -44,6 +51,24 @@ class OsloDateTimeField(StringField):
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+    def pre_validate(self, form):
+        # WTForms' own message for an unknown choice has no Norwegian translation.
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(str(_l("Velg bare blant alternativene."))) from None
+
+
+class ClockField(TimeField):
+    """A time of day typed as tt:mm."""
+
+    def process_formdata(self, valuelist):
+        # WTForms' own message for this has no Norwegian translation.
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(str(_l("Skriv klokkeslettet som tt:mm, for eksempel 09:30."))) from None
 
 
 def _choices(enum_cls):
@@ -93,12 +118,16 @@ class OfferingForm(FlaskForm):
 
 class SessionForm(FlaskForm):
     day = DateField(_l("Dato"), validators=[InputRequired(_l("Velg en dato."))])
-    start = TimeField(_l("Fra klokken"), validators=[InputRequired(_l("Skriv når økten starter."))])
-    end = TimeField(_l("Til klokken"), validators=[InputRequired(_l("Skriv når økten slutter."))])
+    start = ClockField(_l("Fra klokken"), validators=[InputRequired(_l("Skriv når økten starter."))])
+    end = ClockField(_l("Til klokken"), validators=[InputRequired(_l("Skriv når økten slutter."))])
     title = StringField(_l("Navn på økten (valgfritt)"), validators=[Optional(), Length(max=200)])
     location = StringField(_l("Sted"), validators=[Optional(), Length(max=300)])
     online_url = URLField(_l("Lenke til nettmøte"), validators=[
         Optional(), URL(message=_l("Skriv en fullstendig nettadresse som begynner med https://.")), Length(max=500)])
+
+    def validate_day(self, field):
+        if field.data and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
+            raise ValidationError(str(OUT_OF_RANGE))
 
     def validate_end(self, field):
         if field.data and self.start.data and field.data <= self.start.data:
@@ -115,10 +144,18 @@ class CancelOfferingForm(FlaskForm):
         DataRequired(_l("Skriv en kort begrunnelse til deltakerne.")), Length(max=2000)])
 
 
+def _person_id(value) -> int:
+    """Return the id of a person; a number no id column can hold is not one."""
+    number = int(value)
+    if not 0 <= number <= MAX_ID:
+        raise ValueError(value)
+    return number
+
+
 class EnrollForm(FlaskForm):
     """Enroll oneself, or (for a leader) one of the school's staff."""
 
-    person_id = SelectField(_l("Ansatt"), coerce=int, validate_choice=False, validators=[Optional()])
+    person_id = SelectField(_l("Ansatt"), coerce=_person_id, validate_choice=False, validators=[Optional()])
 
 
 class ActionForm(FlaskForm):

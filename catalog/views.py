@@ -22,7 +22,7 @@ from catalog.offerings.models import Offering, OfferingKind, OfferingStatus, Onb
 from catalog.onboarding import operations as onboarding_ops
 from events.models import Schedule, Session
 from lms.auth.operations import require
-from lms.db import db, now_utc
+from lms.db import MAX_ID, db, now_utc
 from lms.i18n import to_oslo
 from lms.people.models import User
 from lms.schoolyear import school_year_of
@@ -52,7 +52,7 @@ def parse_filter(args) -> offering_ops.CatalogFilter:
         f.plan_area = int(args["omrade"])
     if m := _WEEK.match(args.get("uke", "")):
         year, week = int(m[1]), int(m[2])
-        if 1 <= week <= date(year, 12, 28).isocalendar().week and 2000 <= year <= 2100:
+        if 2000 <= year <= 2100 and 1 <= week <= date(year, 12, 28).isocalendar().week:
             f.week = (year, week)
     if m := _MONTH.match(args.get("maned", "")):
         year, month = int(m[1]), int(m[2])
@@ -61,9 +61,16 @@ def parse_filter(args) -> offering_ops.CatalogFilter:
     return f
 
 
+def _number(raw: str, highest: int) -> int | None:
+    """Return the positive whole number ``raw`` spells, up to ``highest``, or None."""
+    # isdecimal, not isdigit: int() refuses digits such as "²"; the length bound keeps int() cheap.
+    if raw.isdecimal() and len(raw) <= len(str(highest)) and 0 < int(raw) <= highest:
+        return int(raw)
+    return None
+
+
 def _page_number() -> int:
-    raw = request.args.get("side", "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100000 else 1
+    return _number(request.args.get("side", "1"), 99999) or 1
 
 
 def _offering_or_404(offering_id: int) -> Offering:
@@ -272,8 +279,8 @@ def record():
 def onboarding():
     today = to_oslo(now_utc()).date()
     school_ids = current_user.led_school_ids()
-    if current_user.is_admin and request.args.get("skole", "").isdigit():
-        school_ids = {int(request.args["skole"])}
+    if current_user.is_admin and (school_id := _number(request.args.get("skole", ""), MAX_ID)):
+        school_ids = {school_id}
     require(bool(school_ids) or current_user.is_admin)
     rows = onboarding_ops.new_hires_at(school_ids, today) if school_ids else []
     return render_template("catalog/onboarding.html", rows=rows, schools=current_user.schools(),
@@ -510,7 +517,7 @@ def participants_xlsx(offering_id: int):
 
 
 def _ids_from_form(name: str) -> set[int]:
-    return {int(v) for v in request.form.getlist(name) if v.isdigit()}
+    return {n for v in request.form.getlist(name) if (n := _number(v, MAX_ID))}
 
 
 @bp.route("/kurs/<int:offering_id>/okter/<int:session_id>/oppmote", methods=["GET", "POST"])

@@ -1,7 +1,7 @@
 """Creating, moving and cancelling sessions."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from flask_babel import gettext as _
 
@@ -23,7 +23,9 @@ def new_schedule(owner_kind: str) -> Schedule:
 def _check_times(starts_at: datetime, ends_at: datetime) -> None:
     if starts_at.tzinfo is None or ends_at.tzinfo is None:
         raise ScheduleError(_("Tidspunktet mangler tidssone."))
-    if ends_at <= starts_at:
+    # Compared in UTC: two Oslo times on the same tzinfo compare by wall clock,
+    # which is wrong across a daylight-saving change.
+    if ends_at.astimezone(timezone.utc) <= starts_at.astimezone(timezone.utc):
         raise ScheduleError(_("Sluttidspunktet må være etter starttidspunktet."))
 
 

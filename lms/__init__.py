@@ -8,6 +8,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_migrate import Migrate
+from werkzeug.routing import IntegerConverter
 
 from lms import config as config_module
 from lms import i18n, plugins, security
@@ -16,7 +17,7 @@ from lms.auth.views import bp as auth_bp
 from lms.cli import demo_cli
 from lms.core.views import bp as core_bp
 from lms.core.views import register_error_handlers
-from lms.db import configure_sqlite, db, render_migration_item
+from lms.db import MAX_ID, configure_sqlite, db, render_migration_item
 from lms.markdown import render as render_markdown
 from lms.people.cli import people_cli
 from lms.people.views import bp as people_bp
@@ -32,9 +33,18 @@ HOST_MENU = (
 )
 
 
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in a URL: an id the database can hold, so a larger number is a 404, not an error."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Create the application; ``config`` overrides the environment's settings."""
     app = Flask(__name__, instance_path=os.environ.get("KP_INSTANCE_PATH") or None)
+    app.url_map.converters["int"] = IdConverter
     app.config.update(config_module.from_environment(app.instance_path))
     if config:
         app.config.update(config)

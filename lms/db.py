@@ -21,6 +21,9 @@ NAMING_CONVENTION = {
 }
 
 
+#: The largest id an integer primary key holds on every database we run on.
+MAX_ID = 2**31 - 1
+
 #: A fixed "now" for tests and demos; see :func:`set_clock`.
 _frozen_now: datetime | None = None
 

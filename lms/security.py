@@ -1,7 +1,7 @@
-"""Protection on every response: CSRF and the security headers."""
+"""Protection on every request and response: CSRF, input without NUL characters, the security headers."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, abort, request
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
@@ -22,8 +22,17 @@ def _content_security_policy(frame_ancestors: list[str]) -> str:
     ])
 
 
+def _refuse_nul_characters():
+    """Answer 400 to input with a NUL character: nobody types one, and PostgreSQL cannot store it."""
+    for data in (request.args, request.form):
+        for key, value in data.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                abort(400)
+
+
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
+    app.before_request(_refuse_nul_characters)
     policy = _content_security_policy(app.config["FRAME_ANCESTORS"])
 
     @app.after_request

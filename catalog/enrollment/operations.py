@@ -250,10 +250,25 @@ def enroll(offering_id: int, person: User, *, actor: User, now: datetime) -> Enr
                             enrolled_by_id=actor.id if actor.id != person.id else None)
     # Someone already waiting goes first, even if a seat has just come free.
     full = seats_left(offering) <= 0 or bool(waitlist(offering.id))
+    if full:
+        enrollment.waitlisted_at = _waitlist_arrival(offering.id, now)
     transition(enrollment, EnrollmentState.WAITLISTED if full else EnrollmentState.ENROLLED, actor=actor, now=now)
     if full:
         promote_from_waitlist(offering, now)
     return enrollment
+
+
+def _waitlist_arrival(offering_id: int, now: datetime) -> datetime:
+    """Return the time to queue someone at, no earlier than the last one queued.
+
+    ``now`` is read before the offering's lock is granted, so a request that
+    got the lock first can carry a later time. Queueing behind it keeps the
+    waitlist in the order people really joined it (ties are served by id),
+    and the position each was told stays true.
+    """
+    last = db.session.scalar(sa.select(sa.func.max(Enrollment.waitlisted_at))
+                             .where(Enrollment.offering_id == offering_id))
+    return max(now, last) if last is not None else now
 
 
 def cancel_enrollment(enrollment: Enrollment, *, actor: User, now: datetime, note: str = "") -> None:
