@@ -5,10 +5,10 @@ from datetime import datetime, time
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField,
+from wtforms import (DateField, IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField,
                      TimeField, URLField)
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, DateTimeLocalInput, ListWidget
 
 from catalog.offerings.models import OfferingKind, OnboardingCohort, TargetGroup
 from lms.db import MAX_ID
@@ -23,7 +23,7 @@ OUT_OF_RANGE = _l("Velg en dato mellom år %(first)d og %(last)d.", first=FIRST_
 class OsloDateTimeField(StringField):
     """A date and time typed in Oslo time (``datetime-local``), stored as aware UTC."""
 
-    input_type = "datetime-local"
+    widget = DateTimeLocalInput()
 
     def process_formdata(self, valuelist):
         self.data = None
@@ -72,7 +72,7 @@ class ClockField(TimeField):
 
 
 def _choices(enum_cls):
-    return [(m.value, m.label) for m in enum_cls]
+    return [SelectChoice(m.value, m.label) for m in enum_cls]
 
 
 class OfferingForm(FlaskForm):
@@ -83,7 +83,8 @@ class OfferingForm(FlaskForm):
     organiser = StringField(_l("Arrangør"), validators=[Optional(), Length(max=200)])
     target_groups = MultiCheckboxField(_l("Målgrupper"), validators=[DataRequired(_l("Velg minst én målgruppe."))])
     plan_area = SelectField(_l("Område i utviklingsplanen"), choices=[
-        ("", _l("Ingen")), ("4", _l("4 – Kompetanseheving")), ("6", _l("6 – Informasjon og forankring"))],
+        SelectChoice("", _l("Ingen")), SelectChoice("4", _l("4 – Kompetanseheving")),
+        SelectChoice("6", _l("6 – Informasjon og forankring"))],
         validators=[Optional()])
     capacity = IntegerField(_l("Antall plasser"), validators=[
         InputRequired(REQUIRED), NumberRange(min=1, max=100000, message=_l("Skriv et tall fra 1 til 100 000."))])
@@ -104,7 +105,7 @@ class OfferingForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.kind.choices = _choices(OfferingKind)
         self.target_groups.choices = _choices(TargetGroup)
-        self.onboarding_cohort.choices = [("", _l("Ikke et oppstartskurs"))] + _choices(OnboardingCohort)
+        self.onboarding_cohort.choices = [SelectChoice("", _l("Ikke et oppstartskurs"))] + _choices(OnboardingCohort)
 
     def validate_registration_closes_at(self, field):
         opens = self.registration_opens_at.data

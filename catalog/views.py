@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from openpyxl import Workbook
+from wtforms import SelectChoice
 from sqlalchemy.orm import selectinload
 
 from catalog.enrollment import operations as enrollment_ops
@@ -140,7 +141,7 @@ def offering(offering_id: int):
         staff_choices = [p for p in enrollment_ops.staff_of_led_schools(user)
                          if p.id not in taken_ids and enrollment_ops.eligible(p, offering, now.date())]
     enroll_form = EnrollForm()
-    enroll_form.person_id.choices = [(p.id, p.name) for p in staff_choices]
+    enroll_form.person_id.choices = [SelectChoice(p.id, p.name) for p in staff_choices]
     return render_template(
         "catalog/offering.html", offering=offering, seats_left=max(offering.capacity - taken, 0),
         waiting=waiting, mine=mine, position=enrollment_ops.waitlist_position(mine) if mine else None,

@@ -5,10 +5,11 @@ returned timezone-aware, whichever database is underneath.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase, registry
 
@@ -99,10 +100,26 @@ def configure_sqlite(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn):
-        if has_request_context() and request.method in READ_ONLY_METHODS:
+        if has_request_context() and (request.method in READ_ONLY_METHODS or g.pop("kp_defer_write_lock", False)):
             conn.exec_driver_sql("BEGIN")
         else:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def write_lock_deferred():
+    """Within this block, let a writing request's transaction read without SQLite's write lock.
+
+    For slow work on what a request reads before it writes, such as checking
+    a password. The transaction begun inside must end (commit or roll back)
+    before the request writes; the next one takes the lock as usual. No
+    effect on PostgreSQL, whose row locks are taken where they are needed.
+    """
+    g.kp_defer_write_lock = True
+    try:
+        yield
+    finally:
+        g.pop("kp_defer_write_lock", None)
 
 
 def render_migration_item(type_, obj, autogen_context):

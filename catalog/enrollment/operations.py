@@ -22,6 +22,7 @@ from catalog.enrollment.models import (ACTIVE_STATES, SEAT_STATES, TRANSITIONS, 
 from catalog.offerings.models import Offering, OfferingStatus, TargetGroup
 from events.models import Session
 from lms.audit import operations as audit
+from lms.auth.operations import require
 from lms.db import db
 from lms.i18n import fmt_datetime
 from lms.mail import operations as mail
@@ -233,8 +234,7 @@ def _queue_mail(enrollment: Enrollment, from_state, to_state, now: datetime, not
 
 def enroll(offering_id: int, person: User, *, actor: User, now: datetime) -> Enrollment:
     """Give the person a seat, or a place on the waitlist when the offering is full."""
-    if not can_act_for(actor, person):
-        raise EnrollmentError(_("Du kan bare melde på deg selv eller ansatte ved din skole."))
+    require(can_act_for(actor, person), _("Du kan bare melde på deg selv eller ansatte ved din skole."))
     offering = lock_offering(offering_id)
     problem = registration_problem(offering, now)
     if problem:
@@ -276,8 +276,7 @@ def cancel_enrollment(enrollment: Enrollment, *, actor: User, now: datetime, not
     offering = lock_offering(enrollment.offering_id)
     db.session.refresh(enrollment)
     manager = can_manage(actor, offering)
-    if not (manager or can_act_for(actor, enrollment.user)):
-        raise EnrollmentError(_("Du kan ikke melde av denne personen."))
+    require(manager or can_act_for(actor, enrollment.user), _("Du kan ikke melde av denne personen."))
     if enrollment.state not in (EnrollmentState.ENROLLED, EnrollmentState.WAITLISTED, EnrollmentState.OFFERED):
         raise EnrollmentError(_("Denne påmeldingen kan ikke avmeldes (%(state)s).", state=enrollment.state.label))
     holds_seat = enrollment.state in SEAT_STATES
@@ -294,8 +293,7 @@ def accept_offer(enrollment: Enrollment, *, actor: User, now: datetime) -> None:
     """Take the seat the person was offered, if the offer still stands."""
     offering = lock_offering(enrollment.offering_id)
     db.session.refresh(enrollment)
-    if not can_act_for(actor, enrollment.user):
-        raise EnrollmentError(_("Du kan bare svare på dine egne tilbud."))
+    require(can_act_for(actor, enrollment.user), _("Du kan bare svare på dine egne tilbud."))
     _expire_offers_locked(offering, now)
     if enrollment.state != EnrollmentState.OFFERED:
         raise EnrollmentError(_("Tilbudet om plass gjelder ikke lenger."))
@@ -355,8 +353,7 @@ def expire_offers(now: datetime) -> int:
 def change_capacity(offering: Offering, capacity: int, *, actor: User, now: datetime) -> None:
     """Set a new capacity; extra seats go to the waitlist at once."""
     offering = lock_offering(offering.id)
-    if not can_manage(actor, offering):
-        raise EnrollmentError(_("Du kan ikke endre dette tilbudet."))
+    require(can_manage(actor, offering), _("Du kan ikke endre dette tilbudet."))
     taken = seats_taken(offering.id)
     if capacity < max(taken, 1):
         raise EnrollmentError(_("Kapasiteten kan ikke settes lavere enn antall tildelte plasser (%(n)d).", n=taken))
@@ -380,8 +377,7 @@ def cancel_everyone(offering: Offering, *, actor: User, now: datetime, reason: s
 def record_attendance(session: Session, offering: Offering, present_ids: set[int], *, actor: User,
                       now: datetime) -> None:
     """Record who was present at a session and update each participant's state."""
-    if not can_manage(actor, offering):
-        raise EnrollmentError(_("Du kan ikke føre oppmøte for dette tilbudet."))
+    require(can_manage(actor, offering), _("Du kan ikke føre oppmøte for dette tilbudet."))
     participants = db.session.scalars(sa.select(Enrollment).where(
         Enrollment.offering_id == offering.id,
         Enrollment.state.in_([EnrollmentState.ENROLLED, EnrollmentState.ATTENDED, EnrollmentState.NO_SHOW,
@@ -415,8 +411,7 @@ def present_at(session_id: int) -> set[int]:
 
 def mark_completed(offering: Offering, enrollment_ids: set[int], *, actor: User, now: datetime) -> int:
     """Mark the chosen participants as having completed the offering; return how many changed."""
-    if not can_manage(actor, offering):
-        raise EnrollmentError(_("Du kan ikke registrere fullføring for dette tilbudet."))
+    require(can_manage(actor, offering), _("Du kan ikke registrere fullføring for dette tilbudet."))
     changed = 0
     for enrollment in db.session.scalars(sa.select(Enrollment).where(
             Enrollment.offering_id == offering.id, Enrollment.id.in_(enrollment_ids))):

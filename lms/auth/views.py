@@ -6,7 +6,7 @@ from flask_login import current_user, login_user, logout_user
 
 from lms.auth import operations
 from lms.auth.forms import LoginForm
-from lms.db import db, now_utc
+from lms.db import db, now_utc, write_lock_deferred
 
 bp = Blueprint("auth", __name__)
 
@@ -26,12 +26,15 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = operations.authenticate(form.email.data, form.password.data)
+            # The password check is slow on purpose: keep it outside SQLite's write lock.
+            with write_lock_deferred():
+                user = operations.authenticate(form.email.data, form.password.data)
         except operations.AuthError as err:
             form.password.errors.append(str(err))
             status = 400
         else:
             target = _safe_next(form.next.data)
+            db.session.commit()  # end the reading transaction before writing
             session.clear()  # a new session on every sign-in
             operations.start_session(user, now_utc())
             db.session.commit()  # the LoginSession must outlive this request

@@ -8,6 +8,7 @@ from catalog.enrollment import operations as ops
 from catalog.enrollment.models import Enrollment, EnrollmentState
 from catalog.offerings.models import TargetGroup
 from lms.audit.operations import history
+from lms.auth.operations import PermissionDenied
 from lms.db import db
 from lms.mail.models import OutboxMessage
 from lms.people.models import Role
@@ -136,7 +137,7 @@ def test_leader_enrolls_own_staff_but_not_other_schools(make_offering, make_user
     offering = make_offering()
     e = ops.enroll(offering.id, own, actor=leader, now=now)
     assert e.state == EnrollmentState.ENROLLED and e.enrolled_by_id == leader.id
-    with pytest.raises(ops.EnrollmentError):
+    with pytest.raises(PermissionDenied):
         ops.enroll(offering.id, stranger, actor=leader, now=now)
 
 
@@ -179,3 +180,15 @@ def test_transition_table(make_offering, make_user, now, start, target, allowed)
     else:
         with pytest.raises(ops.EnrollmentError):
             ops.transition(e, target, actor=a, now=now, notify=False)
+
+
+def test_waitlist_keeps_lock_order_even_if_clock_was_read_earlier(make_offering, make_user, now):
+    """A request that read the clock first but got the lock second queues behind the one before it."""
+    offering = make_offering(capacity=1)
+    a, b, c = make_user(), make_user(), make_user()
+    ops.enroll(offering.id, a, actor=a, now=now)
+    eb = ops.enroll(offering.id, b, actor=b, now=now + timedelta(seconds=2))
+    ec = ops.enroll(offering.id, c, actor=c, now=now + timedelta(seconds=1))
+    assert ec.waitlisted_at >= eb.waitlisted_at
+    assert [ops.waitlist_position(eb), ops.waitlist_position(ec)] == [1, 2]
+    assert [e.id for e in ops.waitlist(offering.id)] == [eb.id, ec.id]
