@@ -21,7 +21,7 @@ install: $(VENV)/.installed translations
 
 translations: $(VENV)/.installed
 	@for dir in lms/translations catalog/translations events/translations lighthouse/translations; do \
-	  if [ -d $$dir ]; then $(BIN)/pybabel compile --use-fuzzy -d $$dir -D messages >/dev/null; fi; done
+	  if [ -d $$dir ]; then $(BIN)/pybabel --quiet compile -d $$dir -D messages >/dev/null; fi; done
 
 demo: install
 	$(BIN)/flask db upgrade
