@@ -8,9 +8,11 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from openpyxl import Workbook
 from wtforms import SelectChoice
 from sqlalchemy.orm import selectinload
@@ -23,6 +25,7 @@ from catalog.offerings.models import Offering, OfferingKind, OfferingStatus, Onb
 from catalog.onboarding import operations as onboarding_ops
 from events.models import Schedule, Session
 from lms.auth.operations import require
+from lms.cache import FragmentCache
 from lms.db import MAX_ID, db, now_utc
 from lms.i18n import to_oslo
 from lms.people.models import User
@@ -108,23 +111,39 @@ def _back_to(offering: Offering):
 
 # --- browsing -------------------------------------------------------------------
 
+#: Rendered result lists of the catalogue, shared by everyone who asks the same
+#: question in the same language; dropped on this instance's own changes.
+results_cache = FragmentCache()
+enrollment_ops.enrollment_changed.connect(results_cache.invalidate)
+offering_ops.offering_changed.connect(results_cache.invalidate)
+
+
+def _render_results(f: offering_ops.CatalogFilter, page_asked: int, now) -> str:
+    query = offering_ops.catalog_query(f, now)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    size = current_app.config["PAGE_SIZE"]
+    pages = max((total + size - 1) // size, 1)
+    page = min(page_asked, pages)
+    offerings = db.session.scalars(
+        query.options(selectinload(Offering.schedule).selectinload(Schedule.sessions))
+        .limit(size).offset((page - 1) * size)).all()
+    args = {k: v for k, v in request.args.items() if k != "side"}
+    return render_template("catalog/_results.html", offerings=offerings, total=total, page=page, pages=pages,
+                           args=args)
+
+
 @bp.route("/kurs")
 def index():
     now = now_utc()
     f = parse_filter(request.args)
-    query = offering_ops.catalog_query(f, now)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
-    size = current_app.config["PAGE_SIZE"]
-    page = min(_page_number(), max((total + size - 1) // size, 1))
-    offerings = db.session.scalars(
-        query.options(selectinload(Offering.schedule).selectinload(Schedule.sessions))
-        .limit(size).offset((page - 1) * size)).all()
-    counts = enrollment_ops.counts_by_offering([o.id for o in offerings])
-    args = {k: v for k, v in request.args.items() if k != "side"}
-    return render_template(
-        "catalog/index.html", offerings=offerings, counts=counts, f=f, total=total, page=page,
-        pages=max((total + size - 1) // size, 1), args=args, themes=offering_ops.themes(),
-        kinds=list(OfferingKind), groups=list(TargetGroup), now=now)
+    page = _page_number()
+    ttl = current_app.config["CATALOG_CACHE_SECONDS"]
+    locale = str(get_locale())
+    results = results_cache.get_or_make(("results", request.query_string, locale), ttl,
+                                        lambda: _render_results(f, page, now))
+    themes = results_cache.get_or_make(("themes",), ttl, offering_ops.themes)
+    return render_template("catalog/index.html", results=Markup(results), f=f, themes=themes,
+                           kinds=list(OfferingKind), groups=list(TargetGroup))
 
 
 @bp.route("/kurs/<int:offering_id>")
@@ -132,7 +151,6 @@ def offering(offering_id: int):
     now = now_utc()
     offering = _offering_or_404(offering_id)
     user = current_user if current_user.is_authenticated else None
-    taken, waiting = enrollment_ops.counts_by_offering([offering.id])[offering.id]
     mine = enrollment_ops.active_enrollment(offering.id, user.id) if user else None
     staff_choices = []
     if user and user.led_school_ids():
@@ -143,8 +161,7 @@ def offering(offering_id: int):
     enroll_form = EnrollForm()
     enroll_form.person_id.choices = [SelectChoice(p.id, p.name) for p in staff_choices]
     return render_template(
-        "catalog/offering.html", offering=offering, seats_left=max(offering.capacity - taken, 0),
-        waiting=waiting, mine=mine, position=enrollment_ops.waitlist_position(mine) if mine else None,
+        "catalog/offering.html", offering=offering, mine=mine, position=enrollment_ops.waitlist_position(mine) if mine else None,
         closed_reason=enrollment_ops.registration_problem(offering, now),
         eligible=user is not None and enrollment_ops.eligible(user, offering, now.date()),
         can_manage=enrollment_ops.can_manage(user, offering), staff_choices=staff_choices,
@@ -484,7 +501,7 @@ def participants(offering_id: int):
     positions = {e.id: i + 1 for i, e in enumerate(e for e in rows if e.state == EnrollmentState.WAITLISTED)}
     return render_template("catalog/participants.html", offering=offering, rows=rows, positions=positions,
                            action_form=ActionForm(), school_names=_school_names,
-                           seats_taken=sum(1 for e in rows if e.state in SEAT_STATES))
+                           seats_taken=offering.seats_taken)
 
 
 @bp.route("/kurs/<int:offering_id>/deltakere.csv")

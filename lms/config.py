@@ -41,6 +41,8 @@ def from_environment(instance_path: str) -> dict:
         "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",
         "LANGUAGES": ["nb", "en"],
         "PAGE_SIZE": int(os.environ.get("KP_PAGE_SIZE", "20")),
+        # Seconds a rendered catalogue result list may be reused (0: never).
+        "CATALOG_CACHE_SECONDS": float(os.environ.get("KP_CATALOG_CACHE_SECONDS", "10")),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
     }
 

@@ -1,6 +1,8 @@
 """Markdown from users, rendered and sanitised."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import markdown as md
 import nh3
 from markupsafe import Markup
@@ -14,10 +16,16 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"scope"}}
 
 def render(text: str | None) -> Markup:
     """Return sanitised HTML for Markdown written by a user."""
-    html = md.markdown(text or "", extensions=["extra", "sane_lists"], output_format="html")
-    clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
-                      url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
-    return Markup(clean)
+    return Markup(_render(text or ""))
+
+
+# Pages show the same few descriptions over and over; building a Markdown
+# parser costs more than the rest of an offering page.
+@lru_cache(maxsize=512)
+def _render(text: str) -> str:
+    html = md.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
 
 
 def plain_text(text: str | None) -> str:

@@ -19,6 +19,7 @@ from flask_migrate import upgrade
 from catalog.enrollment import operations as enrollment_ops
 from catalog.offerings import operations as offering_ops
 from catalog.offerings.models import OfferingKind, OfferingStatus, OnboardingCohort, TargetGroup
+from catalog.views import results_cache
 from lms import create_app
 from lms.auth.operations import hash_password
 from lms.db import db, set_clock
@@ -76,6 +77,7 @@ def app(tmp_path_factory):
 def _clean_database(app):
     """Give every test empty tables and a frozen clock at NOW."""
     set_clock(NOW)
+    results_cache.invalidate()
     ctx = app.app_context()
     ctx.push()
     try:

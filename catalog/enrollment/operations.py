@@ -50,24 +50,36 @@ class EnrollmentError(Exception):
 
 # --- capacity ---------------------------------------------------------------
 
-def seats_taken(offering_id: int) -> int:
-    """Return how many seats are held (enrolled, offered, attended, completed)."""
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(Enrollment)
-        .where(Enrollment.offering_id == offering_id, Enrollment.state.in_(SEAT_STATES))) or 0
-
-
 def seats_left(offering: Offering) -> int:
-    """Return how many seats are free to take now."""
-    return max(offering.capacity - seats_taken(offering.id), 0)
+    """Return how many seats are free to take now (everything holding a seat counts)."""
+    return offering.seats_left
 
 
-def waitlist(offering_id: int) -> list[Enrollment]:
-    """Return the waitlist in the order it is served."""
-    return list(db.session.scalars(
-        sa.select(Enrollment)
-        .where(Enrollment.offering_id == offering_id, Enrollment.state == EnrollmentState.WAITLISTED)
-        .order_by(Enrollment.waitlisted_at, Enrollment.id)))
+def count_seats(offering_id: int) -> tuple[int, int]:
+    """Count (seats held, people waiting) from the enrollments themselves."""
+    taken, waiting = db.session.execute(
+        sa.select(sa.func.count().filter(Enrollment.state.in_(SEAT_STATES)),
+                  sa.func.count().filter(Enrollment.state == EnrollmentState.WAITLISTED))
+        .where(Enrollment.offering_id == offering_id)).one()
+    return taken, waiting
+
+
+def recount_seats(offering: Offering) -> bool:
+    """Set the offering's seat and waitlist counters from its enrollments; return whether they were off."""
+    counted = count_seats(offering.id)
+    off = counted != (offering.seats_taken, offering.waitlist_length)
+    offering.seats_taken, offering.waitlist_length = counted
+    return off
+
+
+def waitlist(offering_id: int, limit: int | None = None) -> list[Enrollment]:
+    """Return the waitlist (or its first ``limit`` places) in the order it is served."""
+    query = (sa.select(Enrollment)
+             .where(Enrollment.offering_id == offering_id, Enrollment.state == EnrollmentState.WAITLISTED)
+             .order_by(Enrollment.waitlisted_at, Enrollment.id))
+    if limit is not None:
+        query = query.limit(limit)
+    return list(db.session.scalars(query))
 
 
 def waitlist_position(enrollment: Enrollment) -> int | None:
@@ -81,21 +93,6 @@ def waitlist_position(enrollment: Enrollment) -> int | None:
             sa.or_(Enrollment.waitlisted_at < enrollment.waitlisted_at,
                    sa.and_(Enrollment.waitlisted_at == enrollment.waitlisted_at, Enrollment.id < enrollment.id))))
     return (ahead or 0) + 1
-
-
-def counts_by_offering(offering_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """Return ``{offering_id: (seats taken, waitlist length)}`` in one query."""
-    if not offering_ids:
-        return {}
-    taken = sa.func.sum(sa.case((Enrollment.state.in_(SEAT_STATES), 1), else_=0))
-    waiting = sa.func.sum(sa.case((Enrollment.state == EnrollmentState.WAITLISTED, 1), else_=0))
-    rows = db.session.execute(
-        sa.select(Enrollment.offering_id, taken, waiting)
-        .where(Enrollment.offering_id.in_(offering_ids), Enrollment.state.in_(ACTIVE_STATES))
-        .group_by(Enrollment.offering_id))
-    result = {oid: (0, 0) for oid in offering_ids}
-    result.update({oid: (int(t or 0), int(w or 0)) for oid, t, w in rows})
-    return result
 
 
 def lock_offering(offering_id: int) -> Offering:
@@ -184,6 +181,9 @@ def transition(enrollment: Enrollment, to_state: EnrollmentState, *, actor: User
                                 a=from_state.label if from_state else "-", b=to_state.label))
     enrollment.state = to_state
     enrollment.updated_at = now
+    offering = enrollment.offering
+    offering.seats_taken += (to_state in SEAT_STATES) - (from_state in SEAT_STATES)
+    offering.waitlist_length += (to_state == EnrollmentState.WAITLISTED) - (from_state == EnrollmentState.WAITLISTED)
     if to_state == EnrollmentState.WAITLISTED and enrollment.waitlisted_at is None:
         enrollment.waitlisted_at = now
     if to_state != EnrollmentState.OFFERED:
@@ -249,7 +249,7 @@ def enroll(offering_id: int, person: User, *, actor: User, now: datetime) -> Enr
     enrollment = Enrollment(offering=offering, user=person, created_at=now,
                             enrolled_by_id=actor.id if actor.id != person.id else None)
     # Someone already waiting goes first, even if a seat has just come free.
-    full = seats_left(offering) <= 0 or bool(waitlist(offering.id))
+    full = seats_left(offering) <= 0 or offering.waitlist_length > 0
     if full:
         enrollment.waitlisted_at = _waitlist_arrival(offering.id, now)
     transition(enrollment, EnrollmentState.WAITLISTED if full else EnrollmentState.ENROLLED, actor=actor, now=now)
@@ -318,7 +318,7 @@ def promote_from_waitlist(offering: Offering, now: datetime) -> list[Enrollment]
     hours = settings.get(OFFER_HOURS.key)
     promoted = []
     free = seats_left(offering)
-    for enrollment in waitlist(offering.id)[:free]:
+    for enrollment in (waitlist(offering.id, limit=free) if free else []):
         if hours <= 0:
             transition(enrollment, EnrollmentState.ENROLLED, actor=None, now=now)
         else:
@@ -354,7 +354,7 @@ def change_capacity(offering: Offering, capacity: int, *, actor: User, now: date
     """Set a new capacity; extra seats go to the waitlist at once."""
     offering = lock_offering(offering.id)
     require(can_manage(actor, offering), _("Du kan ikke endre dette tilbudet."))
-    taken = seats_taken(offering.id)
+    taken = offering.seats_taken
     if capacity < max(taken, 1):
         raise EnrollmentError(_("Kapasiteten kan ikke settes lavere enn antall tildelte plasser (%(n)d).", n=taken))
     offering.capacity = capacity

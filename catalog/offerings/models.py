@@ -109,6 +109,11 @@ class Offering(db.Model):
     #: Development-plan area the offering serves: 4 (competence) or 6 (anchoring).
     plan_area: Mapped[int | None]
     capacity: Mapped[int]
+    #: Seats held now (enrolled, offered, attended, no-show, completed) and
+    #: people waiting: kept by the enrollment transition under the offering's
+    #: lock, so lists and filters need not count enrollments.
+    seats_taken: Mapped[int] = mapped_column(default=0, server_default="0")
+    waitlist_length: Mapped[int] = mapped_column(default=0, server_default="0")
     min_participants: Mapped[int] = mapped_column(default=0)
     #: The day it is decided whether enough have enrolled for it to run.
     go_no_go_date: Mapped[date | None] = mapped_column(sa.Date)
@@ -138,9 +143,17 @@ class Offering(db.Model):
 
     __table_args__ = (
         sa.CheckConstraint("capacity >= 1", name="capacity_positive"),
+        # No offering is ever overbooked: the database itself refuses it.
+        sa.CheckConstraint("seats_taken >= 0 AND seats_taken <= capacity", name="seats_within_capacity"),
+        sa.CheckConstraint("waitlist_length >= 0", name="waitlist_length_nonnegative"),
+        sa.Index("ix_offering_status_first_starts_at", "status", "first_starts_at"),
         sa.CheckConstraint("min_participants >= 0", name="min_participants_nonnegative"),
         sa.CheckConstraint("plan_area IN (4, 6)", name="plan_area_known"),
     )
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.capacity - self.seats_taken, 0)
 
     @property
     def target_groups(self) -> list[TargetGroup]:

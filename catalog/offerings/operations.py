@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from blinker import Namespace
 from flask_babel import gettext as _
 
 from catalog.enrollment import operations as enrollment_ops
-from catalog.enrollment.models import SEAT_STATES, Enrollment
 from catalog.offerings.models import (Offering, OfferingKind, OfferingStatus, OfferingTargetGroup,
                                       OnboardingCohort, TargetGroup)
 from events import operations as events_ops
@@ -18,6 +18,13 @@ from lms.db import db
 from lms.i18n import OSLO
 
 from lms.people.models import User
+
+
+signals = Namespace()
+#: Sent by every operation here that creates, changes, publishes or cancels an
+#: offering or one of its sessions, with the offering. Cached catalogue pages
+#: and (later) calendar feeds listen to it.
+offering_changed = signals.signal("offering-changed")
 
 
 class OfferingError(ValueError):
@@ -92,6 +99,7 @@ def create_offering(data: OfferingData, *, actor: User, now: datetime, source_ke
         offering.responsible_id = actor.id
     db.session.add(offering)
     db.session.flush()
+    offering_changed.send(offering)
     return offering
 
 
@@ -112,6 +120,7 @@ def update_offering(offering: Offering, data: OfferingData, *, actor: User, now:
             enrollment_ops.change_capacity(offering, data.capacity, actor=actor, now=now)
         except enrollment_ops.EnrollmentError as err:
             raise OfferingError(str(err)) from None
+    offering_changed.send(offering)
 
 
 def publish(offering: Offering, *, actor: User, now: datetime) -> None:
@@ -125,6 +134,7 @@ def publish(offering: Offering, *, actor: User, now: datetime) -> None:
     offering.status = OfferingStatus.PUBLISHED
     offering.updated_at = now
     db.session.flush()
+    offering_changed.send(offering)
 
 
 def cancel_offering(offering: Offering, *, actor: User, now: datetime, reason: str) -> int:
@@ -139,6 +149,7 @@ def cancel_offering(offering: Offering, *, actor: User, now: datetime, reason: s
     offering.updated_at = now
     for session in offering.sessions:
         events_ops.cancel_session(session, now)
+    offering_changed.send(offering)
     return enrollment_ops.cancel_everyone(offering, actor=actor, now=now, reason=offering.cancel_reason)
 
 
@@ -147,6 +158,7 @@ def _sync_first_start(offering: Offering) -> None:
     db.session.refresh(offering.schedule)
     offering.first_starts_at = offering.schedule.first_start()
     db.session.flush()
+    offering_changed.send(offering)
 
 
 def add_session(offering: Offering, *, actor: User, now: datetime, starts_at: datetime, ends_at: datetime,
@@ -220,9 +232,11 @@ def period_bounds(f: CatalogFilter) -> tuple[datetime, datetime] | None:
 
 def catalog_query(f: CatalogFilter, now: datetime) -> sa.Select:
     """Return the query for published offerings matching the filter, soonest first."""
-    query = sa.select(Offering).where(Offering.status == OfferingStatus.PUBLISHED)
+    # Only offerings with a dated session are listed; by default only those still to come.
+    query = sa.select(Offering).where(Offering.status == OfferingStatus.PUBLISHED,
+                                      Offering.first_starts_at.is_not(None))
     if not f.include_past:
-        query = query.where(sa.or_(Offering.first_starts_at.is_(None), Offering.first_starts_at >= now - timedelta(hours=12)))
+        query = query.where(Offering.first_starts_at >= now - timedelta(hours=12))
     if f.q:
         like = f"%{f.q.strip().lower()}%"
         query = query.where(sa.or_(sa.func.lower(Offering.title).like(like), sa.func.lower(Offering.theme).like(like),
@@ -233,8 +247,9 @@ def catalog_query(f: CatalogFilter, now: datetime) -> sa.Select:
     if f.kind:
         query = query.where(Offering.kind == f.kind)
     if f.target_group:
-        query = query.where(Offering.id.in_(sa.select(OfferingTargetGroup.offering_id)
-                                            .where(OfferingTargetGroup.group == f.target_group)))
+        # EXISTS, not IN: the planner then walks offerings in date order and stops at a page.
+        query = query.where(sa.exists().where(OfferingTargetGroup.offering_id == Offering.id,
+                                              OfferingTargetGroup.group == f.target_group))
     if f.plan_area:
         query = query.where(Offering.plan_area == f.plan_area)
     bounds = period_bounds(f)
@@ -242,12 +257,8 @@ def catalog_query(f: CatalogFilter, now: datetime) -> sa.Select:
         query = query.where(Offering.schedule_id.in_(
             sa.select(Session.schedule_id).where(Session.starts_at >= bounds[0], Session.starts_at < bounds[1])))
     if f.free_seats:
-
-        taken = (sa.select(sa.func.count()).select_from(Enrollment)
-                 .where(Enrollment.offering_id == Offering.id, Enrollment.state.in_(SEAT_STATES))
-                 .correlate(Offering).scalar_subquery())
-        query = query.where(taken < Offering.capacity)
-    return query.order_by(Offering.first_starts_at.is_(None), Offering.first_starts_at, Offering.id)
+        query = query.where(Offering.seats_taken < Offering.capacity)
+    return query.order_by(Offering.first_starts_at, Offering.id)
 
 
 def themes() -> list[str]:

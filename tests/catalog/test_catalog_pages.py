@@ -255,3 +255,22 @@ def test_catalogue_query_count_does_not_grow_with_offerings(client, make_offerin
         event.remove(db.engine, "before_cursor_execute", listener)
         counts.append(len(statements))
     assert counts[0] == counts[1]
+
+
+def test_catalogue_reuses_its_result_list_until_something_changes(client, make_offering, make_user, now):
+    from sqlalchemy import event
+    offering = make_offering("Lesing i alle fag", capacity=2)
+    statements = []
+    listener = lambda *args: statements.append(1)
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert "2 ledige plasser" in client.get("/kurs").get_data(as_text=True)
+        first = len(statements)
+        assert "2 ledige plasser" in client.get("/kurs").get_data(as_text=True)
+        assert len(statements) == first  # served from the cache: no query at all
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    teacher = make_user()
+    ops.enroll(offering.id, teacher, actor=teacher, now=now)
+    db.session.commit()
+    assert "1 ledig plass" in client.get("/kurs").get_data(as_text=True)

@@ -172,6 +172,7 @@ def test_transition_table(make_offering, make_user, now, start, target, allowed)
     e = Enrollment(offering=offering, user=a, state=start, waitlisted_at=now)
     db.session.add(e)
     db.session.flush()
+    ops.recount_seats(offering)
     if target == EnrollmentState.OFFERED:
         e.offer_expires_at = now + timedelta(hours=1)
     if allowed:
@@ -192,3 +193,26 @@ def test_waitlist_keeps_lock_order_even_if_clock_was_read_earlier(make_offering,
     assert ec.waitlisted_at >= eb.waitlisted_at
     assert [ops.waitlist_position(eb), ops.waitlist_position(ec)] == [1, 2]
     assert [e.id for e in ops.waitlist(offering.id)] == [eb.id, ec.id]
+
+
+def test_seat_counters_match_the_enrollments_after_a_busy_day(make_offering, make_user, admin, now):
+    offering = make_offering(capacity=3)
+    people = [make_user() for _ in range(7)]
+    enrollments = [ops.enroll(offering.id, p, actor=p, now=now + timedelta(minutes=i)) for i, p in enumerate(people)]
+    ops.cancel_enrollment(enrollments[0], actor=people[0], now=now + timedelta(hours=1))
+    ops.cancel_enrollment(enrollments[5], actor=people[5], now=now + timedelta(hours=1))
+    ops.expire_offers(now + timedelta(hours=60))
+    ops.change_capacity(offering, 5, actor=admin, now=now + timedelta(hours=61))
+    offered = [e for e in enrollments if e.state == EnrollmentState.OFFERED]
+    ops.accept_offer(offered[0], actor=offered[0].user, now=now + timedelta(hours=62))
+    db.session.flush()
+    assert (offering.seats_taken, offering.waitlist_length) == ops.count_seats(offering.id)
+    assert ops.recount_seats(offering) is False
+    assert offering.seats_taken <= offering.capacity
+
+
+def test_database_refuses_more_seats_than_capacity(make_offering):
+    offering = make_offering(capacity=2)
+    offering.seats_taken = 3
+    with pytest.raises(sa.exc.IntegrityError):
+        db.session.flush()

@@ -1,0 +1,47 @@
+"""A small in-process cache for rendered fragments that may be a few seconds old.
+
+Each instance of the platform keeps its own; nothing here is needed for
+correctness. An entry lives ``ttl`` seconds and is dropped at once when the
+cache's generation moves on (:meth:`FragmentCache.invalidate`), which the
+features do on their own writes. Other instances see a change within ``ttl``.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from typing import Callable, Hashable
+
+
+class FragmentCache:
+    def __init__(self, maxsize: int = 512, clock: Callable[[], float] = time.monotonic):
+        self._entries: OrderedDict[Hashable, tuple[float, int, object]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._generation = 0
+        self._maxsize = maxsize
+        self._clock = clock
+
+    def get_or_make(self, key: Hashable, ttl: float, make: Callable[[], object]) -> object:
+        """Return the cached value for ``key`` if it is fresh, else make, keep and return it."""
+        if ttl <= 0:
+            return make()
+        now = self._clock()
+        with self._lock:
+            hit = self._entries.get(key)
+            generation = self._generation
+            if hit is not None and hit[0] > now and hit[1] == generation:
+                self._entries.move_to_end(key)
+                return hit[2]
+        value = make()
+        with self._lock:
+            self._entries[key] = (now + ttl, generation, value)
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._maxsize:
+                self._entries.popitem(last=False)
+        return value
+
+    def invalidate(self, *_args, **_kwargs) -> None:
+        """Forget everything cached so far (usable as a signal receiver)."""
+        with self._lock:
+            self._generation += 1
+            self._entries.clear()
