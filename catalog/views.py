@@ -102,11 +102,11 @@ def _enrollment_or_404(enrollment_id: int) -> Enrollment:
     return enrollment
 
 
-def _back_to(offering: Offering):
+def _back_to(offering_id: int):
     target = request.form.get("next", "")
     if target.startswith("/") and not target.startswith("//"):
         return redirect(target, 303)
-    return redirect(url_for("catalog.offering", offering_id=offering.id), 303)
+    return redirect(url_for("catalog.offering", offering_id=offering_id), 303)
 
 
 # --- browsing -------------------------------------------------------------------
@@ -174,39 +174,44 @@ def offering(offering_id: int):
 @bp.route("/kurs/<int:offering_id>/pamelding", methods=["POST"])
 @login_required
 def enroll(offering_id: int):
-    offering = _offering_or_404(offering_id)
     form = EnrollForm()
     form.person_id.choices = []
     if not form.validate_on_submit():
         flash(_("Påmeldingen kunne ikke sendes. Last siden på nytt og prøv igjen."), "error")
-        return _back_to(offering)
+        return _back_to(offering_id)
     person = current_user
     if form.person_id.data:
         person = db.session.get(User, form.person_id.data)
         if person is None:
             abort(404)
     try:
-        enrollment = enrollment_ops.enroll(offering.id, person, actor=current_user, now=now_utc())
+        enrollment = enrollment_ops.enroll(offering_id, person, actor=current_user, now=now_utc())
+    except enrollment_ops.OfferingNotFound:
+        abort(404)
     except enrollment_ops.EnrollmentError as err:
         db.session.rollback()
         flash(str(err), "error")
-        return _back_to(offering)
-    position = enrollment_ops.waitlist_position(enrollment)
-    db.session.commit()
+        return _back_to(offering_id)
+    offering, myself = enrollment.offering, person.id == current_user.id
     if enrollment.state == EnrollmentState.ENROLLED:
-        flash(_("%(name)s er påmeldt «%(title)s».", name=person.name, title=offering.title) if person.id != current_user.id
-              else _("Du er påmeldt «%(title)s». Du får en bekreftelse på e-post.", title=offering.title), "success")
+        message = (_("Du er påmeldt «%(title)s». Du får en bekreftelse på e-post.", title=offering.title) if myself
+                   else _("%(name)s er påmeldt «%(title)s».", name=person.name, title=offering.title))
     else:
-        flash(_("Kurset er fullt. %(name)s står som nummer %(n)d på ventelisten.", name=person.name, n=position)
-              if person.id != current_user.id
-              else _("Kurset er fullt. Du står som nummer %(n)d på ventelisten.", n=position), "warning")
-    return _back_to(offering)
+        # A newcomer joins the waitlist last, so its length is the place.
+        position = offering.waitlist_length
+        message = (_("Kurset er fullt. Du står som nummer %(n)d på ventelisten.", n=position) if myself
+                   else _("Kurset er fullt. %(name)s står som nummer %(n)d på ventelisten.", name=person.name,
+                          n=position))
+    db.session.commit()
+    flash(message, "success" if enrollment.state == EnrollmentState.ENROLLED else "warning")
+    return _back_to(offering_id)
 
 
 @bp.route("/pameldinger/<int:enrollment_id>/avmeld", methods=["POST"])
 @login_required
 def cancel(enrollment_id: int):
     enrollment = _enrollment_or_404(enrollment_id)
+    offering_id = enrollment.offering_id
     if not ActionForm().validate_on_submit():
         abort(400)
     was_waiting = enrollment.state == EnrollmentState.WAITLISTED
@@ -215,16 +220,17 @@ def cancel(enrollment_id: int):
     except enrollment_ops.EnrollmentError as err:
         db.session.rollback()
         flash(str(err), "error")
-        return _back_to(enrollment.offering)
+        return _back_to(offering_id)
     db.session.commit()
     flash(_("Du har forlatt ventelisten.") if was_waiting else _("Avmeldingen er registrert."), "success")
-    return _back_to(enrollment.offering)
+    return _back_to(offering_id)
 
 
 @bp.route("/pameldinger/<int:enrollment_id>/takk-ja", methods=["POST"])
 @login_required
 def accept(enrollment_id: int):
     enrollment = _enrollment_or_404(enrollment_id)
+    offering_id = enrollment.offering_id
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -235,13 +241,14 @@ def accept(enrollment_id: int):
     else:
         db.session.commit()
         flash(_("Du har takket ja og er påmeldt «%(title)s».", title=enrollment.offering.title), "success")
-    return _back_to(enrollment.offering)
+    return _back_to(offering_id)
 
 
 @bp.route("/pameldinger/<int:enrollment_id>/takk-nei", methods=["POST"])
 @login_required
 def decline(enrollment_id: int):
     enrollment = _enrollment_or_404(enrollment_id)
+    offering_id = enrollment.offering_id
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -252,7 +259,7 @@ def decline(enrollment_id: int):
     else:
         db.session.commit()
         flash(_("Du har takket nei. Plassen går videre til neste på ventelisten."), "success")
-    return _back_to(enrollment.offering)
+    return _back_to(offering_id)
 
 
 # --- "Mine kurs" ----------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Markdown from users, rendered and sanitised."""
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 
 import markdown as md
@@ -23,9 +24,19 @@ def render(text: str | None) -> Markup:
 # parser costs more than the rest of an offering page.
 @lru_cache(maxsize=512)
 def _render(text: str) -> str:
-    html = md.markdown(text, extensions=["extra", "sane_lists"], output_format="html")
+    html = _parser().reset().convert(text)
     return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                      url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
+
+
+_local = threading.local()
+
+
+def _parser() -> md.Markdown:
+    """Return this thread's Markdown parser (building one costs more than using it)."""
+    if not hasattr(_local, "parser"):
+        _local.parser = md.Markdown(extensions=["extra", "sane_lists"], output_format="html")
+    return _local.parser
 
 
 def plain_text(text: str | None) -> str:

@@ -83,7 +83,8 @@ class Enrollment(db.Model):
         sa.Index("uq_enrollment_active", "offering_id", "user_id", unique=True,
                  sqlite_where=sa.text("state != 'cancelled'"),
                  postgresql_where=sa.text("state != 'cancelled'")),
-        sa.Index("ix_enrollment_offering_state", "offering_id", "state"),
+        # Seat counts, the waitlist in its order and places on it, from the index alone.
+        sa.Index("ix_enrollment_offering_state_waitlisted", "offering_id", "state", "waitlisted_at"),
         sa.CheckConstraint("state != 'offered' OR offer_expires_at IS NOT NULL", name="offer_has_deadline"),
     )
 

@@ -48,6 +48,10 @@ class EnrollmentError(Exception):
     """An enrollment action the rules refuse; the message is for the user."""
 
 
+class OfferingNotFound(EnrollmentError):
+    """No offering has the id asked for."""
+
+
 # --- capacity ---------------------------------------------------------------
 
 def seats_left(offering: Offering) -> int:
@@ -101,7 +105,7 @@ def lock_offering(offering_id: int) -> Offering:
         sa.select(Offering).where(Offering.id == offering_id)
         .with_for_update(of=Offering).execution_options(populate_existing=True))
     if offering is None:
-        raise EnrollmentError(_("Tilbudet finnes ikke."))
+        raise OfferingNotFound(_("Tilbudet finnes ikke."))
     return offering
 
 
@@ -137,17 +141,16 @@ def is_new_hire(person: User, today: date) -> bool:
 
 def eligible(person: User, offering: Offering, today: date) -> bool:
     """Return whether the person belongs to one of the offering's target groups."""
-    groups = set(offering.target_groups)
     roles = person.roles()
     checks = {
-        TargetGroup.ALL_STAFF: bool(roles & STAFF_ROLES) or Role.ADMIN in roles,
-        TargetGroup.TEACHERS: bool(roles & TEACHING_ROLES),
-        TargetGroup.LEADERS: Role.LEADER in roles,
-        TargetGroup.DIGITAL_SUPERVISORS: person.is_digital_supervisor,
-        TargetGroup.NEW_HIRES: is_new_hire(person, today),
-        TargetGroup.PARENTS: False,  # parents sign up without an account
+        TargetGroup.ALL_STAFF: lambda: bool(roles & STAFF_ROLES) or Role.ADMIN in roles,
+        TargetGroup.TEACHERS: lambda: bool(roles & TEACHING_ROLES),
+        TargetGroup.LEADERS: lambda: Role.LEADER in roles,
+        TargetGroup.DIGITAL_SUPERVISORS: lambda: person.is_digital_supervisor,
+        TargetGroup.NEW_HIRES: lambda: is_new_hire(person, today),
+        TargetGroup.PARENTS: lambda: False,  # parents sign up without an account
     }
-    return any(checks[g] for g in groups)
+    return any(checks[group]() for group in offering.target_groups)
 
 
 def registration_problem(offering: Offering, now: datetime) -> str | None:
@@ -204,7 +207,10 @@ def transition(enrollment: Enrollment, to_state: EnrollmentState, *, actor: User
 
 def _queue_mail(enrollment: Enrollment, from_state, to_state, now: datetime, note: str) -> None:
     offering = enrollment.offering
-    position = waitlist_position(enrollment) if to_state == EnrollmentState.WAITLISTED else None
+    position = None
+    if to_state == EnrollmentState.WAITLISTED:
+        # Whoever joins the waitlist joins it last (see _waitlist_arrival).
+        position = offering.waitlist_length if from_state is None else waitlist_position(enrollment)
 
     def compose():
         title = offering.title
@@ -313,12 +319,13 @@ def promote_from_waitlist(offering: Offering, now: datetime) -> list[Enrollment]
     With an offer time of 0 hours the seat is given at once instead.
     The caller holds the offering's lock.
     """
-    if started(offering, now) or offering.status != OfferingStatus.PUBLISHED:
+    free = seats_left(offering)
+    if not free or not offering.waitlist_length or started(offering, now) \
+            or offering.status != OfferingStatus.PUBLISHED:
         return []
     hours = settings.get(OFFER_HOURS.key)
     promoted = []
-    free = seats_left(offering)
-    for enrollment in (waitlist(offering.id, limit=free) if free else []):
+    for enrollment in waitlist(offering.id, limit=free):
         if hours <= 0:
             transition(enrollment, EnrollmentState.ENROLLED, actor=None, now=now)
         else:

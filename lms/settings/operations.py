@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
+from flask import g
 from flask_babel import gettext as _
 
 from lms.db import db
@@ -38,14 +40,21 @@ def register(key: str, type_: type, default: Any, label: Any, minimum: int | Non
     return spec
 
 
+def _stored() -> dict[str, str]:
+    """Return every stored value, read once per application context."""
+    if "kp_settings" not in g:
+        g.kp_settings = dict(db.session.execute(sa.select(SettingValue.key, SettingValue.value)).all())
+    return g.kp_settings
+
+
 def get(key: str) -> Any:
     """Return a setting's current value, typed."""
     spec = REGISTRY[key]
-    stored = db.session.get(SettingValue, key)
-    if stored is None:
+    raw = _stored().get(key)
+    if raw is None:
         return spec.default
     try:
-        return spec.type(stored.value)
+        return spec.type(raw)
     except ValueError:
         return spec.default
 
@@ -65,4 +74,5 @@ def set_value(key: str, raw: str) -> Any:
     else:
         stored.value = str(value)
     db.session.flush()
+    _stored()[key] = str(value)
     return value
