@@ -207,59 +207,47 @@ def enroll(offering_id: int):
     return _back_to(offering_id)
 
 
-@bp.route("/pameldinger/<int:enrollment_id>/avmeld", methods=["POST"])
-@login_required
-def cancel(enrollment_id: int):
+def _enrollment_action(enrollment_id: int, operation, message) -> Response:
+    """Run one enrollment operation from a button; ``message(enrollment, state_before)`` says how it went."""
     enrollment = _enrollment_or_404(enrollment_id)
-    offering_id = enrollment.offering_id
+    offering_id, state_before = enrollment.offering_id, enrollment.state
     if not ActionForm().validate_on_submit():
         abort(400)
-    was_waiting = enrollment.state == EnrollmentState.WAITLISTED
     try:
-        enrollment_ops.cancel_enrollment(enrollment, actor=current_user, now=now_utc())
+        operation(enrollment, actor=current_user, now=now_utc())
     except enrollment_ops.EnrollmentError as err:
         db.session.rollback()
         flash(str(err), "error")
-        return _back_to(offering_id)
-    db.session.commit()
-    flash(_("Du har forlatt ventelisten.") if was_waiting else _("Avmeldingen er registrert."), "success")
+    else:
+        text = message(enrollment, state_before)
+        db.session.commit()
+        flash(text, "success")
     return _back_to(offering_id)
+
+
+@bp.route("/pameldinger/<int:enrollment_id>/avmeld", methods=["POST"])
+@login_required
+def cancel(enrollment_id: int):
+    return _enrollment_action(
+        enrollment_id, enrollment_ops.cancel_enrollment,
+        lambda e, before: _("Du har forlatt ventelisten.") if before == EnrollmentState.WAITLISTED
+        else _("Avmeldingen er registrert."))
 
 
 @bp.route("/pameldinger/<int:enrollment_id>/takk-ja", methods=["POST"])
 @login_required
 def accept(enrollment_id: int):
-    enrollment = _enrollment_or_404(enrollment_id)
-    offering_id = enrollment.offering_id
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        enrollment_ops.accept_offer(enrollment, actor=current_user, now=now_utc())
-    except enrollment_ops.EnrollmentError as err:
-        db.session.rollback()
-        flash(str(err), "error")
-    else:
-        db.session.commit()
-        flash(_("Du har takket ja og er påmeldt «%(title)s».", title=enrollment.offering.title), "success")
-    return _back_to(offering_id)
+    return _enrollment_action(
+        enrollment_id, enrollment_ops.accept_offer,
+        lambda e, before: _("Du har takket ja og er påmeldt «%(title)s».", title=e.offering.title))
 
 
 @bp.route("/pameldinger/<int:enrollment_id>/takk-nei", methods=["POST"])
 @login_required
 def decline(enrollment_id: int):
-    enrollment = _enrollment_or_404(enrollment_id)
-    offering_id = enrollment.offering_id
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        enrollment_ops.decline_offer(enrollment, actor=current_user, now=now_utc())
-    except enrollment_ops.EnrollmentError as err:
-        db.session.rollback()
-        flash(str(err), "error")
-    else:
-        db.session.commit()
-        flash(_("Du har takket nei. Plassen går videre til neste på ventelisten."), "success")
-    return _back_to(offering_id)
+    return _enrollment_action(
+        enrollment_id, enrollment_ops.decline_offer,
+        lambda e, before: _("Du har takket nei. Plassen går videre til neste på ventelisten."))
 
 
 # --- "Mine kurs" ----------------------------------------------------------------

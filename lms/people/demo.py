@@ -19,7 +19,7 @@ from lms.db import db
 from lms.i18n import OSLO
 from lms.content import DemoContentError, content_dir, read_front_matter
 from lms.people.models import Membership, Role, School, User
-from lms.people.operations import PeopleError, normalise_org_number
+from lms.people.operations import PeopleError, SchoolData, normalise_org_number
 from lms.schoolyear import school_year_of
 
 def valid_org_number(number: str) -> bool:
@@ -48,14 +48,6 @@ def school_year_date(spec: dict, school_year: int, where: str) -> date:
 # --- the files --------------------------------------------------------------------
 
 @dataclass
-class DemoSchool:
-    name: str
-    org_number: str
-    district: str = ""
-    focus_areas: list[str] = field(default_factory=list)
-
-
-@dataclass
 class DemoPerson:
     email: str
     name: str
@@ -70,7 +62,7 @@ class DemoPerson:
 @dataclass
 class DemoPeople:
     password: str
-    schools: list[DemoSchool]
+    schools: list[SchoolData]
     people: list[DemoPerson]
 
     @property
@@ -86,7 +78,7 @@ def read_demo_people() -> DemoPeople:
     for i, row in enumerate(read_front_matter(schools_path).metadata.get("schools") or []):
         where = f"{schools_path}: skole {i + 1}"
         try:
-            school = DemoSchool(name=str(row["name"]).strip(), org_number=str(row["org_number"]).strip(),
+            school = SchoolData(name=str(row["name"]).strip(), org_number=str(row["org_number"]).strip(),
                                 district=str(row.get("district", "")).strip(),
                                 focus_areas=[str(a).strip() for a in row.get("focus_areas") or []])
         except (KeyError, TypeError) as err:
