@@ -49,6 +49,8 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     config_module.check(app.config)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS",
+                          config_module.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     os.makedirs(app.instance_path, exist_ok=True)
 
     db.init_app(app)
