@@ -241,13 +241,21 @@ def _queue_mail(enrollment: Enrollment, from_state, to_state, now: datetime, not
 def enroll(offering_id: int, person: User, *, actor: User, now: datetime) -> Enrollment:
     """Give the person a seat, or a place on the waitlist when the offering is full."""
     require(can_act_for(actor, person), _("Du kan bare melde på deg selv eller ansatte ved din skole."))
-    offering = lock_offering(offering_id)
+    # Who may enroll does not depend on the seats: check it before taking the
+    # lock, so everyone else waits for as short a time as possible.
+    offering = db.session.get(Offering, offering_id)
+    if offering is None:
+        raise OfferingNotFound(_("Tilbudet finnes ikke."))
     problem = registration_problem(offering, now)
     if problem:
         raise EnrollmentError(problem)
     if not eligible(person, offering, now.date()):
         raise EnrollmentError(_("Tilbudet er ikke for din målgruppe (%(groups)s).",
                                 groups=", ".join(g.label for g in offering.target_groups)))
+    offering = lock_offering(offering_id)
+    problem = registration_problem(offering, now)  # again: it may have been cancelled meanwhile
+    if problem:
+        raise EnrollmentError(problem)
     _expire_offers_locked(offering, now)
     if active_enrollment(offering.id, person.id) is not None:
         raise EnrollmentError(_("%(name)s er allerede påmeldt eller på ventelisten.", name=person.name)

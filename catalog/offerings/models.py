@@ -136,7 +136,7 @@ class Offering(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(default=now_utc)
 
-    schedule: Mapped[Schedule] = relationship(lazy="joined")
+    schedule: Mapped[Schedule] = relationship()
     responsible: Mapped[User | None] = relationship()
     target_group_rows: Mapped[list["OfferingTargetGroup"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin")
