@@ -32,6 +32,7 @@ run: demo
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 test: install
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 	  echo "== the same suite on $$TEST_DATABASE_URL =="; \

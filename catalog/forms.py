@@ -1,7 +1,7 @@
 """Forms of the catalogue: offerings, sessions, enrollment actions."""
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm

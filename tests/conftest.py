@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import itertools
 import os
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
-import sqlalchemy as sa
 from flask import g
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
-from catalog.enrollment import operations as enrollment_ops
 from catalog.offerings import operations as offering_ops
-from catalog.offerings.models import OfferingKind, OfferingStatus, OnboardingCohort, TargetGroup
+from catalog.offerings.models import Offering, OfferingKind, TargetGroup
 from catalog.views import results_cache
 from lms import create_app
 from lms.auth.operations import hash_password
@@ -142,7 +140,7 @@ def admin(make_user):
 def make_offering(admin, now):
     def make(title: str = "Digital vurdering", *, capacity: int = 10, kind=OfferingKind.COURSE,
              target_groups=(TargetGroup.ALL_STAFF,), sessions: int = 1, starts_in=timedelta(days=30),
-             publish: bool = True, session_hours: int = 2, **kw) -> "Offering":
+             publish: bool = True, session_hours: int = 2, **kw) -> Offering:
         data = offering_ops.OfferingData(title=title, kind=kind, capacity=capacity,
                                          school_year=school_year_of(now.date()),
                                          target_groups=list(target_groups), organiser=kw.pop("organiser", "Oppvekst skole"),

@@ -17,7 +17,7 @@ from blinker import Namespace
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from catalog.enrollment.models import (ACTIVE_STATES, SEAT_STATES, TRANSITIONS, Attendance, Enrollment,
+from catalog.enrollment.models import (SEAT_STATES, TRANSITIONS, Attendance, Enrollment,
                                        EnrollmentState)
 from catalog.offerings.models import Offering, OfferingStatus, TargetGroup
 from events.models import Session

@@ -9,7 +9,6 @@ Create Date: 2026-11-23 18:07:20.645270
 
 """
 from alembic import op
-import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.

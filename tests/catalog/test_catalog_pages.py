@@ -1,7 +1,6 @@
 """What people see and do on the catalogue pages."""
 import csv
 import io
-from datetime import timedelta
 
 from openpyxl import load_workbook
 
@@ -228,7 +227,7 @@ def test_leader_sees_new_hires_without_onboarding(login, make_offering, make_use
     school = make_school()
     leader = make_user(roles=(Role.LEADER,), school=school)
     early = make_user("Nina Ny", school=school, hire_date=date(2026, 8, 1))
-    late = make_user("Ola Oktober", school=school, hire_date=date(2026, 10, 15))
+    make_user("Ola Oktober", school=school, hire_date=date(2026, 10, 15))
     make_user("Gammel Ansatt", school=school, hire_date=date(2010, 8, 1))
     august = make_offering("Oppstart august", kind=OfferingKind.ONBOARDING, target_groups=(TargetGroup.NEW_HIRES,),
                            onboarding_cohort=OnboardingCohort.AUGUST)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from lms import plugins
 from tests.conftest import PASSWORD
-from tests.lms.test_security import make_app  # noqa: F401  (the fixture)
 
 
 def names(app) -> list[str]:
