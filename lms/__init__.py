@@ -21,6 +21,7 @@ from lms.db import MAX_ID, configure_sqlite, db, render_migration_item
 from lms.markdown import render as render_markdown
 from lms.people.cli import people_cli
 from lms.people.views import bp as people_bp
+from lms.settings.views import bp as settings_bp
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
@@ -30,6 +31,7 @@ HOST_MENU = (
     plugins.MenuItem("people.schools", _l("Skoler"), lambda u: u is not None and u.is_admin, 80),
     plugins.MenuItem("people.people", _l("Ansatte"),
                      lambda u: u is not None and (u.is_admin or bool(u.led_school_ids())), 81),
+    plugins.MenuItem("settings.index", _l("Innstillinger"), lambda u: u is not None and u.is_admin, 82),
 )
 
 
@@ -68,6 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(people_bp)
+    app.register_blueprint(settings_bp)
     app.cli.add_command(people_cli)
     app.cli.add_command(demo_cli)
     register_error_handlers(app)

@@ -15,7 +15,14 @@ from lms.people.models import Membership, Role, User
 from lms.schoolyear import school_year_of
 from lms.settings import operations as settings
 
-SCHOOL_START = settings.register("onboarding.school_start", str, "08-15",
+def month_day(value: str) -> str:
+    """Return a day of the year written MM-DD, or raise ValueError."""
+    month, day = (int(part) for part in value.split("-"))
+    date(2001, month, day)  # a year without 29 February: the day must exist every year
+    return f"{month:02d}-{day:02d}"
+
+
+SCHOOL_START = settings.register("onboarding.school_start", month_day, "08-15",
                                  _l("Skolestart (MM-DD): ansatt etter denne dagen gir oppfølgingskurset"))
 
 

@@ -76,3 +76,30 @@ def set_value(key: str, raw: str) -> Any:
     db.session.flush()
     _stored()[key] = str(value)
     return value
+
+
+class SettingsRefused(SettingError):
+    """Some of several settings could not be used; ``errors`` maps each key to why."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(errors.values()))
+        self.errors = errors
+
+
+def specs() -> list[SettingSpec]:
+    """Return the registered settings, in a stable order."""
+    return sorted(REGISTRY.values(), key=lambda spec: spec.key)
+
+
+def update_many(raw_values: dict[str, str]) -> None:
+    """Store every registered setting given; store none if any is refused."""
+    errors = {}
+    for spec in specs():
+        if spec.key in raw_values:
+            try:
+                set_value(spec.key, raw_values[spec.key].strip())
+            except SettingError as err:
+                errors[spec.key] = str(err)
+    if errors:
+        g.pop("kp_settings", None)  # the caller rolls back what was set
+        raise SettingsRefused(errors)

@@ -342,3 +342,13 @@ def test_people_admin_pages_are_accessible(world, schools, new_page):
     check_accessibility(leader, "people list, leader")
     leader.goto("/admin/ansatte/ny")
     check_accessibility(leader, "new person form, leader")
+
+
+def test_settings_page_is_accessible(world, new_page):
+    admin = new_page(world.admin)
+    admin.goto("/admin/innstillinger")
+    check_accessibility(admin, "settings")
+    admin.fill("#catalog-offer_hours", "-1")
+    admin.click("main button[type=submit]:has-text('Lagre')")
+    admin.wait_for_selector(".ds-error-summary")
+    check_accessibility(admin, "settings with errors")
