@@ -318,6 +318,22 @@ def _offering_data(form: OfferingForm) -> offering_ops.OfferingData:
     )
 
 
+#: What :func:`_save` returns when the operation refused the form.
+REFUSED = object()
+
+
+def _save(form, operation):
+    """Run a form's operation and commit; show a refusal on the form and return REFUSED."""
+    try:
+        result = operation()
+    except offering_ops.OfferingError as err:
+        db.session.rollback()
+        form.form_errors.append(str(err))
+        return REFUSED
+    db.session.commit()
+    return result
+
+
 @bp.route("/kurs/nytt", methods=["GET", "POST"])
 @login_required
 def new_offering():
@@ -329,13 +345,8 @@ def new_offering():
         form.capacity.data = 25
         form.target_groups.data = [TargetGroup.TEACHERS.value]
     if form.validate_on_submit():
-        try:
-            offering = offering_ops.create_offering(_offering_data(form), actor=current_user, now=now)
-        except offering_ops.OfferingError as err:
-            db.session.rollback()
-            form.form_errors.append(str(err))
-        else:
-            db.session.commit()
+        offering = _save(form, lambda: offering_ops.create_offering(_offering_data(form), actor=current_user, now=now))
+        if offering is not REFUSED:
             flash(_("Tilbudet er lagret som utkast. Legg til økter og publiser det."), "success")
             return redirect(url_for("catalog.offering", offering_id=offering.id), 303)
     status = 400 if request.method == "POST" else 200
@@ -353,13 +364,8 @@ def edit_offering(offering_id: int):
         form.plan_area.data = str(offering.plan_area) if offering.plan_area else ""
         form.onboarding_cohort.data = offering.onboarding_cohort.value if offering.onboarding_cohort else ""
     if form.validate_on_submit():
-        try:
-            offering_ops.update_offering(offering, _offering_data(form), actor=current_user, now=now_utc())
-        except offering_ops.OfferingError as err:
-            db.session.rollback()
-            form.form_errors.append(str(err))
-        else:
-            db.session.commit()
+        if _save(form, lambda: offering_ops.update_offering(offering, _offering_data(form), actor=current_user,
+                                                            now=now_utc())) is not REFUSED:
             flash(_("Endringene er lagret."), "success")
             return redirect(url_for("catalog.offering", offering_id=offering.id), 303)
     status = 400 if request.method == "POST" else 200
@@ -389,13 +395,9 @@ def cancel_offering(offering_id: int):
     offering = _managed_offering(offering_id)
     form = CancelOfferingForm()
     if form.validate_on_submit():
-        try:
-            count = offering_ops.cancel_offering(offering, actor=current_user, now=now_utc(), reason=form.reason.data)
-        except offering_ops.OfferingError as err:
-            db.session.rollback()
-            form.form_errors.append(str(err))
-        else:
-            db.session.commit()
+        count = _save(form, lambda: offering_ops.cancel_offering(offering, actor=current_user, now=now_utc(),
+                                                                 reason=form.reason.data))
+        if count is not REFUSED:
             flash(_("Tilbudet er avlyst. %(n)d deltakere og ventende har fått beskjed.", n=count), "success")
             return redirect(url_for("catalog.offering", offering_id=offering.id), 303)
     status = 400 if request.method == "POST" else 200
@@ -425,16 +427,12 @@ def session_form(offering_id: int, session_id: int | None = None):
         starts_at, ends_at = form.oslo_times()
         fields = dict(starts_at=starts_at, ends_at=ends_at, title=(form.title.data or "").strip(),
                       location=(form.location.data or "").strip(), online_url=(form.online_url.data or "").strip())
-        try:
-            if session is None:
-                offering_ops.add_session(offering, actor=current_user, now=now_utc(), **fields)
-            else:
-                offering_ops.update_session(offering, session, actor=current_user, now=now_utc(), **fields)
-        except offering_ops.OfferingError as err:
-            db.session.rollback()
-            form.form_errors.append(str(err))
+        if session is None:
+            saved = _save(form, lambda: offering_ops.add_session(offering, actor=current_user, now=now_utc(), **fields))
         else:
-            db.session.commit()
+            saved = _save(form, lambda: offering_ops.update_session(offering, session, actor=current_user,
+                                                                    now=now_utc(), **fields))
+        if saved is not REFUSED:
             flash(_("Økten er lagret."), "success")
             return redirect(url_for("catalog.offering", offering_id=offering.id), 303)
     status = 400 if request.method == "POST" else 200
