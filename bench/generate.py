@@ -330,7 +330,7 @@ def generate(database_url: str, scale: float = 1.0, seed: int = DEFAULT_SEED, to
             "school_year": year, "onboarding_cohort": cohort, "status": status,
             "cancel_reason": "For få påmeldte." if status == "cancelled" else "", "schedule_id": oid,
             "first_starts_at": first, "source_key": None, "created_at": created, "updated_at": created,
-            "_last_end": starts[-1] + length, "_groups": groups,
+            "_last_end": starts[-1] + length, "_last_start": starts[-1], "_groups": groups,
         })
         target_rows.extend({"offering_id": oid, "group": g} for g in groups)
 
@@ -441,7 +441,9 @@ def generate(database_url: str, scale: float = 1.0, seed: int = DEFAULT_SEED, to
             if "waitlist_length" in offering_columns:
                 o["waitlist_length"] = waiting[o["id"]]
     for o in offerings:
-        del o["_last_end"], o["_groups"]
+        if "last_starts_at" in offering_columns:
+            o["last_starts_at"] = o["_last_start"]
+        del o["_last_end"], o["_last_start"], o["_groups"]
     echo(f"  built in memory in {time.perf_counter() - t_start:.1f} s; inserting")
 
     # --- insert -----------------------------------------------------------------------------

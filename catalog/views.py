@@ -129,7 +129,7 @@ def _render_results(f: offering_ops.CatalogFilter, page_asked: int, now) -> str:
         .limit(size).offset((page - 1) * size)).all()
     args = {k: v for k, v in request.args.items() if k != "side"}
     return render_template("catalog/_results.html", offerings=offerings, total=total, page=page, pages=pages,
-                           args=args)
+                           args=args, now=now)
 
 
 @bp.route("/kurs")

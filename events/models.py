@@ -41,6 +41,10 @@ class Schedule(db.Model):
         live = [s.starts_at for s in self.sessions if s.status == SessionStatus.SCHEDULED]
         return min(live) if live else None
 
+    def last_start(self) -> datetime | None:
+        live = [s.starts_at for s in self.sessions if s.status == SessionStatus.SCHEDULED]
+        return max(live) if live else None
+
 
 class Session(db.Model):
     """One dated occurrence: a course evening, a gathering, a guidance hour."""

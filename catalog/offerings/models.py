@@ -131,6 +131,8 @@ class Offering(db.Model):
     schedule_id: Mapped[int] = mapped_column(sa.ForeignKey("schedule.id"), unique=True)
     #: Start of the first scheduled session, kept by the operations for sorting and filtering.
     first_starts_at: Mapped[datetime | None] = mapped_column(index=True)
+    #: Start of the last scheduled session: the catalogue lists an offering until then.
+    last_starts_at: Mapped[datetime | None]
     #: Stable key for content loaded from files (the demo programme).
     source_key: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=now_utc)

@@ -157,6 +157,7 @@ def _sync_first_start(offering: Offering) -> None:
     db.session.flush()
     db.session.refresh(offering.schedule)
     offering.first_starts_at = offering.schedule.first_start()
+    offering.last_starts_at = offering.schedule.last_start()
     db.session.flush()
     offering_changed.send(offering)
 
@@ -232,11 +233,12 @@ def period_bounds(f: CatalogFilter) -> tuple[datetime, datetime] | None:
 
 def catalog_query(f: CatalogFilter, now: datetime) -> sa.Select:
     """Return the query for published offerings matching the filter, soonest first."""
-    # Only offerings with a dated session are listed; by default only those still to come.
+    # Only offerings with a dated session are listed; by default only those
+    # with a session still to come (a network meeting all year stays listed).
     query = sa.select(Offering).where(Offering.status == OfferingStatus.PUBLISHED,
                                       Offering.first_starts_at.is_not(None))
     if not f.include_past:
-        query = query.where(Offering.first_starts_at >= now - timedelta(hours=12))
+        query = query.where(Offering.last_starts_at >= now - timedelta(hours=12))
     if f.q:
         like = f"%{f.q.strip().lower()}%"
         query = query.where(sa.or_(sa.func.lower(Offering.title).like(like), sa.func.lower(Offering.theme).like(like),

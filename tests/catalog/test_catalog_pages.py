@@ -1,6 +1,7 @@
 """What people see and do on the catalogue pages."""
 import csv
 import io
+from datetime import timedelta
 
 from openpyxl import load_workbook
 
@@ -273,3 +274,18 @@ def test_catalogue_reuses_its_result_list_until_something_changes(client, make_o
     ops.enroll(offering.id, teacher, actor=teacher, now=now)
     db.session.commit()
     assert "1 ledig plass" in client.get("/kurs").get_data(as_text=True)
+
+
+def test_catalogue_keeps_an_offering_until_its_last_session(client, make_offering, now):
+    from catalog.views import results_cache
+    from lms.db import set_clock
+    make_offering("Nettverk for digital praksis", sessions=3, starts_in=timedelta(days=1))  # days 1, 8 and 15
+    make_offering("Enkeltkurs", sessions=1, starts_in=timedelta(days=1))
+    set_clock(now + timedelta(days=3))
+    page = client.get("/kurs").get_data(as_text=True)
+    assert "Nettverk for digital praksis" in page and "Har startet – neste økt:" in page
+    assert "Enkeltkurs" not in page
+    assert "+ 1 økter til" in page  # day 8 is next, day 15 after it
+    set_clock(now + timedelta(days=16))
+    results_cache.invalidate()  # a cached list lives 10 real seconds; this test jumps 13 days at once
+    assert "Nettverk for digital praksis" not in client.get("/kurs").get_data(as_text=True)
