@@ -95,6 +95,13 @@ def _managed_offering(offering_id: int) -> Offering:
     return offering
 
 
+def _session_or_404(offering: Offering, session_id: int) -> Session:
+    session = db.session.get(Session, session_id)
+    if session is None or session.schedule_id != offering.schedule_id:
+        abort(404)
+    return session
+
+
 def _enrollment_or_404(enrollment_id: int) -> Enrollment:
     enrollment = db.session.get(Enrollment, enrollment_id)
     if enrollment is None:
@@ -411,9 +418,7 @@ def session_form(offering_id: int, session_id: int | None = None):
     offering = _managed_offering(offering_id)
     session = None
     if session_id is not None:
-        session = db.session.get(Session, session_id)
-        if session is None or session.schedule_id != offering.schedule_id:
-            abort(404)
+        session = _session_or_404(offering, session_id)
     form = SessionForm()
     if request.method == "GET":
         if session is not None:
@@ -443,9 +448,7 @@ def session_form(offering_id: int, session_id: int | None = None):
 @login_required
 def cancel_session(offering_id: int, session_id: int):
     offering = _managed_offering(offering_id)
-    session = db.session.get(Session, session_id)
-    if session is None or session.schedule_id != offering.schedule_id:
-        abort(404)
+    session = _session_or_404(offering, session_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     offering_ops.cancel_session(offering, session, actor=current_user, now=now_utc())
@@ -535,9 +538,7 @@ def _ids_from_form(name: str) -> set[int]:
 @login_required
 def attendance(offering_id: int, session_id: int):
     offering = _managed_offering(offering_id)
-    session = db.session.get(Session, session_id)
-    if session is None or session.schedule_id != offering.schedule_id:
-        abort(404)
+    session = _session_or_404(offering, session_id)
     form = ActionForm()
     if form.validate_on_submit():
         try:
