@@ -551,9 +551,7 @@ def attendance(offering_id: int, session_id: int):
             db.session.commit()
             flash(_("Oppmøtet er lagret."), "success")
             return redirect(url_for("catalog.participants", offering_id=offering.id), 303)
-    rows = [e for e in _participants(offering)
-            if e.state in (EnrollmentState.ENROLLED, EnrollmentState.ATTENDED, EnrollmentState.NO_SHOW,
-                           EnrollmentState.COMPLETED)]
+    rows = enrollment_ops.attendance_list(offering)
     present = enrollment_ops.present_at(session.id)
     return render_template("catalog/attendance.html", offering=offering, session=session, rows=rows,
                            present=present, form=form)

@@ -389,14 +389,24 @@ def cancel_everyone(offering: Offering, *, actor: User, now: datetime, reason: s
     return len(active)
 
 
+#: Who takes part in the sessions, and so has attendance recorded.
+ATTENDING_STATES = (EnrollmentState.ENROLLED, EnrollmentState.ATTENDED, EnrollmentState.NO_SHOW,
+                    EnrollmentState.COMPLETED)
+
+
+def attendance_list(offering: Offering) -> list[Enrollment]:
+    """Return the participants whose attendance is recorded, by name."""
+    return list(db.session.scalars(
+        sa.select(Enrollment).join(Enrollment.user)
+        .where(Enrollment.offering_id == offering.id, Enrollment.state.in_(ATTENDING_STATES))
+        .order_by(User.name, Enrollment.id)))
+
+
 def record_attendance(session: Session, offering: Offering, present_ids: set[int], *, actor: User,
                       now: datetime) -> None:
     """Record who was present at a session and update each participant's state."""
     require(can_manage(actor, offering), _("Du kan ikke føre oppmøte for dette tilbudet."))
-    participants = db.session.scalars(sa.select(Enrollment).where(
-        Enrollment.offering_id == offering.id,
-        Enrollment.state.in_([EnrollmentState.ENROLLED, EnrollmentState.ATTENDED, EnrollmentState.NO_SHOW,
-                              EnrollmentState.COMPLETED]))).all()
+    participants = attendance_list(offering)
     existing = {(a.enrollment_id): a for a in db.session.scalars(
         sa.select(Attendance).where(Attendance.session_id == session.id))}
     for enrollment in participants:
