@@ -76,3 +76,32 @@ class Session(db.Model):
     __table_args__ = (
         sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
     )
+
+
+class FeedScope(enum.StrEnum):
+    PERSON = "person"
+    SCHOOL = "school"
+
+
+class FeedToken(db.Model):
+    """The secret in a personal or school calendar feed's address.
+
+    Only a hash of the token is stored. Regenerating revokes the old token at
+    once; a token opens one feed and never signs anyone in.
+    """
+
+    __tablename__ = "feed_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    scope: Mapped[FeedScope] = mapped_column(
+        sa.Enum(FeedScope, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]))
+    #: The person's or the school's id, depending on ``scope``.
+    owner_id: Mapped[int]
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    revoked_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        sa.Index("ix_feed_token_scope_owner", "scope", "owner_id"),
+    )

@@ -43,6 +43,10 @@ SEAT_STATES = frozenset({EnrollmentState.ENROLLED, EnrollmentState.OFFERED, Enro
 #: States in which a person counts as taking part in (or waiting for) the offering.
 ACTIVE_STATES = SEAT_STATES | {EnrollmentState.WAITLISTED}
 
+#: States in which the offering's sessions are in the person's calendar.
+CONFIRMED_STATES = frozenset({EnrollmentState.ENROLLED, EnrollmentState.ATTENDED, EnrollmentState.NO_SHOW,
+                              EnrollmentState.COMPLETED})
+
 #: Allowed transitions; ``None`` is "no enrollment yet".
 TRANSITIONS: dict[EnrollmentState | None, frozenset[EnrollmentState]] = {
     None: frozenset({EnrollmentState.ENROLLED, EnrollmentState.WAITLISTED}),
@@ -71,6 +75,10 @@ class Enrollment(db.Model):
     waitlisted_at: Mapped[datetime | None]
     offer_expires_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
+    #: When the person first had a confirmed seat: from then on the
+    #: offering's sessions are in their calendar (and a cancellation is sent
+    #: to it as STATUS:CANCELLED).
+    confirmed_at: Mapped[datetime | None]
     #: Who made the enrollment, when it was not the person (a leader, an admin).
     enrolled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
 

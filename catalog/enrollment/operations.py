@@ -17,7 +17,7 @@ from blinker import Namespace
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from catalog.enrollment.models import (SEAT_STATES, TRANSITIONS, Attendance, Enrollment,
+from catalog.enrollment.models import (CONFIRMED_STATES, SEAT_STATES, TRANSITIONS, Attendance, Enrollment,
                                        EnrollmentState)
 from catalog.offerings.models import Offering, OfferingStatus, TargetGroup
 from events.models import Session
@@ -191,6 +191,8 @@ def transition(enrollment: Enrollment, to_state: EnrollmentState, *, actor: User
         enrollment.waitlisted_at = now
     if to_state != EnrollmentState.OFFERED:
         enrollment.offer_expires_at = None
+    if to_state in CONFIRMED_STATES and enrollment.confirmed_at is None:
+        enrollment.confirmed_at = now
     if to_state == EnrollmentState.COMPLETED:
         enrollment.completed_at = now
     elif enrollment.completed_at is not None:

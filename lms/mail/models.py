@@ -21,9 +21,25 @@ class OutboxMessage(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(sa.String(254))
-    subject: Mapped[str] = mapped_column(sa.String(300))
-    body_text: Mapped[str] = mapped_column(sa.Text)
+    #: What happened, e.g. ``catalog.enrolled``: the worker renders the mail
+    #: from ``kind`` and ``params`` in ``locale`` when it sends it. An empty
+    #: kind is a mail whose subject and text were written when it was queued.
+    kind: Mapped[str] = mapped_column(sa.String(60), default="", server_default="")
+    params: Mapped[dict] = mapped_column(sa.JSON, default=dict, server_default="{}")
+    locale: Mapped[str] = mapped_column(sa.String(10), default="nb", server_default="nb")
+    #: The subject and text as sent (filled by the worker for rendered kinds).
+    subject: Mapped[str] = mapped_column(sa.String(300), default="")
+    body_text: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Set for mail that must be queued at most once (e.g. one reminder per
+    #: session and person): queueing it again does nothing.
+    dedupe_key: Mapped[str | None] = mapped_column(sa.String(160), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     sent_at: Mapped[datetime | None] = mapped_column(index=True)
+    #: Not before this time (backoff after a failed attempt); None is at once.
+    next_attempt_at: Mapped[datetime | None]
+    #: A worker holds the message until this time while it sends it.
+    claimed_until: Mapped[datetime | None]
+    #: Given up on (the server refused it permanently); never retried.
+    failed_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
