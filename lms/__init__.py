@@ -18,6 +18,8 @@ from lms.cli import demo_cli
 from lms.core.views import bp as core_bp
 from lms.core.views import register_error_handlers
 from lms.db import MAX_ID, configure_sqlite, db, render_migration_item
+from lms.mail.cli import mail_cli
+from lms.mail.views import bp as mail_bp
 from lms.markdown import render as render_markdown
 from lms.people.cli import people_cli
 from lms.people.views import bp as people_bp
@@ -32,6 +34,7 @@ HOST_MENU = (
     plugins.MenuItem("people.people", _l("Ansatte"),
                      lambda u: u is not None and (u.is_admin or bool(u.led_school_ids())), 81),
     plugins.MenuItem("settings.index", _l("Innstillinger"), lambda u: u is not None and u.is_admin, 82),
+    plugins.MenuItem("mail.outbox", _l("E-post"), lambda u: u is not None and u.is_admin, 83),
 )
 
 
@@ -71,8 +74,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(settings_bp)
+    app.register_blueprint(mail_bp)
     app.cli.add_command(people_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(mail_cli)
     register_error_handlers(app)
 
     plugins.init_plugins(app, enabled)

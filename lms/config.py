@@ -19,6 +19,42 @@ def _env_list(name: str) -> list[str]:
     return [part.strip() for part in os.environ.get(name, "").split(",") if part.strip()]
 
 
+def _env_number(name: str, default: int | float, kind: type = int) -> int | float:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be greater than 0")
+    return value
+
+
+#: SMTP connection security; the default follows the port's convention.
+SMTP_SECURITY = ("none", "starttls", "ssl")
+_SMTP_SECURITY_BY_PORT = {465: "ssl", 587: "starttls"}
+_LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+def _mail_settings() -> dict:
+    """Return the mail worker's settings: no ``KP_SMTP_HOST`` means mail is printed, not sent."""
+    port = int(_env_number("KP_SMTP_PORT", 25))
+    return {
+        "SMTP_HOST": os.environ.get("KP_SMTP_HOST", "").strip(),
+        "SMTP_PORT": port,
+        "SMTP_SECURITY": os.environ.get("KP_SMTP_SECURITY", "").strip().lower()
+        or _SMTP_SECURITY_BY_PORT.get(port, "none"),
+        "SMTP_USER": os.environ.get("KP_SMTP_USER", ""),
+        "SMTP_PASSWORD": os.environ.get("KP_SMTP_PASSWORD", ""),
+        "SMTP_TIMEOUT": float(_env_number("KP_SMTP_TIMEOUT", 30.0, float)),
+        "MAIL_FROM": os.environ.get("KP_MAIL_FROM", "").strip() or "Kompetanseportalen <noreply@localhost>",
+        # Tries before a mail the server refuses outright (5xx) is given up.
+        "MAIL_MAX_ATTEMPTS": int(_env_number("KP_MAIL_MAX_ATTEMPTS", 5)),
+    }
+
+
 def from_environment(instance_path: str) -> dict:
     """Return the settings that environment variables give, with safe defaults."""
     sqlite_path = Path(instance_path) / "kompetanseportal.db"
@@ -43,6 +79,7 @@ def from_environment(instance_path: str) -> dict:
         "PAGE_SIZE": int(os.environ.get("KP_PAGE_SIZE", "20")),
         # Seconds a rendered catalogue result list may be reused (0: never).
         "CATALOG_CACHE_SECONDS": float(os.environ.get("KP_CATALOG_CACHE_SECONDS", "10")),
+        **_mail_settings(),
     }
 
 
@@ -62,3 +99,17 @@ def check(config) -> None:
         raise ConfigError("KP_SECRET_KEY must be set in production (KP_ENV=production)")
     if config["ENV_NAME"] == "production" and len(config["SECRET_KEY"]) < 32:
         raise ConfigError("KP_SECRET_KEY must be at least 32 characters in production")
+    check_mail(config)
+
+
+def check_mail(config) -> None:
+    """Refuse SMTP settings that cannot work or would send the password in clear text."""
+    if config.get("SMTP_SECURITY", "none") not in SMTP_SECURITY:
+        raise ConfigError(f"KP_SMTP_SECURITY must be one of {', '.join(SMTP_SECURITY)}, "
+                          f"not {config['SMTP_SECURITY']!r}")
+    if (config.get("SMTP_USER") and config.get("SMTP_SECURITY", "none") == "none"
+            and config.get("SMTP_HOST") not in _LOOPBACK_HOSTS):
+        raise ConfigError("KP_SMTP_USER needs KP_SMTP_SECURITY=starttls or ssl: "
+                          "the password would cross the network unencrypted")
+    if "@" not in config.get("MAIL_FROM", "@"):
+        raise ConfigError("KP_MAIL_FROM must be a mail address, e.g. 'Kompetanseportalen <kurs@kommune.no>'")

@@ -1,12 +1,28 @@
 """The transactional outbox: mail written with the change that causes it."""
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.db import db, now_utc
+
+
+class MailStatus(enum.StrEnum):
+    """Where a mail is on its way, as the outbox page shows it."""
+
+    PENDING = "pending"
+    RETRYING = "retrying"
+    SENT = "sent"
+    FAILED = "failed"
+
+    @property
+    def label(self) -> str:
+        return str({MailStatus.PENDING: _l("Venter"), MailStatus.RETRYING: _l("Nytt forsøk"),
+                    MailStatus.SENT: _l("Sendt"), MailStatus.FAILED: _l("Feilet")}[self])
 
 
 class OutboxMessage(db.Model):
@@ -43,3 +59,22 @@ class OutboxMessage(db.Model):
     failed_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
+
+    @property
+    def status(self) -> MailStatus:
+        if self.sent_at is not None:
+            return MailStatus.SENT
+        if self.failed_at is not None:
+            return MailStatus.FAILED
+        return MailStatus.RETRYING if self.attempts else MailStatus.PENDING
+
+    @classmethod
+    def status_is(cls, status: MailStatus) -> sa.ColumnElement[bool]:
+        """Return the SQL condition that matches :attr:`status`."""
+        unsent = sa.and_(cls.sent_at.is_(None), cls.failed_at.is_(None))
+        return {
+            MailStatus.SENT: cls.sent_at.is_not(None),
+            MailStatus.FAILED: sa.and_(cls.sent_at.is_(None), cls.failed_at.is_not(None)),
+            MailStatus.RETRYING: sa.and_(unsent, cls.attempts > 0),
+            MailStatus.PENDING: sa.and_(unsent, cls.attempts == 0),
+        }[status]
