@@ -103,5 +103,8 @@ class FeedToken(db.Model):
     revoked_at: Mapped[datetime | None]
 
     __table_args__ = (
+        # One live link per feed: two "new link" clicks at once cannot leave two working.
+        sa.Index("uq_feed_token_live", "scope", "owner_id", unique=True,
+                 sqlite_where=sa.text("revoked_at IS NULL"), postgresql_where=sa.text("revoked_at IS NULL")),
         sa.Index("ix_feed_token_scope_owner", "scope", "owner_id"),
     )

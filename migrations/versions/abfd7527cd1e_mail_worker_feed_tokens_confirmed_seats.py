@@ -38,6 +38,8 @@ def upgrade():
     )
     with op.batch_alter_table('feed_token', schema=None) as batch_op:
         batch_op.create_index('ix_feed_token_scope_owner', ['scope', 'owner_id'], unique=False)
+        batch_op.create_index('uq_feed_token_live', ['scope', 'owner_id'], unique=True,
+                              sqlite_where=sa.text("revoked_at IS NULL"), postgresql_where=sa.text("revoked_at IS NULL"))
 
     with op.batch_alter_table('enrollment', schema=None) as batch_op:
         batch_op.add_column(sa.Column('confirmed_at', sa.DateTime(timezone=True), nullable=True))
@@ -71,6 +73,8 @@ def downgrade():
         batch_op.drop_column('confirmed_at')
 
     with op.batch_alter_table('feed_token', schema=None) as batch_op:
+        batch_op.drop_index('uq_feed_token_live', sqlite_where=sa.text("revoked_at IS NULL"),
+                            postgresql_where=sa.text("revoked_at IS NULL"))
         batch_op.drop_index('ix_feed_token_scope_owner')
 
     op.drop_table('feed_token')

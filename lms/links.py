@@ -1,0 +1,25 @@
+"""Addresses that leave the site: in calendar feeds, `.ics` files and mail.
+
+A feed or a mail is read outside the page that made it, so its links are
+absolute and start with the deployment's public address (``KP_BASE_URL``),
+whether they are built in a request or in the mail worker.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, has_request_context, url_for
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """Return the public address of ``endpoint`` with ``values``."""
+    if has_request_context():
+        path = url_for(endpoint, **values)
+    else:
+        path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["BASE_URL"].rstrip("/") + path
+
+
+def public_host() -> str:
+    """Return the host name of the public address (for UIDs and Message-IDs)."""
+    return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"

@@ -1,0 +1,236 @@
+"""iCalendar output: Oslo times that every parser reads alike, across the daylight-saving changes."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import icalendar
+import pytest
+import vobject
+
+from events.calendar import (CACHE_CONTROL, CalendarEvent, _event, build_calendar, ics_filename, oslo_vtimezone,
+                             webcal_url)
+from lms.i18n import OSLO
+from tests.events.conftest import oslo, read_with_icaljs, session_event
+
+UTC = timezone.utc
+
+#: Sessions at 14:00 Oslo time, and the UTC offset that 14:00 has on that day.
+DAYS = [
+    ((2026, 10, 13), 2),   # October, before the change: summer time
+    ((2026, 10, 24), 2),   # the day before the change
+    ((2026, 10, 25), 1),   # the change itself (03:00 became 02:00 that morning)
+    ((2026, 10, 27), 1),   # October, after the change: winter time
+    ((2027, 1, 12), 1),
+    ((2027, 3, 27), 1),    # the day before the change to summer time
+    ((2027, 3, 28), 2),    # the change itself (02:00 became 03:00)
+    ((2027, 4, 13), 2),    # April: summer time
+    ((2030, 3, 30), 1),    # years later the rule still holds
+    ((2030, 3, 31), 2),
+]
+
+
+def _feed(days=DAYS) -> bytes:
+    events = [session_event(f"{y}{m:02d}{d:02d}@test", oslo(y, m, d, 14, 0)) for (y, m, d), _ in days]
+    return build_calendar(events, name="Prøvekalender")
+
+
+def _expected(day, offset_hours):
+    y, m, d = day
+    return datetime(y, m, d, 14, 0, tzinfo=timezone(timedelta(hours=offset_hours))).astimezone(UTC)
+
+
+def test_the_test_days_agree_with_the_time_zone_database():
+    for day, offset in DAYS:
+        assert oslo(*day, 14, 0).utcoffset() == timedelta(hours=offset), day
+
+
+def test_icalendar_reads_every_session_at_14_oslo_time():
+    calendar = icalendar.Calendar.from_ical(_feed())
+    events = list(calendar.walk("VEVENT"))
+    assert len(events) == len(DAYS)
+    for event, (day, offset) in zip(events, DAYS):
+        start = event.decoded("dtstart")
+        assert event["dtstart"].params["TZID"] == "Europe/Oslo"
+        assert (start.date().timetuple()[:3], start.hour, start.minute) == (day, 14, 0)
+        assert start.astimezone(UTC) == _expected(day, offset)
+        assert event.decoded("dtend").astimezone(UTC) == _expected(day, offset) + timedelta(hours=2)
+
+
+def test_icalendar_builds_the_same_offsets_from_our_vtimezone_alone():
+    """icalendar resolves the TZID by name; built from the VTIMEZONE's rules, the zone must agree."""
+    zone = icalendar.Calendar.from_ical(_feed()).walk("VTIMEZONE")[0].to_tz(lookup_tzid=False)
+    assert not repr(zone).startswith("zoneinfo")
+    for day, offset in DAYS:
+        assert datetime(*day, 14, 0, tzinfo=zone).utcoffset() == timedelta(hours=offset), day
+
+
+def test_vobject_reads_every_session_at_14_oslo_time():
+    calendar = vobject.readOne(_feed().decode())
+    # vobject builds the zone from the file's VTIMEZONE (dateutil's tzical), not from a database.
+    assert "tzical" in type(calendar.vevent.dtstart.value.tzinfo).__name__
+    assert len(calendar.vevent_list) == len(DAYS)
+    for event, (day, offset) in zip(calendar.vevent_list, DAYS):
+        start = event.dtstart.value
+        assert (start.year, start.month, start.day, start.hour, start.minute) == (*day, 14, 0)
+        assert start.utcoffset() == timedelta(hours=offset), day
+        assert start.astimezone(UTC) == _expected(day, offset)
+
+
+def test_icaljs_reads_every_session_at_14_oslo_time():
+    """ical.js (Thunderbird) knows no zones here: it must use the file's VTIMEZONE."""
+    read = read_with_icaljs(_feed())
+    assert len(read["events"]) == len(DAYS)
+    for event, (day, offset) in zip(read["events"], DAYS):
+        assert event["start"]["tzid"] == "Europe/Oslo"
+        assert event["start"]["local"] == [*day, 14, 0]
+        assert event["start"]["utcOffsetSeconds"] == offset * 3600, day
+        assert event["start"]["unix"] == _expected(day, offset).timestamp()
+        assert event["end"]["unix"] == (_expected(day, offset) + timedelta(hours=2)).timestamp()
+
+
+@pytest.mark.parametrize("year", [2026, 2027, 2028, 2031])
+def test_vtimezone_changes_at_the_same_instants_as_europe_oslo(year):
+    """Hour by hour around both changes, every parser's zone agrees with the time zone database."""
+    vobject_zone = vobject.readOne(_feed().decode()).vtimezone.gettzinfo()
+    icalendar_zone = icalendar.Calendar.from_ical(_feed()).walk("VTIMEZONE")[0].to_tz(lookup_tzid=False)
+    for month in (3, 10):
+        last_sunday = max(datetime(year, month, d, tzinfo=UTC) for d in range(25, 32)
+                          if datetime(year, month, d).weekday() == 6)
+        for hours in range(-30, 30):
+            instant = last_sunday + timedelta(hours=hours)
+            expected = instant.astimezone(OSLO).utcoffset()
+            assert instant.astimezone(vobject_zone).utcoffset() == expected, instant
+            assert instant.astimezone(icalendar_zone).utcoffset() == expected, instant
+
+
+def test_vtimezone_is_the_rule_based_form():
+    text = oslo_vtimezone().to_ical().decode()
+    for line in ("TZID:Europe/Oslo", "BEGIN:DAYLIGHT", "TZOFFSETFROM:+0100", "TZOFFSETTO:+0200",
+                 "DTSTART:19700329T020000", "BEGIN:STANDARD", "DTSTART:19701025T030000"):
+        assert line in text
+    assert "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3" in text
+    assert "RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10" in text
+
+
+def test_calendar_carries_method_name_refresh_interval_and_ttl():
+    body = _feed()
+    text = body.decode()
+    assert text.startswith("BEGIN:VCALENDAR\r\n") and text.endswith("END:VCALENDAR\r\n")
+    for line in ("VERSION:2.0", "CALSCALE:GREGORIAN", "METHOD:PUBLISH", "NAME:Prøvekalender",
+                 "X-WR-CALNAME:Prøvekalender", "REFRESH-INTERVAL;VALUE=DURATION:PT1H", "X-PUBLISHED-TTL:PT1H",
+                 "X-WR-TIMEZONE:Europe/Oslo"):
+        assert f"\r\n{line}\r\n" in text, line
+    assert text.count("BEGIN:VTIMEZONE") == 1
+    calendar = icalendar.Calendar.from_ical(body)
+    assert calendar["method"] == "PUBLISH"
+    assert calendar.decoded("refresh-interval") == timedelta(hours=1)
+    read = read_with_icaljs(body)
+    assert (read["method"], read["name"], read["calname"], read["refresh"], read["ttl"]) == (
+        "PUBLISH", "Prøvekalender", "Prøvekalender", "PT1H", "PT1H")
+
+
+def test_event_carries_every_field_a_calendar_shows():
+    event = session_event(
+        "okt-7-person-3@kp.test", oslo(2026, 11, 3, 14, 0), summary="Digital vurdering; dag 2, del 1",
+        description="Vi ser på vurdering.\nLes mer: https://kp.test/kurs/7", location="Rådhuset, sal 2",
+        url="https://kp.test/kurs/7", organizer_name="Oppvekst skole", organizer_email="oppvekst@kommune.test",
+        sequence=3)
+    body = build_calendar([event], name="Test")
+    parsed = icalendar.Calendar.from_ical(body).walk("VEVENT")[0]
+    assert str(parsed["uid"]) == "okt-7-person-3@kp.test"
+    assert parsed.decoded("sequence") == 3
+    assert str(parsed["status"]) == "CONFIRMED"
+    assert str(parsed["summary"]) == "Digital vurdering; dag 2, del 1"
+    assert str(parsed["description"]) == "Vi ser på vurdering.\nLes mer: https://kp.test/kurs/7"
+    assert str(parsed["location"]) == "Rådhuset, sal 2"
+    assert str(parsed["url"]) == "https://kp.test/kurs/7"
+    assert str(parsed["organizer"]) == "mailto:oppvekst@kommune.test"
+    assert parsed["organizer"].params["CN"] == "Oppvekst skole"
+    assert parsed.decoded("dtstamp") == parsed.decoded("last-modified") == event.last_modified
+    other = vobject.readOne(body.decode()).vevent
+    assert other.summary.value == "Digital vurdering; dag 2, del 1"
+    assert other.location.value == "Rådhuset, sal 2"
+    assert other.description.value == "Vi ser på vurdering.\nLes mer: https://kp.test/kurs/7"
+    assert "ATTENDEE" not in body.decode()
+
+
+def test_cancelled_event_stays_with_status_cancelled_and_its_sequence():
+    body = build_calendar([session_event("a@test", oslo(2026, 11, 3, 14, 0), cancelled=True, sequence=4)], name="T")
+    event = icalendar.Calendar.from_ical(body).walk("VEVENT")[0]
+    assert (str(event["status"]), event.decoded("sequence")) == ("CANCELLED", 4)
+    assert vobject.readOne(body.decode()).vevent.status.value == "CANCELLED"
+    assert read_with_icaljs(body)["events"][0]["status"] == "CANCELLED"
+
+
+def test_request_and_cancel_name_the_attendee_and_an_organiser():
+    event = session_event("a@test", oslo(2026, 11, 3, 14, 0), sequence=1)
+    request = icalendar.Calendar.from_ical(
+        build_calendar([event], name="T", method="REQUEST", attendee=("Tone Lærer", "tone@skole.test")))
+    cancel = icalendar.Calendar.from_ical(
+        build_calendar([event], name="T", method="CANCEL", attendee=("Tone Lærer", "tone@skole.test")))
+    for calendar, method, status in ((request, "REQUEST", "CONFIRMED"), (cancel, "CANCEL", "CANCELLED")):
+        parsed = calendar.walk("VEVENT")[0]
+        assert calendar["method"] == method
+        assert str(parsed["status"]) == status
+        assert str(parsed["attendee"]) == "mailto:tone@skole.test"
+        assert parsed["attendee"].params["CN"] == "Tone Lærer"
+        assert parsed["attendee"].params["RSVP"] == "FALSE"
+        # iTIP requires an organiser: an event without one gets the site's no-reply address.
+        assert str(parsed["organizer"]).startswith("mailto:noreply@")
+        read = read_with_icaljs(calendar.to_ical())
+        assert (read["method"], read["events"][0]["status"], read["events"][0]["uid"]) == (method, status, "a@test")
+        assert vobject.readOne(calendar.to_ical().decode()).vevent.attendee.value == "mailto:tone@skole.test"
+
+
+def test_feed_event_without_organiser_has_no_organizer_line():
+    assert "ORGANIZER" not in build_calendar([session_event("a@test", oslo(2026, 11, 3, 14, 0))], name="T").decode()
+
+
+def test_unknown_method_is_refused():
+    with pytest.raises(ValueError):
+        build_calendar([], name="T", method="PUBLISHED")
+
+
+def test_unchanged_events_give_the_same_bytes():
+    assert _feed() == _feed()
+    first = session_event("a@test", oslo(2026, 11, 3, 14, 0))
+    moved = session_event("a@test", oslo(2026, 11, 3, 15, 0), sequence=1)
+    assert build_calendar([first], name="T") != build_calendar([moved], name="T")
+
+
+def test_reused_serialisations_are_exactly_what_icalendar_writes_for_the_whole_calendar():
+    events = [session_event("a@test", oslo(2026, 11, 3, 14, 0), location="Sal 2; bak"),
+              session_event("b@test", oslo(2027, 3, 28, 14, 0), cancelled=True, sequence=2)]
+    whole = icalendar.Calendar()
+    for key, value in icalendar.Calendar.from_ical(build_calendar([], name="T")).property_items(recursive=False):
+        if key not in ("BEGIN", "END"):
+            whole.add(key, value)
+    whole.add_component(oslo_vtimezone())
+    for item in events:
+        whole.add_component(_event(item, "PUBLISH", None))
+    built = build_calendar(events, name="T")
+    assert built == build_calendar(events, name="T")  # the second time from the cache
+    assert icalendar.Calendar.from_ical(built).to_ical() == icalendar.Calendar.from_ical(whole.to_ical()).to_ical()
+
+
+def test_an_empty_calendar_is_still_valid():
+    body = build_calendar([], name="Tom")
+    assert icalendar.Calendar.from_ical(body).walk("VEVENT") == []
+    assert vobject.readOne(body.decode()).name == "VCALENDAR"
+    assert read_with_icaljs(body)["events"] == []
+
+
+def test_helpers_for_addresses_and_file_names():
+    assert webcal_url("https://kp.example/kalender/abc.ics") == "webcal://kp.example/kalender/abc.ics"
+    assert webcal_url("http://127.0.0.1:5000/k.ics") == "webcal://127.0.0.1:5000/k.ics"
+    assert ics_filename("Bekkestua skole") == "bekkestua-skole.ics"
+    assert ics_filename("Ærø/Åsen: «kurs»") == "aeroasen-kurs.ics"
+    assert ics_filename("???") == "kalender.ics"
+    assert "private" in CACHE_CONTROL
+
+
+def test_calendar_event_keeps_its_fields():
+    """The catalogue builds these by keyword; renaming a field would break it silently elsewhere."""
+    assert list(CalendarEvent.__dataclass_fields__) == [
+        "uid", "starts_at", "ends_at", "summary", "last_modified", "description", "location", "url",
+        "organizer_name", "organizer_email", "sequence", "cancelled"]
