@@ -1,4 +1,4 @@
-"""Catalogue jobs for cron: passing on expired waitlist offers."""
+"""Catalogue jobs for cron: passing on expired waitlist offers, reminding before sessions."""
 import click
 from flask.cli import AppGroup
 
@@ -14,3 +14,11 @@ def expire_offers():
     count = operations.expire_offers(now_utc())
     db.session.commit()
     click.echo(f"{count} tilbud om plass utløp og ble gitt videre.")
+
+
+@catalog_cli.command("remind")
+def remind():
+    """Queue reminders for sessions that start within the reminder days."""
+    count = operations.queue_reminders(now_utc())
+    db.session.commit()
+    click.echo(f"{count} påminnelser lagt i utboksen.")

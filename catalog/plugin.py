@@ -4,15 +4,21 @@ from pathlib import Path
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from catalog import calendar
 from catalog.cli import catalog_cli
+from catalog.enrollment import mails
 from catalog.demo import load_demo
 from catalog.views import bp, dashboard_figures
+from events.feeds import register_feed_source
 from lms.plugins import MenuItem, Plugin
 
 
 def _init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.cli.add_command(catalog_cli)
+    mails.init_app(app)
+    register_feed_source(app, "person", calendar.PERSON_SOURCE)
+    register_feed_source(app, "school", calendar.SCHOOL_SOURCE)
 
 
 plugin = Plugin(

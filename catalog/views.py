@@ -17,12 +17,14 @@ from openpyxl import Workbook
 from wtforms import SelectChoice
 from sqlalchemy.orm import selectinload
 
+from catalog import calendar
 from catalog.enrollment import operations as enrollment_ops
 from catalog.enrollment.models import SEAT_STATES, Enrollment, EnrollmentState
 from catalog.forms import ActionForm, CancelOfferingForm, EnrollForm, OfferingForm, SessionForm
 from catalog.offerings import operations as offering_ops
 from catalog.offerings.models import Offering, OfferingKind, OfferingStatus, OnboardingCohort, TargetGroup
 from catalog.onboarding import operations as onboarding_ops
+from events.calendar import build_calendar, feed_response, ics_filename, ics_response, make_etag
 from events.models import Schedule, Session
 from lms.auth.operations import require
 from lms.cache import FragmentCache
@@ -149,8 +151,10 @@ def index():
     results = results_cache.get_or_make(("results", request.query_string, locale), ttl,
                                         lambda: _render_results(f, page, now))
     themes = results_cache.get_or_make(("themes",), ttl, offering_ops.themes)
+    feed_args = {k: v for k, v in request.args.items() if k in FEED_FILTERS and v}
     return render_template("catalog/index.html", results=Markup(results), f=f, themes=themes,
-                           kinds=list(OfferingKind), groups=list(TargetGroup))
+                           kinds=list(OfferingKind), groups=list(TargetGroup),
+                           feed_url=url_for("catalog.catalogue_feed", _external=True, **feed_args))
 
 
 @bp.route("/kurs/<int:offering_id>")
@@ -174,6 +178,52 @@ def offering(offering_id: int):
         can_manage=enrollment_ops.can_manage(user, offering), staff_choices=staff_choices,
         enroll_form=enroll_form, action_form=ActionForm(), now=now,
         can_cancel_seat=mine is not None and (offering.cancellation_deadline is None or now < offering.cancellation_deadline))
+
+
+# --- calendars -----------------------------------------------------------------
+
+#: The catalogue filters a feed keeps (dates and free seats belong to the page, not a calendar).
+FEED_FILTERS = ("type", "tema", "malgruppe", "omrade")
+
+
+def _public_filter_name(f: offering_ops.CatalogFilter) -> str:
+    parts = [str(part) for part in (f.kind.label if f.kind else "", f.theme,
+                                    f.target_group.label if f.target_group else "",
+                                    _("område %(n)d", n=f.plan_area) if f.plan_area else "") if part]
+    return _("Kurskatalogen") + (f" ({', '.join(parts)})" if parts else "")
+
+
+@bp.route("/kurs/kalender.ics")
+def catalogue_feed():
+    """The public catalogue's sessions as a feed, filtered like the catalogue page."""
+    now = now_utc()
+    f = parse_filter(request.args)
+    version = calendar.public_version(f, now)
+    name = _public_filter_name(f)
+    return feed_response(lambda: build_calendar(calendar.public_events(f, now), name=name),
+                         filename="kurskatalog.ics", etag=make_etag("catalogue", str(get_locale()), version),
+                         last_modified=version[0])
+
+
+@bp.route("/kurs/<int:offering_id>/kalender.ics")
+def offering_feed(offering_id: int):
+    """One offering's sessions as a feed."""
+    now = now_utc()
+    offering = _offering_or_404(offering_id)
+    version = calendar.offering_version(offering.id, now)
+    return feed_response(lambda: build_calendar(calendar.offering_events(offering.id, now), name=offering.title),
+                         filename=ics_filename(offering.title), etag=make_etag("offering", str(get_locale()), version),
+                         last_modified=version[0])
+
+
+@bp.route("/kurs/<int:offering_id>/okter/<int:session_id>.ics")
+def session_ics(offering_id: int, session_id: int):
+    """One session as an .ics file to add to a calendar (the person's own event if they have a seat)."""
+    offering = _offering_or_404(offering_id)
+    session = _session_or_404(offering, session_id)
+    user = current_user if current_user.is_authenticated else None
+    event = calendar.session_event_for(session, offering.id, user)
+    return ics_response(build_calendar([event], name=offering.title), filename=ics_filename(offering.title))
 
 
 # --- enrollment actions ---------------------------------------------------------

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 from functools import lru_cache
+from html import unescape
 
 import markdown as md
 import nh3
@@ -41,5 +42,10 @@ def _parser() -> md.Markdown:
 
 def plain_text(text: str | None) -> str:
     """Return the words of Markdown without any markup (for feeds and mail)."""
-    html = md.markdown(text or "", extensions=["extra"])
-    return nh3.clean(html, tags=set()).strip()
+    return _plain_text(text or "")
+
+
+@lru_cache(maxsize=512)
+def _plain_text(text: str) -> str:
+    # nh3 keeps entities (&amp;); plain text wants the characters themselves.
+    return unescape(nh3.clean(_render(text), tags=set())).strip()

@@ -17,20 +17,22 @@ from blinker import Namespace
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from catalog.enrollment import mails
 from catalog.enrollment.models import (CONFIRMED_STATES, SEAT_STATES, TRANSITIONS, Attendance, Enrollment,
                                        EnrollmentState)
 from catalog.offerings.models import Offering, OfferingStatus, TargetGroup
-from events.models import Session
+from events.models import Session, SessionStatus
 from lms.audit import operations as audit
 from lms.auth.operations import require
 from lms.db import db
 from lms.i18n import fmt_datetime
-from lms.mail import operations as mail
 from lms.people.models import Membership, Role, User
 from lms.settings import operations as settings
 
 OFFER_HOURS = settings.register("catalog.offer_hours", int, 48,
                                 _l("Timer en tilbudt plass holdes før den går videre"), minimum=0)
+REMINDER_DAYS = settings.register("catalog.reminder_days", int, 2,
+                                  _l("Dager før en økt deltakerne får en påminnelse (0: ingen)"), minimum=0)
 NEW_HIRE_MONTHS = settings.register("catalog.new_hire_months", int, 12,
                                     _l("Måneder en ansatt regnes som nyansatt"), minimum=1)
 
@@ -208,34 +210,17 @@ def transition(enrollment: Enrollment, to_state: EnrollmentState, *, actor: User
 
 
 def _queue_mail(enrollment: Enrollment, from_state, to_state, now: datetime, note: str) -> None:
-    offering = enrollment.offering
-    position = None
+    if to_state not in (EnrollmentState.ENROLLED, EnrollmentState.WAITLISTED, EnrollmentState.OFFERED,
+                        EnrollmentState.CANCELLED):
+        return
+    params = {"from": from_state.value if from_state else None, "to": to_state.value, "note": note}
     if to_state == EnrollmentState.WAITLISTED:
         # Whoever joins the waitlist joins it last (see _waitlist_arrival).
-        position = offering.waitlist_length if from_state is None else waitlist_position(enrollment)
-
-    def compose():
-        title = offering.title
-        if to_state == EnrollmentState.ENROLLED and from_state == EnrollmentState.OFFERED:
-            return _("Du har fått plass: %(t)s", t=title), _("Du har takket ja og er nå påmeldt «%(t)s».", t=title)
-        if to_state == EnrollmentState.ENROLLED and from_state == EnrollmentState.WAITLISTED:
-            return _("Du har fått plass: %(t)s", t=title), _("Du er flyttet fra ventelisten og er nå påmeldt «%(t)s».", t=title)
-        if to_state == EnrollmentState.ENROLLED:
-            return _("Påmeldt: %(t)s", t=title), _("Du er påmeldt «%(t)s».", t=title)
-        if to_state == EnrollmentState.WAITLISTED:
-            return (_("Venteliste: %(t)s", t=title),
-                    _("Kurset er fullt. Du står som nummer %(n)d på ventelisten til «%(t)s».", n=position, t=title))
-        if to_state == EnrollmentState.OFFERED:
-            return (_("Ledig plass til deg: %(t)s", t=title),
-                    _("Det er blitt ledig plass på «%(t)s». Takk ja innen %(when)s under «Mine kurs», ellers går plassen videre.",
-                      t=title, when=fmt_datetime(enrollment.offer_expires_at)))
-        if to_state == EnrollmentState.CANCELLED:
-            return _("Avmeldt: %(t)s", t=title), (_("Du er avmeldt «%(t)s».", t=title) + (f"\n\n{note}" if note else ""))
-        raise AssertionError(to_state)
-
-    if to_state in (EnrollmentState.ENROLLED, EnrollmentState.WAITLISTED, EnrollmentState.OFFERED,
-                    EnrollmentState.CANCELLED):
-        mail.queue_for_user(enrollment.user, compose, now)
+        params["position"] = (enrollment.offering.waitlist_length if from_state is None
+                              else waitlist_position(enrollment))
+    if to_state == EnrollmentState.OFFERED:
+        params["offer_expires_at"] = enrollment.offer_expires_at.isoformat()
+    mails.queue(mails.ENROLLMENT, enrollment, now, **params)
 
 
 # --- operations ---------------------------------------------------------------
@@ -389,6 +374,43 @@ def cancel_everyone(offering: Offering, *, actor: User, now: datetime, reason: s
     for enrollment in active:
         transition(enrollment, EnrollmentState.CANCELLED, actor=actor, now=now, note=note)
     return len(active)
+
+
+def notify_participants(offering: Offering, kind: str, now: datetime, **params) -> int:
+    """Queue a mail of ``kind`` (see :mod:`catalog.enrollment.mails`) to everyone enrolled; return how many."""
+    enrolled = db.session.scalars(sa.select(Enrollment).where(
+        Enrollment.offering_id == offering.id, Enrollment.state == EnrollmentState.ENROLLED)).all()
+    for enrollment in enrolled:
+        mails.queue(kind, enrollment, now, **params)
+    return len(enrolled)
+
+
+def queue_reminders(now: datetime) -> int:
+    """Queue a reminder for every session starting within the reminder days; return how many are new.
+
+    Each person is reminded once per session (the outbox's once-only key),
+    however often this runs; whoever enrolled inside the window has just had
+    the confirmation and is not reminded again.
+    """
+    days = settings.get(REMINDER_DAYS.key)
+    if days <= 0:
+        return 0
+    horizon = now + timedelta(days=days)
+    rows = db.session.execute(
+        sa.select(Enrollment, Session.id, Session.starts_at)
+        .join(Offering, Offering.id == Enrollment.offering_id)
+        .join(Session, Session.schedule_id == Offering.schedule_id)
+        .where(Offering.status == OfferingStatus.PUBLISHED, Enrollment.state == EnrollmentState.ENROLLED,
+               Session.status == SessionStatus.SCHEDULED, Session.starts_at > now, Session.starts_at <= horizon)
+        .order_by(Session.starts_at, Enrollment.id)).all()
+    queued = 0
+    for enrollment, session_id, starts_at in rows:
+        if enrollment.confirmed_at is not None and enrollment.confirmed_at > starts_at - timedelta(days=days):
+            continue
+        if mails.queue(mails.REMINDER, enrollment, now, session_id=session_id,
+                       dedupe_key=f"catalog.reminder:{session_id}:{enrollment.user_id}"):
+            queued += 1
+    return queued
 
 
 #: Who takes part in the sessions, and so has attendance recorded.

@@ -9,11 +9,12 @@ import sqlalchemy as sa
 from blinker import Namespace
 from flask_babel import gettext as _
 
+from catalog.enrollment import mails
 from catalog.enrollment import operations as enrollment_ops
 from catalog.offerings.models import (Offering, OfferingKind, OfferingStatus, OfferingTargetGroup,
                                       OnboardingCohort, TargetGroup)
 from events import operations as events_ops
-from events.models import Session
+from events.models import Session, SessionStatus
 from lms.db import db
 from lms.i18n import OSLO
 
@@ -112,9 +113,15 @@ def update_offering(offering: Offering, data: OfferingData, *, actor: User, now:
     _check(data)
     if data.responsible_id is None:
         data.responsible_id = offering.responsible_id
+    moved = (offering.location, offering.online_url) != (data.location, data.online_url)
     _apply(offering, data)
     offering.updated_at = now
+    if moved:
+        # Sessions without a place of their own take the offering's.
+        events_ops.place_changed(offering.schedule, now)
     db.session.flush()
+    if moved and offering.status == OfferingStatus.PUBLISHED:
+        enrollment_ops.notify_participants(offering, mails.CHANGED, now)
     if data.capacity != offering.capacity:
         try:
             enrollment_ops.change_capacity(offering, data.capacity, actor=actor, now=now)
@@ -173,6 +180,8 @@ def add_session(offering: Offering, *, actor: User, now: datetime, starts_at: da
     except events_ops.ScheduleError as err:
         raise OfferingError(str(err)) from None
     _sync_first_start(offering)
+    if offering.status == OfferingStatus.PUBLISHED:
+        enrollment_ops.notify_participants(offering, mails.CHANGED, now)
     return session
 
 
@@ -182,19 +191,25 @@ def update_session(offering: Offering, session: Session, *, actor: User, now: da
     if not enrollment_ops.can_manage(actor, offering) or session.schedule_id != offering.schedule_id:
         raise OfferingError(_("Du kan ikke endre denne økten."))
     try:
-        events_ops.update_session(session, starts_at=starts_at, ends_at=ends_at, now=now, title=title,
-                                  location=location, online_url=online_url)
+        changed = events_ops.update_session(session, starts_at=starts_at, ends_at=ends_at, now=now, title=title,
+                                            location=location, online_url=online_url)
     except events_ops.ScheduleError as err:
         raise OfferingError(str(err)) from None
     _sync_first_start(offering)
+    if changed and offering.status == OfferingStatus.PUBLISHED:
+        enrollment_ops.notify_participants(offering, mails.CHANGED, now)
 
 
 def cancel_session(offering: Offering, session: Session, *, actor: User, now: datetime) -> None:
     """Cancel one session of an offering (the offering itself goes on)."""
     if not enrollment_ops.can_manage(actor, offering) or session.schedule_id != offering.schedule_id:
         raise OfferingError(_("Du kan ikke endre denne økten."))
+    if session.status == SessionStatus.CANCELLED:
+        return
     events_ops.cancel_session(session, now)
     _sync_first_start(offering)
+    if offering.status == OfferingStatus.PUBLISHED:
+        enrollment_ops.notify_participants(offering, mails.SESSION_CANCELLED, now, session_id=session.id)
 
 
 # --- finding offerings ----------------------------------------------------------

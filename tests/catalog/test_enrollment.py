@@ -11,6 +11,7 @@ from lms.audit.operations import history
 from lms.auth.operations import PermissionDenied
 from lms.db import db
 from lms.mail.models import OutboxMessage
+from lms.mail.operations import render
 from lms.people.models import Role
 
 
@@ -31,7 +32,7 @@ def test_waitlist_join_mail_tells_the_position(make_offering, make_user, now):
     for p in (first, second, third):
         ops.enroll(offering.id, p, actor=p, now=now)
     mail = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == third.email)).one()
-    assert "nummer 2" in mail.body_text
+    assert "nummer 2" in render(mail).text
 
 
 def test_cancellation_offers_seat_to_first_on_waitlist(make_offering, make_user, now):

@@ -1,0 +1,167 @@
+"""What the enrollment mails say, written by the mail worker in the recipient's language.
+
+The operations queue *what happened* (see :func:`queue`); the renderers here
+turn it into a subject, a plain text and, where the person's calendar
+changes, an `.ics` with the same UIDs as their feed: METHOD:REQUEST when
+sessions are theirs or moved, METHOD:CANCEL (with a higher SEQUENCE) when
+they are no longer.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Flask
+from flask_babel import gettext as _
+
+from catalog import calendar
+from catalog.enrollment.models import Enrollment, EnrollmentState
+from catalog.offerings.models import OfferingStatus
+from events.calendar import build_calendar
+from events.models import Session, SessionStatus
+from lms.db import db
+from lms.i18n import fmt_datetime, fmt_time
+from lms.links import absolute_url
+from lms.mail import operations as mail
+
+ENROLLMENT = "catalog.enrollment"
+CHANGED = "catalog.offering_changed"
+SESSION_CANCELLED = "catalog.session_cancelled"
+REMINDER = "catalog.reminder"
+
+
+def queue(kind: str, enrollment: Enrollment, now: datetime, *, dedupe_key: str | None = None,
+          **params) -> bool:
+    """Queue a mail of ``kind`` about ``enrollment`` to its person; False if its once-only key was used."""
+    return mail.queue_event(kind, enrollment.user, {"enrollment_id": enrollment.id, **params}, now,
+                            dedupe_key=dedupe_key) is not None
+
+
+def _enrollment(params: dict) -> Enrollment:
+    enrollment = db.session.get(Enrollment, params.get("enrollment_id") or 0)
+    if enrollment is None:
+        raise mail.MailObsolete("the enrollment is gone")
+    return enrollment
+
+
+def _ics(enrollment: Enrollment, method: str, events) -> tuple[mail.Attachment, ...]:
+    if not events:
+        return ()
+    user = enrollment.user
+    data = build_calendar(events, name=enrollment.offering.title, method=method, attendee=(user.name, user.email))
+    return (mail.Attachment(filename="invitasjon.ics" if method == "REQUEST" else "avlysning.ics",
+                            content_type=f"text/calendar; method={method}; charset=utf-8", data=data),)
+
+
+def _request(enrollment: Enrollment):
+    live = [e for e in calendar.enrollment_events(enrollment, confirmed=True) if not e.cancelled]
+    return _ics(enrollment, "REQUEST", live)
+
+
+def _cancel(enrollment: Enrollment, session_id: int | None = None):
+    events = [e for e in calendar.enrollment_events(enrollment, confirmed=False)
+              if session_id is None or e.uid == calendar.session_uid(session_id, f"person-{enrollment.user_id}")]
+    return _ics(enrollment, "CANCEL", events)
+
+
+def _body(enrollment: Enrollment, *paragraphs: str) -> str:
+    """Return the mail text: a greeting, the paragraphs, the sessions and the links."""
+    offering = enrollment.offering
+    lines = [_("Hei %(name)s,", name=enrollment.user.name), "", *[p for p in paragraphs if p]]
+    if offering.sessions:
+        lines += ["", _("Tidspunkt:")]
+        for s in offering.sessions:
+            when = f"{fmt_datetime(s.starts_at)}–{fmt_time(s.ends_at)}"
+            place = s.location or offering.location or s.online_url or offering.online_url
+            cancelled = f" ({_('avlyst')})" if s.status == SessionStatus.CANCELLED else ""
+            lines.append(f"- {when}{', ' + place if place else ''}{cancelled}")
+    lines += ["", _("Om tilbudet: %(url)s", url=absolute_url("catalog.offering", offering_id=offering.id)),
+              _("Mine kurs: %(url)s", url=absolute_url("catalog.my_courses")), "", "Kompetanseportalen"]
+    return "\n".join(lines)
+
+
+def render_enrollment(params: dict) -> mail.RenderedMail:
+    """Write the mail for one enrollment state change."""
+    enrollment = _enrollment(params)
+    offering = enrollment.offering
+    title = offering.title
+    before, after = params.get("from"), params.get("to")
+    note = params.get("note") or ""
+    attachments: tuple[mail.Attachment, ...] = ()
+    if after == EnrollmentState.ENROLLED:
+        if before == EnrollmentState.OFFERED:
+            subject, text = _("Du har fått plass: %(t)s", t=title), _("Du har takket ja og er nå påmeldt «%(t)s».", t=title)
+        elif before == EnrollmentState.WAITLISTED:
+            subject, text = (_("Du har fått plass: %(t)s", t=title),
+                             _("Du er flyttet fra ventelisten og er nå påmeldt «%(t)s».", t=title))
+        else:
+            subject, text = _("Påmeldt: %(t)s", t=title), _("Du er påmeldt «%(t)s».", t=title)
+        attachments = _request(enrollment)
+    elif after == EnrollmentState.WAITLISTED:
+        subject = _("Venteliste: %(t)s", t=title)
+        text = _("Kurset er fullt. Du står som nummer %(n)d på ventelisten til «%(t)s».",
+                 n=params.get("position") or 0, t=title)
+    elif after == EnrollmentState.OFFERED:
+        subject = _("Ledig plass til deg: %(t)s", t=title)
+        text = _("Det er blitt ledig plass på «%(t)s». Takk ja innen %(when)s under «Mine kurs», ellers går plassen videre.",
+                 t=title, when=fmt_datetime(datetime.fromisoformat(params["offer_expires_at"]))
+                 if params.get("offer_expires_at") else "")
+    elif after == EnrollmentState.CANCELLED:
+        subject = _("Avmeldt: %(t)s", t=title)
+        if offering.status == OfferingStatus.CANCELLED:
+            subject = _("Avlyst: %(t)s", t=title)
+            text = _("«%(t)s» er avlyst, og påmeldingen din er derfor slettet.", t=title)
+            note = offering.cancel_reason
+        elif before == EnrollmentState.OFFERED:
+            text, note = _("Du har takket nei til plassen på «%(t)s».", t=title), ""
+        else:
+            text = _("Du er avmeldt «%(t)s».", t=title)
+        if enrollment.confirmed_at is not None:
+            attachments = _cancel(enrollment)
+    else:
+        raise mail.MailObsolete(f"no mail for {before} -> {after}")
+    return mail.RenderedMail(subject=subject, text=_body(enrollment, text, note), attachments=attachments)
+
+
+def render_changed(params: dict) -> mail.RenderedMail:
+    """Write the mail about moved or changed sessions, with the updated invitation."""
+    enrollment = _enrollment(params)
+    title = enrollment.offering.title
+    return mail.RenderedMail(
+        subject=_("Endret: %(t)s", t=title),
+        text=_body(enrollment, _("Tid eller sted for «%(t)s» er endret. Se tidspunktene nedenfor.", t=title)),
+        attachments=_request(enrollment))
+
+
+def render_session_cancelled(params: dict) -> mail.RenderedMail:
+    """Write the mail about one cancelled session of an offering that goes on."""
+    enrollment = _enrollment(params)
+    session = db.session.get(Session, params.get("session_id") or 0)
+    if session is None:
+        raise mail.MailObsolete("the session is gone")
+    title = enrollment.offering.title
+    return mail.RenderedMail(
+        subject=_("Avlyst økt: %(t)s", t=title),
+        text=_body(enrollment, _("Økten %(when)s i «%(t)s» er avlyst. Resten av tilbudet går som planlagt.",
+                                 when=fmt_datetime(session.starts_at), t=title)),
+        attachments=_cancel(enrollment, session.id))
+
+
+def render_reminder(params: dict) -> mail.RenderedMail:
+    """Write the reminder before a session."""
+    enrollment = _enrollment(params)
+    session = db.session.get(Session, params.get("session_id") or 0)
+    if session is None or enrollment.state == EnrollmentState.CANCELLED:
+        raise mail.MailObsolete("nothing to remind of")
+    title = enrollment.offering.title
+    return mail.RenderedMail(
+        subject=_("Påminnelse: %(t)s %(when)s", t=title, when=fmt_datetime(session.starts_at)),
+        text=_body(enrollment, _("Velkommen til «%(t)s» %(when)s.", t=title, when=fmt_datetime(session.starts_at))),
+        attachments=_request(enrollment))
+
+
+def init_app(app: Flask) -> None:
+    """Register the renderers with the mail worker."""
+    mail.register_renderer(app, ENROLLMENT, render_enrollment)
+    mail.register_renderer(app, CHANGED, render_changed)
+    mail.register_renderer(app, SESSION_CANCELLED, render_session_cancelled)
+    mail.register_renderer(app, REMINDER, render_reminder)

@@ -1,0 +1,243 @@
+"""The catalogue's dates in calendars: personal and school feeds, public feeds, mails with .ics, reminders."""
+from datetime import timedelta
+
+import icalendar
+import sqlalchemy as sa
+
+from catalog import calendar
+from catalog.enrollment import operations as ops
+from catalog.offerings import operations as offering_ops
+from catalog.offerings.models import OfferingKind
+from lms.db import db
+from lms.i18n import OSLO
+from lms.mail.models import OutboxMessage
+from lms.mail.operations import render
+from lms.people.models import Role
+
+
+def _mails_to(user):
+    rows = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == user.email)
+                              .order_by(OutboxMessage.id))
+    return [render(m) for m in rows]
+
+
+def _vevents(attachment):
+    cal = icalendar.Calendar.from_ical(attachment.data)
+    return cal, [c for c in cal.walk("VEVENT")]
+
+
+def test_person_feed_has_the_seat_then_cancels_it_for_30_days(make_offering, make_user, now, app):
+    offering = make_offering(sessions=2)
+    kari = make_user()
+    enrollment = ops.enroll(offering.id, kari, actor=kari, now=now)
+    with app.test_request_context():
+        events = calendar.person_events(kari.id, now)
+        assert [e.cancelled for e in events] == [False, False]
+        uid, sequence = events[0].uid, events[0].sequence
+        assert f"person-{kari.id}" in uid
+        ops.cancel_enrollment(enrollment, actor=kari, now=now + timedelta(hours=1))
+        cancelled = calendar.person_events(kari.id, now + timedelta(hours=2))
+        assert [e.cancelled for e in cancelled] == [True, True]
+        assert cancelled[0].uid == uid and cancelled[0].sequence > sequence
+        assert calendar.person_events(kari.id, now + timedelta(days=29)) != []
+        assert calendar.person_events(kari.id, now + timedelta(days=32)) == []
+        # Enrolling again brings the same event back, with a higher sequence still.
+        ops.enroll(offering.id, kari, actor=kari, now=now + timedelta(days=2))
+        again = calendar.person_events(kari.id, now + timedelta(days=2))
+        assert not again[0].cancelled and again[0].uid == uid and again[0].sequence > cancelled[0].sequence
+
+
+def test_waitlisted_person_has_nothing_in_the_calendar_until_given_the_seat(make_offering, make_user, now, app):
+    offering = make_offering(capacity=1)
+    first, second = make_user(), make_user()
+    seat = ops.enroll(offering.id, first, actor=first, now=now)
+    waiting = ops.enroll(offering.id, second, actor=second, now=now)
+    with app.test_request_context():
+        assert calendar.person_events(second.id, now) == []
+        ops.cancel_enrollment(seat, actor=first, now=now)
+        assert calendar.person_events(second.id, now) == []  # offered, not yet accepted
+        ops.accept_offer(waiting, actor=second, now=now)
+        assert [e.cancelled for e in calendar.person_events(second.id, now)] == [False]
+
+
+def test_moved_session_raises_sequence_and_mails_the_participants(make_offering, make_user, admin, now, app):
+    offering = make_offering()
+    kari = make_user(locale="en")
+    ops.enroll(offering.id, kari, actor=kari, now=now)
+    session = offering.sessions[0]
+    with app.test_request_context():
+        before = calendar.person_events(kari.id, now)[0]
+        version = calendar.person_version(kari.id, now)
+        start = session.starts_at + timedelta(days=1)
+        offering_ops.update_session(offering, session, actor=admin, now=now + timedelta(minutes=5), starts_at=start,
+                                    ends_at=start + timedelta(hours=2), location="Biblioteket")
+        after = calendar.person_events(kari.id, now + timedelta(minutes=6))[0]
+        assert after.sequence == before.sequence + 1 and after.location == "Biblioteket"
+        assert calendar.person_version(kari.id, now + timedelta(minutes=6)) != version
+        changed = _mails_to(kari)[-1]
+    assert changed.subject == f"Changed: {offering.title}"
+    cal, (event,) = _vevents(changed.attachments[0])
+    assert cal["METHOD"] == "REQUEST"
+    assert event["UID"] == after.uid and int(event["SEQUENCE"]) == after.sequence
+    assert event.decoded("DTSTART").astimezone(OSLO) == start.astimezone(OSLO)
+
+
+def test_enrollment_mail_carries_an_invitation_and_cancellation_a_cancel(make_offering, make_user, now, app):
+    offering = make_offering(sessions=2)
+    kari = make_user()
+    enrollment = ops.enroll(offering.id, kari, actor=kari, now=now)
+    ops.cancel_enrollment(enrollment, actor=kari, now=now + timedelta(hours=1))
+    with app.test_request_context():
+        confirmed, cancelled = _mails_to(kari)
+        feed = calendar.person_events(kari.id, now + timedelta(hours=1))
+    assert confirmed.subject.startswith("Påmeldt:") and "Hei" in confirmed.text
+    invite_cal, invited = _vevents(confirmed.attachments[0])
+    cancel_cal, withdrawn = _vevents(cancelled.attachments[0])
+    assert invite_cal["METHOD"] == "REQUEST" and cancel_cal["METHOD"] == "CANCEL"
+    assert "method=CANCEL" in cancelled.attachments[0].content_type
+    assert [e["UID"] for e in invited] == [e["UID"] for e in withdrawn] == [e.uid for e in feed]
+    assert all(int(c["SEQUENCE"]) > int(i["SEQUENCE"]) for i, c in zip(invited, withdrawn))
+    assert all(str(e["STATUS"]) == "CANCELLED" for e in withdrawn)
+    assert kari.email in str(invited[0]["ATTENDEE"])
+
+
+def test_mail_is_written_in_the_recipients_language(make_offering, make_user, now, app):
+    offering = make_offering(capacity=1)
+    nb, en = make_user(), make_user(locale="en")
+    ops.enroll(offering.id, nb, actor=nb, now=now)
+    ops.enroll(offering.id, en, actor=en, now=now)
+    with app.test_request_context():
+        (waiting,) = _mails_to(en)
+    assert "number 1" in waiting.text and "waitlist" in waiting.text and "Hi" in waiting.text
+    assert waiting.attachments == ()
+
+
+def test_school_feed_shows_each_session_once_with_who_takes_part(make_offering, make_user, make_school, now, app):
+    school = make_school("Eikeli skole")
+    offering = make_offering()
+    kari = make_user("Kari Lærer", school=school)
+    ola = make_user("Ola Lærer", school=school)
+    elsewhere = make_user("Per Annen")
+    for person in (kari, ola, elsewhere):
+        ops.enroll(offering.id, person, actor=person, now=now)
+    with app.test_request_context():
+        (event,) = calendar.school_events(school.id, now)
+        assert "Kari Lærer" in event.description and "Ola Lærer" in event.description
+        assert "Per Annen" not in event.description
+        for enrollment in db.session.scalars(sa.select(ops.Enrollment).where(
+                ops.Enrollment.user_id.in_([kari.id, ola.id]))):
+            ops.cancel_enrollment(enrollment, actor=enrollment.user, now=now)
+        (gone,) = calendar.school_events(school.id, now)
+    assert gone.cancelled and gone.sequence > event.sequence and gone.uid == event.uid
+
+
+def test_public_feed_filters_and_keeps_a_cancelled_offering_as_cancelled(make_offering, admin, now, app):
+    course = make_offering("Kurs i vurdering", kind=OfferingKind.COURSE)
+    workshop = make_offering("Verksted", kind=OfferingKind.WORKSHOP)
+    with app.test_request_context():
+        only_courses = calendar.public_events(offering_ops.CatalogFilter(kind=OfferingKind.COURSE), now)
+        assert [e.summary for e in only_courses] == ["Kurs i vurdering"]
+        offering_ops.cancel_offering(workshop, actor=admin, now=now, reason="")
+        (cancelled,) = calendar.public_events(offering_ops.CatalogFilter(kind=OfferingKind.WORKSHOP), now)
+    assert cancelled.cancelled
+    assert course.id != workshop.id
+
+
+def test_reminders_are_queued_once_per_person_and_session(make_offering, make_user, now, app):
+    offering = make_offering(starts_in=timedelta(days=5))
+    early, late = make_user(), make_user()
+    ops.enroll(offering.id, early, actor=early, now=now)
+    assert ops.queue_reminders(now) == 0  # five days away: not yet
+    reminder_time = now + timedelta(days=3, hours=12)
+    ops.enroll(offering.id, late, actor=late, now=reminder_time)  # inside the window: the confirmation will do
+    assert ops.queue_reminders(reminder_time) == 1
+    assert ops.queue_reminders(reminder_time + timedelta(hours=1)) == 0
+    with app.test_request_context():
+        reminder = _mails_to(early)[-1]
+        assert _mails_to(late)[-1].subject.startswith("Påmeldt:")
+    assert reminder.subject.startswith("Påminnelse:")
+    assert reminder.attachments and b"METHOD:REQUEST" in reminder.attachments[0].data
+
+
+def test_leader_sees_the_school_feed_for_their_staff_only(make_user, make_school, make_offering, now, app):
+    school = make_school()
+    leader = make_user(roles=(Role.LEADER,), school=school)
+    offering = make_offering()
+    ops.enroll(offering.id, leader, actor=leader, now=now)
+    with app.test_request_context():
+        assert len(calendar.school_events(school.id, now)) == 1
+        assert calendar.school_events(make_school().id, now) == []
+
+
+def _oslo(day, hour):
+    from datetime import datetime
+    return datetime(day.year, day.month, day.day, hour, 0, tzinfo=OSLO)
+
+
+def test_personal_feed_over_http_follows_the_seat(make_offering, make_user, admin, now, app):
+    from datetime import date
+
+    from events import operations as events_ops
+    from events.models import FeedScope
+
+    offering = make_offering("Lesing i alle fag", sessions=0, publish=False)
+    for day in (date(2026, 10, 27), date(2027, 4, 6)):  # after the October change, after the March one
+        offering_ops.add_session(offering, actor=admin, now=now, starts_at=_oslo(day, 14),
+                                 ends_at=_oslo(day, 16), location="Rådhuset")
+    offering_ops.publish(offering, actor=admin, now=now)
+    kari = make_user()
+    enrollment = ops.enroll(offering.id, kari, actor=kari, now=now)
+    token = events_ops.issue_feed_token(FeedScope.PERSON, kari.id, actor=kari, now=now)
+    db.session.commit()
+    client = app.test_client()
+    response = client.get(f"/kalender/{token}.ics")
+    assert response.status_code == 200 and response.headers["Cache-Control"].startswith("private")
+    events = icalendar.Calendar.from_ical(response.data).walk("VEVENT")
+    assert [(e.decoded("DTSTART").astimezone(OSLO).hour, str(e["STATUS"])) for e in events] == [
+        (14, "CONFIRMED"), (14, "CONFIRMED")]
+    assert [e.decoded("DTSTART").utcoffset().total_seconds() / 3600 for e in events] == [1, 2]
+    assert client.get(f"/kalender/{token}.ics", headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
+
+    ops.cancel_enrollment(enrollment, actor=kari, now=now)
+    db.session.commit()
+    changed = client.get(f"/kalender/{token}.ics", headers={"If-None-Match": response.headers["ETag"]})
+    assert changed.status_code == 200
+    cancelled = icalendar.Calendar.from_ical(changed.data).walk("VEVENT")
+    assert [str(e["STATUS"]) for e in cancelled] == ["CANCELLED", "CANCELLED"]
+    assert [e["UID"] for e in cancelled] == [e["UID"] for e in events]
+    assert all(int(c["SEQUENCE"]) > int(e["SEQUENCE"]) for e, c in zip(events, cancelled))
+
+
+def test_offering_page_offers_each_session_and_a_subscription(make_offering, client):
+    offering = make_offering(sessions=2)
+    page = client.get(f"/kurs/{offering.id}").get_data(as_text=True)
+    for session in offering.sessions:
+        assert f"/kurs/{offering.id}/okter/{session.id}.ics" in page
+    assert f"webcal://localhost/kurs/{offering.id}/kalender.ics" in page
+    single = client.get(f"/kurs/{offering.id}/okter/{offering.sessions[1].id}.ics")
+    assert single.headers["Content-Type"].startswith("text/calendar")
+    (event,) = icalendar.Calendar.from_ical(single.data).walk("VEVENT")
+    assert event.decoded("DTSTART") == offering.sessions[1].starts_at
+    whole = client.get(f"/kurs/{offering.id}/kalender.ics")
+    assert len(icalendar.Calendar.from_ical(whole.data).walk("VEVENT")) == 2
+
+
+def test_catalogue_feed_keeps_the_filters_of_the_page(make_offering, client):
+    make_offering("Kurs i vurdering", kind=OfferingKind.COURSE)
+    make_offering("Verksted i koding", kind=OfferingKind.WORKSHOP)
+    page = client.get("/kurs?type=workshop&uke=2026-W40").get_data(as_text=True)
+    assert "webcal://localhost/kurs/kalender.ics?type=workshop" in page and "uke=" not in page.split("webcal://")[1][:80]
+    feed = client.get("/kurs/kalender.ics?type=workshop")
+    assert [str(e["SUMMARY"]) for e in icalendar.Calendar.from_ical(feed.data).walk("VEVENT")] == ["Verksted i koding"]
+    assert client.get("/kurs/kalender.ics?type=workshop", headers={"If-None-Match": feed.headers["ETag"]}).status_code == 304
+
+
+def test_other_peoples_session_file_is_the_public_event(make_offering, make_user, login, now):
+    offering = make_offering()
+    kari, ola = make_user(), make_user()
+    ops.enroll(offering.id, kari, actor=kari, now=now)
+    db.session.commit()
+    path = f"/kurs/{offering.id}/okter/{offering.sessions[0].id}.ics"
+    mine = icalendar.Calendar.from_ical(login(kari).get(path).data).walk("VEVENT")[0]
+    theirs = icalendar.Calendar.from_ical(login(ola).get(path).data).walk("VEVENT")[0]
+    assert f"person-{kari.id}" in str(mine["UID"]) and "public" in str(theirs["UID"])
