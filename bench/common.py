@@ -21,11 +21,11 @@ PG_DATABASE = "kp_bench"
 SECRET_KEY = "kp-bench-secret-key-0123456789abcdef0123456789"
 
 
-def fresh_database(kind: str) -> str:
-    """Create an empty database of this kind and return its SQLAlchemy URL."""
+def fresh_database(kind: str, name: str = PG_DATABASE) -> str:
+    """Create an empty database of this kind (called ``name``) and return its SQLAlchemy URL."""
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     if kind == "sqlite":
-        path = DATA_DIR / "kp_bench.sqlite"
+        path = DATA_DIR / f"{name}.sqlite"
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(str(path) + suffix).unlink(missing_ok=True)
         return f"sqlite:///{path}"
@@ -34,9 +34,9 @@ def fresh_database(kind: str) -> str:
 
         admin = PG_ADMIN.replace("postgresql+psycopg://", "postgresql://")
         with psycopg.connect(admin + "/postgres", autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_DATABASE} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {PG_DATABASE}")
-        return f"{PG_ADMIN}/{PG_DATABASE}"
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {name}")
+        return f"{PG_ADMIN}/{name}"
     raise ValueError(f"unknown database kind {kind!r}")
 
 
@@ -181,12 +181,14 @@ def split_url(url: str) -> tuple[str, int]:
 
 # --- talking to the load generator ------------------------------------------------
 
-def get_request(host: str, port: int, path: str, cookie: str | None = None) -> str:
+def get_request(host: str, port: int, path: str, cookie: str | None = None,
+                headers: dict[str, str] | None = None) -> str:
     """The raw bytes (as latin-1 text) of a keep-alive GET."""
     lines = [f"GET {path} HTTP/1.1", f"Host: {host}:{port}", "User-Agent: kp-bench", "Accept: text/html",
              "Accept-Language: nb"]
     if cookie:
         lines.append(f"Cookie: {cookie}")
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
     return "\r\n".join(lines) + "\r\n\r\n"
 
 

@@ -37,10 +37,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench import common, diagnose, enroll_rush
+import requests
+
+from bench import common, diagnose, enroll_rush, feeds
 
 RESULTS = common.ROOT / "bench" / "RESULTS.md"
-TARGETS = {"catalogue": 0.15, "enroll": 0.10, "memory_mb": 150}
+TARGETS = {"catalogue": 0.15, "enroll": 0.10, "memory_mb": 150, "feed_50": 0.25, "feed_304": 0.6}
 
 
 def catalogue_paths(today: date) -> list[str]:
@@ -87,18 +89,35 @@ def page_counts(server: common.Server, paths: list[str]) -> dict[str, int | None
 
 
 def measure(server: common.Server, name: str, paths: list[str], args, cookies: list[str] | None = None,
-            echo=print) -> dict:
+            echo=print, headers: dict[str, str] | None = None, expect: int = 200) -> dict:
     host, port = "127.0.0.1", server.port
-    if cookies:
-        requests = [common.get_request(host, port, p, cookie=cookies[i % len(cookies)]) for i, p in enumerate(paths)]
-    else:
-        requests = [common.get_request(host, port, p) for p in paths]
+    requests = [common.get_request(host, port, p, cookie=cookies[i % len(cookies)] if cookies else None,
+                                   headers=headers) for i, p in enumerate(paths)]
     result = common.run_loadgen({"mode": "duration", "host": host, "port": port, "connections": args.connections,
-                                 "duration": args.duration, "warmup": args.warmup, "expect": [200],
+                                 "duration": args.duration, "warmup": args.warmup, "expect": [expect],
                                  "requests": requests}, name)
     echo(f"  {name:<18} {result['rps']:9.1f} req/s  p50 {result['latency_ms'].get('p50')} ms  "
          f"p99 {result['latency_ms'].get('p99')} ms  errors {result['errors']}  client cpu {result['client_cpu_s']} s")
     return result
+
+
+def small_feed_costs(kind: str) -> dict:
+    """Measure the feeds in-process on a small dataset (scale 0.01), to compare with the large one."""
+    url = common.fresh_database(kind, "kp_bench_small")
+    common.migrate(url)
+    common.generate_dataset(url, 0.01)
+    app = common.make_app(url)
+    from lms.db import db
+
+    with app.app_context():
+        engine = db.engine
+    with engine.begin() as conn:
+        tokens = feeds.prepare_feed_people(conn, datetime.now(timezone.utc))
+    costs = feeds.feed_costs(app, tokens)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    return costs
 
 
 def bench_database(kind: str, args, echo=print) -> dict:
@@ -124,6 +143,7 @@ def bench_database(kind: str, args, echo=print) -> dict:
     with engine.begin() as conn:
         browsers = enroll_rush.pick_teachers(conn, 50, seed=5, now=datetime.now(timezone.utc))
         logins = enroll_rush.sign_in(app, conn, browsers, datetime.now(timezone.utc))
+        feed_tokens = feeds.prepare_feed_people(conn, datetime.now(timezone.utc))
     cookies = [f"{app.config['SESSION_COOKIE_NAME']}={cookie}" for cookie, _ in logins]
 
     server = common.Server(url, log_path=common.DATA_DIR / f"gunicorn-{kind}.log")
@@ -138,6 +158,12 @@ def bench_database(kind: str, args, echo=print) -> dict:
         results["offering"] = measure(server, "offering", [f"/kurs/{i}" for i in ids], args, echo=echo)
         results["offering_signed_in"] = measure(server, "offering (teacher)", [f"/kurs/{i}" for i in ids], args,
                                                 cookies=cookies, echo=echo)
+        for size, token in feed_tokens.items():
+            results[f"feed_{size}"] = measure(server, f"feed ({size} events)", [f"/kalender/{token}.ics"], args,
+                                              echo=echo)
+        etag = requests.get(f"{server.url}/kalender/{feed_tokens[50]}.ics", timeout=60).headers["ETag"]
+        results["feed_304"] = measure(server, "feed unchanged (304)", [f"/kalender/{feed_tokens[50]}.ics"], args,
+                                      headers={"If-None-Match": etag}, expect=304, echo=echo)
         results["ping_after"] = measure(server, "ping (after)", ["/ping"], args, echo=echo)
         figures["rush"] = enroll_rush.rush(app, server.url, attempts=args.attempts, capacity=args.capacity,
                                            concurrency=args.rush_concurrency, echo=echo)
@@ -153,10 +179,13 @@ def bench_database(kind: str, args, echo=print) -> dict:
         "offering": results["offering"]["rps"] / ceiling,
         "offering_signed_in": results["offering_signed_in"]["rps"] / ceiling,
         "enroll": figures["rush"]["rps"] / ceiling,
+        **{name: results[name]["rps"] / ceiling for name in ("feed_50", "feed_500", "feed_304")},
     }
     if not args.no_diagnose:
         figures["costs"] = diagnose.request_costs(app, paths, ids, waiting=args.attempts - args.capacity,
                                                   capacity=args.capacity, echo=echo)
+        figures["feed_costs"] = {"large": feeds.feed_costs(app, feed_tokens), "small": small_feed_costs(kind)}
+        echo(f"  in-process feed costs (ms): {figures['feed_costs']}")
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
@@ -191,6 +220,22 @@ def code_version() -> str:
 
 def load_average() -> str:
     return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+def _feed_growth(r: dict) -> str:
+    costs = r.get("feed_costs", {}).get("large")
+    if not costs:
+        return "not measured"
+    return f"{costs['feed_500'] / costs['feed_50']:.1f}x for 10x the events {_met(costs['feed_500'] / costs['feed_50'] <= 12)}"
+
+
+def _feed_flatness(r: dict) -> str:
+    costs = r.get("feed_costs", {})
+    if not costs.get("large") or not costs.get("small"):
+        return "not measured"
+    ratios = [costs["large"][k] / costs["small"][k] for k in ("feed_50", "feed_500", "feed_50_304")]
+    return (f"{ratios[0]:.2f} / {ratios[1]:.2f} (304: {ratios[2]:.2f}) "
+            f"{_met(max(ratios) <= 1.5)}")
 
 
 def _met(ok: bool) -> str:
@@ -252,6 +297,9 @@ def write_results(path: Path, runs: list[dict], meta: dict) -> None:
             ("`GET /kurs` with filters", e["catalogue"], r["ratios"]["catalogue"]),
             ("`GET /kurs/<id>` anonymous", e["offering"], r["ratios"]["offering"]),
             ("`GET /kurs/<id>` signed-in teacher", e["offering_signed_in"], r["ratios"]["offering_signed_in"]),
+            ("`GET /kalender/<token>.ics`, 50 events", e["feed_50"], r["ratios"]["feed_50"]),
+            ("`GET /kalender/<token>.ics`, 500 events", e["feed_500"], r["ratios"]["feed_500"]),
+            ("`GET /kalender/<token>.ics` unchanged (304)", e["feed_304"], r["ratios"]["feed_304"]),
         ]
         for label, res, ratio in rows:
             lines.append(f"| {label} | {res['rps']:.1f} | {'1.00 (mean ' + format(r['ceiling'], '.1f') + ')' if ratio is None else format(ratio, '.3f')} "
@@ -302,6 +350,14 @@ def write_results(path: Path, runs: list[dict], meta: dict) -> None:
         lambda r: f"{r['rush']['enrolled']}/{r['rush']['waitlisted']}, order "
                   f"{'ok' if r['rush']['order_ok'] else 'wrong'} "
                   f"{_met(r['rush']['enrolled'] == r['rush']['capacity'] and r['rush']['waitlisted'] == r['rush']['attempts'] - r['rush']['capacity'] and r['rush']['order_ok'])}")
+    row(f"personal feed, 50 events >= {TARGETS['feed_50']} of ceiling",
+        lambda r: f"{r['ratios']['feed_50']:.3f} {_met(r['ratios']['feed_50'] >= TARGETS['feed_50'])}")
+    row(f"unchanged feed (304) >= {TARGETS['feed_304']} of ceiling",
+        lambda r: f"{r['ratios']['feed_304']:.3f} {_met(r['ratios']['feed_304'] >= TARGETS['feed_304'])}")
+    row("feed cost linear in events (500-event request / 50-event request, in-process; 10 is linear)",
+        lambda r: _feed_growth(r))
+    row("feed cost flat in database size (in-process, large / small dataset, 50 and 500 events)",
+        lambda r: _feed_flatness(r))
     total_errors = lambda r: r["rush"]["errors"] + sum(e["errors"] for e in r["endpoints"].values())  # noqa: E731
     row("0 errors (all endpoints and the rush)", lambda r: f"{total_errors(r)} {_met(total_errors(r) == 0)}")
     row(f"<= {TARGETS['memory_mb']} MB per worker",
@@ -326,6 +382,16 @@ def write_results(path: Path, runs: list[dict], meta: dict) -> None:
                 f"statements, {c['enroll_long_waitlist']['rows']} ORM objects loaded).")
     if causes:
         lines += ["", "Likely causes of the targets not met, from the in-process costs above:", ""] + causes
+    lines += ["", "In-process feed costs in ms (`bench/feeds.py`; large = the dataset above, small = scale 0.01):", "",
+              "| | " + " | ".join(f"{r['database']} large | {r['database']} small" for r in runs) + " |",
+              "|---|" + "---:|---:|" * len(runs)]
+    for key, label in (("ping", "`/ping`"), ("feed_50", "feed, 50 events"), ("feed_50_304", "feed, 50 events, 304"),
+                       ("feed_500", "feed, 500 events"), ("feed_500_304", "feed, 500 events, 304")):
+        cells = []
+        for r in runs:
+            costs = r.get("feed_costs", {})
+            cells += [str(costs.get("large", {}).get(key, "-")), str(costs.get("small", {}).get(key, "-"))]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
     analysis = common.ROOT / "bench" / "ANALYSIS.md"
     if analysis.exists():
         lines += ["", "`bench/ANALYSIS.md` gives the profiles behind them (written by hand for the run it names)."]

@@ -14,6 +14,8 @@ from axe_playwright_python.sync_playwright import Axe
 
 from catalog.enrollment import operations as ops
 from catalog.offerings.models import OfferingKind, OnboardingCohort, TargetGroup
+from lms.db import db
+from lms.mail.models import OutboxMessage
 from lms.people.models import Role
 from tests.browser.conftest import PHONE, settle
 
@@ -352,3 +354,46 @@ def test_settings_page_is_accessible(world, new_page):
     admin.click("main button[type=submit]:has-text('Lagre')")
     admin.wait_for_selector(".ds-error-summary")
     check_accessibility(admin, "settings with errors")
+
+
+def test_calendar_page_is_accessible(world, new_page):
+    teacher = new_page(world.teacher)
+    teacher.goto("/kalender")
+    check_accessibility(teacher, "calendar page without a link")
+    teacher.click("main button[type=submit]:has-text('Lag lenke')")
+    teacher.wait_for_selector("main input[readonly]")
+    check_accessibility(teacher, "calendar page showing a new link once")
+    teacher.click("main details summary")
+    check_accessibility(teacher, "calendar page with the subscribe help open")
+    teacher.goto("/kalender")
+    assert "Lag ny lenke" in teacher.content()
+    check_accessibility(teacher, "calendar page with a link made earlier")
+
+    leader = new_page(world.leader)
+    leader.goto("/kalender")
+    assert "Skolens kalender" in leader.content()
+    check_accessibility(leader, "calendar page, leader with the school's feed")
+
+    admin = new_page(world.admin, viewport=PHONE)
+    admin.goto("/kalender")
+    check_accessibility(admin, "calendar page, admin choosing a school, on a phone")
+
+
+def test_outbox_pages_are_accessible(world, new_page, now):
+    """The world's enrollments queued their mails; one of them was refused for good."""
+    failed = db.session.scalars(db.select(OutboxMessage).order_by(OutboxMessage.id)).first()
+    failed.failed_at, failed.attempts, failed.last_error = now, 5, "550 5.1.1 User unknown"
+    failed_id = failed.id
+    settle()
+    admin = new_page(world.admin)
+    admin.goto("/admin/epost")
+    assert admin.locator("main table tbody tr").count() > 1
+    check_accessibility(admin, "outbox")
+    admin.goto("/admin/epost?status=sent")
+    check_accessibility(admin, "outbox, filtered to nothing")
+    admin.goto(f"/admin/epost/{failed_id}")
+    assert admin.locator("button:has-text('Send på nytt')").count() == 1
+    check_accessibility(admin, "outbox message, failed")
+    admin.click("button:has-text('Send på nytt')")
+    admin.wait_for_selector(".ds-alert[data-color=success]")
+    check_accessibility(admin, "outbox message, sent again")

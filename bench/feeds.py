@@ -1,0 +1,91 @@
+"""Calendar-feed benchmark: a personal feed with 50 and with 500 events, and an unchanged feed (304).
+
+Two teachers are given confirmed seats in 50 and 500 fresh one-session
+offerings (rows written directly, as the dataset generator does), and a feed
+token each. The load generator then reads ``/kalender/<token>.ics``: the full
+feed, and the same feed with the ``If-None-Match`` of its last answer, which
+the app answers 304 without building it.
+
+In-process costs (:func:`feed_costs`) are measured on the benchmark's large
+dataset and on a small one: the feed's cost should grow with its events, not
+with the database.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+
+from bench.enroll_rush import _table, pick_teachers
+from lms.i18n import OSLO
+
+SIZES = (50, 500)
+
+
+def prepare_feed_people(conn: sa.Connection, now: datetime, sizes=SIZES, seed: int = 17) -> dict[int, str]:
+    """Give one teacher per size that many confirmed seats; return {size: feed token}."""
+    people = pick_teachers(conn, len(sizes), seed=seed, now=now)
+    schedule, session, offering = _table("schedule"), _table("session"), _table("offering")
+    enrollment, target, feed_token = _table("enrollment"), _table("offering_target_group"), _table("feed_token")
+    tokens = {}
+    for size, user_id in zip(sizes, people):
+        # Sessions spread over the school year, Tuesdays and Thursdays at 14:00 Oslo time,
+        # so the feed crosses the daylight-saving changes like a real one.
+        for k in range(size):
+            day = (now + timedelta(days=1 + (k * 300) // size)).astimezone(OSLO).date()
+            starts = datetime(day.year, day.month, day.day, 14, 0, tzinfo=OSLO).astimezone(timezone.utc)
+            schedule_id = conn.execute(schedule.insert().returning(schedule.c.id),
+                                       {"owner_kind": "catalog.offering", "created_at": now}).scalar_one()
+            conn.execute(session.insert(), {
+                "schedule_id": schedule_id, "starts_at": starts, "ends_at": starts + timedelta(hours=2),
+                "title": "", "location": "Rådhuset, møterom 1", "online_url": "", "status": "scheduled",
+                "sequence": 0, "updated_at": now})
+            year = day.year if day.month >= 8 else day.year - 1
+            offering_id = conn.execute(offering.insert().returning(offering.c.id), {
+                "title": f"Kalenderkurs {size}-{k + 1}", "kind": "course", "theme": "Digitalt medborgerskap",
+                "description": "Et kurs i **kalenderbenchmarken**, med [lenke](https://example.org) og litt tekst.",
+                "organiser": "Oppvekst skole", "responsible_id": None, "plan_area": 4, "capacity": 30,
+                "min_participants": 0, "go_no_go_date": None, "registration_opens_at": None,
+                "registration_closes_at": None, "cancellation_deadline": None, "location": "Rådhuset",
+                "online_url": "", "school_year": year, "onboarding_cohort": None, "status": "published",
+                "cancel_reason": "", "schedule_id": schedule_id, "first_starts_at": starts,
+                "last_starts_at": starts, "source_key": None, "created_at": now, "updated_at": now,
+                "seats_taken": 1, "waitlist_length": 0}).scalar_one()
+            conn.execute(target.insert(), {"offering_id": offering_id, "group": "teachers"})
+            conn.execute(enrollment.insert(), {
+                "offering_id": offering_id, "user_id": user_id, "state": "enrolled", "created_at": now,
+                "updated_at": now, "waitlisted_at": None, "offer_expires_at": None, "completed_at": None,
+                "enrolled_by_id": None, "confirmed_at": now})
+        token = secrets.token_urlsafe(32)
+        conn.execute(feed_token.insert(), {"token_hash": hashlib.sha256(token.encode()).hexdigest(),
+                                           "scope": "person", "owner_id": user_id, "created_by_id": user_id,
+                                           "created_at": now, "revoked_at": None})
+        tokens[size] = token
+    return tokens
+
+
+def feed_costs(app, tokens: dict[int, str], repeat: int = 60) -> dict:
+    """Measure one feed request in-process (test client, one thread): full feeds and 304s; ms each."""
+    client = app.test_client()
+    results = {}
+    etags = {}
+    for size, token in tokens.items():
+        first = client.get(f"/kalender/{token}.ics")
+        assert first.status_code == 200, first.status_code
+        etags[size] = first.headers["ETag"]
+        results[f"feed_{size}_events"] = first.get_data().count(b"BEGIN:VEVENT")
+        for name, headers, status in ((f"feed_{size}", {}, 200),
+                                      (f"feed_{size}_304", {"If-None-Match": etags[size]}, 304)):
+            t0 = time.perf_counter()
+            for _ in range(repeat):
+                response = client.get(f"/kalender/{token}.ics", headers=headers)
+                assert response.status_code == status, response.status_code
+            results[name] = round((time.perf_counter() - t0) / repeat * 1000, 3)
+    t0 = time.perf_counter()
+    for _ in range(repeat):
+        client.get("/ping")
+    results["ping"] = round((time.perf_counter() - t0) / repeat * 1000, 3)
+    return results
