@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -59,9 +60,9 @@ def _cutoffs(now: datetime) -> tuple[datetime, datetime]:
     return day - timedelta(days=CANCELLED_KEEP_DAYS), day - timedelta(days=HISTORY_DAYS)
 
 
-def session_uid(session_id: int, audience: str) -> str:
+def session_uid(session_id: int, audience: str, host: str | None = None) -> str:
     """Return the UID of a session shown to ``audience`` (``person-7``, ``school-3`` or ``public``)."""
-    return f"kp-session-{session_id}-{audience}@{public_host()}"
+    return f"kp-session-{session_id}-{audience}@{host or public_host()}"
 
 
 @dataclass(frozen=True)
@@ -81,47 +82,113 @@ class _Offering:
     responsible_email: str | None
 
 
-_OFFERING_COLUMNS = (Offering.id, Offering.title, Offering.description, Offering.organiser, Offering.location,
-                     Offering.online_url, Offering.status, Offering.updated_at, Offering.schedule_id,
+# Feeds are read every hour by every subscribed calendar, so their queries are
+# built once, select plain columns and run on the connection (no ORM objects).
+_SESSION_COLUMNS = (Session.id, Session.schedule_id, Session.starts_at, Session.ends_at, Session.title,
+                    Session.location, Session.online_url, Session.status, Session.sequence, Session.updated_at)
+_OFFERING_COLUMNS = (Offering.id.label("o_id"), Offering.title.label("o_title"), Offering.description,
+                     Offering.organiser, Offering.location.label("o_location"),
+                     Offering.online_url.label("o_online_url"), Offering.status.label("o_status"),
+                     Offering.updated_at.label("o_updated_at"), Offering.schedule_id.label("o_schedule_id"),
                      User.name, User.email)
+_N_SESSION = len(_SESSION_COLUMNS)
+_CONFIRMED_SEAT = Enrollment.confirmed_at.is_not(None)
 
 
-def _offerings(where) -> dict[int, _Offering]:
-    rows = db.session.execute(
-        sa.select(*_OFFERING_COLUMNS).outerjoin(User, User.id == Offering.responsible_id).where(where))
-    return {row[0]: _Offering(*row) for row in rows}
+def _staff(owner) -> sa.ScalarSelect:
+    return sa.select(Membership.user_id).where(Membership.school_id == owner).scalar_subquery()
 
 
-def _sessions(schedule_ids, since: datetime | None = None) -> list[Session]:
-    """Return the sessions of the schedules, those ending before ``since`` left out."""
-    if not schedule_ids:
+@lru_cache(maxsize=None)
+def _statements() -> dict[str, sa.Executable]:
+    """Build the feeds' statements once (their parameters are bound per request)."""
+    person = Enrollment.user_id == sa.bindparam("owner")
+    school = Enrollment.user_id.in_(_staff(sa.bindparam("owner")))
+
+    def seats(who):
+        return (sa.select(Enrollment.user_id, Enrollment.offering_id, Enrollment.state, Enrollment.updated_at,
+                          Enrollment.id).where(who, _CONFIRMED_SEAT).order_by(Enrollment.id))
+
+    def version(who):
+        seat_summary = sa.select(
+            sa.func.max(Enrollment.updated_at).label("seat_changed"), sa.func.count(Enrollment.id).label("seats"),
+            sa.func.count(Enrollment.id).filter(Enrollment.state == EnrollmentState.CANCELLED).label("cancelled"),
+        ).where(who, _CONFIRMED_SEAT).subquery()
+        offerings = sa.select(Enrollment.offering_id).where(who, _CONFIRMED_SEAT)
+        sessions = _session_summary(Offering.id.in_(offerings))
+        # Two one-row summaries side by side: one round trip.
+        return sa.select(seat_summary, sessions).select_from(seat_summary.join(sessions, sa.true()))
+
+    return {
+        "person_seats": seats(person), "school_seats": seats(school),
+        "person_version": version(person), "school_version": version(school),
+        "offering_version": sa.select(_session_summary(Offering.id == sa.bindparam("owner"))),
+        "sessions": (sa.select(*_SESSION_COLUMNS, *_OFFERING_COLUMNS)
+                     .join(Offering, Offering.schedule_id == Session.schedule_id)
+                     .outerjoin(User, User.id == Offering.responsible_id)
+                     .where(Offering.id.in_(sa.bindparam("offerings", expanding=True)),
+                            Session.ends_at >= sa.bindparam("since"))),
+    }
+
+
+def _session_summary(which) -> sa.Subquery:
+    return (sa.select(sa.func.max(Offering.updated_at).label("offering_changed"),
+                      sa.func.max(Session.updated_at).label("session_changed"),
+                      sa.func.count(Session.id).label("sessions"),
+                      sa.func.coalesce(sa.func.sum(Session.sequence), 0).label("sequences"))
+            .select_from(Offering).join(Session, Session.schedule_id == Offering.schedule_id)
+            .where(which).subquery())
+
+
+def _run(name: str, **params) -> sa.CursorResult:
+    return db.session.connection().execute(_statements()[name], params)
+
+
+def _sessions_of(offering_ids, since: datetime | None = None) -> list[tuple]:
+    """Return (session row, offering) for the offerings' sessions ending from ``since`` on, soonest first."""
+    if not offering_ids:
         return []
-    query = sa.select(Session).where(Session.schedule_id.in_(schedule_ids)).order_by(Session.starts_at, Session.id)
-    if since is not None:
-        query = query.where(Session.ends_at >= since)
-    return list(db.session.scalars(query))
+    rows = _run("sessions", offerings=list(offering_ids), since=since or _EPOCH).all()
+    # Sorted here, not in SQL: asked to sort, SQLite walks every session in
+    # date order instead of looking up the few offerings' own.
+    rows.sort(key=lambda row: (row.starts_at, row.id))
+    return [(row, _Offering(*row[_N_SESSION:])) for row in rows]
 
 
-def _event(session: Session, offering: _Offering, *, audience: str, extra_sequence: int = 0,
-           cancelled: bool = False, changed_at: datetime | None = None, note: str = "") -> CalendarEvent:
-    link = absolute_url("catalog.offering", offering_id=offering.id)
-    summary = f"{offering.title}: {session.title}" if session.title else offering.title
-    place = session.location or offering.location
-    online = session.online_url or offering.online_url
-    description = "\n\n".join(part for part in (note, plain_text(offering.description),
-                                                online and _("Nettmøte: %(url)s", url=online), link) if part)
-    return CalendarEvent(
-        uid=session_uid(session.id, audience),
-        starts_at=session.starts_at, ends_at=session.ends_at,
-        summary=summary, description=description,
-        location=place or online, url=link,
-        organizer_name=offering.organiser or offering.responsible_name or "",
-        organizer_email=offering.responsible_email or "",
-        sequence=session.sequence + extra_sequence,
-        cancelled=cancelled or session.status == SessionStatus.CANCELLED
-        or offering.status == OfferingStatus.CANCELLED,
-        last_modified=max(t for t in (session.updated_at, offering.updated_at, changed_at) if t is not None),
-    )
+_EPOCH = datetime(1970, 1, 1, tzinfo=OSLO)
+
+
+class _Writer:
+    """Turns sessions into events for one feed, with the links and host worked out once."""
+
+    def __init__(self, audience: str):
+        self.audience = audience
+        self.host = public_host()
+        # One address per offering: every event links back to its offering's page.
+        marker = 999_999_937
+        self.link = absolute_url("catalog.offering", offering_id=marker).replace(str(marker), "{}")
+        self.online_label = _("Nettmøte: %(url)s", url="{}")
+
+    def event(self, session, offering: _Offering, *, extra_sequence: int = 0, cancelled: bool = False,
+              changed_at: datetime | None = None, note: str = "") -> CalendarEvent:
+        link = self.link.format(offering.id)
+        summary = f"{offering.title}: {session.title}" if session.title else offering.title
+        place = session.location or offering.location
+        online = session.online_url or offering.online_url
+        description = "\n\n".join(part for part in (note, plain_text(offering.description),
+                                                    online and self.online_label.replace("{}", online), link) if part)
+        return CalendarEvent(
+            uid=session_uid(session.id, self.audience, self.host),
+            starts_at=session.starts_at, ends_at=session.ends_at,
+            summary=summary, description=description,
+            location=place or online, url=link,
+            organizer_name=offering.organiser or offering.responsible_name or "",
+            organizer_email=offering.responsible_email or "",
+            sequence=session.sequence + extra_sequence,
+            cancelled=cancelled or session.status == SessionStatus.CANCELLED
+            or offering.status == OfferingStatus.CANCELLED,
+            last_modified=max(t for t in (session.updated_at, offering.updated_at, changed_at) if t is not None),
+        )
 
 
 def _visible(event: CalendarEvent, keep_since: datetime) -> bool:
@@ -131,12 +198,8 @@ def _visible(event: CalendarEvent, keep_since: datetime) -> bool:
 
 # --- one person ------------------------------------------------------------------
 
-def _seat_history(where) -> dict[tuple[int, int], list[tuple]]:
-    """Return the confirmed enrollments matching ``where`` by (person, offering), oldest first."""
-    rows = db.session.execute(
-        sa.select(Enrollment.user_id, Enrollment.offering_id, Enrollment.state, Enrollment.updated_at,
-                  Enrollment.id)
-        .where(where, Enrollment.confirmed_at.is_not(None)).order_by(Enrollment.id))
+def _seat_history(rows) -> dict[tuple[int, int], list[tuple]]:
+    """Return confirmed enrollments (rows of user, offering, state, changed, id) by (person, offering), oldest first."""
     history: dict[tuple[int, int], list[tuple]] = defaultdict(list)
     for user_id, offering_id, state, updated_at, enrollment_id in rows:
         history[(user_id, offering_id)].append((state, updated_at, enrollment_id))
@@ -162,78 +225,57 @@ def _seat_sequence(seats: list[tuple], *, as_if: tuple[int, bool] | None = None)
 def person_events(user_id: int, now: datetime) -> list[CalendarEvent]:
     """Return the sessions of every offering the person has (or recently had) a seat in."""
     keep_since, history_since = _cutoffs(now)
-    seats = _seat_history(Enrollment.user_id == user_id)
-    offerings = _offerings(Offering.id.in_([offering_id for _, offering_id in seats])) if seats else {}
-    by_schedule = {o.schedule_id: o for o in offerings.values()}
+    seats = _seat_history(_run("person_seats", owner=user_id))
+    by_offering = {offering_id: _latest(history) for (_user, offering_id), history in seats.items()}
+    writer = _Writer(f"person-{user_id}")
     events = []
-    for session in _sessions(list(by_schedule), history_since):
-        offering = by_schedule[session.schedule_id]
-        history = seats[(user_id, offering.id)]
-        state, changed_at, _enrollment_id = history[-1]
-        event = _event(session, offering, audience=f"person-{user_id}", extra_sequence=_seat_sequence(history),
-                       cancelled=state == EnrollmentState.CANCELLED, changed_at=changed_at)
+    for session, offering in _sessions_of(by_offering, history_since):
+        state, changed_at, sequence = by_offering[offering.id]
+        event = writer.event(session, offering, extra_sequence=sequence,
+                             cancelled=state == EnrollmentState.CANCELLED, changed_at=changed_at)
         if _visible(event, keep_since):
             events.append(event)
     return events
 
 
+def _latest(history: list[tuple]) -> tuple:
+    """Return (state, changed, sequence) of a person's seats in one offering."""
+    state, changed_at, _enrollment_id = history[-1]
+    return state, changed_at, _seat_sequence(history)
+
+
 def person_version(user_id: int, now: datetime) -> tuple:
     """Return what changes whenever the person's feed does: the newest change, counts and the day."""
-    mine = sa.select(Enrollment.offering_id).where(Enrollment.user_id == user_id,
-                                                   Enrollment.confirmed_at.is_not(None))
-    return _version(_seat_summary().where(Enrollment.user_id == user_id, Enrollment.confirmed_at.is_not(None)),
-                    Offering.id.in_(mine.scalar_subquery()), now)
+    return _version(_run("person_version", owner=user_id).one(), now)
 
 
-def _seat_summary() -> sa.Select:
-    """Select the newest change, the number of seats and of cancelled ones (a change in the same instant counts)."""
-    return sa.select(sa.func.max(Enrollment.updated_at), sa.func.count(Enrollment.id),
-                     sa.func.count(Enrollment.id).filter(Enrollment.state == EnrollmentState.CANCELLED))
-
-
-def _version(seats_query, offering_where, now: datetime) -> tuple:
-    seat_changed, seat_count, cancelled_count = db.session.execute(seats_query).one()
-    offering_changed, session_changed, session_count, sequences = db.session.execute(
-        sa.select(sa.func.max(Offering.updated_at), sa.func.max(Session.updated_at), sa.func.count(Session.id),
-                  sa.func.coalesce(sa.func.sum(Session.sequence), 0))
-        .select_from(Offering).join(Session, Session.schedule_id == Offering.schedule_id)
-        .where(offering_where)).one()
+def _version(row, now: datetime) -> tuple:
     day = _day_start(now)
-    newest = max([t for t in (seat_changed, offering_changed, session_changed) if t is not None],
-                 default=None)
+    stamps = [t for t in (row.seat_changed, row.offering_changed, row.session_changed) if t is not None]
     # The feed's content also moves with the day (30-day and history cut-offs).
-    last_modified = max(newest, day) if newest is not None else day
-    return (last_modified, seat_count, cancelled_count, session_count, int(sequences), day.date().isoformat())
+    return (max([*stamps, day]), row.seats, row.cancelled, row.sessions, int(row.sequences), day.date().isoformat())
 
 
 # --- one school ------------------------------------------------------------------
 
-def _staff(school_id: int):
-    return sa.select(Membership.user_id).where(Membership.school_id == school_id).scalar_subquery()
-
-
 def school_events(school_id: int, now: datetime) -> list[CalendarEvent]:
     """Return each session the school's staff take part in, once, with who takes part."""
     keep_since, history_since = _cutoffs(now)
-    seats = _seat_history(Enrollment.user_id.in_(_staff(school_id)))
+    seats = _seat_history(_run("school_seats", owner=school_id))
     per_offering: dict[int, dict[int, list[tuple]]] = defaultdict(dict)
     for (user_id, offering_id), history in seats.items():
         per_offering[offering_id][user_id] = history
-    offerings = _offerings(Offering.id.in_(list(per_offering))) if per_offering else {}
     names = dict(db.session.execute(sa.select(User.id, User.name).where(
         User.id.in_({user_id for user_id, _offering_id in seats}))).all()) if seats else {}
-    by_schedule = {o.schedule_id: o for o in offerings.values()}
+    writer = _Writer(f"school-{school_id}")
     events = []
-    for session in _sessions(list(by_schedule), history_since):
-        offering = by_schedule[session.schedule_id]
+    for session, offering in _sessions_of(per_offering, history_since):
         people = per_offering[offering.id]
         taking_part = sorted(names.get(user_id, "") for user_id, history in people.items()
                              if history[-1][0] != EnrollmentState.CANCELLED)
-        note = _participants_note(taking_part)
-        event = _event(session, offering, audience=f"school-{school_id}",
-                       extra_sequence=sum(_seat_sequence(h) for h in people.values()),
-                       cancelled=not taking_part,
-                       changed_at=max(h[-1][1] for h in people.values()), note=note)
+        event = writer.event(session, offering, extra_sequence=sum(_seat_sequence(h) for h in people.values()),
+                             cancelled=not taking_part, changed_at=max(h[-1][1] for h in people.values()),
+                             note=_participants_note(taking_part))
         if _visible(event, keep_since):
             events.append(event)
     return events
@@ -245,11 +287,7 @@ def _participants_note(names: list[str]) -> str:
 
 def school_version(school_id: int, now: datetime) -> tuple:
     """Return what changes whenever the school's feed does."""
-    staff = _staff(school_id)
-    theirs = sa.select(Enrollment.offering_id).where(Enrollment.user_id.in_(staff),
-                                                     Enrollment.confirmed_at.is_not(None))
-    return _version(_seat_summary().where(Enrollment.user_id.in_(staff), Enrollment.confirmed_at.is_not(None)),
-                    Offering.id.in_(theirs.scalar_subquery()), now)
+    return _version(_run("school_version", owner=school_id).one(), now)
 
 
 PERSON_SOURCE = FeedSource(name="catalog", events=person_events, version=person_version)
@@ -274,20 +312,21 @@ def _public_where(f: CatalogFilter):
 
 def public_events(f: CatalogFilter, now: datetime) -> list[CalendarEvent]:
     """Return the sessions of the published offerings that match the filter, soonest first."""
-    keep_since, history_since = _cutoffs(now)
-    rows = db.session.execute(
-        sa.select(Session, *_OFFERING_COLUMNS)
+    keep_since, _history = _cutoffs(now)
+    rows = db.session.connection().execute(
+        sa.select(*_SESSION_COLUMNS, *_OFFERING_COLUMNS)
         .join(Offering, Offering.schedule_id == Session.schedule_id)
         .outerjoin(User, User.id == Offering.responsible_id)
         .where(_public_where(f), Session.ends_at >= keep_since)
         .order_by(Session.starts_at, Session.id).limit(PUBLIC_FEED_LIMIT))
-    events = (_event(row[0], _Offering(*row[1:]), audience="public") for row in rows)
+    writer = _Writer("public")
+    events = (writer.event(row, _Offering(*row[_N_SESSION:])) for row in rows)
     return [event for event in events if _visible(event, keep_since)]
 
 
 def public_version(f: CatalogFilter, now: datetime) -> tuple:
     """Return what changes whenever the filtered public feed does."""
-    keep_since, _ = _cutoffs(now)
+    keep_since, _history = _cutoffs(now)
     newest, count, sequences = db.session.execute(
         sa.select(sa.func.max(Session.updated_at), sa.func.count(Session.id),
                   sa.func.coalesce(sa.func.sum(Session.sequence), 0))
@@ -301,19 +340,24 @@ def public_version(f: CatalogFilter, now: datetime) -> tuple:
 
 def offering_version(offering_id: int, now: datetime) -> tuple:
     """Return what changes whenever one offering's feed does."""
-    return _version(sa.select(sa.literal(None), sa.literal(0), sa.literal(0)), Offering.id == offering_id, now)
+    row = _run("offering_version", owner=offering_id).one()
+    day = _day_start(now)
+    stamps = [t for t in (row.offering_changed, row.session_changed) if t is not None]
+    return (max([*stamps, day]), row.sessions, int(row.sequences), day.date().isoformat())
 
 
 def offering_events(offering_id: int, now: datetime) -> list[CalendarEvent]:
-    """Return every session of one offering as the public sees it."""
-    offerings = _offerings(Offering.id == offering_id)
-    if not offerings:
-        return []
-    offering = offerings[offering_id]
-    keep_since, _ = _cutoffs(now)
-    sessions = _sessions([offering.schedule_id])
-    events = (_event(s, offering, audience="public") for s in sessions)
-    return [event for event in events if _visible(event, keep_since) or not event.cancelled]
+    """Return every session of one offering as the public sees it (cancelled ones for 30 days)."""
+    keep_since, _history = _cutoffs(now)
+    writer = _Writer("public")
+    events = (writer.event(session, offering) for session, offering in _sessions_of([offering_id]))
+    return [event for event in events if _visible(event, keep_since)]
+
+
+def _own_seats(user_id: int, offering_id: int) -> list[tuple]:
+    rows = db.session.connection().execute(_statements()["person_seats"].where(Enrollment.offering_id == offering_id),
+                                           {"owner": user_id})
+    return _seat_history(rows).get((user_id, offering_id), [])
 
 
 def enrollment_events(enrollment: Enrollment, *, confirmed: bool) -> list[CalendarEvent]:
@@ -322,13 +366,12 @@ def enrollment_events(enrollment: Enrollment, *, confirmed: bool) -> list[Calend
     ``confirmed`` says whether the mail gives the seat (an invitation) or
     takes it away (a cancellation), whatever has happened since it was queued.
     """
-    offering = _offerings(Offering.id == enrollment.offering_id)[enrollment.offering_id]
-    history = _seat_history(sa.and_(Enrollment.user_id == enrollment.user_id,
-                                    Enrollment.offering_id == enrollment.offering_id))
-    seats = history[(enrollment.user_id, enrollment.offering_id)]
+    seats = _own_seats(enrollment.user_id, enrollment.offering_id)
     sequence = _seat_sequence(seats, as_if=(enrollment.id, not confirmed))
-    return [_event(s, offering, audience=f"person-{enrollment.user_id}", extra_sequence=sequence,
-                   cancelled=not confirmed, changed_at=enrollment.updated_at) for s in _sessions([offering.schedule_id])]
+    writer = _Writer(f"person-{enrollment.user_id}")
+    return [writer.event(session, offering, extra_sequence=sequence, cancelled=not confirmed,
+                         changed_at=enrollment.updated_at)
+            for session, offering in _sessions_of([enrollment.offering_id])]
 
 
 def session_event_for(session: Session, offering_id: int, user: User | None) -> CalendarEvent:
@@ -337,11 +380,10 @@ def session_event_for(session: Session, offering_id: int, user: User | None) -> 
     Someone with a seat gets the event of their own calendar (the same UID as
     their feed and mail); anyone else the public one.
     """
-    offering = _offerings(Offering.id == offering_id)[offering_id]
+    ((_row, offering),) = [(row, o) for row, o in _sessions_of([offering_id]) if row.id == session.id]
     if user is not None:
-        seats = _seat_history(sa.and_(Enrollment.user_id == user.id, Enrollment.offering_id == offering_id))
-        history = seats.get((user.id, offering_id))
+        history = _own_seats(user.id, offering_id)
         if history and history[-1][0] != EnrollmentState.CANCELLED:
-            return _event(session, offering, audience=f"person-{user.id}", extra_sequence=_seat_sequence(history),
-                          changed_at=history[-1][1])
-    return _event(session, offering, audience="public")
+            return _Writer(f"person-{user.id}").event(session, offering, extra_sequence=_seat_sequence(history),
+                                                     changed_at=history[-1][1])
+    return _Writer("public").event(session, offering)

@@ -22,6 +22,7 @@ from flask import Response, has_app_context, request
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vDuration
 from werkzeug.http import is_resource_modified
 
+from lms.cache import FragmentCache
 from lms.i18n import OSLO
 from lms.links import public_host
 
@@ -212,7 +213,16 @@ def feed_response(build, *, filename: str, etag: str, last_modified: datetime | 
         response = Response(status=304)
         _cache_headers(response, etag, last_modified)
         return response
-    return ics_response(build(), filename=filename, etag=etag, last_modified=last_modified, inline=True)
+    # The ETag names this feed's content, so a feed built once is served again
+    # until it changes (to the calendars that do not ask conditionally).
+    body = feed_bodies.get_or_make((request.full_path, etag), FEED_BODY_SECONDS, build)
+    return ics_response(body, filename=filename, etag=etag, last_modified=last_modified, inline=True)
+
+
+#: Feeds built in this process, by address and ETag; a 500-event feed is
+#: about 400 kB, so at most 64 are kept.
+feed_bodies = FragmentCache(maxsize=64)
+FEED_BODY_SECONDS = 3600
 
 
 def ics_filename(text: str, fallback: str = "kalender") -> str:

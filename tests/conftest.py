@@ -18,6 +18,7 @@ from flask_migrate import upgrade
 from catalog.offerings import operations as offering_ops
 from catalog.offerings.models import Offering, OfferingKind, TargetGroup
 from catalog.views import results_cache
+from events.calendar import feed_bodies
 from lms import create_app
 from lms.auth.operations import hash_password
 from lms.db import db, set_clock
@@ -76,6 +77,7 @@ def _clean_database(app):
     """Give every test empty tables and a frozen clock at NOW."""
     set_clock(NOW)
     results_cache.invalidate()
+    feed_bodies.invalidate()
     ctx = app.app_context()
     ctx.push()
     try:
