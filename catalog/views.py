@@ -28,7 +28,7 @@ from events.calendar import build_calendar, feed_response, ics_filename, ics_res
 from events.models import Schedule, Session
 from lms.auth.operations import require
 from lms.cache import FragmentCache
-from lms.db import MAX_ID, db, now_utc
+from lms.db import MAX_ID, db, now_utc, read_without_transaction, reads_before_writing
 from lms.i18n import to_oslo
 from lms.people.models import User
 from lms.schoolyear import school_year_of
@@ -196,6 +196,7 @@ def _public_filter_name(f: offering_ops.CatalogFilter) -> str:
 @bp.route("/kurs/kalender.ics")
 def catalogue_feed():
     """The public catalogue's sessions as a feed, filtered like the catalogue page."""
+    read_without_transaction()
     now = now_utc()
     f = parse_filter(request.args)
     version = calendar.public_version(f, now)
@@ -208,6 +209,7 @@ def catalogue_feed():
 @bp.route("/kurs/<int:offering_id>/kalender.ics")
 def offering_feed(offering_id: int):
     """One offering's sessions as a feed."""
+    read_without_transaction()
     now = now_utc()
     offering = _offering_or_404(offering_id)
     version = calendar.offering_version(offering.id, now)
@@ -229,6 +231,7 @@ def session_ics(offering_id: int, session_id: int):
 # --- enrollment actions ---------------------------------------------------------
 
 @bp.route("/kurs/<int:offering_id>/pamelding", methods=["POST"])
+@reads_before_writing
 @login_required
 def enroll(offering_id: int):
     form = EnrollForm()

@@ -9,7 +9,7 @@ from events import feeds, operations
 from events.calendar import CACHE_CONTROL, feed_response, webcal_url
 from events.forms import FeedLinkForm
 from events.models import FeedScope
-from lms.db import MAX_ID, db, now_utc
+from lms.db import MAX_ID, db, now_utc, read_without_transaction
 from lms.links import absolute_url
 from lms.people.models import School
 
@@ -20,6 +20,7 @@ bp = Blueprint("events", __name__, template_folder="templates")
 def feed(token: str):
     # No sign-in and no session: the token opens this one feed and nothing else,
     # and a wrong token looks exactly like a missing page.
+    read_without_transaction()
     owner = operations.owner_for_token(token, current_app.config["BABEL_DEFAULT_LOCALE"])
     if owner is None:
         # Plain text: calendar apps read no HTML, and the site's error page

@@ -6,6 +6,7 @@ returned timezone-aware, whichever database is underneath.
 from __future__ import annotations
 
 from contextlib import contextmanager
+from functools import wraps
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -100,8 +101,11 @@ def configure_sqlite(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn):
-        if has_request_context() and (request.method in READ_ONLY_METHODS or g.pop("kp_defer_write_lock", False)):
+        if has_request_context() and request.method in READ_ONLY_METHODS:
             conn.exec_driver_sql("BEGIN")
+        elif has_request_context() and g.pop("kp_defer_write_lock", False):
+            conn.exec_driver_sql("BEGIN")
+            g.kp_reading = True  # see begin_writing()
         else:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
@@ -120,6 +124,54 @@ def write_lock_deferred():
         yield
     finally:
         g.pop("kp_defer_write_lock", None)
+
+
+def reads_before_writing(view):
+    """Let a writing view read without SQLite's write lock until it calls :func:`begin_writing`.
+
+    For views whose checks (sign-in, eligibility) are read-only and whose
+    writes are short: everyone else may write while they read, so a rush on
+    one offering queues only for the writing part.
+    """
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        g.kp_defer_write_lock = True
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def begin_writing() -> None:
+    """End a request's reading transaction so that its next statement takes SQLite's write lock.
+
+    A read transaction cannot be turned into a writing one once another
+    writer has committed (SQLite answers busy at once), so the reading one
+    ends here, keeping what it loaded, and the next begins with BEGIN
+    IMMEDIATE. A no-op outside such a request and on PostgreSQL.
+    """
+    if not (has_request_context() and g.pop("kp_reading", False)):
+        return
+    session = db.session()  # the request's Session itself, not the scoped proxy
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a reading transaction has pending writes")
+    keep = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
+
+
+def read_without_transaction() -> None:
+    """Run the rest of this request's statements without a transaction, on PostgreSQL.
+
+    For hot read-only views (calendar feeds) that read a few values each
+    complete in itself: it saves the BEGIN and ROLLBACK round trips. SQLite
+    reads in-process, so nothing changes there.
+    """
+    session = db.session()
+    # A request that has already begun its transaction keeps it.
+    if db.engine.dialect.name == "postgresql" and not session.in_transaction():
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
 
 
 def render_migration_item(type_, obj, autogen_context):

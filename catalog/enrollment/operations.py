@@ -24,7 +24,7 @@ from catalog.offerings.models import Offering, OfferingStatus, TargetGroup
 from events.models import Session, SessionStatus
 from lms.audit import operations as audit
 from lms.auth.operations import require
-from lms.db import db
+from lms.db import begin_writing, db
 from lms.i18n import fmt_datetime
 from lms.people.models import Membership, Role, User
 from lms.settings import operations as settings
@@ -103,6 +103,7 @@ def waitlist_position(enrollment: Enrollment) -> int | None:
 
 def lock_offering(offering_id: int) -> Offering:
     """Load an offering under a lock that serialises everyone taking its seats."""
+    begin_writing()
     offering = db.session.scalar(
         sa.select(Offering).where(Offering.id == offering_id)
         .with_for_update(of=Offering).execution_options(populate_existing=True))

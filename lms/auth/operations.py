@@ -6,6 +6,7 @@ import secrets
 from datetime import datetime
 
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lms.auth.models import LoginSession
@@ -61,14 +62,16 @@ def start_session(user: User, now: datetime, method: str = "local") -> str:
 
 def user_for_token(token: str) -> User | None:
     """Return the user of a live sign-in session, or None."""
-    login = db.session.scalar(
-        db.select(LoginSession).where(LoginSession.token_hash == _hash_token(token),
-                                      LoginSession.revoked_at.is_(None))
-    )
-    if login is None or not login.user.active:
+    # One query for the person and their roles: every signed-in request asks.
+    user = db.session.scalars(
+        db.select(User).join(LoginSession, LoginSession.user_id == User.id)
+        .where(LoginSession.token_hash == _hash_token(token), LoginSession.revoked_at.is_(None))
+        .options(joinedload(User.memberships))
+    ).unique().one_or_none()
+    if user is None or not user.active:
         return None
-    login.user.login_token = token
-    return login.user
+    user.login_token = token
+    return user
 
 
 def end_session(token: str, now: datetime) -> None:
