@@ -241,3 +241,49 @@ def test_other_peoples_session_file_is_the_public_event(make_offering, make_user
     mine = icalendar.Calendar.from_ical(login(kari).get(path).data).walk("VEVENT")[0]
     theirs = icalendar.Calendar.from_ical(login(ola).get(path).data).walk("VEVENT")[0]
     assert f"person-{kari.id}" in str(mine["UID"]) and "public" in str(theirs["UID"])
+
+
+def test_every_kind_of_feed_reads_the_same_in_three_parsers(make_offering, make_user, make_school, admin, now, app):
+    """Person, school, catalogue and offering feeds and a single .ics: 14:00 Oslo either side of both changes."""
+    from datetime import date
+
+    import vobject
+
+    from events import operations as events_ops
+    from events.models import FeedScope
+    from tests.events.conftest import read_with_icaljs
+
+    days = [(date(2026, 10, 24), 2), (date(2026, 10, 26), 1), (date(2027, 3, 27), 1), (date(2027, 3, 29), 2)]
+    offering = make_offering("Vurdering gjennom året", sessions=0, publish=False, kind=OfferingKind.WORKSHOP)
+    for day, _offset in days:
+        offering_ops.add_session(offering, actor=admin, now=now, starts_at=_oslo(day, 14), ends_at=_oslo(day, 16))
+    offering_ops.publish(offering, actor=admin, now=now)
+    school = make_school()
+    kari = make_user(school=school)
+    ops.enroll(offering.id, kari, actor=kari, now=now)
+    leader = make_user(roles=(Role.LEADER,), school=school)
+    person_token = events_ops.issue_feed_token(FeedScope.PERSON, kari.id, actor=kari, now=now)
+    school_token = events_ops.issue_feed_token(FeedScope.SCHOOL, school.id, actor=leader, now=now)
+    db.session.commit()
+    client = app.test_client()
+    feeds = {
+        "person": f"/kalender/{person_token}.ics",
+        "school": f"/kalender/{school_token}.ics",
+        "catalogue": "/kurs/kalender.ics?type=workshop",
+        "offering": f"/kurs/{offering.id}/kalender.ics",
+    }
+    for kind, path in feeds.items():
+        body = client.get(path).data
+        expected = [(day.year, day.month, day.day, 14, 0, offset) for day, offset in days]
+        ours = [e.decoded("DTSTART") for e in icalendar.Calendar.from_ical(body).walk("VEVENT")]
+        assert [(t.year, t.month, t.day, t.hour, t.minute, t.utcoffset().total_seconds() / 3600)
+                for t in ours] == expected, kind
+        theirs = [e.dtstart.value for e in vobject.readOne(body.decode()).vevent_list]
+        assert [(t.year, t.month, t.day, t.hour, t.minute, t.utcoffset().total_seconds() / 3600)
+                for t in theirs] == expected, kind
+        read = read_with_icaljs(body)
+        assert read["method"] == "PUBLISH", kind
+        assert [(*e["start"]["local"], e["start"]["utcOffsetSeconds"] / 3600) for e in read["events"]] == expected
+    single = client.get(f"/kurs/{offering.id}/okter/{offering.sessions[1].id}.ics").data
+    (event,) = vobject.readOne(single.decode()).vevent_list
+    assert (event.dtstart.value.hour, event.dtstart.value.utcoffset()) == (14, timedelta(hours=1))
