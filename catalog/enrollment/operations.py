@@ -240,24 +240,44 @@ def enroll(offering_id: int, person: User, *, actor: User, now: datetime) -> Enr
     if not eligible(person, offering, now.date()):
         raise EnrollmentError(_("Tilbudet er ikke for din målgruppe (%(groups)s).",
                                 groups=", ".join(g.label for g in offering.target_groups)))
+    already = (_("%(name)s er allerede påmeldt eller på ventelisten.", name=person.name)
+               if actor.id != person.id else _("Du er allerede påmeldt eller på ventelisten."))
+    if active_enrollment(offering.id, person.id) is not None:
+        raise EnrollmentError(already)
+    # An offer made after this look has its whole time to run, so only offers
+    # seen now can have expired by the time the lock is ours.
+    offers_out = db.session.scalar(sa.select(sa.exists().where(
+        Enrollment.offering_id == offering_id, Enrollment.state == EnrollmentState.OFFERED)))
     offering = lock_offering(offering_id)
     problem = registration_problem(offering, now)  # again: it may have been cancelled meanwhile
     if problem:
         raise EnrollmentError(problem)
-    _expire_offers_locked(offering, now)
-    if active_enrollment(offering.id, person.id) is not None:
-        raise EnrollmentError(_("%(name)s er allerede påmeldt eller på ventelisten.", name=person.name)
-                              if actor.id != person.id else _("Du er allerede påmeldt eller på ventelisten."))
+    if offers_out:
+        _expire_offers_locked(offering, now)
     enrollment = Enrollment(offering=offering, user=person, created_at=now,
                             enrolled_by_id=actor.id if actor.id != person.id else None)
     # Someone already waiting goes first, even if a seat has just come free.
     full = seats_left(offering) <= 0 or offering.waitlist_length > 0
     if full:
         enrollment.waitlisted_at = _waitlist_arrival(offering.id, now)
-    transition(enrollment, EnrollmentState.WAITLISTED if full else EnrollmentState.ENROLLED, actor=actor, now=now)
+    try:
+        transition(enrollment, EnrollmentState.WAITLISTED if full else EnrollmentState.ENROLLED, actor=actor,
+                   now=now)
+    except sa.exc.IntegrityError as err:
+        # The same person's other request got in between the look above and
+        # the lock; the one-active-enrollment index turned this one away.
+        if not _is_second_enrollment(err):
+            raise
+        raise EnrollmentError(already) from None
     if full:
         promote_from_waitlist(offering, now)
     return enrollment
+
+
+def _is_second_enrollment(err: sa.exc.IntegrityError) -> bool:
+    """Tell whether an insert failed on the one-active-enrollment index (named on PostgreSQL, by columns on SQLite)."""
+    text = str(err.orig)
+    return "uq_enrollment_active" in text or "enrollment.offering_id, enrollment.user_id" in text
 
 
 def _waitlist_arrival(offering_id: int, now: datetime) -> datetime:
