@@ -287,3 +287,21 @@ def test_every_kind_of_feed_reads_the_same_in_three_parsers(make_offering, make_
     single = client.get(f"/kurs/{offering.id}/okter/{offering.sessions[1].id}.ics").data
     (event,) = vobject.readOne(single.decode()).vevent_list
     assert (event.dtstart.value.hour, event.dtstart.value.utcoffset()) == (14, timedelta(hours=1))
+
+
+def test_feed_read_in_one_statement_still_refuses_wrong_and_revoked_links(make_offering, make_user, now, app):
+    from events import operations as events_ops
+    from events.models import FeedScope
+
+    offering = make_offering()
+    kari = make_user()
+    ops.enroll(offering.id, kari, actor=kari, now=now)
+    old = events_ops.issue_feed_token(FeedScope.PERSON, kari.id, actor=kari, now=now)
+    new = events_ops.issue_feed_token(FeedScope.PERSON, kari.id, actor=kari, now=now)
+    db.session.commit()
+    client = app.test_client()
+    assert client.get(f"/kalender/{old}.ics").status_code == 404
+    assert client.get(f"/kalender/{new[:-1]}x.ics").status_code == 404
+    assert client.get(f"/kalender/{'a' * 300}.ics").status_code == 404
+    (event,) = icalendar.Calendar.from_ical(client.get(f"/kalender/{new}.ics").data).walk("VEVENT")
+    assert f"person-{kari.id}" in str(event["UID"])
