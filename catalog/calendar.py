@@ -106,14 +106,16 @@ def _statements() -> dict[str, sa.Executable]:
     school = Enrollment.user_id.in_(_staff(sa.bindparam("owner")))
 
     def seats(who):
+        # Every enrollment, not only confirmed seats: each one counts in the events' SEQUENCE.
         return (sa.select(Enrollment.user_id, Enrollment.offering_id, Enrollment.state, Enrollment.updated_at,
-                          Enrollment.id).where(who, _CONFIRMED_SEAT).order_by(Enrollment.id))
+                          Enrollment.id, _CONFIRMED_SEAT.label("confirmed")).where(who).order_by(Enrollment.id))
 
     def version(who):
         seat_summary = sa.select(
             sa.func.max(Enrollment.updated_at).label("seat_changed"), sa.func.count(Enrollment.id).label("seats"),
             sa.func.count(Enrollment.id).filter(Enrollment.state == EnrollmentState.CANCELLED).label("cancelled"),
-        ).where(who, _CONFIRMED_SEAT).subquery()
+            sa.func.count(Enrollment.confirmed_at).label("confirmed"),
+        ).where(who).subquery()
         offerings = sa.select(Enrollment.offering_id).where(who, _CONFIRMED_SEAT)
         sessions = _session_summary(Offering.id.in_(offerings))
         # Two one-row summaries side by side: one round trip.
@@ -170,7 +172,7 @@ class _Writer:
         self.online_label = _("Nettmøte: %(url)s", url="{}")
 
     def event(self, session, offering: _Offering, *, extra_sequence: int = 0, cancelled: bool = False,
-              changed_at: datetime | None = None, note: str = "") -> CalendarEvent:
+              tentative: bool = False, changed_at: datetime | None = None, note: str = "") -> CalendarEvent:
         link = self.link.format(offering.id)
         summary = f"{offering.title}: {session.title}" if session.title else offering.title
         place = session.location or offering.location
@@ -187,6 +189,7 @@ class _Writer:
             sequence=session.sequence + extra_sequence,
             cancelled=cancelled or session.status == SessionStatus.CANCELLED
             or offering.status == OfferingStatus.CANCELLED,
+            tentative=tentative,
             last_modified=max(t for t in (session.updated_at, offering.updated_at, changed_at) if t is not None),
         )
 
@@ -199,40 +202,48 @@ def _visible(event: CalendarEvent, keep_since: datetime) -> bool:
 # --- one person ------------------------------------------------------------------
 
 def _seat_history(rows) -> dict[tuple[int, int], list[tuple]]:
-    """Return confirmed enrollments (rows of user, offering, state, changed, id) by (person, offering), oldest first."""
+    """Return enrollments (rows of user, offering, state, changed, id, confirmed) by (person, offering), oldest first."""
     history: dict[tuple[int, int], list[tuple]] = defaultdict(list)
-    for user_id, offering_id, state, updated_at, enrollment_id in rows:
-        history[(user_id, offering_id)].append((state, updated_at, enrollment_id))
+    for user_id, offering_id, state, updated_at, enrollment_id, confirmed in rows:
+        history[(user_id, offering_id)].append((state, updated_at, enrollment_id, bool(confirmed)))
     return history
 
 
-def _seat_sequence(seats: list[tuple], *, as_if: tuple[int, bool] | None = None) -> int:
-    """Return one for every confirmed seat and one for every cancelled one.
+def _seat_sequence(seats: list[tuple], *, as_if: tuple[int, bool, bool] | None = None) -> int:
+    """Return one for every enrollment, one more for each confirmed and one more for each cancelled.
 
-    ``as_if=(enrollment_id, cancelled)`` counts that enrollment as confirmed
-    or cancelled whatever it is now: a mail written after a later change
-    still carries the sequence of what it announces.
+    An enrollment only moves forward (waiting, confirmed, cancelled; a new
+    one after a cancellation), so the sum only rises: every change the
+    person's calendar must see raises SEQUENCE. ``as_if=(enrollment_id,
+    confirmed, cancelled)`` counts that enrollment as the mail announces it,
+    whatever has happened to it since the mail was queued.
     """
-    cancelled = 0
-    for state, _changed, enrollment_id in seats:
+    total = 0
+    for state, _changed, enrollment_id, confirmed in seats:
+        cancelled = state == EnrollmentState.CANCELLED
         if as_if is not None and enrollment_id == as_if[0]:
-            cancelled += as_if[1]
-        else:
-            cancelled += state == EnrollmentState.CANCELLED
-    return len(seats) + cancelled
+            confirmed, cancelled = as_if[1], as_if[2]
+        total += 1 + confirmed + cancelled
+    return total
+
+
+def _in_calendar(history: list[tuple]) -> bool:
+    """Tell whether the person's enrollments put the offering in their calendar (a seat, now or before)."""
+    return any(confirmed for *_rest, confirmed in history)
 
 
 def person_events(user_id: int, now: datetime) -> list[CalendarEvent]:
     """Return the sessions of every offering the person has (or recently had) a seat in."""
     keep_since, history_since = _cutoffs(now)
     seats = _seat_history(_run("person_seats", owner=user_id))
-    by_offering = {offering_id: _latest(history) for (_user, offering_id), history in seats.items()}
+    by_offering = {offering_id: _latest(history) for (_user, offering_id), history in seats.items()
+                   if _in_calendar(history)}
     writer = _Writer(f"person-{user_id}")
     events = []
     for session, offering in _sessions_of(by_offering, history_since):
         state, changed_at, sequence = by_offering[offering.id]
         event = writer.event(session, offering, extra_sequence=sequence,
-                             cancelled=state == EnrollmentState.CANCELLED, changed_at=changed_at)
+                             cancelled=state not in CONFIRMED_STATES, changed_at=changed_at)
         if _visible(event, keep_since):
             events.append(event)
     return events
@@ -240,7 +251,7 @@ def person_events(user_id: int, now: datetime) -> list[CalendarEvent]:
 
 def _latest(history: list[tuple]) -> tuple:
     """Return (state, changed, sequence) of a person's seats in one offering."""
-    state, changed_at, _enrollment_id = history[-1]
+    state, changed_at, _enrollment_id, _confirmed = history[-1]
     return state, changed_at, _seat_sequence(history)
 
 
@@ -253,7 +264,8 @@ def _version(row, now: datetime) -> tuple:
     day = _day_start(now)
     stamps = [t for t in (row.seat_changed, row.offering_changed, row.session_changed) if t is not None]
     # The feed's content also moves with the day (30-day and history cut-offs).
-    return (max([*stamps, day]), row.seats, row.cancelled, row.sessions, int(row.sequences), day.date().isoformat())
+    return (max([*stamps, day]), row.seats, row.cancelled, row.confirmed, row.sessions, int(row.sequences),
+            day.date().isoformat())
 
 
 # --- one school ------------------------------------------------------------------
@@ -265,6 +277,8 @@ def school_events(school_id: int, now: datetime) -> list[CalendarEvent]:
     per_offering: dict[int, dict[int, list[tuple]]] = defaultdict(dict)
     for (user_id, offering_id), history in seats.items():
         per_offering[offering_id][user_id] = history
+    per_offering = {offering_id: people for offering_id, people in per_offering.items()
+                    if any(_in_calendar(history) for history in people.values())}
     names = dict(db.session.execute(sa.select(User.id, User.name).where(
         User.id.in_({user_id for user_id, _offering_id in seats}))).all()) if seats else {}
     writer = _Writer(f"school-{school_id}")
@@ -272,7 +286,7 @@ def school_events(school_id: int, now: datetime) -> list[CalendarEvent]:
     for session, offering in _sessions_of(per_offering, history_since):
         people = per_offering[offering.id]
         taking_part = sorted(names.get(user_id, "") for user_id, history in people.items()
-                             if history[-1][0] != EnrollmentState.CANCELLED)
+                             if history[-1][0] in CONFIRMED_STATES)
         event = writer.event(session, offering, extra_sequence=sum(_seat_sequence(h) for h in people.values()),
                              cancelled=not taking_part, changed_at=max(h[-1][1] for h in people.values()),
                              note=_participants_note(taking_part))
@@ -360,17 +374,23 @@ def _own_seats(user_id: int, offering_id: int) -> list[tuple]:
     return _seat_history(rows).get((user_id, offering_id), [])
 
 
-def enrollment_events(enrollment: Enrollment, *, confirmed: bool) -> list[CalendarEvent]:
+#: What a mail about an enrollment does to the person's calendar.
+CONFIRM, HOLD, WITHDRAW = "confirm", "hold", "withdraw"
+
+
+def enrollment_events(enrollment: Enrollment, *, intent: str) -> list[CalendarEvent]:
     """Return the sessions of an enrollment's offering for the person's calendar (for mail).
 
-    ``confirmed`` says whether the mail gives the seat (an invitation) or
-    takes it away (a cancellation), whatever has happened since it was queued.
+    ``intent`` is what the mail announces, whatever has happened since it was
+    queued: ``CONFIRM`` a seat, ``HOLD`` the dates while waiting or offered
+    (STATUS:TENTATIVE), or ``WITHDRAW`` them (a cancellation).
     """
     seats = _own_seats(enrollment.user_id, enrollment.offering_id)
-    sequence = _seat_sequence(seats, as_if=(enrollment.id, not confirmed))
+    confirmed = intent == CONFIRM or (intent == WITHDRAW and enrollment.confirmed_at is not None)
+    sequence = _seat_sequence(seats, as_if=(enrollment.id, confirmed, intent == WITHDRAW))
     writer = _Writer(f"person-{enrollment.user_id}")
-    return [writer.event(session, offering, extra_sequence=sequence, cancelled=not confirmed,
-                         changed_at=enrollment.updated_at)
+    return [writer.event(session, offering, extra_sequence=sequence, cancelled=intent == WITHDRAW,
+                         tentative=intent == HOLD, changed_at=enrollment.updated_at)
             for session, offering in _sessions_of([enrollment.offering_id])]
 
 
@@ -383,7 +403,7 @@ def session_event_for(session: Session, offering_id: int, user: User | None) -> 
     ((_row, offering),) = [(row, o) for row, o in _sessions_of([offering_id]) if row.id == session.id]
     if user is not None:
         history = _own_seats(user.id, offering_id)
-        if history and history[-1][0] != EnrollmentState.CANCELLED:
+        if history and history[-1][0] in CONFIRMED_STATES:
             return _Writer(f"person-{user.id}").event(session, offering, extra_sequence=_seat_sequence(history),
                                                      changed_at=history[-1][1])
     return _Writer("public").event(session, offering)

@@ -49,6 +49,8 @@ class CalendarEvent:
     organizer_email: str = ""
     sequence: int = 0
     cancelled: bool = False
+    #: Not yet certain (a place on the waitlist, a seat offered): STATUS:TENTATIVE.
+    tentative: bool = False
 
 
 PRODID = "-//Kompetanseportalen//Kalender//NB"
@@ -109,7 +111,8 @@ def _event(item: CalendarEvent, method: str, attendee: tuple[str, str] | None) -
     event.add("dtstart", item.starts_at.astimezone(OSLO))
     event.add("dtend", item.ends_at.astimezone(OSLO))
     event.add("sequence", item.sequence)
-    event.add("status", "CANCELLED" if item.cancelled or method == "CANCEL" else "CONFIRMED")
+    event.add("status", "CANCELLED" if item.cancelled or method == "CANCEL"
+              else "TENTATIVE" if item.tentative else "CONFIRMED")
     event.add("summary", item.summary)
     if item.description:
         event.add("description", item.description)
@@ -123,8 +126,10 @@ def _event(item: CalendarEvent, method: str, attendee: tuple[str, str] | None) -
                                         item.organizer_email or _fallback_organizer_email()))
     if attendee is not None and method != "PUBLISH":
         name, email = attendee
-        # Already enrolled: nothing to answer, so no accept/decline buttons that would mail the organiser.
-        event.add("attendee", _address(name, email, ROLE="REQ-PARTICIPANT", PARTSTAT="ACCEPTED", RSVP="FALSE"))
+        # The answer is given on the site (enrolling, accepting an offer), so no accept/decline
+        # buttons that would mail the organiser.
+        event.add("attendee", _address(name, email, ROLE="REQ-PARTICIPANT",
+                                       PARTSTAT="TENTATIVE" if item.tentative else "ACCEPTED", RSVP="FALSE"))
     return event
 
 

@@ -1,10 +1,11 @@
 """What the enrollment mails say, written by the mail worker in the recipient's language.
 
 The operations queue *what happened* (see :func:`queue`); the renderers here
-turn it into a subject, a plain text and, where the person's calendar
-changes, an `.ics` with the same UIDs as their feed: METHOD:REQUEST when
-sessions are theirs or moved, METHOD:CANCEL (with a higher SEQUENCE) when
-they are no longer.
+turn it into a subject, a plain text and an `.ics` with the same UIDs as the
+person's feed: METHOD:REQUEST when the sessions are theirs or have moved
+(STATUS:TENTATIVE while they wait on the waitlist or are offered a seat, so
+the dates are held), METHOD:CANCEL with a higher SEQUENCE when they are no
+longer.
 """
 from __future__ import annotations
 
@@ -52,13 +53,13 @@ def _ics(enrollment: Enrollment, method: str, events) -> tuple[mail.Attachment, 
                             content_type=f"text/calendar; method={method}; charset=utf-8", data=data),)
 
 
-def _request(enrollment: Enrollment):
-    live = [e for e in calendar.enrollment_events(enrollment, confirmed=True) if not e.cancelled]
+def _request(enrollment: Enrollment, intent: str = calendar.CONFIRM):
+    live = [e for e in calendar.enrollment_events(enrollment, intent=intent) if not e.cancelled]
     return _ics(enrollment, "REQUEST", live)
 
 
 def _cancel(enrollment: Enrollment, session_id: int | None = None):
-    events = [e for e in calendar.enrollment_events(enrollment, confirmed=False)
+    events = [e for e in calendar.enrollment_events(enrollment, intent=calendar.WITHDRAW)
               if session_id is None or e.uid == calendar.session_uid(session_id, f"person-{enrollment.user_id}")]
     return _ics(enrollment, "CANCEL", events)
 
@@ -100,11 +101,14 @@ def render_enrollment(params: dict) -> mail.RenderedMail:
         subject = _("Venteliste: %(t)s", t=title)
         text = _("Kurset er fullt. Du står som nummer %(n)d på ventelisten til «%(t)s».",
                  n=params.get("position") or 0, t=title)
+        note = _("Datoene ligger som foreløpige i kalenderen din til du får plass eller går av ventelisten.")
+        attachments = _request(enrollment, calendar.HOLD)
     elif after == EnrollmentState.OFFERED:
         subject = _("Ledig plass til deg: %(t)s", t=title)
         text = _("Det er blitt ledig plass på «%(t)s». Takk ja innen %(when)s under «Mine kurs», ellers går plassen videre.",
                  t=title, when=fmt_datetime(datetime.fromisoformat(params["offer_expires_at"]))
                  if params.get("offer_expires_at") else "")
+        attachments = _request(enrollment, calendar.HOLD)
     elif after == EnrollmentState.CANCELLED:
         subject = _("Avmeldt: %(t)s", t=title)
         if offering.status == OfferingStatus.CANCELLED:
@@ -115,8 +119,8 @@ def render_enrollment(params: dict) -> mail.RenderedMail:
             text, note = _("Du har takket nei til plassen på «%(t)s».", t=title), ""
         else:
             text = _("Du er avmeldt «%(t)s».", t=title)
-        if enrollment.confirmed_at is not None:
-            attachments = _cancel(enrollment)
+        # Whoever had the dates, as a seat or held while waiting, has them withdrawn.
+        attachments = _cancel(enrollment)
     else:
         raise mail.MailObsolete(f"no mail for {before} -> {after}")
     return mail.RenderedMail(subject=subject, text=_body(enrollment, text, note), attachments=attachments)

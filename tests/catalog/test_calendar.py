@@ -109,7 +109,38 @@ def test_mail_is_written_in_the_recipients_language(make_offering, make_user, no
     with app.test_request_context():
         (waiting,) = _mails_to(en)
     assert "number 1" in waiting.text and "waitlist" in waiting.text and "Hi" in waiting.text
-    assert waiting.attachments == ()
+    assert "provisional" in waiting.text
+
+
+def test_waiting_holds_the_dates_tentatively_until_the_seat_or_the_cancellation(make_offering, make_user, now, app):
+    offering = make_offering(capacity=1, sessions=2)
+    first, second, third = make_user(), make_user(), make_user()
+    seat = ops.enroll(offering.id, first, actor=first, now=now)
+    waiting = ops.enroll(offering.id, second, actor=second, now=now)
+    leaving = ops.enroll(offering.id, third, actor=third, now=now)
+    ops.cancel_enrollment(seat, actor=first, now=now)          # second is offered the seat
+    ops.accept_offer(waiting, actor=second, now=now)
+    ops.cancel_enrollment(leaving, actor=third, now=now)       # third leaves the waitlist
+    with app.test_request_context():
+        joined, offered, got = _mails_to(second)
+        feed = calendar.person_events(second.id, now)
+        third_joined, third_left = _mails_to(third)
+
+    def read(mail):
+        cal, events = _vevents(mail.attachments[0])
+        return str(cal["METHOD"]), {str(e["STATUS"]) for e in events}, [int(e["SEQUENCE"]) for e in events], \
+            [str(e["UID"]) for e in events]
+
+    assert read(joined)[:2] == ("REQUEST", {"TENTATIVE"})
+    assert read(offered)[:2] == ("REQUEST", {"TENTATIVE"})
+    assert read(got)[:2] == ("REQUEST", {"CONFIRMED"})
+    assert all(g > h for g, h in zip(read(got)[2], read(offered)[2]))
+    assert read(got)[3] == read(joined)[3] == [e.uid for e in feed]
+    assert read(got)[2] == [e.sequence for e in feed]
+    assert read(third_left)[:2] == ("CANCEL", {"CANCELLED"})
+    assert all(c > j for c, j in zip(read(third_left)[2], read(third_joined)[2]))
+    with app.test_request_context():
+        assert calendar.person_events(third.id, now) == []  # never had a seat: nothing in the feed
 
 
 def test_school_feed_shows_each_session_once_with_who_takes_part(make_offering, make_user, make_school, now, app):

@@ -233,4 +233,4 @@ def test_calendar_event_keeps_its_fields():
     """The catalogue builds these by keyword; renaming a field would break it silently elsewhere."""
     assert list(CalendarEvent.__dataclass_fields__) == [
         "uid", "starts_at", "ends_at", "summary", "last_modified", "description", "location", "url",
-        "organizer_name", "organizer_email", "sequence", "cancelled"]
+        "organizer_name", "organizer_email", "sequence", "cancelled", "tentative"]
