@@ -1,11 +1,45 @@
-"""The lighthouse plugin: registered, with nothing to add yet."""
-from flask import Flask
+"""The fyrtårn plugin as the host sees it."""
+from pathlib import Path
 
-from lms.plugins import Plugin
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+# The models are imported here so that the schema (and Alembic) knows them
+# even before any view is loaded.
+from lighthouse.bookings import calendar, mails
+from lighthouse.bookings import models as _booking_models  # noqa: F401
+from lighthouse.bookings.views import bp as bookings_bp
+from lighthouse.demo import load_demo
+from lighthouse.films import models as _film_models  # noqa: F401
+from lighthouse.films.views import bp as films_bp
+from lighthouse.overview.views import bp as overview_bp
+from lighthouse.profiles import models as _profile_models  # noqa: F401
+from lighthouse.profiles.views import bp as profiles_bp
+from lms.plugins import MenuItem, Plugin
 
 
 def _init_app(app: Flask) -> None:
-    """Nothing yet: profiles, bookings and films come with the fyrtårn issue."""
+    for bp in (profiles_bp, bookings_bp, films_bp, overview_bp):
+        app.register_blueprint(bp)
+    mails.init_app(app)
+    calendar.init_app(app)
 
 
-plugin = Plugin(name="lighthouse", init_app=_init_app, requires=("catalog",))
+def _has_role(user, *roles) -> bool:
+    return user is not None and any(m.role.value in roles for m in user.memberships)
+
+
+plugin = Plugin(
+    name="lighthouse",
+    init_app=_init_app,
+    requires=("catalog",),
+    menu=(
+        MenuItem("fyrtarn.index", _l("Fyrtårn"), order=35),
+        MenuItem("films.index", _l("Læringsfilmer"), order=36),
+        MenuItem("bookings.index", _l("Bestillinger"),
+                 lambda u: _has_role(u, "leader", "lighthouse", "admin"), 37),
+        MenuItem("lighthouse_overview.index", _l("Fyrtårnoversikt"), lambda u: _has_role(u, "admin"), 45),
+    ),
+    load_demo=load_demo,
+    translations=str(Path(__file__).resolve().parent / "translations"),
+)
