@@ -24,7 +24,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
-from lighthouse.bookings.models import BookableOffering, Booking, BookingState, Venue
+import sqlalchemy as sa
+
+from lighthouse.bookings.models import HOLDING_STATES, BookableOffering, Booking, BookingState, Venue
+from lighthouse.profiles.models import ReleaseTime
+from lms.db import db
 from lms.people.models import User
 
 
@@ -54,9 +58,24 @@ def free_times(offering: BookableOffering, *, start: datetime, end: datetime, no
     raise NotImplementedError
 
 
+def held_minutes(profile_id: int, semester: str) -> int:
+    """Return the minutes of a fyrtårn's semester that bookings hold (requested, proposed, confirmed, done)."""
+    return int(db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Booking.minutes), 0))
+        .where(Booking.profile_id == profile_id, Booking.semester == semester,
+               Booking.state.in_(list(HOLDING_STATES)))) or 0)
+
+
+def approved_minutes(profile_id: int, semester: str) -> int:
+    """Return the release time the principal approved for a fyrtårn's semester (0 when none)."""
+    return int(db.session.scalar(
+        sa.select(ReleaseTime.approved_minutes)
+        .where(ReleaseTime.profile_id == profile_id, ReleaseTime.semester == semester)) or 0)
+
+
 def release_time_left(profile_id: int, semester: str) -> int:
     """Return the approved minutes of a semester not yet held by bookings (0 when none are approved)."""
-    raise NotImplementedError
+    return max(approved_minutes(profile_id, semester) - held_minutes(profile_id, semester), 0)
 
 
 def request_booking(offering_id: int, school_id: int, *, actor: User, starts_at: datetime,
@@ -151,6 +170,11 @@ def is_lighthouse_of(actor: User, booking: Booking) -> bool:
 
 def bookings_for_schools(school_ids: Iterable[int]) -> list[Booking]:
     """Return the schools' bookings, newest start first."""
+    raise NotImplementedError
+
+
+def booking_ics(booking: Booking, *, cancel: bool = False) -> bytes:
+    """Return a confirmed (or, with ``cancel``, a cancelled) booking as one .ics file, with the feeds' UID."""
     raise NotImplementedError
 
 
