@@ -65,6 +65,8 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": os.environ.get("KP_DATABASE_URL", f"sqlite:///{sqlite_path}"),
         # Frames are allowed from these origins only (the LMS the platform runs in).
         "FRAME_ANCESTORS": _env_list("KP_FRAME_ANCESTORS"),
+        # Video services besides YouTube and Vimeo whose films pages may embed (the municipality's own).
+        "VIDEO_EMBED_HOSTS": _env_list("KP_VIDEO_EMBED_HOSTS"),
         # Feature plugins switched off in this deployment, by entry point name.
         "DISABLED_PLUGINS": _env_list("KP_DISABLED_PLUGINS"),
         "BASE_URL": os.environ.get("KP_BASE_URL", "http://127.0.0.1:5000"),

@@ -1,14 +1,16 @@
 """Protection on every request and response: CSRF, input without NUL characters, the security headers."""
 from __future__ import annotations
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
 
 
-def _content_security_policy(frame_ancestors: list[str]) -> str:
+def _content_security_policy(frame_ancestors: list[str], frame_sources: list[str] | tuple = ()) -> str:
     ancestors = " ".join(["'self'", *frame_ancestors])
+    # Without frame sources, frames fall back to default-src ('self').
+    frames = [f"frame-src {' '.join(frame_sources)}"] if frame_sources else []
     return "; ".join([
         "default-src 'self'",
         "script-src 'self'",
@@ -19,7 +21,13 @@ def _content_security_policy(frame_ancestors: list[str]) -> str:
         "base-uri 'self'",
         "form-action 'self'",
         f"frame-ancestors {ancestors}",
+        *frames,
     ])
+
+
+def policy_with_frames(frame_sources: list[str] | tuple) -> str:
+    """Return this app's policy, allowing frames from exactly these origins (a page that embeds a video)."""
+    return _content_security_policy(current_app.config["FRAME_ANCESTORS"], frame_sources)
 
 
 def _refuse_nul_characters():
