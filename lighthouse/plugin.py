@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from lighthouse.bookings import calendar, mails
 from lighthouse.bookings import models as _booking_models  # noqa: F401
 from lighthouse.bookings.views import bp as bookings_bp
+from lighthouse.cli import lighthouse_cli
 from lighthouse.demo import load_demo
 from lighthouse.films import models as _film_models  # noqa: F401
 from lighthouse.films.views import bp as films_bp
@@ -23,6 +24,7 @@ def _init_app(app: Flask) -> None:
         app.register_blueprint(bp)
     mails.init_app(app)
     calendar.init_app(app)
+    app.cli.add_command(lighthouse_cli)
 
 
 def _has_role(user, *roles) -> bool:

@@ -1,0 +1,445 @@
+"""The booking rules: free times, requests, the fyrtårn's answers, cancellation and follow-up."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+
+from catalog.offerings import operations as offering_ops
+from events.models import Session, SessionStatus
+from lighthouse.bookings import operations as ops
+from lighthouse.bookings.models import TRANSITIONS, Booking, BookingSide, BookingState, Venue
+from lms.audit.models import AuditEntry
+from lms.db import db
+from lms.i18n import OSLO
+from lms.people.models import Role
+from lms.settings import operations as settings
+
+
+def oslo(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=OSLO).astimezone(timezone.utc)
+
+
+#: Tuesdays of the test semester (the frozen now is Tuesday 1 September 2026, 10:00 in Oslo).
+TUE_8_SEP = date(2026, 9, 8)
+TUE_15_SEP = date(2026, 9, 15)
+
+
+@pytest.fixture
+def world(make_profile, make_bookable, make_window, make_user, make_school):
+    """A fyrtårn with 90-minute guidance on Tuesdays 12-15 in Oslo, and a school with a leader and staff."""
+    profile = make_profile("Frida Fyrtårn")
+    offering = make_bookable(profile)
+    make_window(profile)
+    school = make_school("Bekkestua skole")
+    leader = make_user("Line Leder", roles=(Role.LEADER,), school=school)
+    teacher = make_user("Tor Lærer", school=school)
+    other_school = make_school("Hosle skole")
+    stranger = make_user("Sara Fremmed", roles=(Role.LEADER,), school=other_school)
+    return SimpleNamespace(profile=profile, offering=offering, school=school, leader=leader, teacher=teacher,
+                           lighthouse=profile.user, stranger=stranger, other_school=other_school)
+
+
+def semester_times(world, now, start=date(2026, 8, 17), end=date(2026, 12, 19)):
+    return ops.free_times(world.offering, start=oslo(start, 0), end=oslo(end, 0), now=now)
+
+
+def request(world, now, starts_at=None, **kw):
+    kw.setdefault("participants_count", 5)
+    return ops.request_booking(world.offering.id, world.school.id, actor=kw.pop("actor", world.leader),
+                               starts_at=starts_at or oslo(TUE_8_SEP, 12), now=now, **kw)
+
+
+def starts_in_oslo(times):
+    return [t.starts_at.astimezone(OSLO).strftime("%Y-%m-%d %H:%M") for t in times]
+
+
+# --- free times -----------------------------------------------------------------------------
+
+def test_free_times_are_noon_in_oslo_on_both_sides_of_the_october_change(world, now):
+    times = ops.free_times(world.offering, start=oslo(date(2026, 10, 19), 0), end=oslo(date(2026, 10, 28), 0),
+                           now=now)
+    assert starts_in_oslo(times) == ["2026-10-20 12:00", "2026-10-20 13:30", "2026-10-27 12:00", "2026-10-27 13:30"]
+    # In UTC the same wall-clock time is an hour later once summer time has ended.
+    assert [t.starts_at.hour for t in times] == [10, 11, 11, 12]
+    assert all(t.ends_at - t.starts_at == timedelta(minutes=90) for t in times)
+
+
+def test_free_times_start_after_the_minimum_notice(world, now):
+    # Today (Tuesday) 12:00 is two hours away, under the 48 hours' notice.
+    assert starts_in_oslo(semester_times(world, now))[:2] == ["2026-09-08 12:00", "2026-09-08 13:30"]
+    world.offering.min_notice_hours = 24 * 8
+    assert starts_in_oslo(semester_times(world, now))[0] == "2026-09-15 12:00"
+
+
+def test_a_held_booking_and_its_buffer_take_the_neighbouring_slot(world, now):
+    request(world, now)
+    day = ops.free_times(world.offering, start=oslo(TUE_8_SEP, 0), end=oslo(TUE_8_SEP, 23), now=now)
+    assert day == []  # 13:30 starts right at 13:30, inside the 15 minutes' buffer
+    world.offering.buffer_minutes = 0
+    assert starts_in_oslo(ops.free_times(world.offering, start=oslo(TUE_8_SEP, 0), end=oslo(TUE_8_SEP, 23),
+                                         now=now)) == ["2026-09-08 13:30"]
+
+
+def test_the_fyrtarns_own_catalogue_sessions_are_kept_clear_with_buffers(world, admin, make_offering, now):
+    course = make_offering("Matematikk i praksis", sessions=0, publish=False, responsible_id=world.lighthouse.id)
+    # 14:45-16:00 in Oslo: 13:30-15:00 would end within the 15 minutes before it.
+    offering_ops.add_session(course, actor=admin, now=now, starts_at=oslo(TUE_8_SEP, 15, 10),
+                             ends_at=oslo(TUE_8_SEP, 17))
+    offering_ops.add_session(course, actor=admin, now=now, starts_at=oslo(TUE_15_SEP, 11),
+                             ends_at=oslo(TUE_15_SEP, 12, 30))
+    offering_ops.publish(course, actor=admin, now=now)
+    day8 = ops.free_times(world.offering, start=oslo(TUE_8_SEP, 0), end=oslo(TUE_8_SEP, 23), now=now)
+    day15 = ops.free_times(world.offering, start=oslo(TUE_15_SEP, 0), end=oslo(TUE_15_SEP, 23), now=now)
+    assert starts_in_oslo(day8) == ["2026-09-08 12:00"]
+    assert starts_in_oslo(day15) == ["2026-09-15 13:30"]
+    with pytest.raises(ops.BookingError):
+        request(world, now, oslo(TUE_15_SEP, 12))
+    # A cancelled course gives its times back.
+    offering_ops.cancel_offering(course, actor=admin, now=now, reason="Utgår")
+    assert len(ops.free_times(world.offering, start=oslo(TUE_8_SEP, 0), end=oslo(TUE_8_SEP, 23), now=now)) == 2
+
+
+def test_someone_elses_catalogue_sessions_do_not_count(world, admin, make_offering, now):
+    course = make_offering("Annen manns kurs", sessions=0, publish=False)
+    offering_ops.add_session(course, actor=admin, now=now, starts_at=oslo(TUE_8_SEP, 12), ends_at=oslo(TUE_8_SEP, 15))
+    assert len(ops.free_times(world.offering, start=oslo(TUE_8_SEP, 0), end=oslo(TUE_8_SEP, 23), now=now)) == 2
+
+
+def test_inactive_offering_or_fyrtarn_has_no_free_times(world, now):
+    world.offering.active = False
+    assert semester_times(world, now) == []
+    world.offering.active = True
+    world.profile.active = False
+    assert semester_times(world, now) == []
+
+
+def test_window_only_applies_between_its_dates(world, make_window, now):
+    times = semester_times(world, now)
+    assert starts_in_oslo(times)[-1] == "2026-12-15 13:30"  # valid until Friday 18 December
+    assert all(t.starts_at.astimezone(OSLO).weekday() == 1 for t in times)
+
+
+# --- release time -------------------------------------------------------------------------------
+
+def test_release_time_is_never_exceeded(make_profile, make_bookable, make_window, make_user, make_school, now):
+    profile = make_profile(approved_hours=3)
+    offering = make_bookable(profile, buffer_minutes=0)
+    make_window(profile)
+    school = make_school()
+    leader = make_user(roles=(Role.LEADER,), school=school)
+    for starts_at in (oslo(TUE_8_SEP, 12), oslo(TUE_15_SEP, 12)):
+        ops.request_booking(offering.id, school.id, actor=leader, starts_at=starts_at, participants_count=3, now=now)
+    assert ops.release_time_left(profile.id, "2026H") == 0
+    assert ops.free_times(offering, start=oslo(TUE_8_SEP, 0), end=oslo(date(2026, 12, 19), 0), now=now) == []
+    with pytest.raises(ops.BookingError, match="ikke flere timer igjen"):
+        ops.request_booking(offering.id, school.id, actor=leader, starts_at=oslo(TUE_8_SEP, 13, 30),
+                            participants_count=3, now=now)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 2
+
+
+def test_no_approved_release_time_means_no_free_times(make_profile, make_bookable, make_window, now):
+    profile = make_profile(approved_hours=None)
+    offering = make_bookable(profile)
+    make_window(profile)
+    assert ops.free_times(offering, start=oslo(TUE_8_SEP, 0), end=oslo(date(2026, 12, 19), 0), now=now) == []
+
+
+def test_a_declined_booking_gives_its_hours_back(world, now):
+    before = ops.release_time_left(world.profile.id, "2026H")
+    booking = request(world, now)
+    assert ops.release_time_left(world.profile.id, "2026H") == before - 90
+    ops.decline_booking(booking, actor=world.lighthouse, now=now, reason="Opptatt")
+    assert ops.release_time_left(world.profile.id, "2026H") == before
+
+
+# --- requests ------------------------------------------------------------------------------------
+
+def test_a_leader_requests_a_free_time_and_holds_it(world, now):
+    booking = request(world, now, note="Vi vil jobbe med brøk.", participant_ids=[world.teacher.id])
+    assert booking.state == BookingState.REQUESTED
+    assert booking.semester == "2026H" and booking.minutes == 90 and booking.venue == Venue.AT_SCHOOL
+    assert booking.requested_starts_at == booking.starts_at == oslo(TUE_8_SEP, 12)
+    assert [p.name for p in booking.participants] == ["Tor Lærer"]
+    assert oslo(TUE_8_SEP, 12) not in [t.starts_at for t in semester_times(world, now)]
+
+
+def test_only_leaders_of_the_school_or_admins_may_request(world, admin, now):
+    with pytest.raises(ops.BookingNotAllowed):
+        request(world, now, actor=world.stranger)
+    with pytest.raises(ops.BookingNotAllowed):
+        request(world, now, actor=world.teacher)
+    assert request(world, now, actor=admin).state == BookingState.REQUESTED
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"starts_at": datetime(2026, 9, 8, 10, 15, tzinfo=timezone.utc)}, "ikke et av fyrtårnets ledige tider"),
+    ({"starts_at": datetime(2026, 9, 9, 10, 0, tzinfo=timezone.utc)}, "ikke et av fyrtårnets ledige tider"),
+    ({"starts_at": datetime(2026, 9, 1, 10, 0, tzinfo=timezone.utc)}, "minst 48 timer"),
+    ({"participants_count": 0}, "mellom 1 og 10"),
+    ({"participants_count": 11}, "mellom 1 og 10"),
+])
+def test_a_request_outside_the_rules_is_refused_with_a_reason(world, now, change, message):
+    with pytest.raises(ops.BookingError, match=message):
+        request(world, now, **change)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 0
+
+
+def test_participants_must_be_staff_of_the_school(world, now):
+    with pytest.raises(ops.BookingError, match="ansatte ved skolen"):
+        request(world, now, participant_ids=[world.stranger.id])
+
+
+def test_venue_must_be_one_the_offering_allows(world, now):
+    world.offering.venue = Venue.ONLINE
+    with pytest.raises(ops.BookingError, match="bare digitalt"):
+        request(world, now, venue=Venue.AT_SCHOOL)
+    assert request(world, now).venue == Venue.ONLINE
+
+
+def test_a_second_school_cannot_take_a_held_time(world, make_user, now):
+    request(world, now)
+    other = make_user(roles=(Role.LEADER,), school=world.other_school)
+    with pytest.raises(ops.BookingError, match="ikke et av fyrtårnets ledige tider|nettopp tatt"):
+        ops.request_booking(world.offering.id, world.other_school.id, actor=other, starts_at=oslo(TUE_8_SEP, 12),
+                            participants_count=2, now=now)
+
+
+def test_the_index_turns_away_a_second_hold_that_slips_past_the_checks(world, make_user, now, monkeypatch):
+    request(world, now)
+    other = make_user(roles=(Role.LEADER,), school=world.other_school)
+    monkeypatch.setattr(ops, "_slot_problem", lambda *a, **kw: None)
+    with pytest.raises(ops.BookingError, match="nettopp tatt av en annen skole"):
+        ops.request_booking(world.offering.id, world.other_school.id, actor=other, starts_at=oslo(TUE_8_SEP, 12),
+                            participants_count=2, now=now)
+    # Nothing half-done: one booking, one audit entry, and the transaction still usable.
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 1
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)
+                             .where(AuditEntry.object_type == "lighthouse.booking")) == 1
+    db.session.commit()
+
+
+# --- the state machine -----------------------------------------------------------------------------
+
+ALL_STATES = [None, *BookingState]
+
+
+@pytest.mark.parametrize("start, target", [(a, b) for a in ALL_STATES for b in BookingState])
+def test_transition_table(world, now, start, target):
+    booking = Booking(offering_id=world.offering.id, profile_id=world.profile.id, school_id=world.school.id,
+                      starts_at=oslo(TUE_8_SEP, 12), ends_at=oslo(TUE_8_SEP, 13, 30),
+                      requested_starts_at=oslo(TUE_8_SEP, 12), semester="2026H", minutes=90, participants_count=1,
+                      venue=Venue.AT_SCHOOL, state=BookingState.REQUESTED)
+    if start is not None:
+        booking.state = start
+        db.session.add(booking)
+        db.session.flush()
+    if target in TRANSITIONS[start]:
+        ops.transition(booking, target, actor=world.leader, now=now)
+        assert booking.state == target
+    else:
+        with pytest.raises(ops.BookingError, match="kan ikke endres"):
+            ops.transition(booking, target, actor=world.leader, now=now)
+
+
+def audit_trail(booking):
+    return [(e.from_state, e.to_state, e.actor_id) for e in db.session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.object_type == "lighthouse.booking", AuditEntry.object_id == booking.id)
+        .order_by(AuditEntry.id))]
+
+
+def test_every_step_is_audited_with_who_did_it(world, now):
+    booking = request(world, now)
+    ops.confirm_booking(booking, actor=world.lighthouse, now=now, location="Personalrommet")
+    ops.cancel_booking(booking, actor=world.leader, now=now, reason="Sykdom")
+    assert audit_trail(booking) == [(None, "requested", world.leader.id), ("requested", "confirmed", world.lighthouse.id),
+                                    ("confirmed", "cancelled", world.leader.id)]
+
+
+def test_confirmation_puts_the_session_in_the_calendar_kernel(world, now):
+    booking = request(world, now)
+    ops.confirm_booking(booking, actor=world.lighthouse, now=now, online_url="https://meet.example/abc")
+    session = db.session.scalars(sa.select(Session).where(Session.schedule_id == booking.schedule_id)).one()
+    assert (session.starts_at, session.ends_at) == (booking.starts_at, booking.ends_at)
+    assert session.location == "Bekkestua skole" and session.online_url == "https://meet.example/abc"
+    assert booking.state == BookingState.CONFIRMED
+
+
+def test_only_the_fyrtarn_answers(world, now):
+    booking = request(world, now)
+    for answer in (lambda: ops.confirm_booking(booking, actor=world.leader, now=now),
+                   lambda: ops.decline_booking(booking, actor=world.leader, now=now, reason="x"),
+                   lambda: ops.propose_time(booking, actor=world.leader, now=now, starts_at=oslo(TUE_15_SEP, 12))):
+        with pytest.raises(ops.BookingNotAllowed):
+            answer()
+
+
+def test_decline_needs_a_reason_and_can_be_for_capacity(world, now):
+    booking = request(world, now)
+    with pytest.raises(ops.BookingError, match="begrunnelse"):
+        ops.decline_booking(booking, actor=world.lighthouse, now=now, reason="  ")
+    ops.decline_booking(booking, actor=world.lighthouse, now=now, reason="Ingen timer igjen", for_capacity=True)
+    assert (booking.state, booking.answer, booking.declined_for_capacity) == (
+        BookingState.DECLINED, "Ingen timer igjen", True)
+    with pytest.raises(ops.BookingError):
+        ops.confirm_booking(booking, actor=world.lighthouse, now=now)
+
+
+# --- proposals ------------------------------------------------------------------------------------
+
+def test_a_proposed_time_is_held_and_the_asked_time_freed(world, now):
+    booking = request(world, now)
+    ops.propose_time(booking, actor=world.lighthouse, now=now, starts_at=oslo(TUE_15_SEP, 13, 30),
+                     answer="Passer bedre for meg.")
+    assert booking.state == BookingState.PROPOSED
+    assert booking.starts_at == oslo(TUE_15_SEP, 13, 30) and booking.requested_starts_at == oslo(TUE_8_SEP, 12)
+    free = [t.starts_at for t in semester_times(world, now)]
+    assert oslo(TUE_8_SEP, 12) in free and oslo(TUE_15_SEP, 13, 30) not in free
+    ops.accept_proposal(booking, actor=world.leader, now=now)
+    assert booking.state == BookingState.CONFIRMED and booking.schedule_id is not None
+
+
+def test_a_proposal_must_be_a_free_time(world, now):
+    first = request(world, now)
+    second = request(world, now, oslo(TUE_15_SEP, 12))
+    with pytest.raises(ops.BookingError):
+        ops.propose_time(second, actor=world.lighthouse, now=now, starts_at=oslo(TUE_8_SEP, 13, 30))
+    with pytest.raises(ops.BookingError, match="ledige tider"):
+        ops.propose_time(second, actor=world.lighthouse, now=now, starts_at=oslo(TUE_15_SEP, 12, 20))
+    # Its own hold does not stand in the way of a neighbouring time.
+    ops.propose_time(second, actor=world.lighthouse, now=now, starts_at=oslo(TUE_15_SEP, 13, 30))
+    assert second.state == BookingState.PROPOSED and first.state == BookingState.REQUESTED
+
+
+def test_a_rejected_proposal_frees_the_time(world, now):
+    booking = request(world, now)
+    ops.propose_time(booking, actor=world.lighthouse, now=now, starts_at=oslo(TUE_15_SEP, 12))
+    with pytest.raises(ops.BookingNotAllowed):
+        ops.reject_proposal(booking, actor=world.stranger, now=now)
+    ops.reject_proposal(booking, actor=world.leader, now=now, reason="Vi har planleggingsdag.")
+    assert booking.state == BookingState.REJECTED
+    assert oslo(TUE_15_SEP, 12) in [t.starts_at for t in semester_times(world, now)]
+
+
+# --- cancellation ----------------------------------------------------------------------------------
+
+def test_cancellation_deadline_is_48_hours_by_default_and_a_setting(world, now):
+    booking = request(world, now)
+    assert ops.cancellation_deadline(booking) == booking.starts_at - timedelta(hours=48)
+    settings.set_value("lighthouse.cancel_hours", "24")
+    assert ops.cancellation_deadline(booking) == booking.starts_at - timedelta(hours=24)
+
+
+def test_either_side_cancels_before_the_deadline_with_a_reason(world, now):
+    booking = request(world, now)
+    ops.confirm_booking(booking, actor=world.lighthouse, now=now)
+    with pytest.raises(ops.BookingError, match="hvorfor"):
+        ops.cancel_booking(booking, actor=world.leader, now=now, reason="")
+    with pytest.raises(ops.BookingNotAllowed):
+        ops.cancel_booking(booking, actor=world.stranger, now=now, reason="Tull")
+    too_late = booking.starts_at - timedelta(hours=47)
+    with pytest.raises(ops.BookingError, match="Fristen for å avlyse"):
+        ops.cancel_booking(booking, actor=world.lighthouse, now=too_late, reason="Syk")
+    ops.cancel_booking(booking, actor=world.lighthouse, now=now, reason="Syk")
+    assert (booking.state, booking.cancelled_by, booking.cancel_reason) == (
+        BookingState.CANCELLED, BookingSide.LIGHTHOUSE, "Syk")
+    session = db.session.scalars(sa.select(Session).where(Session.schedule_id == booking.schedule_id)).one()
+    assert session.status == SessionStatus.CANCELLED and session.sequence == 1
+    assert oslo(TUE_8_SEP, 12) in [t.starts_at for t in semester_times(world, now)]
+
+
+def test_the_school_cancels_a_request_as_the_school(world, now):
+    booking = request(world, now)
+    ops.cancel_booking(booking, actor=world.leader, now=now, reason="Feil dato")
+    assert booking.cancelled_by == BookingSide.SCHOOL and booking.schedule_id is None
+
+
+# --- participants and follow-up ---------------------------------------------------------------------
+
+def test_participants_are_named_later_until_the_session_starts(world, make_user, now):
+    booking = request(world, now)
+    ops.confirm_booking(booking, actor=world.lighthouse, now=now)
+    colleague = make_user("Kari Kollega", school=world.school)
+    ops.name_participants(booking, [world.teacher.id, colleague.id], actor=world.leader, now=now)
+    assert sorted(p.name for p in booking.participants) == ["Kari Kollega", "Tor Lærer"]
+    with pytest.raises(ops.BookingError, match="ansatte ved skolen"):
+        ops.name_participants(booking, [world.stranger.id], actor=world.leader, now=now)
+    with pytest.raises(ops.BookingNotAllowed):
+        ops.name_participants(booking, [world.teacher.id], actor=world.lighthouse, now=now)
+    with pytest.raises(ops.BookingError, match="begynt"):
+        ops.name_participants(booking, [world.teacher.id], actor=world.leader, now=booking.starts_at)
+
+
+def test_feedback_only_after_the_session_and_it_completes_the_booking(world, now):
+    booking = request(world, now)
+    ops.confirm_booking(booking, actor=world.lighthouse, now=now)
+    with pytest.raises(ops.BookingError, match="når økten er over"):
+        ops.give_feedback(booking, actor=world.leader, now=booking.starts_at, rating=5)
+    after = booking.ends_at + timedelta(hours=1)
+    for rating in (0, 6):
+        with pytest.raises(ops.BookingError, match="1 til 5"):
+            ops.give_feedback(booking, actor=world.leader, now=after, rating=rating)
+    ops.give_feedback(booking, actor=world.leader, now=after, rating=4, comment="Nyttig!")
+    assert (booking.state, booking.feedback_rating, booking.feedback_comment) == (
+        BookingState.COMPLETED, 4, "Nyttig!")
+    ops.record_work(booking, actor=world.lighthouse, now=after, text="Gikk gjennom brøk med 5 lærere.")
+    assert booking.work_record.startswith("Gikk gjennom") and booking.state == BookingState.COMPLETED
+    assert [t for _f, t, _a in audit_trail(booking)] == ["requested", "confirmed", "completed", "completed"]
+
+
+def test_no_feedback_on_a_booking_that_never_took_place(world, now):
+    booking = request(world, now)
+    with pytest.raises(ops.BookingError):
+        ops.give_feedback(booking, actor=world.leader, now=booking.ends_at + timedelta(days=1), rating=3)
+
+
+def test_the_fyrtarn_records_the_work_after_the_session(world, now):
+    booking = request(world, now)
+    ops.confirm_booking(booking, actor=world.lighthouse, now=now)
+    with pytest.raises(ops.BookingError):
+        ops.record_work(booking, actor=world.lighthouse, now=now, text="Planlagt")
+    with pytest.raises(ops.BookingNotAllowed):
+        ops.record_work(booking, actor=world.leader, now=booking.ends_at, text="Ikke mitt")
+    ops.record_work(booking, actor=world.lighthouse, now=booking.ends_at, text="Veiledning i klasserommet.")
+    assert booking.state == BookingState.COMPLETED and booking.recorded_at == booking.ends_at
+
+
+def test_complete_past_bookings_for_cron(world, now, app):
+    done = request(world, now)
+    ops.confirm_booking(done, actor=world.lighthouse, now=now)
+    later = request(world, now, oslo(TUE_15_SEP, 12))
+    ops.confirm_booking(later, actor=world.lighthouse, now=now)
+    unanswered = request(world, now, oslo(date(2026, 9, 22), 12))
+    assert ops.complete_past_bookings(oslo(TUE_8_SEP, 14)) == 1
+    assert (done.state, later.state) == (BookingState.COMPLETED, BookingState.CONFIRMED)
+    db.session.commit()
+    from lms.db import set_clock
+    set_clock(oslo(date(2026, 9, 23), 8))
+    result = app.test_cli_runner().invoke(args=["lighthouse", "complete"])
+    assert "1 bestillinger gjennomført, 1 ubesvarte" in result.output
+    db.session.expire_all()
+    assert (later.state, unanswered.state) == (BookingState.COMPLETED, BookingState.CANCELLED)
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+def test_who_may_see_a_booking(world, admin, now):
+    booking = request(world, now)
+    for actor in (world.leader, world.lighthouse, admin):
+        assert ops.get_booking(booking.id, actor) is booking
+    for actor in (world.teacher, world.stranger):
+        with pytest.raises(ops.BookingNotAllowed):
+            ops.get_booking(booking.id, actor)
+    with pytest.raises(ops.BookingNotFound):
+        ops.get_booking(booking.id + 1000, world.leader)
+
+
+def test_lists_for_the_school_and_the_fyrtarn(world, now):
+    first = request(world, now)
+    second = request(world, now, oslo(TUE_15_SEP, 12))
+    ops.confirm_booking(first, actor=world.lighthouse, now=now)
+    assert ops.bookings_for_schools([world.school.id]) == [second, first]
+    assert ops.bookings_for_profile(world.profile.id) == [second, first]  # the open request first
+    assert ops.bookings_for_schools([]) == []
