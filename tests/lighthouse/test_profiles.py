@@ -1,0 +1,404 @@
+"""Fyrtårn pages as people see them: the public list, profiles, release time, offerings, availability, open courses."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from catalog.offerings.models import Offering, OfferingStatus
+from lighthouse.bookings.models import AvailabilityWindow, BookableOffering, Booking, BookingState, Venue
+from lighthouse.films.models import FilmGrade, LearningFilm
+from lighthouse.profiles.models import GradeLevel, LighthouseProfile, ReleaseTime, Subject
+from lms.audit.models import AuditEntry
+from lms.db import db
+from lms.i18n import OSLO
+from lms.people.models import Role
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+@pytest.fixture
+def reader_profiles(make_profile):
+    maths = make_profile("Marte Matte", subjects=(Subject.MATHEMATICS,), grades=(GradeLevel.PRIMARY_UPPER,))
+    reading = make_profile("Lise Lesing", subjects=(Subject.READING_WRITING,), grades=(GradeLevel.PRIMARY_LOWER,))
+    hidden = make_profile("Ivar Inaktiv", subjects=(Subject.MATHEMATICS,), grades=(GradeLevel.PRIMARY_UPPER,))
+    hidden.active = False
+    db.session.commit()
+    return maths, reading, hidden
+
+
+# --- the public pages -------------------------------------------------------------
+
+def test_public_page_lists_active_fyrtarn_without_sign_in(client, reader_profiles):
+    maths, reading, hidden = reader_profiles
+    page = text(client.get("/fyrtarn"))
+    assert "Marte Matte" in page and "Lise Lesing" in page
+    assert "Ivar Inaktiv" not in page
+    assert maths.home_school.name in page
+    assert "Erfaren lærer." in page
+    assert "Matematikk" in page and "5.–7. trinn" in page
+
+
+def test_public_page_filters_by_subject_and_grade(client, reader_profiles):
+    page = text(client.get("/fyrtarn?fag=reading_writing"))
+    assert "Lise Lesing" in page and "Marte Matte" not in page
+    page = text(client.get("/fyrtarn?trinn=5-7"))
+    assert "Marte Matte" in page and "Lise Lesing" not in page
+    page = text(client.get("/fyrtarn?fag=mathematics&trinn=1-4"))
+    assert "Marte Matte" not in page and "Ingen fyrtårn passer" in page
+    # Nonsense in the filter is ignored, not a 500.
+    response = client.get("/fyrtarn?fag=tull&trinn=99")
+    assert response.status_code == 200 and "Marte Matte" in text(response)
+
+
+def test_profile_page_shows_offerings_open_courses_and_films(client, make_profile, make_bookable, make_offering,
+                                                             now):
+    profile = make_profile("Marte Matte")
+    profile.presentation = "Jeg liker **brøk**.<script>alert(1)</script>"
+    make_bookable(profile, title="Veiledning i brøk")
+    old = make_bookable(profile, title="Gammelt verksted")
+    old.active = False
+    course = make_offering("Åpent kurs i geometri", responsible_id=profile.user_id)
+    make_offering("Någen andres kurs")
+    film = LearningFilm(profile_id=profile.id, title="Brøk på tallinja", video_url="https://vimeo.com/1",
+                        subject=Subject.MATHEMATICS, published_at=now)
+    film.grade_rows = [FilmGrade(grade=GradeLevel.PRIMARY_UPPER)]
+    db.session.add_all([film, LearningFilm(profile_id=profile.id, title="Utkast til film",
+                                           video_url="https://vimeo.com/2", subject=Subject.MATHEMATICS)])
+    db.session.commit()
+
+    page = text(client.get(f"/fyrtarn/{profile.id}"))
+    assert "<strong>brøk</strong>" in page and "<script>alert" not in page
+    assert "Veiledning i brøk" in page and "Gammelt verksted" not in page
+    assert "Åpent kurs i geometri" in page and f"/kurs/{course.id}" in page
+    assert "Någen andres kurs" not in page
+    assert "Brøk på tallinja" in page and "Utkast til film" not in page
+    # Signed out, nobody is offered to order.
+    assert "Bestill" not in page
+
+
+def test_unknown_or_inactive_profile_is_404(client, reader_profiles):
+    assert client.get("/fyrtarn/999999").status_code == 404
+    assert client.get(f"/fyrtarn/{reader_profiles[2].id}").status_code == 404
+
+
+def test_leader_sees_order_button_when_booking_page_exists(app, login, make_user, make_bookable):
+    offering = make_bookable()
+    leader = make_user("Rektor", roles=(Role.LEADER,))
+    page = text(login(leader).get(f"/fyrtarn/{offering.profile_id}"))
+    has_booking_page = "bookings.new" in app.view_functions
+    assert ("Bestill" in page) == has_booking_page
+
+
+# --- editing profiles -----------------------------------------------------------------
+
+def test_fyrtarn_edits_own_profile(login, make_profile):
+    profile = make_profile("Marte Matte")
+    c = login(profile.user)
+    assert "Min fyrtårnprofil" in text(c.get("/fyrtarn/min-profil"))
+    response = c.post("/fyrtarn/min-profil", data={
+        "subjects": ["mathematics", "digital"], "grades": ["8-10"], "presentation": "Ny tekst om *meg*.",
+        "active": "y"})
+    assert response.status_code == 303
+    page = text(c.get(f"/fyrtarn/{profile.id}"))
+    assert "Digital kompetanse" in page and "8.–10. trinn" in page and "<em>meg</em>" in page
+    assert "5.–7. trinn" not in page
+
+
+def test_profile_form_keeps_input_and_says_what_is_missing(login, make_profile):
+    profile = make_profile()
+    response = login(profile.user).post("/fyrtarn/min-profil", data={"grades": ["1-4"], "presentation": "Beholdes"})
+    assert response.status_code == 400
+    page = text(response)
+    assert "Velg minst ett fagområde." in page
+    assert "Beholdes" in page
+    assert db.session.get(LighthouseProfile, profile.id).presentation == "Erfaren lærer."
+
+
+def test_teacher_cannot_edit_someone_elses_profile(login, make_profile, make_user):
+    profile = make_profile()
+    other = make_profile()
+    teacher = make_user(roles=(Role.TEACHER,))
+    assert login(teacher).get(f"/fyrtarn/{profile.id}/rediger").status_code == 403
+    assert login(teacher).post(f"/fyrtarn/{profile.id}/rediger", data={
+        "subjects": ["music"], "grades": ["1-4"]}).status_code == 403
+    assert login(other.user).post(f"/fyrtarn/{profile.id}/rediger", data={
+        "subjects": ["music"], "grades": ["1-4"]}).status_code == 403
+    assert login(teacher).get("/fyrtarn/min-profil").status_code == 403
+    assert [s.value for s in db.session.get(LighthouseProfile, profile.id).subjects] == ["mathematics"]
+
+
+def test_fyrtarn_without_profile_is_told_an_admin_makes_it(login, make_user):
+    person = make_user(roles=(Role.TEACHER, Role.LIGHTHOUSE))
+    page = text(login(person).get("/fyrtarn/min-profil"))
+    assert "Du har ingen fyrtårnprofil ennå" in page
+
+
+def test_admin_creates_profile_for_a_person_with_the_role(login, admin, make_user, make_school):
+    school = make_school("Eikeli skole")
+    person = make_user("Kari Lesing", roles=(Role.TEACHER, Role.LIGHTHOUSE), school=school)
+    make_user("Ikke Fyrtårn", roles=(Role.TEACHER,))
+    c = login(admin)
+    page = text(c.get("/fyrtarn/ny"))
+    assert "Kari Lesing" in page and "Ikke Fyrtårn" not in page
+    response = c.post("/fyrtarn/ny", data={"person_id": person.id, "home_school_id": school.id,
+                                           "subjects": ["reading_writing"], "grades": ["1-4"],
+                                           "presentation": "Lesing for de minste.", "active": "y"})
+    assert response.status_code == 303
+    profile = db.session.scalar(sa.select(LighthouseProfile).where(LighthouseProfile.user_id == person.id))
+    assert profile.home_school_id == school.id
+    assert "Kari Lesing" in text(c.get("/fyrtarn?fag=reading_writing"))
+    # A second profile for the same person is refused with a message.
+    response = c.post("/fyrtarn/ny", data={"person_id": person.id, "home_school_id": school.id,
+                                           "subjects": ["reading_writing"], "grades": ["1-4"]})
+    assert response.status_code == 400
+
+
+def test_only_admins_create_profiles(login, make_profile):
+    profile = make_profile()
+    assert login(profile.user).get("/fyrtarn/ny").status_code == 403
+
+
+def test_admin_edits_any_profile_and_moves_home_school(login, admin, make_profile, make_school):
+    profile = make_profile()
+    school = make_school("Ny skole")
+    response = login(admin).post(f"/fyrtarn/{profile.id}/rediger", data={
+        "subjects": ["music"], "grades": ["1-4"], "presentation": "", "home_school_id": school.id, "active": "y"})
+    assert response.status_code == 303
+    assert db.session.get(LighthouseProfile, profile.id).home_school_id == school.id
+
+
+# --- release time -----------------------------------------------------------------------------
+
+def _hold(profile, minutes: int, now, semester: str = "2026H"):
+    """Make a booking that holds ``minutes`` of the fyrtårn's release time."""
+    offering = BookableOffering(profile=profile, kind="guidance", title="Veiledning", subject=Subject.MATHEMATICS,
+                                duration_minutes=minutes, max_participants=5)
+    db.session.add(offering)
+    db.session.flush()
+    start = now + timedelta(days=10)
+    booking = Booking(offering_id=offering.id, profile_id=profile.id, school_id=profile.home_school_id,
+                      state=BookingState.CONFIRMED, starts_at=start, ends_at=start + timedelta(minutes=minutes),
+                      requested_starts_at=start, semester=semester, minutes=minutes, participants_count=3,
+                      venue=Venue.ONLINE)
+    db.session.add(booking)
+    db.session.commit()
+    return booking
+
+
+def test_principal_approves_hours_and_fyrtarn_sees_them(login, make_profile, make_user, now):
+    profile = make_profile("Marte Matte", approved_hours=None)
+    principal = make_user("Rektor Rask", roles=(Role.LEADER,), school=profile.home_school)
+    c = login(profile.user)
+    response = c.post("/fyrtarn/min-profil/frikjop", data={"semester": "2026H", "hours": "40"})
+    assert response.status_code == 303
+    page = text(c.get("/fyrtarn/min-profil"))
+    assert "Høst 2026" in page and "40 t" in page and "Venter på rektor" in page
+
+    r = login(principal)
+    page = text(r.get("/fyrtarn/frikjop"))
+    assert "Marte Matte" in page and "40 t" in page
+    rt = db.session.scalar(sa.select(ReleaseTime).where(ReleaseTime.profile_id == profile.id))
+    response = r.post(f"/fyrtarn/frikjop/{rt.id}", data={"hours": "30"})
+    assert response.status_code == 303
+    assert "30 timer frikjøpstid er godkjent" in text(r.get("/fyrtarn/frikjop"))
+
+    _hold(profile, 90, now)
+    page = text(c.get("/fyrtarn/min-profil"))
+    # asked 40, approved 30, held 1,5, left 28,5
+    assert "40 t" in page and "30 t" in page and "1,5 t" in page and "28,5 t" in page
+    audit = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.object_type == "lighthouse.release_time",
+                                                           AuditEntry.to_state == "approved:1800")).all()
+    assert len(audit) == 1 and audit[0].actor_id == principal.id
+
+
+def test_approving_below_held_minutes_is_refused(login, make_profile, make_user, now):
+    profile = make_profile(approved_hours=10)
+    principal = make_user(roles=(Role.LEADER,), school=profile.home_school)
+    _hold(profile, 180, now)
+    rt = db.session.scalar(sa.select(ReleaseTime).where(ReleaseTime.profile_id == profile.id))
+    response = login(principal).post(f"/fyrtarn/frikjop/{rt.id}", data={"hours": "2"})
+    assert response.status_code == 400
+    page = text(response)
+    assert "Bestillinger holder allerede 3 timer" in page
+    assert 'value="2"' in page
+    db.session.expire_all()
+    assert db.session.get(ReleaseTime, rt.id).approved_minutes == 600
+
+
+def test_only_the_home_schools_leader_approves(login, make_profile, make_user, make_school):
+    profile = make_profile()
+    elsewhere = make_user(roles=(Role.LEADER,), school=make_school())
+    teacher = make_user(roles=(Role.TEACHER,), school=profile.home_school)
+    rt = db.session.scalar(sa.select(ReleaseTime).where(ReleaseTime.profile_id == profile.id))
+    assert login(elsewhere).post(f"/fyrtarn/frikjop/{rt.id}", data={"hours": "50"}).status_code == 403
+    assert profile.user.name not in text(login(elsewhere).get("/fyrtarn/frikjop"))
+    assert login(teacher).get("/fyrtarn/frikjop").status_code == 403
+    assert login(profile.user).post(f"/fyrtarn/frikjop/{rt.id}", data={"hours": "50"}).status_code == 403
+    assert login(teacher).post("/fyrtarn/frikjop/999999", data={"hours": "1"}).status_code == 404
+
+
+def test_release_time_only_for_this_or_next_semester(login, make_profile):
+    profile = make_profile()
+    response = login(profile.user).post("/fyrtarn/min-profil/frikjop", data={"semester": "2031H", "hours": "5"})
+    assert response.status_code == 400
+    response = login(profile.user).post("/fyrtarn/min-profil/frikjop", data={"semester": "2027V", "hours": "abc"})
+    assert response.status_code == 400
+    assert login(profile.user).post("/fyrtarn/min-profil/frikjop",
+                                    data={"semester": "2027V", "hours": "12"}).status_code == 303
+    assert "Vår 2027" in text(login(profile.user).get("/fyrtarn/min-profil"))
+
+
+# --- bookable offerings ------------------------------------------------------------------
+
+OFFERING_FORM = {"kind": "guidance", "title": "Veiledning i algebra", "description": "Vi ser på *likninger*.",
+                 "subject": "mathematics", "audience": "Lærere på 8.–10. trinn", "duration_minutes": "60",
+                 "max_participants": "8", "venue": "online", "buffer_minutes": "15", "min_notice_hours": "48",
+                 "active": "y"}
+
+
+def test_fyrtarn_adds_edits_and_deactivates_an_offering(login, make_profile):
+    profile = make_profile()
+    c = login(profile.user)
+    assert c.post("/fyrtarn/tilbud/ny", data=OFFERING_FORM).status_code == 303
+    offering = db.session.scalar(sa.select(BookableOffering).where(BookableOffering.profile_id == profile.id))
+    assert (offering.duration_minutes, offering.venue) == (60, Venue.ONLINE)
+    assert "Veiledning i algebra" in text(c.get(f"/fyrtarn/{profile.id}"))
+    assert c.post(f"/fyrtarn/tilbud/{offering.id}/rediger",
+                  data={**OFFERING_FORM, "title": "Veiledning i geometri"}).status_code == 303
+    assert "Veiledning i geometri" in text(c.get("/fyrtarn/tilbud"))
+    assert c.post(f"/fyrtarn/tilbud/{offering.id}/deaktiver").status_code == 303
+    assert "kan ikke lenger bestilles" in text(c.get("/fyrtarn/tilbud"))
+    assert "Veiledning i geometri" not in text(c.get(f"/fyrtarn/{profile.id}"))
+    assert "Deaktivert" in text(c.get("/fyrtarn/tilbud"))
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("duration_minutes", "5", "Varigheten må være fra 15 til 600 minutter."),
+    ("duration_minutes", "601", "Varigheten må være fra 15 til 600 minutter."),
+    ("max_participants", "0", "Maks antall deltakere må være minst 1."),
+    ("buffer_minutes", "300", "Buffer må være fra 0 til 240 minutter."),
+    ("min_notice_hours", "-1", "Varsel må være fra 0 til 2160 timer"),
+    ("title", "", "Dette feltet må fylles ut."),
+])
+def test_offering_form_validation_keeps_input(login, make_profile, field, value, message):
+    profile = make_profile()
+    response = login(profile.user).post("/fyrtarn/tilbud/ny", data={**OFFERING_FORM, field: value})
+    assert response.status_code == 400
+    page = text(response)
+    assert message in page
+    assert "Lærere på 8.–10. trinn" in page and "Vi ser på *likninger*." in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(BookableOffering)) == 0
+
+
+def test_someone_elses_offering_is_403_and_unknown_is_404(login, make_bookable, make_profile):
+    offering = make_bookable()
+    other = make_profile()
+    assert login(other.user).get(f"/fyrtarn/tilbud/{offering.id}/rediger").status_code == 403
+    assert login(other.user).post(f"/fyrtarn/tilbud/{offering.id}/deaktiver").status_code == 403
+    assert login(other.user).get("/fyrtarn/tilbud/999999/rediger").status_code == 404
+
+
+# --- availability ---------------------------------------------------------------------------
+
+def test_fyrtarn_adds_and_deletes_availability(login, make_profile):
+    profile = make_profile()
+    c = login(profile.user)
+    response = c.post("/fyrtarn/tilgjengelighet", data={"weekday": "2", "start": "12:00", "end": "15:30",
+                                                        "valid_from": "2026-08-17", "valid_until": "2026-12-18"})
+    assert response.status_code == 303
+    page = text(c.get("/fyrtarn/tilgjengelighet"))
+    assert "Onsdag" in page and "12:00–15:30" in page
+    window = db.session.scalar(sa.select(AvailabilityWindow))
+    assert c.post(f"/fyrtarn/tilgjengelighet/{window.id}/slett").status_code == 303
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AvailabilityWindow)) == 0
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"end": "11:00"}, "Sluttid må være etter starttid."),
+    ({"valid_until": "2026-08-01"}, "«Gjelder til» kan ikke være før «Gjelder fra»."),
+    ({"start": "25:99"}, "Skriv klokkeslettet som tt:mm"),
+    ({"weekday": "9"}, ""),
+])
+def test_availability_validation(login, make_profile, changes, message):
+    profile = make_profile()
+    data = {"weekday": "1", "start": "12:00", "end": "15:00", "valid_from": "2026-08-17",
+            "valid_until": "2026-12-18", **changes}
+    response = login(profile.user).post("/fyrtarn/tilgjengelighet", data=data)
+    assert response.status_code == 400
+    assert message in text(response)
+    assert 'value="2026-08-17"' in text(response)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AvailabilityWindow)) == 0
+
+
+def test_someone_elses_window_cannot_be_deleted(login, make_profile, make_window):
+    window = make_window(make_profile())
+    other = make_profile()
+    assert login(other.user).post(f"/fyrtarn/tilgjengelighet/{window.id}/slett").status_code == 403
+    assert login(other.user).post("/fyrtarn/tilgjengelighet/999999/slett").status_code == 404
+
+
+# --- open courses ------------------------------------------------------------------------------
+
+OPEN_COURSE = {"title": "Programmering i matematikk", "subject": "mathematics", "description": "Vi lager **spill**.",
+               "target_groups": ["teachers"], "capacity": "20", "day": "2026-10-14", "start": "14:00",
+               "end": "15:30", "location": "Åsbakken ungdomsskole, rom 204"}
+
+
+def test_open_course_appears_in_the_catalogue_and_uses_its_enrollment(client, login, make_profile, make_user):
+    profile = make_profile("Marte Matte")
+    c = login(profile.user)
+    response = c.post("/fyrtarn/apent-kurs/ny", data=OPEN_COURSE)
+    assert response.status_code == 303
+    offering = db.session.scalar(sa.select(Offering).where(Offering.title == "Programmering i matematikk"))
+    assert offering.status == OfferingStatus.PUBLISHED and offering.responsible_id == profile.user_id
+    assert offering.organiser == "Fyrtårn Marte Matte" and offering.theme == "Matematikk"
+
+    catalogue = text(client.get("/kurs"))
+    assert "Programmering i matematikk" in catalogue and "Fyrtårn Marte Matte" in catalogue
+    assert "Programmering i matematikk" in text(client.get(f"/fyrtarn/{profile.id}"))
+
+    # A teacher enrolls through the catalogue; the fyrtårn manages the participants there.
+    teacher = make_user("Tina Lærer", roles=(Role.TEACHER,))
+    assert login(teacher).post(f"/kurs/{offering.id}/pamelding").status_code in (302, 303)
+    participants = c.get(f"/kurs/{offering.id}/deltakere")
+    assert participants.status_code == 200 and "Tina Lærer" in text(participants)
+    assert "Legg til økt" in text(c.get(f"/kurs/{offering.id}"))
+
+
+def test_open_course_form_keeps_input(login, make_profile):
+    profile = make_profile()
+    response = login(profile.user).post("/fyrtarn/apent-kurs/ny", data={**OPEN_COURSE, "end": "13:00",
+                                                                          "location": ""})
+    assert response.status_code == 400
+    page = text(response)
+    assert "Sluttid må være etter starttid." in page
+    assert "Skriv hvor kurset holdes" in page
+    assert "Programmering i matematikk" in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Offering)) == 0
+
+
+def test_open_course_in_the_past_is_refused(login, make_profile):
+    profile = make_profile()
+    response = login(profile.user).post("/fyrtarn/apent-kurs/ny", data={**OPEN_COURSE, "day": "2026-08-01"})
+    assert response.status_code == 400 and "Kurset må ligge fram i tid." in text(response)
+
+
+def test_open_course_cannot_overlap_a_booking(login, make_profile, now):
+    profile = make_profile()
+    booking = _hold(profile, 90, now)
+    local = booking.starts_at.astimezone(OSLO)
+    response = login(profile.user).post("/fyrtarn/apent-kurs/ny", data={
+        **OPEN_COURSE, "day": local.date().isoformat(), "start": local.strftime("%H:%M"),
+        "end": (local + timedelta(minutes=30)).strftime("%H:%M")})
+    assert response.status_code == 400
+    assert "overlapper" in text(response)
+
+
+def test_teacher_cannot_make_open_courses(login, make_user):
+    teacher = make_user(roles=(Role.TEACHER,))
+    assert login(teacher).post("/fyrtarn/apent-kurs/ny", data=OPEN_COURSE).status_code == 403
+
