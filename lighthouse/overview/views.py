@@ -1,11 +1,79 @@
 """The programme admins' overview of the fyrtårn scheme."""
-from flask import Blueprint
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Blueprint, Response, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from lighthouse.overview import operations as overview_ops
+from lighthouse.profiles.models import semester_label
+from lms.auth.operations import require
+from lms.db import now_utc
 
 bp = Blueprint("lighthouse_overview", __name__, template_folder="../templates")
 
 
+def hours(minutes: int) -> str:
+    """Return minutes as hours the Norwegian way: 90 -> "1,5"."""
+    return f"{minutes // 60}" if minutes % 60 == 0 else f"{minutes / 60:.1f}".replace(".", ",")
+
+
+def _figures():
+    """Check that an admin asks, and return the chosen semester with both tables."""
+    require(current_user.is_admin)
+    now = now_utc()
+    semester = overview_ops.parse_semester(request.args.get("semester"), now)
+    demand = overview_ops.demand_by_subject(semester)
+    return now, semester, demand, overview_ops.total(demand), overview_ops.release_time_use(semester)
+
+
 @bp.get("/fyrtarn/oversikt")
+@login_required
 def index():
-    # Placeholder until the page is built (issue 4); replaced by its real view.
-    from flask import render_template
-    return render_template("lighthouse/placeholder.html")
+    now, semester, demand, total, use = _figures()
+    return render_template("lighthouse/overview/index.html", semester=semester,
+                           semesters=overview_ops.semesters(now, semester), semester_label=semester_label,
+                           demand=demand, total=total, use=use, hours=hours)
+
+
+DEMAND_HEADER = [_l("Fagområde"), _l("Forespørsler"), _l("Bekreftet eller gjennomført"), _l("Avslått"),
+                 _l("Avslått for manglende kapasitet"), _l("Avlyst"), _l("Venter på svar")]
+USE_HEADER = [_l("Fyrtårn"), _l("Hjemmeskole"), _l("Godkjente timer"), _l("Timer holdt av bestillinger"),
+              _l("Timer gjennomført"), _l("Timer igjen"), _l("Bestillinger")]
+
+
+def _text(value: str) -> str:
+    """Return text for a spreadsheet cell; a leading = + - @ would make Excel run it as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+def _demand_cells(row: overview_ops.SubjectDemand) -> list:
+    return [row.requests, row.confirmed, row.declined, row.declined_for_capacity, row.cancelled, row.waiting]
+
+
+@bp.get("/fyrtarn/oversikt.csv")
+@login_required
+def export_csv():
+    _now, semester, demand, total, use = _figures()
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow([_("Fyrtårnoversikt"), semester_label(semester)])
+    writer.writerow([])
+    writer.writerow([_("Forespørsler per fagområde")])
+    writer.writerow([str(h) for h in DEMAND_HEADER])
+    for row in demand:
+        writer.writerow([str(row.subject.label), *_demand_cells(row)])
+    writer.writerow([_("Totalt"), *_demand_cells(total)])
+    writer.writerow([])
+    writer.writerow([_("Bruk av frikjøpstid")])
+    writer.writerow([str(h) for h in USE_HEADER])
+    for line in use:
+        writer.writerow([_text(line.name), _text(line.home_school), hours(line.approved_minutes), hours(line.held_minutes),
+                         hours(line.completed_minutes), hours(line.left_minutes), line.bookings])
+    # A BOM so that Excel opens Norwegian letters correctly; semicolons as Norwegian Excel expects.
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="fyrtarn-oversikt-{semester}.csv"'})
