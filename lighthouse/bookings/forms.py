@@ -145,12 +145,12 @@ class RatingField(RadioField):
     """A rating from 1 to 5, refused in Norwegian when it is anything else."""
 
     def pre_validate(self, form):
-        if self.data not in {value for value, _label in self.choices}:
+        if self.data not in {c.value for c in self.choices}:
             raise ValidationError(str(_l("Velg en karakter fra 1 til 5.")))
 
 
 class FeedbackForm(FlaskForm):
-    rating = RatingField(_l("Hvor nyttig var det?"), choices=[(str(n), str(n)) for n in range(1, 6)],
+    rating = RatingField(_l("Hvor nyttig var det?"), choices=[SelectChoice(str(n), str(n)) for n in range(1, 6)],
                         validators=[InputRequired(_l("Velg en karakter fra 1 til 5."))])
     comment = TextAreaField(_l("Kommentar (valgfritt)"), validators=[Optional(), Length(max=4000)])
 

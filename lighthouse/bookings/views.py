@@ -53,6 +53,8 @@ def _booking_or_404(booking_id: int) -> Booking:
         return ops.get_booking(booking_id, current_user)
     except ops.BookingNotAllowed:
         abort(403)
+    except ops.BookingError:  # not found
+        abort(404)
 
 
 def _bookable_schools(user: User) -> list[School]:
@@ -197,6 +199,11 @@ def _forms(booking: Booking, **given: FlaskForm) -> dict[str, FlaskForm]:
         "feedback_form": FeedbackForm, "record_form": RecordForm, "action_form": ActionForm,
     }
     made = {name: given.get(name) or cls(formdata=None) for name, cls in forms.items()}
+    for name, form in made.items():
+        # Several forms share field names ("reason"); their ids must differ on one page.
+        prefix = name.removesuffix("_form")
+        for f in form:
+            f.id = f.label.field_id = f"{prefix}-{f.name}"
     participants = made["participants_form"]
     participants.participant_ids.choices = [SelectChoice(p.id, p.name) for p in _staff_of(booking.school_id)]
     if "participants_form" not in given:
@@ -255,7 +262,7 @@ def ics(booking_id: int):
     booking = _booking_or_404(booking_id)
     if booking.state not in (BookingState.CONFIRMED, BookingState.COMPLETED):
         abort(404)
-    return ics_response(ops.booking_ics(booking), filename=f"bestilling-{booking.id}.ics")
+    return ics_response(ops.booking_ics(booking, user=current_user), filename=f"bestilling-{booking.id}.ics")
 
 
 def _act(booking_id: int, form_name: str, form_cls: type[FlaskForm], run: Callable[[Booking, FlaskForm], None],
@@ -370,8 +377,14 @@ def record(booking_id: int):
 
 # --- the lists ---------------------------------------------------------------------------
 
-def _next_action(booking: Booking, now: datetime, *, lighthouse: bool) -> str:
-    """Say what the viewer's side should do next with a booking, or what it waits for."""
+def _next_action(booking: Booking, now: datetime, *, lighthouse: bool) -> tuple[str, bool]:
+    """Say what the viewer's side should do next with a booking (True), or what it waits for (False)."""
+    text = _next_step(booking, now, lighthouse=lighthouse)
+    waiting = text in (_("Venter på svar fra skolen"), _("Venter på svar fra fyrtårnet"))
+    return text, not waiting
+
+
+def _next_step(booking: Booking, now: datetime, *, lighthouse: bool) -> str:
     state = booking.state
     over = booking.ends_at <= now
     if lighthouse:

@@ -1,0 +1,441 @@
+"""The booking pages as a school leader on an iPad and a fyrtårn on a phone use them."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from types import SimpleNamespace
+
+import pytest
+
+from lighthouse.bookings import operations as ops
+from lighthouse.bookings.models import Booking, BookingState, Venue
+from lms.db import db, set_clock
+from lms.people.models import Role
+
+#: The first free time of the default window: Tuesday 8 September 2026, 12:00 in Oslo (week 37).
+FIRST = datetime(2026, 9, 8, 10, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def scene(make_school, make_user, make_profile, make_bookable, make_window):
+    """A school with its leader and a teacher, and a fyrtårn with a guidance offering on Tuesdays 12-15."""
+    school = make_school("Nordby skole")
+    leader = make_user("Liv Leder", roles=(Role.LEADER,), school=school)
+    teacher = make_user("Tor Lærer", roles=(Role.TEACHER,), school=school)
+    profile = make_profile("Frida Fyrtårn")
+    offering = make_bookable(profile, title="Veiledning i matematikk", max_participants=10)
+    make_window(profile)
+    other_school = make_school("Sørby skole")
+    other_leader = make_user("Ola Annenleder", roles=(Role.LEADER,), school=other_school)
+    db.session.commit()
+    return SimpleNamespace(school=school, leader=leader, teacher=teacher, profile=profile, offering=offering,
+                           fyrtarn=profile.user, other_school=other_school, other_leader=other_leader)
+
+
+def _form(scene, **overrides):
+    data = {"school_id": str(scene.school.id), "starts_at": FIRST.isoformat(), "participants_count": "6",
+            "venue": "at_school", "note": "Vi vil jobbe med begrepslæring på 5. trinn."}
+    data.update(overrides)
+    return data
+
+
+def _request(scene, client=None, **overrides) -> Booking:
+    client = client or pytest.fail("no client")
+    response = client.post(f"/bestillinger/ny/{scene.offering.id}", data=_form(scene, **overrides))
+    assert response.status_code == 303, response.get_data(as_text=True)
+    booking_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    return db.session.get(Booking, booking_id)
+
+
+def _body(response) -> str:
+    return response.get_data(as_text=True)
+
+
+# --- asking ---------------------------------------------------------------------------------
+
+def test_booking_form_shows_the_offering_and_free_times_by_week(scene, login):
+    page = _body(login(scene.leader).get(f"/bestillinger/ny/{scene.offering.id}"))
+    assert "Veiledning i matematikk" in page
+    assert "Frida Fyrtårn" in page
+    assert "Uke 37, 2026" in page
+    assert f'value="{FIRST.isoformat()}"' in page
+    assert "tirsdag 8. september 2026 kl. 12:00" in page
+    assert "kan navngi deltakerne nå eller senere" in page
+    assert "Tor Lærer" in page  # the school's staff can be named now
+
+
+def test_later_times_link_moves_the_list(scene, login):
+    client = login(scene.leader)
+    page = _body(client.get(f"/bestillinger/ny/{scene.offering.id}"))
+    assert "?fra=2026-10-27" in page or "fra=2026-10-27" in page
+    later = _body(client.get(f"/bestillinger/ny/{scene.offering.id}?fra=2026-11-02"))
+    assert "Uke 45, 2026" in later
+    assert "Uke 37, 2026" not in later
+    assert "Tidligere tider" in later
+    # Nonsense in the address is ignored.
+    assert client.get(f"/bestillinger/ny/{scene.offering.id}?fra=2026-13-45").status_code == 200
+    assert client.get(f"/bestillinger/ny/{scene.offering.id}?fra=i+morgen&skole=abc").status_code == 200
+
+
+def test_leader_books_a_free_time_and_sees_it_requested(scene, login):
+    client = login(scene.leader)
+    response = client.post(f"/bestillinger/ny/{scene.offering.id}", data=_form(scene))
+    assert response.status_code == 303
+    booking = db.session.scalars(db.select(Booking)).one()
+    assert response.headers["Location"].endswith(f"/bestillinger/{booking.id}")
+    assert booking.state == BookingState.REQUESTED
+    assert booking.starts_at == FIRST
+    assert booking.note == "Vi vil jobbe med begrepslæring på 5. trinn."
+    page = _body(client.get(f"/bestillinger/{booking.id}"))
+    assert "Forespørselen er sendt til Frida Fyrtårn" in page
+    assert "Forespurt" in page
+    assert "begrepslæring" in page
+    listing = _body(client.get("/bestillinger"))
+    assert "Venter på svar" in listing
+    assert "Forespurt" in listing
+    assert "Venter på svar fra fyrtårnet" in listing
+    assert "uke 37" in listing
+
+
+def test_leader_can_name_participants_when_booking(scene, login):
+    booking = _request(scene, login(scene.leader), participant_ids=[str(scene.teacher.id)])
+    assert [p.name for p in booking.participants] == ["Tor Lærer"]
+
+
+def test_offering_for_either_venue_asks_where(scene, login, make_bookable):
+    online_only = make_bookable(scene.profile, title="Digital økt", venue=Venue.ONLINE)
+    db.session.commit()
+    client = login(scene.leader)
+    assert 'name="venue"' in _body(client.get(f"/bestillinger/ny/{scene.offering.id}"))
+    assert 'name="venue"' not in _body(client.get(f"/bestillinger/ny/{online_only.id}"))
+    booking = _request(scene, client, venue="online")
+    assert booking.venue == Venue.ONLINE
+
+
+def test_second_request_for_the_same_time_gets_a_clear_message(scene, login):
+    _request(scene, login(scene.leader))
+    response = login(scene.other_leader).post(
+        f"/bestillinger/ny/{scene.offering.id}",
+        data=_form(scene, school_id=str(scene.other_school.id), note="Vi rekker det før høstferien."))
+    assert response.status_code == 409
+    page = _body(response)
+    assert "Velg et annet" in page
+    assert "Vi rekker det før høstferien." in page
+    assert db.session.scalar(db.select(db.func.count()).select_from(Booking)) == 1
+
+
+def test_bad_input_keeps_what_was_typed_and_answers_in_norwegian(scene, login):
+    client = login(scene.leader)
+    response = client.post(f"/bestillinger/ny/{scene.offering.id}", data=_form(
+        scene, starts_at="neste tirsdag", participants_count="mange", note="Husk prosjektor."))
+    assert response.status_code == 200
+    page = _body(response)
+    assert "Husk prosjektor." in page
+    assert 'value="mange"' in page
+    assert "Skriv et helt tall." in page
+    assert "Velg et av de ledige tidspunktene." in page
+    assert db.session.scalar(db.select(db.func.count()).select_from(Booking)) == 0
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"participants_count": "40"}, "Skriv et tall fra 1 til 10."),
+    ({"participants_count": "0"}, "Skriv et tall fra 1 til 10."),
+    ({"participants_count": ""}, "Dette feltet må fylles ut."),
+    ({"starts_at": ""}, "Velg et av de ledige tidspunktene."),
+    ({"starts_at": "2026-09-08T12:00:00"}, "Velg et av de ledige tidspunktene."),
+    ({"starts_at": "99999-01-01T00:00:00+00:00"}, "Velg et av de ledige tidspunktene."),
+    ({"school_id": "abc"}, "Velg en skole fra listen."),
+    ({"school_id": "99999999999999999999"}, "Velg en skole fra listen."),
+    ({"participant_ids": ["x"]}, "Velg bare blant de ansatte i listen."),
+])
+def test_garbage_in_the_form_is_refused_without_error(scene, login, overrides, message):
+    response = login(scene.leader).post(f"/bestillinger/ny/{scene.offering.id}", data=_form(scene, **overrides))
+    assert response.status_code == 200
+    assert message in _body(response)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Booking)) == 0
+
+
+def test_a_time_outside_the_windows_is_refused_on_the_form(scene, login):
+    response = login(scene.leader).post(f"/bestillinger/ny/{scene.offering.id}",
+                                        data=_form(scene, starts_at="2026-09-09T10:00:00+00:00"))
+    assert response.status_code == 200
+    assert "begrepslæring" in _body(response)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Booking)) == 0
+
+
+def test_leader_cannot_book_for_another_school(scene, login):
+    client = login(scene.leader)
+    response = client.post(f"/bestillinger/ny/{scene.offering.id}",
+                           data=_form(scene, school_id=str(scene.other_school.id)))
+    assert response.status_code == 200
+    assert "Velg en skole fra listen." in _body(response)
+    # Staff of another school cannot be named either.
+    response = client.post(f"/bestillinger/ny/{scene.offering.id}",
+                           data=_form(scene, participant_ids=[str(scene.other_leader.id)]))
+    assert "Velg bare blant de ansatte i listen." in _body(response)
+    assert db.session.scalar(db.select(db.func.count()).select_from(Booking)) == 0
+
+
+def test_teacher_cannot_book(scene, login):
+    client = login(scene.teacher)
+    response = client.get(f"/bestillinger/ny/{scene.offering.id}")
+    assert response.status_code == 403
+    assert "Bare skoleledere kan bestille" in _body(response)
+    assert client.post(f"/bestillinger/ny/{scene.offering.id}", data=_form(scene)).status_code == 403
+    assert db.session.scalar(db.select(db.func.count()).select_from(Booking)) == 0
+
+
+def test_unknown_offering_is_404(scene, login):
+    client = login(scene.leader)
+    assert client.get("/bestillinger/ny/999999").status_code == 404
+    assert client.get("/bestillinger/ny/99999999999999999999").status_code == 404
+
+
+def test_no_free_times_say_why(scene, login, make_bookable, make_profile):
+    lonely = make_bookable(make_profile("Uten Tider"), title="Kurs uten tider")
+    db.session.commit()
+    page = _body(login(scene.leader).get(f"/bestillinger/ny/{lonely.id}"))
+    assert "ikke lagt inn tider" in page
+
+
+def test_no_free_times_when_release_time_is_used_up(scene, login, make_bookable, make_profile, make_window):
+    busy = make_profile("Full Kalender", approved_hours=0)
+    make_window(busy)
+    offering = make_bookable(busy, title="Veiledning uten timer")
+    db.session.commit()
+    page = _body(login(scene.leader).get(f"/bestillinger/ny/{offering.id}"))
+    assert "frikjøpte tid" in page
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(scene, client):
+    for url in ("/bestillinger", f"/bestillinger/ny/{scene.offering.id}"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert "/logg-inn" in response.headers["Location"]
+
+
+# --- answering ------------------------------------------------------------------------------
+
+def test_fyrtarn_sees_the_request_and_confirms(scene, login):
+    booking = _request(scene, login(scene.leader))
+    client = login(scene.fyrtarn)
+    listing = _body(client.get("/bestillinger"))
+    assert "Nye forespørsler" in listing
+    assert "Nordby skole" in listing
+    assert "Svar skolen" in listing
+    page = _body(client.get(f"/bestillinger/{booking.id}"))
+    assert "Bekreft bestillingen" in page
+    assert "Avslå bestillingen" in page
+    assert "mangler kapasitet" in page
+    response = client.post(f"/bestillinger/{booking.id}/bekreft", data={"location": "Møterom 2"})
+    assert response.status_code == 303
+    db.session.refresh(booking)
+    assert booking.state == BookingState.CONFIRMED
+    assert booking.location == "Møterom 2"
+    page = _body(client.get(f"/bestillinger/{booking.id}"))
+    assert "Bestillingen er bekreftet" in page
+    assert "Møterom 2" in page
+    assert "Legg til i kalenderen" in page
+    # The school sees it confirmed, with the time in its calendar.
+    leader = login(scene.leader)
+    assert "Bekreftet" in _body(leader.get("/bestillinger"))
+    ics = leader.get(f"/bestillinger/{booking.id}.ics")
+    assert ics.status_code == 200
+    assert ics.mimetype == "text/calendar"
+    assert "attachment" in ics.headers["Content-Disposition"]
+    assert b"BEGIN:VEVENT" in ics.data
+
+
+def test_ics_is_only_for_confirmed_bookings(scene, login):
+    booking = _request(scene, login(scene.leader))
+    assert login(scene.leader).get(f"/bestillinger/{booking.id}.ics").status_code == 404
+
+
+def test_confirm_with_a_bad_link_keeps_it_and_says_why(scene, login):
+    booking = _request(scene, login(scene.leader), venue="online")
+    response = login(scene.fyrtarn).post(f"/bestillinger/{booking.id}/bekreft",
+                                         data={"online_url": "teams møte"})
+    assert response.status_code == 200
+    page = _body(response)
+    assert "https://" in page
+    assert 'value="teams møte"' in page
+    db.session.refresh(booking)
+    assert booking.state == BookingState.REQUESTED
+
+
+def test_decline_shows_the_reason_to_the_school(scene, login):
+    booking = _request(scene, login(scene.leader))
+    client = login(scene.fyrtarn)
+    empty = client.post(f"/bestillinger/{booking.id}/avsla", data={"reason": ""})
+    assert empty.status_code == 200
+    assert "Skriv en kort begrunnelse til skolen." in _body(empty)
+    response = client.post(f"/bestillinger/{booking.id}/avsla",
+                           data={"reason": "Jeg er på kurs hele oktober.", "for_capacity": "y"})
+    assert response.status_code == 303
+    db.session.refresh(booking)
+    assert booking.state == BookingState.DECLINED
+    assert booking.declined_for_capacity
+    page = _body(login(scene.leader).get(f"/bestillinger/{booking.id}"))
+    assert "Avslått" in page
+    assert "Jeg er på kurs hele oktober." in page
+    assert "Tidligere" in _body(login(scene.leader).get("/bestillinger"))
+
+
+def test_proposal_round_trip_accepted(scene, login):
+    booking = _request(scene, login(scene.leader))
+    fyrtarn = login(scene.fyrtarn)
+    page = _body(fyrtarn.get(f"/bestillinger/{booking.id}"))
+    later = FIRST + timedelta(days=7)
+    assert f'value="{later.isoformat()}"' in page
+    response = fyrtarn.post(f"/bestillinger/{booking.id}/foresla",
+                            data={"starts_at": later.isoformat(), "answer": "Uken etter passer bedre."})
+    assert response.status_code == 303
+    db.session.refresh(booking)
+    assert booking.state == BookingState.PROPOSED
+    leader = login(scene.leader)
+    listing = _body(leader.get("/bestillinger"))
+    assert "Nytt tidspunkt foreslått – svar fra dere" in listing
+    assert "Godta eller avvis" in listing
+    page = _body(leader.get(f"/bestillinger/{booking.id}"))
+    assert "Uken etter passer bedre." in page
+    assert "Godta tidspunktet" in page
+    assert leader.post(f"/bestillinger/{booking.id}/godta").status_code == 303
+    db.session.refresh(booking)
+    assert booking.state == BookingState.CONFIRMED
+    assert booking.starts_at == later
+    history = _body(leader.get(f"/bestillinger/{booking.id}"))
+    assert "Historikk" in history
+    assert "Nytt tidspunkt foreslått → Bekreftet" in history
+
+
+def test_proposal_rejected_frees_the_time(scene, login):
+    booking = _request(scene, login(scene.leader))
+    later = FIRST + timedelta(days=7)
+    login(scene.fyrtarn).post(f"/bestillinger/{booking.id}/foresla", data={"starts_at": later.isoformat()})
+    response = login(scene.leader).post(f"/bestillinger/{booking.id}/avvis", data={"reason": "Passer ikke."})
+    assert response.status_code == 303
+    db.session.refresh(booking)
+    assert booking.state == BookingState.REJECTED
+
+
+def test_propose_garbage_time_is_refused_on_the_page(scene, login):
+    booking = _request(scene, login(scene.leader))
+    response = login(scene.fyrtarn).post(f"/bestillinger/{booking.id}/foresla",
+                                         data={"starts_at": "snart", "answer": "Kanskje senere?"})
+    assert response.status_code == 200
+    page = _body(response)
+    assert "Velg et av de ledige tidspunktene." in page
+    assert "Kanskje senere?" in page
+
+
+def test_school_cannot_answer_for_the_fyrtarn(scene, login):
+    booking = _request(scene, login(scene.leader))
+    response = login(scene.leader).post(f"/bestillinger/{booking.id}/bekreft", data={})
+    assert response.status_code == 403
+    db.session.refresh(booking)
+    assert booking.state == BookingState.REQUESTED
+
+
+def test_another_schools_leader_gets_403(scene, login):
+    booking = _request(scene, login(scene.leader))
+    other = login(scene.other_leader)
+    assert other.get(f"/bestillinger/{booking.id}").status_code == 403
+    assert other.get(f"/bestillinger/{booking.id}.ics").status_code == 403
+    assert other.post(f"/bestillinger/{booking.id}/avlys", data={"reason": "Ups"}).status_code == 403
+    assert other.post(f"/bestillinger/{booking.id}/godta").status_code == 403
+    db.session.refresh(booking)
+    assert booking.state == BookingState.REQUESTED
+
+
+def test_unknown_booking_is_404(scene, login):
+    client = login(scene.leader)
+    assert client.get("/bestillinger/424242").status_code == 404
+    assert client.get("/bestillinger/99999999999999999999").status_code == 404
+    assert client.post("/bestillinger/424242/avlys", data={"reason": "x"}).status_code == 404
+
+
+# --- cancelling and following up --------------------------------------------------------------
+
+def test_school_cancels_before_the_deadline(scene, login):
+    booking = _request(scene, login(scene.leader))
+    client = login(scene.leader)
+    page = _body(client.get(f"/bestillinger/{booking.id}"))
+    assert "Avlys bestillingen" in page
+    assert "Avbestillingsfrist" in page
+    empty = client.post(f"/bestillinger/{booking.id}/avlys", data={"reason": "  "})
+    assert empty.status_code == 200
+    assert "Skriv hvorfor bestillingen avlyses." in _body(empty)
+    assert client.post(f"/bestillinger/{booking.id}/avlys", data={"reason": "Sykdom i kollegiet."}).status_code == 303
+    db.session.refresh(booking)
+    assert booking.state == BookingState.CANCELLED
+    assert "Sykdom i kollegiet." in _body(login(scene.fyrtarn).get(f"/bestillinger/{booking.id}"))
+
+
+def test_cancel_is_not_offered_after_the_deadline(scene, login):
+    booking = _request(scene, login(scene.leader))
+    db.session.commit()
+    set_clock(ops.cancellation_deadline(booking) + timedelta(minutes=1))
+    page = _body(login(scene.leader).get(f"/bestillinger/{booking.id}"))
+    assert "Avlys bestillingen" not in page
+    assert "Avbestillingsfristen er ute" in page
+
+
+def test_feedback_and_record_after_the_session(scene, login):
+    booking = _request(scene, login(scene.leader))
+    login(scene.fyrtarn).post(f"/bestillinger/{booking.id}/bekreft", data={"location": "Aula"})
+    set_clock(booking.ends_at + timedelta(hours=1))
+    leader = login(scene.leader)
+    assert "Gi tilbakemelding" in _body(leader.get("/bestillinger"))
+    bad = leader.post(f"/bestillinger/{booking.id}/tilbakemelding", data={"rating": "9", "comment": "Nyttig!"})
+    assert bad.status_code == 200
+    assert "Velg en karakter fra 1 til 5." in _body(bad)
+    assert "Nyttig!" in _body(bad)
+    assert leader.post(f"/bestillinger/{booking.id}/tilbakemelding",
+                       data={"rating": "5", "comment": "Nyttig!"}).status_code == 303
+    fyrtarn = login(scene.fyrtarn)
+    assert "Registrer hva som ble gjort" in _body(fyrtarn.get(f"/bestillinger/{booking.id}"))
+    assert fyrtarn.post(f"/bestillinger/{booking.id}/gjennomfort",
+                        data={"text": "Gikk gjennom brøk med konkreter."}).status_code == 303
+    db.session.refresh(booking)
+    assert booking.state == BookingState.COMPLETED
+    assert booking.feedback_rating == 5
+    page = _body(leader.get(f"/bestillinger/{booking.id}"))
+    assert "5 av 5" in page
+    assert "Gikk gjennom brøk med konkreter." in page
+
+
+def test_leader_names_participants_later(scene, login, make_user):
+    booking = _request(scene, login(scene.leader))
+    client = login(scene.leader)
+    response = client.post(f"/bestillinger/{booking.id}/deltakere", data={"participant_ids": [str(scene.teacher.id)]})
+    assert response.status_code == 303
+    db.session.refresh(booking)
+    assert [p.name for p in booking.participants] == ["Tor Lærer"]
+    refused = client.post(f"/bestillinger/{booking.id}/deltakere",
+                          data={"participant_ids": [str(scene.other_leader.id)]})
+    assert refused.status_code == 200
+    assert "Velg bare blant de ansatte i listen." in _body(refused)
+
+
+# --- the lists -----------------------------------------------------------------------------------
+
+def test_teacher_sees_an_explanation_instead_of_bookings(scene, login):
+    response = login(scene.teacher).get("/bestillinger")
+    assert response.status_code == 200
+    assert "verken skoleleder eller fyrtårn" in _body(response)
+
+
+def test_admin_sees_every_booking_paginated(scene, login, admin, app):
+    _request(scene, login(scene.leader))
+    _request(scene, login(scene.other_leader), school_id=str(scene.other_school.id),
+             starts_at=(FIRST + timedelta(days=7)).isoformat())
+    client = login(admin)
+    page = _body(client.get("/bestillinger"))
+    assert "Alle bestillinger" in page
+    assert "Nordby skole" in page and "Sørby skole" in page
+    only = _body(client.get("/bestillinger?status=confirmed"))
+    assert "Ingen bestillinger." in only
+    size = app.config["PAGE_SIZE"]
+    if size < 2:
+        assert "Side 1 av" in page
+    assert client.get("/bestillinger?side=abc&status=zzz").status_code == 200
+    assert client.get(f"/bestillinger/ny/{scene.offering.id}").status_code == 200
