@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from lighthouse.films import operations as film_ops
 from lighthouse.films.models import FilmGrade, LearningFilm
@@ -264,3 +265,24 @@ def test_embed_url_refuses_lookalike_hosts():
     assert film_ops.embed_url("http://vimeo.com/76979871") is None
     assert film_ops.embed_url("https://video.kommune.test/x", ["https://video.kommune.test"]) == \
         "https://video.kommune.test/x"
+
+
+def test_list_queries_do_not_grow_with_the_number_of_films(client, make_film, make_profile):
+    def statements() -> int:
+        seen = []
+
+        def listen(*args):
+            seen.append(args)
+        sa.event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            assert client.get("/laeringsfilmer").status_code == 200
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listen)
+        return len(seen)
+
+    for n in range(2):
+        make_film(f"Film {n}", profile=make_profile())
+    few = statements()
+    for n in range(8):
+        make_film(f"Flere {n}", profile=make_profile())
+    assert statements() == few
