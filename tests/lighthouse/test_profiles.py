@@ -367,6 +367,15 @@ def test_open_course_appears_in_the_catalogue_and_uses_its_enrollment(client, lo
     participants = c.get(f"/kurs/{offering.id}/deltakere")
     assert participants.status_code == 200 and "Tina Lærer" in text(participants)
     assert "Legg til økt" in text(c.get(f"/kurs/{offering.id}"))
+    own_page = text(c.get(f"/fyrtarn/{profile.id}"))
+    assert f"/kurs/{offering.id}/deltakere" in own_page
+    assert f"/kurs/{offering.id}/deltakere" not in text(client.get(f"/fyrtarn/{profile.id}"))
+    # More sessions through the catalogue's own page, as the responsible fyrtårn.
+    response = c.post(f"/kurs/{offering.id}/okter/ny", data={"day": "2026-10-21", "start": "14:00", "end": "15:30",
+                                                             "location": "Rom 204"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert len(db.session.get(Offering, offering.id).live_sessions) == 2
 
 
 def test_open_course_form_keeps_input(login, make_profile):
