@@ -54,6 +54,25 @@ def test_public_page_filters_by_subject_and_grade(client, reader_profiles):
     assert response.status_code == 200 and "Marte Matte" in text(response)
 
 
+def test_public_page_queries_do_not_grow_with_the_number_of_fyrtarn(client, make_profile):
+    counts = []
+    for n in (2, 6):
+        while db.session.scalar(sa.select(sa.func.count()).select_from(LighthouseProfile)) < n:
+            make_profile(subjects=(Subject.MATHEMATICS, Subject.DIGITAL))
+        db.session.commit()
+        statements = []
+
+        def listener(*args):
+            statements.append(1)
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            client.get("/fyrtarn")
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
+
+
 def test_profile_page_shows_offerings_open_courses_and_films(client, make_profile, make_bookable, make_offering,
                                                              now):
     profile = make_profile("Marte Matte")
