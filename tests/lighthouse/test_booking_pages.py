@@ -9,7 +9,7 @@ import pytest
 from lighthouse.bookings import operations as ops
 from lighthouse.bookings.models import Booking, BookingState, Venue
 from lms.db import db, set_clock
-from lms.people.models import Role
+from lms.people.models import Membership, Role
 
 #: The first free time of the default window: Tuesday 8 September 2026, 12:00 in Oslo (week 37).
 FIRST = datetime(2026, 9, 8, 10, 0, tzinfo=timezone.utc)
@@ -439,3 +439,50 @@ def test_admin_sees_every_booking_paginated(scene, login, admin, app):
         assert "Side 1 av" in page
     assert client.get("/bestillinger?side=abc&status=zzz").status_code == 200
     assert client.get(f"/bestillinger/ny/{scene.offering.id}").status_code == 200
+
+
+GARBAGE = {"starts_at": "2026-02-30T25:61:00+99:00", "reason": "x" * 5000, "rating": "fem", "comment": "<script>",
+           "participant_ids": ["-1", "99999999999999999999", "abc"], "location": "y" * 400,
+           "online_url": "javascript:alert(1)", "text": "", "answer": "z" * 3000, "for_capacity": "kanskje"}
+
+
+@pytest.mark.parametrize("action", ["bekreft", "avsla", "foresla", "godta", "avvis", "avlys", "deltakere",
+                                    "tilbakemelding", "gjennomfort"])
+def test_garbage_to_every_answer_is_never_a_server_error(scene, login, action):
+    booking = _request(scene, login(scene.leader))
+    for user in (scene.leader, scene.fyrtarn):
+        response = login(user).post(f"/bestillinger/{booking.id}/{action}", data=GARBAGE)
+        assert response.status_code in (200, 303, 403), (user.name, response.status_code)
+        if response.status_code == 200:
+            assert "Skjemaet har feil" in _body(response) or "Ingen handlinger" not in _body(response)
+
+
+def test_a_form_without_its_csrf_token_is_refused(scene, login, app):
+    client = login(scene.leader)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        response = client.post(f"/bestillinger/ny/{scene.offering.id}", data=_form(scene))
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert response.status_code == 400
+    assert db.session.scalar(db.select(db.func.count()).select_from(Booking)) == 0
+
+
+def test_free_times_after_the_autumn_clock_change_keep_oslo_time(scene, login):
+    page = _body(login(scene.leader).get(f"/bestillinger/ny/{scene.offering.id}?fra=2026-10-26"))
+    assert "Uke 44, 2026" in page
+    # 12:00 in Oslo is 11:00 UTC once summer time has ended on 25 October.
+    assert 'value="2026-10-27T11:00:00+00:00"' in page
+    assert "tirsdag 27. oktober 2026 kl. 12:00–13:30" in page
+
+
+def test_leader_of_two_schools_chooses_which_one_books(scene, login):
+    scene.leader.memberships.append(Membership(role=Role.LEADER, school=scene.other_school))
+    db.session.commit()
+    client = login(scene.leader)
+    page = _body(client.get(f"/bestillinger/ny/{scene.offering.id}?skole={scene.other_school.id}"))
+    assert 'name="school_id"' in page and "<select" in page
+    assert "Ola Annenleder" in page  # the staff of the school chosen in the address
+    booking = _request(scene, client, school_id=str(scene.other_school.id))
+    assert booking.school_id == scene.other_school.id
+    assert "Sørby skole" in _body(client.get("/bestillinger"))
