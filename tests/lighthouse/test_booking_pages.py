@@ -5,11 +5,13 @@ from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
+import sqlalchemy as sa
 
 from lighthouse.bookings import operations as ops
 from lighthouse.bookings.models import Booking, BookingState, Venue
 from lms.db import db, set_clock
-from lms.people.models import Membership, Role
+from lms.i18n import OSLO
+from lms.people.models import Membership, Role, User
 
 #: The first free time of the default window: Tuesday 8 September 2026, 12:00 in Oslo (week 37).
 FIRST = datetime(2026, 9, 8, 10, 0, tzinfo=timezone.utc)
@@ -486,3 +488,41 @@ def test_leader_of_two_schools_chooses_which_one_books(scene, login):
     booking = _request(scene, client, school_id=str(scene.other_school.id))
     assert booking.school_id == scene.other_school.id
     assert "Sørby skole" in _body(client.get("/bestillinger"))
+
+
+def _statements(client, url: str) -> int:
+    db.session.commit()
+    db.session.expunge_all()
+    seen = []
+    listener = lambda *args: seen.append(1)  # noqa: E731
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(url).status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    return len(seen)
+
+
+def test_booking_lists_do_not_query_per_booking(scene, login, admin, now, make_profile, make_bookable, make_window):
+    leader, fyrtarn, boss = login(scene.leader), login(scene.fyrtarn), login(admin)
+    ids = SimpleNamespace(school=scene.school.id, other_school=scene.other_school.id, leader=scene.leader.id,
+                          admin=admin.id, teacher=scene.teacher.id, offering=scene.offering.id,
+                          profile=scene.profile.id)
+    counts = []
+    for n in (2, 6):
+        for _i in range(n):
+            # Each from its own fyrtårn to the school, and as many to the scene's fyrtårn from another school.
+            profile = make_profile()
+            make_window(profile)
+            offering = make_bookable(profile)
+            ops.request_booking(offering.id, ids.school, actor=db.session.get(User, ids.leader), starts_at=FIRST,
+                                participants_count=3, now=now, participant_ids=[ids.teacher])
+        taken = db.session.scalar(sa.select(sa.func.count()).select_from(Booking)
+                                  .where(Booking.profile_id == ids.profile))
+        for k in range(n):
+            ops.request_booking(ids.offering, ids.other_school, actor=db.session.get(User, ids.admin),
+                                starts_at=(FIRST.astimezone(OSLO) + timedelta(days=7 * (taken + k))),
+                                participants_count=2, now=now)
+        counts.append((_statements(leader, "/bestillinger"), _statements(fyrtarn, "/bestillinger"),
+                       _statements(boss, "/bestillinger")))
+    assert counts[0] == counts[1]
