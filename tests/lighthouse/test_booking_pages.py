@@ -1,6 +1,7 @@
 """The booking pages as a school leader on an iPad and a fyrtårn on a phone use them."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
@@ -526,3 +527,19 @@ def test_booking_lists_do_not_query_per_booking(scene, login, admin, now, make_p
         counts.append((_statements(leader, "/bestillinger"), _statements(fyrtarn, "/bestillinger"),
                        _statements(boss, "/bestillinger")))
     assert counts[0] == counts[1]
+
+
+def test_every_form_carries_its_csrf_token_and_ids_are_unique(scene, login, app):
+    leader, fyrtarn = login(scene.leader), login(scene.fyrtarn)
+    booking = _request(scene, leader)
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        pages = [_body(fyrtarn.get(f"/bestillinger/{booking.id}")), _body(leader.get(f"/bestillinger/{booking.id}")),
+                 _body(leader.get(f"/bestillinger/ny/{scene.offering.id}"))]
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    for page in pages:
+        assert page.count('method="post"') >= 1
+        assert page.count('name="csrf_token"') == page.count('method="post"')
+        ids = re.findall(r'\sid="([^"]+)"', page)
+        assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
