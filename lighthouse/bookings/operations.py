@@ -124,12 +124,15 @@ class _Busy:
 
     starts: list[datetime]
     items: list[tuple[datetime, datetime, int]]
+    #: The longest busy time and the largest buffer: how far from a slot a clash can start.
     longest: timedelta
+    widest: int
 
     def clashes(self, starts_at: datetime, ends_at: datetime, buffer: int) -> bool:
-        # Anything that starts after our end plus the largest buffer cannot touch us.
-        limit = bisect.bisect_right(self.starts, ends_at + timedelta(minutes=240))
-        lower = bisect.bisect_left(self.starts, starts_at - self.longest - timedelta(minutes=240))
+        reach = timedelta(minutes=max(buffer, self.widest))
+        # Only what starts within reach of the slot can touch it (bisect on the sorted starts).
+        limit = bisect.bisect_left(self.starts, ends_at + reach)
+        lower = bisect.bisect_right(self.starts, starts_at - self.longest - reach)
         for busy_start, busy_end, busy_buffer in self.items[lower:limit]:
             gap = timedelta(minutes=max(buffer, busy_buffer))
             if busy_start < ends_at + gap and starts_at < busy_end + gap:
@@ -155,7 +158,8 @@ def _busy(profile: LighthouseProfile, start: datetime, end: datetime,
     items = sorted([tuple(row) for row in db.session.execute(bookings)]
                    + [tuple(row) for row in db.session.execute(sessions)])
     longest = max((e - s for s, e, _b in items), default=timedelta(0))
-    return _Busy(starts=[s for s, _e, _b in items], items=items, longest=longest)
+    return _Busy(starts=[s for s, _e, _b in items], items=items, longest=longest,
+                 widest=max((b for _s, _e, b in items), default=0))
 
 
 def _oslo_date(value: datetime) -> date:
