@@ -11,7 +11,7 @@ from flask_migrate import Migrate
 from werkzeug.routing import IntegerConverter
 
 from lms import config as config_module
-from lms import i18n, plugins, security
+from lms import i18n, plugins, security, shared_cache
 from lms.auth.login import login_manager
 from lms.auth.views import bp as auth_bp
 from lms.cli import demo_cli
@@ -62,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+    shared_cache.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     login_manager.init_app(app)
     security.init_app(app)

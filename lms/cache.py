@@ -27,11 +27,10 @@ class FragmentCache:
             return make()
         now = self._clock()
         with self._lock:
-            hit = self._entries.get(key)
             generation = self._generation
-            if hit is not None and hit[0] > now and hit[1] == generation:
-                self._entries.move_to_end(key)
-                return hit[2]
+            hit = self._fresh(key, now)
+        if hit is not None:
+            return hit[0]
         value = make()
         with self._lock:
             self._entries[key] = (now + ttl, generation, value)
@@ -39,6 +38,20 @@ class FragmentCache:
             while len(self._entries) > self._maxsize:
                 self._entries.popitem(last=False)
         return value
+
+    def get(self, key: Hashable) -> object | None:
+        """Return the cached value for ``key`` if it is fresh, else None (nothing is made)."""
+        with self._lock:
+            hit = self._fresh(key, self._clock())
+        return None if hit is None else hit[0]
+
+    def _fresh(self, key: Hashable, now: float) -> tuple[object] | None:
+        """Return ``(value,)`` for a fresh entry (marking it recently used); call under the lock."""
+        hit = self._entries.get(key)
+        if hit is not None and hit[0] > now and hit[1] == self._generation:
+            self._entries.move_to_end(key)
+            return (hit[2],)
+        return None
 
     def invalidate(self, *_args, **_kwargs) -> None:
         """Forget everything cached so far (usable as a signal receiver)."""

@@ -81,6 +81,10 @@ def from_environment(instance_path: str) -> dict:
         "PAGE_SIZE": int(os.environ.get("KP_PAGE_SIZE", "20")),
         # Seconds a rendered catalogue result list may be reused (0: never).
         "CATALOG_CACHE_SECONDS": float(os.environ.get("KP_CATALOG_CACHE_SECONDS", "10")),
+        # Redis shared by every instance (empty: none); feeds then answer unchanged versions from it.
+        "REDIS_URL": os.environ.get("KP_REDIS_URL", "").strip(),
+        # Start of every key the platform writes in Redis, so several deployments (or test runs) can share one.
+        "REDIS_PREFIX": os.environ.get("KP_REDIS_PREFIX", "").strip() or "kp:",
         **_mail_settings(),
     }
 
