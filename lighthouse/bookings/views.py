@@ -154,7 +154,7 @@ def new(offering_id: int):
         except IntegrityError:
             # The schema's last word on two requests for one start at the same moment.
             db.session.rollback()
-            form.form_errors.append(_("Tidspunktet ble nettopp bestilt av en annen skole. Velg et annet tidspunkt."))
+            form.form_errors.append(_("Tidspunktet er nettopp tatt av en annen skole. Velg et annet."))
             status = 409
         else:
             flash(_("Forespørselen er sendt til %(name)s. Tidspunktet holdes av til fyrtårnet svarer.",
@@ -284,7 +284,7 @@ def _act(booking_id: int, form_name: str, form_cls: type[FlaskForm], run: Callab
             form.form_errors.append(str(err))
         except IntegrityError:
             db.session.rollback()
-            form.form_errors.append(_("Tidspunktet ble nettopp bestilt av en annen skole. Velg et annet tidspunkt."))
+            form.form_errors.append(_("Tidspunktet er nettopp tatt av en annen skole. Velg et annet."))
         else:
             flash(message(booking), "success")
             return redirect(url_for("bookings.show", booking_id=booking.id), 303)
