@@ -18,7 +18,7 @@ from events.models import Session, SessionStatus
 from lms.db import db
 from lms.i18n import OSLO
 
-from lms.people.models import User
+from lms.people.models import Role, User
 
 
 signals = Namespace()
@@ -86,10 +86,19 @@ def _apply(offering: Offering, data: OfferingData) -> None:
     offering.target_group_rows += [OfferingTargetGroup(group=g) for g in wanted if g not in have]
 
 
+def may_create(actor: User, responsible_id: int | None) -> bool:
+    """Whether ``actor`` may create an offering with this responsible person."""
+    return actor.is_admin or (actor.has_role(Role.LIGHTHOUSE) and responsible_id == actor.id)
+
+
 def create_offering(data: OfferingData, *, actor: User, now: datetime, source_key: str | None = None,
                     publish: bool = False) -> Offering:
-    """Create an offering (a draft unless ``publish``) with an empty schedule."""
-    if not actor.is_admin:
+    """Create an offering (a draft unless ``publish``) with an empty schedule.
+
+    Programme admins create any offering; a fyrtårn creates the open courses
+    they run themselves (responsible: the fyrtårn).
+    """
+    if not may_create(actor, data.responsible_id):
         raise OfferingError(_("Bare programadministratorer kan opprette tilbud."))
     _check(data)
     offering = Offering(capacity=data.capacity, schedule=events_ops.new_schedule("catalog.offering"),

@@ -13,10 +13,8 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from catalog.enrollment import operations as enrollment_ops
 from catalog.offerings import operations as offering_ops
 from catalog.offerings.models import Offering, OfferingKind, OfferingStatus, TargetGroup
-from events import operations as events_ops
 from lighthouse.bookings.models import (HOLDING_STATES, AvailabilityWindow, BookableKind, BookableOffering, Booking,
                                         Venue)
 from lighthouse.bookings.operations import held_minutes
@@ -452,34 +450,12 @@ def create_open_course(profile: LighthouseProfile, data: OpenCourseData, *, acto
         organiser=_("Fyrtårn %(name)s", name=profile.user.name), target_groups=list(data.target_groups),
         location=data.location.strip(), online_url=data.online_url.strip(), responsible_id=profile.user_id)
     try:
-        offering = _new_catalogue_offering(catalogue_data, actor=actor, now=now)
+        offering = offering_ops.create_offering(catalogue_data, actor=actor, now=now)
         # The rest as the responsible fyrtårn: the catalogue lets them manage their own offering.
         offering_ops.add_session(offering, actor=actor, now=now, starts_at=starts_at, ends_at=ends_at)
         offering_ops.publish(offering, actor=actor, now=now)
     except offering_ops.OfferingError as err:
         raise ProfileError(str(err)) from None
-    return offering
-
-
-def _new_catalogue_offering(data: offering_ops.OfferingData, *, actor: User, now: datetime) -> Offering:
-    """Create the catalogue draft of an open course, responsible the fyrtårn.
-
-    The catalogue's ``create_offering`` lets only admins create offerings, so
-    an admin's call goes through it; for the fyrtårn themselves this makes
-    the same empty draft (a schedule, the fyrtårn responsible) and then lets
-    the catalogue's ``update_offering`` check and fill it, which it allows
-    the responsible person. Everything after that is the catalogue's own.
-    """
-    if actor.is_admin:
-        return offering_ops.create_offering(data, actor=actor, now=now)
-    offering = Offering(title=data.title or "-", kind=data.kind, capacity=max(data.capacity, 1),
-                        school_year=data.school_year, responsible_id=data.responsible_id,
-                        status=OfferingStatus.DRAFT, created_at=now, updated_at=now,
-                        schedule=events_ops.new_schedule("catalog.offering"))
-    db.session.add(offering)
-    db.session.flush()
-    require(enrollment_ops.can_manage(actor, offering))
-    offering_ops.update_offering(offering, data, actor=actor, now=now)
     return offering
 
 

@@ -232,3 +232,24 @@ def test_a_second_enrollment_that_slips_past_the_check_is_turned_away_by_the_ind
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Enrollment).where(
         Enrollment.offering_id == offering.id)) == 1
+
+
+def test_only_admins_and_fyrtarn_for_their_own_course_create_offerings(make_user, admin, now):
+    from catalog.offerings import operations as offering_ops
+    from catalog.offerings.models import OfferingKind, TargetGroup
+    from lms.people.models import Role
+
+    fyrtarn = make_user("Marte Fyrtårn", roles=(Role.TEACHER, Role.LIGHTHOUSE))
+    teacher = make_user("Tone Lærer")
+
+    def data(responsible):
+        return offering_ops.OfferingData(title="Åpent kurs i brøk", kind=OfferingKind.COURSE, capacity=20,
+                                         school_year=2026, target_groups=[TargetGroup.TEACHERS],
+                                         responsible_id=responsible.id)
+
+    own = offering_ops.create_offering(data(fyrtarn), actor=fyrtarn, now=now)
+    assert own.responsible_id == fyrtarn.id
+    for actor, responsible in ((fyrtarn, teacher), (teacher, teacher)):
+        with pytest.raises(offering_ops.OfferingError, match="Bare programadministratorer"):
+            offering_ops.create_offering(data(responsible), actor=actor, now=now)
+    assert offering_ops.create_offering(data(teacher), actor=admin, now=now).responsible_id == teacher.id
