@@ -121,7 +121,9 @@ def test_second_request_for_the_same_time_gets_a_clear_message(scene, login):
         data=_form(scene, school_id=str(scene.other_school.id), note="Vi rekker det før høstferien."))
     assert response.status_code == 409
     page = _body(response)
-    assert "Velg et annet" in page
+    assert "Tidspunktet er nettopp tatt av en annen skole. Velg et annet." in page
+    assert "Du valgte tirsdag 8. september 2026 kl. 12:00, som ikke er ledig" in page
+    assert f'value="{FIRST.isoformat()}"' not in page  # the time is no longer offered
     assert "Vi rekker det før høstferien." in page
     assert db.session.scalar(db.select(db.func.count()).select_from(Booking)) == 1
 
@@ -543,3 +545,16 @@ def test_every_form_carries_its_csrf_token_and_ids_are_unique(scene, login, app)
         assert page.count('name="csrf_token"') == page.count('method="post"')
         ids = re.findall(r'\sid="([^"]+)"', page)
         assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+
+
+def test_a_later_time_stays_chosen_when_the_form_comes_back(scene, login):
+    later = datetime(2026, 11, 10, 11, 0, tzinfo=timezone.utc)  # 12:00 in Oslo, week 46
+    client = login(scene.leader)
+    form = _body(client.get(f"/bestillinger/ny/{scene.offering.id}?fra=2026-11-02"))
+    assert f'action="/bestillinger/ny/{scene.offering.id}?fra=2026-11-02"' in form
+    response = client.post(f"/bestillinger/ny/{scene.offering.id}?fra=2026-11-02",
+                           data=_form(scene, starts_at=later.isoformat(), participants_count="tolv"))
+    assert response.status_code == 200
+    page = _body(response)
+    assert f'value="{later.isoformat()}" checked' in page
+    assert "Skriv et helt tall." in page
