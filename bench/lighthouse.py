@@ -297,7 +297,9 @@ def main(argv=None) -> int:
         common.migrate(database_url)
         if args.scale > 0:
             common.generate_dataset(database_url, args.scale)
-    common.use_redis_cache()
+    # As bench.run does, where this checkout's bench.common can (the shared Redis cache for feeds).
+    if hasattr(common, "use_redis_cache"):
+        common.use_redis_cache()
     app = common.make_app(database_url)
     server = common.Server(database_url, log_path=common.DATA_DIR / "gunicorn-lighthouse.log").start()
     print(f"gunicorn {' '.join(server.command[1:])} on {database_url}")
