@@ -24,7 +24,8 @@ from catalog.forms import ActionForm, CancelOfferingForm, EnrollForm, OfferingFo
 from catalog.offerings import operations as offering_ops
 from catalog.offerings.models import Offering, OfferingKind, OfferingStatus, OnboardingCohort, TargetGroup
 from catalog.onboarding import operations as onboarding_ops
-from events.calendar import build_calendar, feed_response, ics_filename, ics_response, make_etag
+from events.calendar import build_calendar, ics_filename, ics_response, make_etag
+from events.feeds import FeedAnswer, answer_feed
 from events.models import Schedule, Session
 from lms.auth.operations import require
 from lms.cache import FragmentCache
@@ -196,26 +197,35 @@ def _public_filter_name(f: offering_ops.CatalogFilter) -> str:
 @bp.route("/kurs/kalender.ics")
 def catalogue_feed():
     """The public catalogue's sessions as a feed, filtered like the catalogue page."""
+    return answer_feed(_catalogue_feed, vary=(str(get_locale()),))
+
+
+def _catalogue_feed() -> FeedAnswer:
     read_without_transaction()
     now = now_utc()
     f = parse_filter(request.args)
     version = calendar.public_version(f, now)
     name = _public_filter_name(f)
-    return feed_response(lambda: build_calendar(calendar.public_events(f, now), name=name),
-                         filename="kurskatalog.ics", etag=make_etag("catalogue", str(get_locale()), version),
-                         last_modified=version[0])
+    return FeedAnswer(etag=make_etag("catalogue", str(get_locale()), version), last_modified=version[0],
+                      filename="kurskatalog.ics",
+                      build=lambda: build_calendar(calendar.public_events(f, now), name=name))
 
 
 @bp.route("/kurs/<int:offering_id>/kalender.ics")
 def offering_feed(offering_id: int):
     """One offering's sessions as a feed."""
+    return answer_feed(lambda: _offering_feed(offering_id), vary=(str(get_locale()),))
+
+
+def _offering_feed(offering_id: int) -> FeedAnswer:
     read_without_transaction()
     now = now_utc()
     offering = _offering_or_404(offering_id)
     version = calendar.offering_version(offering.id, now)
-    return feed_response(lambda: build_calendar(calendar.offering_events(offering.id, now), name=offering.title),
-                         filename=ics_filename(offering.title), etag=make_etag("offering", str(get_locale()), version),
-                         last_modified=version[0])
+    return FeedAnswer(etag=make_etag("offering", str(get_locale()), version), last_modified=version[0],
+                      filename=ics_filename(offering.title),
+                      build=lambda: build_calendar(calendar.offering_events(offering.id, now), name=offering.title),
+                      shared=offering.status != OfferingStatus.DRAFT)
 
 
 @bp.route("/kurs/<int:offering_id>/okter/<int:session_id>.ics")

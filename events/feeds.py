@@ -16,20 +16,28 @@ The hook, :func:`register_feed_source`:
 - *when they run*: on every request for the feed, ``version`` first (also for
   a 304), ``events`` only when the feed is written, inside the owner's
   language (``force_locale``), so translated text in events comes out right.
+  With ``KP_REDIS_URL`` set, neither runs while no commit has written
+  anything since the feed's version was last read (:func:`answer_feed`): a
+  version must depend on the database and the day only.
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Iterable
 
-from flask import Flask, current_app
+from flask import Flask, Response, current_app, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
+from werkzeug.http import is_resource_modified
 
-from events.calendar import CalendarEvent, build_calendar, ics_filename, make_etag
+from events.calendar import (FORMAT_VERSION, CalendarEvent, build_calendar, feed_bodies, feed_response, ics_filename,
+                             make_etag)
 from events.models import FeedScope
 from events.operations import FeedOwner
+from lms.shared_cache import shared_cache
 
 #: Days a cancelled session or enrollment stays in feeds as STATUS:CANCELLED,
 #: so that subscribed calendars, which fetch now and then, see it go.
@@ -105,6 +113,9 @@ class FeedAnswer:
     last_modified: datetime | None
     filename: str
     build: Callable[[], bytes]
+    #: Whether everyone who asks for this address gets this answer (a draft offering's feed,
+    #: which only its organisers see, does not): only such answers are kept for other requests.
+    shared: bool = True
 
 
 def owner_feed(owner: FeedOwner, token_hash: str, now: datetime) -> FeedAnswer:
@@ -122,3 +133,45 @@ def owner_feed(owner: FeedOwner, token_hash: str, now: datetime) -> FeedAnswer:
     filename = "kompetanseportalen.ics" if owner.scope == FeedScope.PERSON else ics_filename(owner.name)
     return FeedAnswer(etag=make_etag(token_hash, owner.name, owner.locale, version),
                       last_modified=newest_change(version), filename=filename, build=build)
+
+
+def answer_feed(find: Callable[[], FeedAnswer | None], *, vary: tuple = ()) -> Response | None:
+    """Answer a feed request, without the database where the shared cache knows the feed's version.
+
+    ``find()`` reads the database and returns the feed's answer, or None when
+    there is no such feed (then this returns None too and nothing is kept).
+    The cache holds the validators (ETag, Last-Modified, file name) by the
+    request's full address (a secret link's token included, hashed) and
+    ``vary``, what else the answer depends on (the request's language), under
+    the write generation read before ``find()`` reads anything: any commit
+    that wrote retires it (:mod:`lms.shared_cache`). An unchanged feed is
+    then answered 304, or 200 with the body this process built before,
+    without a statement. A feed also changes with time alone (a cancelled
+    event leaves after 30 days, the day moves the cut-offs); a kept version
+    misses that for at most ``ENTRY_SECONDS``, five minutes.
+    """
+    cache = shared_cache()
+    if cache is None:
+        return _answer(find())
+    # The output's form version too: instances running a release with another form keep their own.
+    key = "feed:" + hashlib.sha256(repr((FORMAT_VERSION, request.full_path, vary)).encode()).hexdigest()
+    generation, kept = cache.lookup(key)
+    if kept is not None:
+        etag, modified, filename = json.loads(kept)
+        last_modified = datetime.fromisoformat(modified) if modified else None
+        body = feed_bodies.get((request.full_path, etag))
+        # Without the body, a client that lacks this version needs the database to build it.
+        if body is not None or not is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
+            return feed_response(lambda: body, filename=filename, etag=etag, last_modified=last_modified)
+    answer = find()
+    if answer is not None and answer.shared and generation is not None:
+        modified = answer.last_modified.isoformat() if answer.last_modified else None
+        cache.store(key, generation, json.dumps([answer.etag, modified, answer.filename]).encode())
+    return _answer(answer)
+
+
+def _answer(answer: FeedAnswer | None) -> Response | None:
+    if answer is None:
+        return None
+    return feed_response(answer.build, filename=answer.filename, etag=answer.etag,
+                         last_modified=answer.last_modified)

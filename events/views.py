@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from events import feeds, operations
-from events.calendar import CACHE_CONTROL, feed_response, webcal_url
+from events.calendar import CACHE_CONTROL, webcal_url
 from events.forms import FeedLinkForm
 from events.models import FeedScope
 from lms.db import MAX_ID, db, now_utc, read_without_transaction
@@ -20,16 +20,21 @@ bp = Blueprint("events", __name__, template_folder="templates")
 def feed(token: str):
     # No sign-in and no session: the token opens this one feed and nothing else,
     # and a wrong token looks exactly like a missing page.
-    read_without_transaction()
-    owner = operations.owner_for_token(token, current_app.config["BABEL_DEFAULT_LOCALE"])
-    if owner is None:
+    response = feeds.answer_feed(lambda: _owner_feed(token))
+    if response is None:
         # Plain text: calendar apps read no HTML, and the site's error page
         # would start a session cookie for its forms.
         return Response(_("Fant ikke kalenderen."), 404, content_type="text/plain; charset=utf-8",
                         headers={"Cache-Control": CACHE_CONTROL})
-    answer = feeds.owner_feed(owner, operations.hash_feed_token(token), now_utc())
-    return feed_response(answer.build, filename=answer.filename, etag=answer.etag,
-                         last_modified=answer.last_modified)
+    return response
+
+
+def _owner_feed(token: str) -> feeds.FeedAnswer | None:
+    read_without_transaction()
+    owner = operations.owner_for_token(token, current_app.config["BABEL_DEFAULT_LOCALE"])
+    if owner is None:
+        return None
+    return feeds.owner_feed(owner, operations.hash_feed_token(token), now_utc())
 
 
 def _school_arg() -> int | None:

@@ -14,6 +14,7 @@ from events.calendar import CalendarEvent
 from events.feeds import FeedSource, register_feed_source
 from events.models import FeedScope
 from lms.i18n import OSLO
+from tests.lms.conftest import make_app  # noqa: F401 (the host's fixture: a second app, an instance, on the test database)
 
 ROOT = Path(__file__).resolve().parents[2]
 ICALJS_SCRIPT = Path(__file__).resolve().parent / "icaljs_read.mjs"
