@@ -90,7 +90,9 @@ def event_for(booking: Booking, audience: str, *, cancelled: bool = False,
         summary = _("%(title)s – %(school)s", title=offering.title, school=booking.school.name)
     else:
         summary = _("%(title)s med fyrtårn %(name)s", title=offering.title, name=lighthouse.name)
-    link = link or booking_link(booking.id)
+    # The booking's page is for its school's leaders and its fyrtårn; a participant's calendar has no link to it.
+    if link is None:
+        link = booking_link(booking.id) if own or audience.startswith("school-") else ""
     names = sorted(row.user.name for row in booking.participant_rows)
     parts = [
         booking.note if own else "",

@@ -114,7 +114,7 @@ def _when(starts_at: datetime, booking: Booking) -> str:
     return f"{fmt_datetime(starts_at)}–{fmt_time(ends_at)}"
 
 
-def _body(user: User, booking: Booking, starts_at: datetime, *paragraphs: str) -> str:
+def _body(user: User, booking: Booking, starts_at: datetime, role: str, *paragraphs: str) -> str:
     offering = booking.offering
     lines = [_("Hei %(name)s,", name=user.name), "", *[p for p in paragraphs if p], ""]
     lines.append(_("Tilbud: %(title)s (%(kind)s)", title=offering.title, kind=offering.kind.label))
@@ -126,7 +126,9 @@ def _body(user: User, booking: Booking, starts_at: datetime, *paragraphs: str) -
     if booking.online_url and booking.venue != Venue.AT_SCHOOL:
         lines.append(_("Nettmøte: %(url)s", url=booking.online_url))
     lines.append(_("Antall deltakere: %(n)d", n=booking.participants_count))
-    lines += ["", _("Bestillingen: %(url)s", url=calendar.booking_link(booking.id)), "", "Kompetanseportalen"]
+    if role in (LIGHTHOUSE, LEADER):  # the booking's page is theirs, not the participants'
+        lines += ["", _("Bestillingen: %(url)s", url=calendar.booking_link(booking.id))]
+    lines += ["", "Kompetanseportalen"]
     return "\n".join(lines)
 
 
@@ -197,7 +199,7 @@ def render_booking(params: dict) -> mail.RenderedMail:
             attachments = _ics(booking, user, role, "CANCEL", cancelled=True)
     else:
         raise mail.MailObsolete(f"no booking mail for {before} -> {to}")
-    return mail.RenderedMail(subject=subject, text=_body(user, booking, starts_at, text, extra),
+    return mail.RenderedMail(subject=subject, text=_body(user, booking, starts_at, role, text, extra),
                              attachments=attachments)
 
 

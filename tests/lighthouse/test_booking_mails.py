@@ -66,6 +66,8 @@ def test_confirmation_invites_the_leader_and_named_participants(world, now):
     assert leader_mail.subject.startswith("Bekreftet: Veiledning i brøk")
     assert "Fyrtårn Frida Fyrtårn har bekreftet" in leader_mail.text and "Personalrommet" in leader_mail.text
     assert teacher_mail.subject.startswith("Du er med: Veiledning i brøk")
+    # The booking's page is the leader's and the fyrtårn's, so only their mails link to it.
+    assert "/bestillinger/" in leader_mail.text and "/bestillinger/" not in teacher_mail.text
     for mail, audience in ((leader_mail, f"school-{world.school.id}"), (teacher_mail, f"person-{world.teacher.id}")):
         attachment, calendar, event = ics(mail)
         assert "method=REQUEST" in attachment.content_type and str(calendar["METHOD"]) == "REQUEST"

@@ -67,6 +67,42 @@ def test_free_times_are_noon_in_oslo_on_both_sides_of_the_october_change(world, 
     assert all(t.ends_at - t.starts_at == timedelta(minutes=90) for t in times)
 
 
+def test_free_times_are_noon_in_oslo_on_both_sides_of_the_march_change(world, make_window, now):
+    from lighthouse.profiles.models import ReleaseTime
+    db.session.add(ReleaseTime(profile_id=world.profile.id, semester="2027V", requested_minutes=600,
+                               approved_minutes=600))
+    make_window(world.profile, valid_from=date(2027, 1, 4), valid_until=date(2027, 6, 18))
+    times = ops.free_times(world.offering, start=oslo(date(2027, 3, 22), 0), end=oslo(date(2027, 4, 1), 0), now=now)
+    assert starts_in_oslo(times) == ["2027-03-23 12:00", "2027-03-23 13:30", "2027-03-30 12:00", "2027-03-30 13:30"]
+    assert [t.starts_at.hour for t in times] == [11, 12, 10, 11]
+
+
+def count_statements(action) -> int:
+    statements = []
+
+    def count(*_args):
+        statements.append(1)
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        action()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_free_times_of_a_busy_semester_cost_a_fixed_number_of_queries(world, now):
+    request(world, now)
+    semester_times(world, now)  # loads what the request left expired
+    one_booking = count_statements(lambda: semester_times(world, now))
+    for week in range(1, 11):
+        request(world, now, oslo(TUE_8_SEP + timedelta(weeks=week), 12))
+    semester_times(world, now)
+    eleven = count_statements(lambda: semester_times(world, now))
+    assert eleven == one_booking
+    # 15 Tuesdays of two slots; each held 12:00 also takes the 13:30 next to it (buffer).
+    assert len(semester_times(world, now)) == 30 - 2 * 11
+
+
 def test_free_times_start_after_the_minimum_notice(world, now):
     # Today (Tuesday) 12:00 is two hours away, under the 48 hours' notice.
     assert starts_in_oslo(semester_times(world, now))[:2] == ["2026-09-08 12:00", "2026-09-08 13:30"]
