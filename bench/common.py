@@ -19,6 +19,8 @@ BIN = Path(sys.executable).parent
 PG_ADMIN = os.environ.get("KP_BENCH_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 PG_DATABASE = "kp_bench"
 SECRET_KEY = "kp-bench-secret-key-0123456789abcdef0123456789"
+#: The Redis the app's shared cache uses when it answers (empty: run without it).
+REDIS_URL = os.environ.get("KP_BENCH_REDIS", "redis://127.0.0.1:6379/0")
 
 
 def fresh_database(kind: str, name: str = PG_DATABASE) -> str:
@@ -38,6 +40,29 @@ def fresh_database(kind: str, name: str = PG_DATABASE) -> str:
             conn.execute(f"CREATE DATABASE {name}")
         return f"{PG_ADMIN}/{name}"
     raise ValueError(f"unknown database kind {kind!r}")
+
+
+def use_redis_cache() -> bool:
+    """Turn the app's shared cache on, under a fresh key prefix, where Redis answers; return whether it is on.
+
+    Sets ``KP_REDIS_URL`` and ``KP_REDIS_PREFIX`` in this process's environment,
+    which :func:`app_env` passes on to gunicorn and the in-process app.
+    """
+    import secrets
+
+    import redis
+
+    os.environ.pop("KP_REDIS_URL", None)
+    os.environ.pop("KP_REDIS_PREFIX", None)
+    if not REDIS_URL:
+        return False
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1, socket_timeout=1).ping()
+    except redis.RedisError:
+        return False
+    os.environ["KP_REDIS_URL"] = REDIS_URL
+    os.environ["KP_REDIS_PREFIX"] = f"kpbench:{secrets.token_hex(6)}:"
+    return True
 
 
 def app_env(database_url: str) -> dict:

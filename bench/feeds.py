@@ -9,7 +9,8 @@ the app answers 304 without building it.
 Over HTTP the feed is fetched again and again unchanged, so after the first
 request it comes from the process's cache of built feeds (keyed by address
 and ETag); what that costs is mostly the 304's work (the token and the
-version queries) plus sending the bytes. In-process costs
+version queries; with ``KP_REDIS_URL``, which bench.run sets where Redis answers, one
+Redis round trip instead) plus sending the bytes. In-process costs
 (:func:`feed_costs`) add the cost of building a feed from scratch with
 icalendar, on the benchmark's large dataset and on a small one: it should
 grow with the feed's events, not with the database.

@@ -123,6 +123,8 @@ def small_feed_costs(kind: str) -> dict:
 def bench_database(kind: str, args, echo=print) -> dict:
     figures: dict = {"database": kind}
     t0 = time.perf_counter()
+    # A fresh prefix per database: nothing kept from an earlier run or the other database counts.
+    figures["redis_cache"] = common.use_redis_cache()
     url = common.fresh_database(kind)
     common.migrate(url)
     figures["migrate_s"] = round(time.perf_counter() - t0, 1)
@@ -238,6 +240,17 @@ def _feed_flatness(r: dict) -> str:
             f"{_met(max(ratios) <= 1.5)}")
 
 
+def _redis_cache(runs: list[dict]) -> str:
+    """Say whether feeds were answered from the Redis validator cache (``KP_REDIS_URL``) in each run."""
+    states = {r["database"]: r.get("redis_cache") for r in runs}
+    if all(state is None for state in states.values()):
+        return "Redis validator cache not recorded"
+    if len(set(states.values())) == 1:
+        on = next(iter(states.values()))
+        return f"Redis validator cache {'on' if on else 'off'} (`KP_REDIS_URL`{' set' if on else ' unset'})"
+    return "Redis validator cache " + ", ".join(f"{'on' if on else 'off'} on {name}" for name, on in states.items())
+
+
 def _met(ok: bool) -> str:
     return "**met**" if ok else "**not met**"
 
@@ -256,7 +269,8 @@ def write_results(path: Path, runs: list[dict], meta: dict) -> None:
         f"- Code: {meta['code_start']} at the start" + (
             f", {meta['code_end']} at the end (the app changed while the benchmark ran)"
             if meta.get("code_end") and meta["code_end"] != meta["code_start"] else "") + ".",
-        f"- Server: `{runs[0]['server_command']}` (gthread workers; `KP_ENV` unset, `KP_SECRET_KEY` set).",
+        f"- Server: `{runs[0]['server_command']}` (gthread workers; `KP_ENV` unset, `KP_SECRET_KEY` set; "
+        f"{_redis_cache(runs)}).",
         f"- Client: `bench/loadgen.py`, one asyncio process with raw keep-alive sockets; "
         f"{meta['args'].connections} connections, {meta['args'].warmup:g} s warm-up then {meta['args'].duration:g} s "
         f"per GET endpoint; the rush sends each of its {meta['args'].attempts:,} POSTs once over "
