@@ -45,7 +45,7 @@ from lms.settings import operations as settings
 
 #: Hours before the start after which neither side can cancel (admins can).
 CANCEL_HOURS = settings.register("lighthouse.cancel_hours", int, 48,
-                                 _l("Timer før en fyrtårnbestilling at den ikke lenger kan avlyses"), minimum=0)
+                                 _l("Timer før start en fyrtårnbestilling senest kan avlyses"), minimum=0)
 
 #: What the audit log calls a booking.
 AUDIT_TYPE = "lighthouse.booking"
@@ -170,16 +170,19 @@ def _semester(starts_at: datetime) -> str:
     return semester_of(_oslo_date(starts_at))
 
 
-def free_times(offering: BookableOffering, *, start: datetime, end: datetime, now: datetime) -> list[FreeTime]:
+def free_times(offering: BookableOffering, *, start: datetime, end: datetime, now: datetime,
+               exclude: Booking | None = None) -> list[FreeTime]:
     """Return the times a school can ask for between ``start`` and ``end``, earliest first.
 
     Start times step by the offering's duration from each availability
     window's start (Oslo local time, so across the daylight-saving changes
     too), at least ``min_notice_hours`` after ``now``, clear of held
     bookings and the fyrtårn's own sessions with buffers, and only while the
-    semester's approved release time still has the minutes.
+    semester's approved release time still has the minutes. With
+    ``exclude``, that booking's own hold counts as free (the times the
+    fyrtårn may propose instead of it).
     """
-    return _free_times(offering, _utc(start), _utc(end), _utc(now))
+    return _free_times(offering, _utc(start), _utc(end), _utc(now), exclude)
 
 
 def _free_times(offering: BookableOffering, start: datetime, end: datetime, now: datetime,

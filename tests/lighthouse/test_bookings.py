@@ -345,6 +345,9 @@ def test_a_proposal_must_be_a_free_time(world, now):
     with pytest.raises(ops.BookingError, match="ledige tider"):
         ops.propose_time(second, actor=world.lighthouse, now=now, starts_at=oslo(TUE_15_SEP, 12, 20))
     # Its own hold does not stand in the way of a neighbouring time.
+    proposable = ops.free_times(world.offering, start=oslo(TUE_15_SEP, 0), end=oslo(TUE_15_SEP, 23), now=now,
+                                exclude=second)
+    assert starts_in_oslo(proposable) == ["2026-09-15 12:00", "2026-09-15 13:30"]
     ops.propose_time(second, actor=world.lighthouse, now=now, starts_at=oslo(TUE_15_SEP, 13, 30))
     assert second.state == BookingState.PROPOSED and first.state == BookingState.REQUESTED
 
