@@ -233,7 +233,8 @@ def _render_show(booking: Booking, status: int = 200, **given: FlaskForm):
     deadline = ops.cancellation_deadline(booking) if held else None
     proposals: list[ops.FreeTime] = []
     if is_fyrtarn and booking.state == BookingState.REQUESTED:
-        proposals = [ft for ft in ops.free_times(booking.offering, start=now, end=now + FREE_TIMES_AHEAD, now=now)
+        proposals = [ft for ft in ops.free_times(booking.offering, start=now, end=now + FREE_TIMES_AHEAD, now=now,
+                                                 exclude=booking)
                      if ft.starts_at != booking.starts_at]
     over = booking.ends_at <= now
     return render_template(

@@ -558,3 +558,11 @@ def test_a_later_time_stays_chosen_when_the_form_comes_back(scene, login):
     page = _body(response)
     assert f'value="{later.isoformat()}" checked' in page
     assert "Skriv et helt tall." in page
+
+
+def test_fyrtarn_may_propose_the_time_next_to_the_one_asked_for(scene, login):
+    booking = _request(scene, login(scene.leader))
+    next_door = FIRST + timedelta(minutes=90)  # 13:30 the same day, inside the request's own buffer
+    page = _body(login(scene.fyrtarn).get(f"/bestillinger/{booking.id}"))
+    assert f'value="{next_door.isoformat()}"' in page
+    assert f'value="{FIRST.isoformat()}"' not in page
