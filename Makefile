@@ -49,7 +49,7 @@ test: install node_modules/.installed
 
 # Re-extract the Norwegian source strings of each package into its catalogue.
 messages: $(VENV)/.installed
-	@for pkg in lms catalog events; do \
+	@for pkg in lms catalog events lighthouse; do \
 	  $(BIN)/pybabel --quiet extract -F babel.cfg -k _l -k lazy_gettext -o $$pkg/translations/messages.pot $$pkg && \
 	  $(BIN)/pybabel --quiet update -i $$pkg/translations/messages.pot -d $$pkg/translations -l en; done
 

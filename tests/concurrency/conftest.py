@@ -21,7 +21,7 @@ from tests.concurrency.live import LiveServer, free_port
 
 REPO = Path(__file__).resolve().parents[2]
 WORKERS, THREADS = 4, 4
-STARTUP_SECONDS = 30
+STARTUP_SECONDS = 90
 #: Each request in the server's log: when it ended, what, the status, the seconds it took.
 ACCESS_LOG = '%(t)s "%(r)s" %(s)s %(L)ss'
 
