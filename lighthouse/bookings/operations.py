@@ -87,8 +87,12 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(timezone.utc)
 
 
-def _taken_message() -> str:
-    return _("Tidspunktet er nettopp tatt av en annen skole. Velg et annet.")
+class TimeTaken(BookingError):
+    """The time was free when the page was shown but another booking holds it now (the views answer 409)."""
+
+
+def _taken() -> TimeTaken:
+    return TimeTaken(_("Tidspunktet er nettopp tatt av en annen skole. Velg et annet."))
 
 
 # --- free times -------------------------------------------------------------------
@@ -215,25 +219,39 @@ def _free_times(offering: BookableOffering, start: datetime, end: datetime, now:
     return free
 
 
+def why_no_free_times(offering: BookableOffering, *, start: datetime, end: datetime) -> str:
+    """Say why :func:`free_times` found nothing between ``start`` and ``end``."""
+    windows = db.session.scalar(sa.select(sa.func.count()).select_from(AvailabilityWindow).where(
+        AvailabilityWindow.profile_id == offering.profile_id,
+        AvailabilityWindow.valid_until >= _oslo_date(start),
+        AvailabilityWindow.valid_from <= _oslo_date(end)))
+    if not windows:
+        return _("Fyrtårnet har ikke lagt inn tider de kan bestilles i denne perioden. Se etter senere tider, "
+                 "eller ta kontakt med fyrtårnet.")
+    if release_time_left(offering.profile_id, _semester(start)) < offering.duration_minutes:
+        return _("Fyrtårnets frikjøpte tid dette semesteret er brukt opp. Se etter tider i neste semester.")
+    return _("Alle tidene i denne perioden er bestilt, eller for nær i tid. Se etter senere tider.")
+
+
 def _slot_problem(offering: BookableOffering, starts_at: datetime, now: datetime,
-                  exclude: Booking | None = None) -> str | None:
-    """Return why ``starts_at`` cannot be booked now, or None when it is free."""
+                  exclude: Booking | None = None) -> BookingError | None:
+    """Return the error that says why ``starts_at`` cannot be booked now, or None when it is free."""
     if not (offering.active and offering.profile.active):
-        return _("Tilbudet kan ikke bestilles nå.")
+        return BookingError(_("Tilbudet kan ikke bestilles nå."))
     duration = timedelta(minutes=offering.duration_minutes)
     if starts_at < now + timedelta(hours=offering.min_notice_hours):
-        return _("Tidspunktet må være minst %(hours)d timer frem i tid.", hours=offering.min_notice_hours)
+        return BookingError(_("Tidspunktet må være minst %(hours)d timer frem i tid.", hours=offering.min_notice_hours))
     if _free_times(offering, starts_at, starts_at + duration, now, exclude):
         return None
     day = _oslo_date(starts_at)
     if starts_at not in _window_starts(offering.profile_id, duration, day, day):
-        return _("Tidspunktet er ikke et av fyrtårnets ledige tider. Velg en tid fra listen.")
+        return BookingError(_("Tidspunktet er ikke et av fyrtårnets ledige tider. Velg en tid fra listen."))
     left = release_time_left(offering.profile_id, _semester(starts_at))
     if exclude is not None and exclude.semester == _semester(starts_at) and exclude.state in HOLDING_STATES:
         left += exclude.minutes
     if left < offering.duration_minutes:
-        return _("Fyrtårnet har ikke flere timer igjen dette semesteret.")
-    return _taken_message()
+        return BookingError(_("Fyrtårnet har ikke flere timer igjen dette semesteret."))
+    return _taken()
 
 
 def held_minutes(profile_id: int, semester: str) -> int:
@@ -375,13 +393,13 @@ def request_booking(offering_id: int, school_id: int, *, actor: User, starts_at:
         raise BookingError(_("Tilbudet har plass til høyst %(n)d deltakere.", n=offering.max_participants))
     problem = _slot_problem(offering, starts_at, now)
     if problem:
-        raise BookingError(problem)
+        raise problem
     profile_id = offering.profile_id
     _lock_profile(profile_id)
     db.session.refresh(offering)
     problem = _slot_problem(offering, starts_at, now)  # again, under the lock
     if problem:
-        raise BookingError(problem)
+        raise problem
     ends_at = starts_at + timedelta(minutes=offering.duration_minutes)
     booking = Booking(offering_id=offering.id, profile_id=profile_id, school_id=school_id,
                       requested_by_id=actor.id, starts_at=starts_at, ends_at=ends_at,
@@ -394,7 +412,7 @@ def request_booking(offering_id: int, school_id: int, *, actor: User, starts_at:
     except sa.exc.IntegrityError as err:
         if not _is_taken(err):
             raise
-        raise BookingError(_taken_message()) from None
+        raise _taken() from None
     return booking
 
 
@@ -471,12 +489,12 @@ def propose_time(booking: Booking, *, actor: User, now: datetime, starts_at: dat
     offering = booking.offering
     problem = _slot_problem(offering, starts_at, now, exclude=booking)
     if problem:
-        raise BookingError(problem)
+        raise problem
     _reload(booking)
     _require_state(booking, {BookingState.REQUESTED}, _("Det kan ikke foreslås et nytt tidspunkt nå."))
     problem = _slot_problem(offering, starts_at, now, exclude=booking)
     if problem:
-        raise BookingError(problem)
+        raise problem
     old = (booking.starts_at, booking.ends_at, booking.semester)
     booking.starts_at, booking.ends_at = starts_at, starts_at + timedelta(minutes=booking.minutes)
     booking.semester = _semester(starts_at)
@@ -488,7 +506,7 @@ def propose_time(booking: Booking, *, actor: User, now: datetime, starts_at: dat
         booking.starts_at, booking.ends_at, booking.semester = old
         if not _is_taken(err):
             raise
-        raise BookingError(_("Tidspunktet er nettopp tatt. Velg et annet.")) from None
+        raise TimeTaken(_("Tidspunktet er nettopp tatt. Velg et annet.")) from None
     transition(booking, BookingState.PROPOSED, actor=actor, now=now,
                note=_("Foreslått %(when)s.", when=fmt_datetime(starts_at)))
 

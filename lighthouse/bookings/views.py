@@ -17,9 +17,9 @@ from events.calendar import ics_response
 from lighthouse.bookings import operations as ops
 from lighthouse.bookings.forms import (ActionForm, BookingForm, CancelForm, ConfirmForm, DeclineForm, FeedbackForm,
                                        ParticipantsForm, ProposeForm, RecordForm, RejectForm)
-from lighthouse.bookings.models import (HOLDING_STATES, AvailabilityWindow, BookableOffering, Booking, BookingState,
+from lighthouse.bookings.models import (HOLDING_STATES, BookableOffering, Booking, BookingState,
                                         Venue)
-from lighthouse.profiles.models import LighthouseProfile, semester_of
+from lighthouse.profiles.models import LighthouseProfile
 from lms.audit.operations import history
 from lms.auth.operations import require
 from lms.db import MAX_ID, db, now_utc
@@ -101,16 +101,6 @@ def _from_day(now: datetime) -> datetime:
     return now
 
 
-def _time_taken(offering: BookableOffering, starts_at: datetime | None) -> bool:
-    """Whether another booking already holds (part of) this time of the fyrtårn."""
-    if starts_at is None:
-        return False
-    ends_at = starts_at + timedelta(minutes=offering.duration_minutes)
-    return db.session.scalar(sa.select(sa.exists().where(
-        Booking.profile_id == offering.profile_id, Booking.state.in_(list(HOLDING_STATES)),
-        Booking.starts_at < ends_at, Booking.ends_at > starts_at))) or False
-
-
 # --- the school asks ----------------------------------------------------------------
 
 @bp.route("/bestillinger/ny/<int:offering_id>", methods=["GET", "POST"])
@@ -150,7 +140,7 @@ def new(offering_id: int):
         except ops.BookingError as err:
             db.session.rollback()
             form.form_errors.append(str(err))
-            status = 409 if _time_taken(offering, form.starts_at.data) else 200
+            status = 409 if isinstance(err, ops.TimeTaken) else 200
         except IntegrityError:
             # The schema's last word on two requests for one start at the same moment.
             db.session.rollback()
@@ -170,23 +160,8 @@ def new(offering_id: int):
         chosen_school=chosen, staff=staff, later=to_oslo(end).date().isoformat(),
         earlier=None if start <= now else max(to_oslo(start - FREE_TIMES_AHEAD).date(), to_oslo(now).date()).isoformat(),
         chosen_listed=any(ft.starts_at == form.starts_at.data for ft in times),
-        start=start, end=end, no_times_reason=None if times else _no_times_reason(offering, start, end),
+        start=start, end=end, no_times_reason=None if times else ops.why_no_free_times(offering, start=start, end=end),
     ), status
-
-
-def _no_times_reason(offering: BookableOffering, start: datetime, end: datetime) -> str:
-    """Say why no time can be booked in the period shown."""
-    windows = db.session.scalar(sa.select(sa.func.count()).select_from(AvailabilityWindow).where(
-        AvailabilityWindow.profile_id == offering.profile_id,
-        AvailabilityWindow.valid_until >= to_oslo(start).date(),
-        AvailabilityWindow.valid_from <= to_oslo(end).date()))
-    if not windows:
-        return _("Fyrtårnet har ikke lagt inn tider de kan bestilles i denne perioden. Se etter senere tider, "
-                 "eller ta kontakt med fyrtårnet.")
-    semester = semester_of(to_oslo(start))
-    if ops.release_time_left(offering.profile_id, semester) < offering.duration_minutes:
-        return _("Fyrtårnets frikjøpte tid dette semesteret er brukt opp. Se etter tider i neste semester.")
-    return _("Alle tidene i denne perioden er bestilt, eller for nær i tid. Se etter senere tider.")
 
 
 # --- one booking -----------------------------------------------------------------------
