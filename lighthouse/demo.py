@@ -21,7 +21,8 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from catalog.offerings.models import Offering, OfferingStatus, TargetGroup
-from lighthouse.bookings.models import BookableKind, Venue
+from lighthouse.bookings import operations as booking_ops
+from lighthouse.bookings.models import BookableKind, Booking, Venue
 from lighthouse.films.models import DEFAULT_LICENCE, FilmGrade, LearningFilm
 from lighthouse.profiles import operations as ops
 from lighthouse.profiles.models import GradeLevel, LighthouseProfile, ReleaseTime, Subject
@@ -174,11 +175,13 @@ class LighthouseSummary:
     films_created: int = 0
     courses_created: int = 0
     release_times_created: int = 0
+    bookings_created: int = 0
 
     def __str__(self) -> str:
         return (f"{self.profiles} fyrtårn ({self.profiles_created} nye), {self.offerings_created} nye tilbud, "
                 f"{self.windows_created} nye tider, {self.release_times_created} godkjent frikjøpstid, "
-                f"{self.courses_created} nye åpne kurs, {self.films_created} nye læringsfilmer")
+                f"{self.courses_created} nye åpne kurs, {self.films_created} nye læringsfilmer, "
+                f"{self.bookings_created} nye bestillinger")
 
 
 def semester_bounds(code: str) -> tuple[date, date]:
@@ -297,6 +300,33 @@ def _open_course(profile: LighthouseProfile, spec: DemoLighthouse, now: datetime
     summary.courses_created += 1
 
 
+#: Demo bookings of the first fyrtårn: (leader, which of the free times from a week ahead, confirmed).
+DEMO_BOOKINGS = [("jon.berg@kommune.example", 0, False), ("mona.dahl@kommune.example", 2, True)]
+
+
+def _bookings(profile: LighthouseProfile, now: datetime, summary: LighthouseSummary) -> None:
+    """Give the fyrtårn a request to answer and a confirmed booking, once (the first time the demo loads)."""
+    if db.session.scalar(sa.select(Booking.id).where(Booking.profile_id == profile.id).limit(1)) is not None:
+        return
+    guidance = next((o for o in ops.bookables_of(profile) if o.kind == BookableKind.GUIDANCE and o.active), None)
+    if guidance is None:
+        return
+    start = now + timedelta(weeks=1)
+    times = booking_ops.free_times(guidance, start=start, end=start + timedelta(weeks=8), now=now)
+    for email, which, confirmed in DEMO_BOOKINGS:
+        if which >= len(times):
+            continue  # late in the semester: fewer free times left
+        leader = _person(email)
+        school_id = next(iter(leader.led_school_ids()))
+        booking = booking_ops.request_booking(guidance.id, school_id, actor=leader, starts_at=times[which].starts_at,
+                                              participants_count=4, now=now,
+                                              note="Vi ønsker veiledning for lærerne på 8. trinn.")
+        if confirmed:
+            booking_ops.confirm_booking(booking, actor=profile.user, now=now,
+                                        location=f"{booking.school.name}, personalrommet")
+        summary.bookings_created += 1
+
+
 def load_demo(now: datetime) -> str:
     """Load demo fyrtårn, their offerings, availability, release time and films; twice changes nothing."""
     summary = LighthouseSummary()
@@ -307,6 +337,8 @@ def load_demo(now: datetime) -> str:
         _windows(profile, spec, now, summary)
         _films(profile, spec, now, summary)
         _open_course(profile, spec, now, summary)
+        if spec is LIGHTHOUSES[0]:
+            _bookings(profile, now, summary)
         summary.profiles += 1
     return str(summary)
 

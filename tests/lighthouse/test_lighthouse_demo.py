@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from catalog.offerings.models import Offering, OfferingStatus
 from events.models import Session
-from lighthouse.bookings.models import AvailabilityWindow, BookableKind, BookableOffering
+from lighthouse.bookings.models import AvailabilityWindow, BookableKind, BookableOffering, Booking, BookingState
 from lighthouse.demo import demo_lighthouse_emails
 from lighthouse.films.models import LearningFilm
 from lighthouse.profiles.models import LighthouseProfile, ReleaseTime, semester_of
@@ -21,7 +21,7 @@ def count(model) -> int:
 def snapshot():
     return {
         "counts": [count(m) for m in (User, Membership, LighthouseProfile, ReleaseTime, BookableOffering,
-                                      AvailabilityWindow, LearningFilm, Offering, Session, AuditEntry)],
+                                      AvailabilityWindow, LearningFilm, Offering, Session, AuditEntry, Booking)],
         "release": sorted(db.session.execute(sa.select(ReleaseTime.profile_id, ReleaseTime.semester,
                                                        ReleaseTime.approved_minutes, ReleaseTime.updated_at))),
         "offerings": sorted(db.session.execute(sa.select(BookableOffering.id, BookableOffering.updated_at))),
@@ -41,7 +41,16 @@ def test_demo_loads_three_fyrtarn_and_twice_changes_nothing(app, client, now):
     first = snapshot()
     output = load(app)
     assert "3 fyrtårn (0 nye), 0 nye tilbud, 0 nye tider, 0 godkjent frikjøpstid, 0 nye åpne kurs" in output
+    assert "0 nye bestillinger" in output
     assert snapshot() == first
+
+    # The first fyrtårn has a request to answer and a confirmed booking, from two demo schools.
+    marte = db.session.scalar(sa.select(LighthouseProfile).join(User).where(User.email == "marte.holm@kommune.example"))
+    bookings = db.session.scalars(sa.select(Booking).where(Booking.profile_id == marte.id)
+                                  .order_by(Booking.starts_at)).all()
+    assert [b.state for b in bookings] == [BookingState.REQUESTED, BookingState.CONFIRMED]
+    assert {b.school.name for b in bookings} == {"Furulund skole", "Tjernsrud skole"}
+    assert all(b.starts_at > now for b in bookings)
 
     profiles = db.session.scalars(sa.select(LighthouseProfile)).all()
     assert len(profiles) == 3
