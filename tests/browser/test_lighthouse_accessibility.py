@@ -7,7 +7,7 @@ with feedback and the fyrtårn's record.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -33,7 +33,7 @@ TASKS = """\
 
 
 @pytest.fixture
-def fyrtarn_world(admin, make_school, make_user, make_profile, make_bookable, make_window, now):
+def fyrtarn_world(admin, make_school, make_user, make_profile, make_bookable, make_window, now):  # noqa: F811
     school = make_school("Bekkestua skole")
     leader = make_user("Rita Rektor", roles=(Role.LEADER,), school=school, email="rita.rektor@skole.test")
     staff = [make_user(name, school=school) for name in ("Kari Nordmann", "Ola Nordmann", "Per Hansen")]
