@@ -4,9 +4,12 @@ from pathlib import Path
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from catalog.offerings.operations import register_session_check
+from lighthouse.bookings import calendar, mails
+from lighthouse.bookings import operations as booking_ops
+
 # The models are imported here so that the schema (and Alembic) knows them
 # even before any view is loaded.
-from lighthouse.bookings import calendar, mails
 from lighthouse.bookings import models as _booking_models  # noqa: F401
 from lighthouse.bookings.views import bp as bookings_bp
 from lighthouse.cli import lighthouse_cli
@@ -24,6 +27,7 @@ def _init_app(app: Flask) -> None:
         app.register_blueprint(bp)
     mails.init_app(app)
     calendar.init_app(app)
+    register_session_check(app, booking_ops.session_clash)
     app.cli.add_command(lighthouse_cli)
 
 

@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass, field
+from typing import Callable
 from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from blinker import Namespace
+from flask import current_app
 from flask_babel import gettext as _
 
 from catalog.enrollment import mails
@@ -178,11 +180,35 @@ def _sync_first_start(offering: Offering) -> None:
     offering_changed.send(offering)
 
 
+_SESSION_CHECKS = "kp_session_checks"
+
+
+def register_session_check(app, check: Callable[[Offering, datetime, datetime], str | None]) -> None:
+    """Let a plugin refuse a time for an offering's session.
+
+    The hook: *who calls it* is a feature plugin in its ``init_app`` (the
+    fyrtårn scheme, so that a fyrtårn's own course never overlaps a school's
+    booking of them); *what it carries* is ``check(offering, starts_at,
+    ends_at)``, called before a session is added or moved, returning a
+    message for the organiser or None. A check may take locks: it runs in the
+    transaction that saves the session.
+    """
+    app.extensions.setdefault(_SESSION_CHECKS, []).append(check)
+
+
+def _check_session_time(offering: Offering, starts_at: datetime, ends_at: datetime) -> None:
+    for check in current_app.extensions.get(_SESSION_CHECKS, []):
+        problem = check(offering, starts_at, ends_at)
+        if problem:
+            raise OfferingError(problem)
+
+
 def add_session(offering: Offering, *, actor: User, now: datetime, starts_at: datetime, ends_at: datetime,
                 title: str = "", location: str = "", online_url: str = "") -> Session:
     """Add a dated session to an offering."""
     if not enrollment_ops.can_manage(actor, offering):
         raise OfferingError(_("Du kan ikke endre dette tilbudet."))
+    _check_session_time(offering, starts_at, ends_at)
     try:
         session = events_ops.add_session(offering.schedule, starts_at=starts_at, ends_at=ends_at, now=now,
                                          title=title, location=location, online_url=online_url)
@@ -199,6 +225,8 @@ def update_session(offering: Offering, session: Session, *, actor: User, now: da
     """Move or change one of an offering's sessions."""
     if not enrollment_ops.can_manage(actor, offering) or session.schedule_id != offering.schedule_id:
         raise OfferingError(_("Du kan ikke endre denne økten."))
+    if (starts_at, ends_at) != (session.starts_at, session.ends_at):
+        _check_session_time(offering, starts_at, ends_at)
     try:
         changed = events_ops.update_session(session, starts_at=starts_at, ends_at=ends_at, now=now, title=title,
                                             location=location, online_url=online_url)

@@ -145,8 +145,8 @@ class _Busy:
 
 
 def _busy(profile: LighthouseProfile, start: datetime, end: datetime,
-          exclude_booking_id: int | None = None) -> _Busy:
-    """Return the fyrtårn's held bookings and own catalogue sessions near ``start``..``end``."""
+          exclude_booking_id: int | None = None, *, with_sessions: bool = True) -> _Busy:
+    """Return the fyrtårn's held bookings and (``with_sessions``) own catalogue sessions near ``start``..``end``."""
     # Wide enough to catch anything whose buffer reaches into the range.
     lo, hi = start - timedelta(hours=24), end + timedelta(hours=24)
     bookings = (sa.select(Booking.starts_at, Booking.ends_at, BookableOffering.buffer_minutes)
@@ -160,7 +160,7 @@ def _busy(profile: LighthouseProfile, start: datetime, end: datetime,
                 .where(Offering.responsible_id == profile.user_id, Offering.status != OfferingStatus.CANCELLED,
                        Session.status == SessionStatus.SCHEDULED, Session.starts_at < hi, Session.ends_at > lo))
     items = sorted([tuple(row) for row in db.session.execute(bookings)]
-                   + [tuple(row) for row in db.session.execute(sessions)])
+                   + ([tuple(row) for row in db.session.execute(sessions)] if with_sessions else []))
     longest = max((e - s for s, e, _b in items), default=timedelta(0))
     return _Busy(starts=[s for s, _e, _b in items], items=items, longest=longest,
                  widest=max((b for _s, _e, b in items), default=0))
@@ -285,6 +285,26 @@ def _lock_profile(profile_id: int) -> LighthouseProfile:
     if profile is None:
         raise BookingNotFound(_("Fyrtårnet finnes ikke."))
     return profile
+
+
+def session_clash(offering: Offering, starts_at: datetime, ends_at: datetime) -> str | None:
+    """Say why a session of a fyrtårn's own catalogue course cannot be at this time, or None.
+
+    The catalogue asks before it adds or moves a session (see
+    ``catalog.offerings.operations.register_session_check``): a school's
+    held booking of the fyrtårn, buffer included, keeps the time. Checked
+    under the fyrtårn's lock, so no booking takes the time before the commit.
+    """
+    if offering.responsible_id is None:
+        return None
+    profile_id = db.session.scalar(sa.select(LighthouseProfile.id)
+                                   .where(LighthouseProfile.user_id == offering.responsible_id))
+    if profile_id is None:
+        return None
+    profile = _lock_profile(profile_id)
+    if _busy(profile, starts_at, ends_at, with_sessions=False).clashes(starts_at, ends_at, 0):
+        return _("Fyrtårnet har en bestilling fra en skole som overlapper dette tidspunktet (buffer medregnet).")
+    return None
 
 
 def _is_taken(err: sa.exc.IntegrityError) -> bool:

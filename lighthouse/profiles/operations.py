@@ -15,8 +15,7 @@ from flask_babel import gettext as _
 
 from catalog.offerings import operations as offering_ops
 from catalog.offerings.models import Offering, OfferingKind, OfferingStatus, TargetGroup
-from lighthouse.bookings.models import (HOLDING_STATES, AvailabilityWindow, BookableKind, BookableOffering, Booking,
-                                        Venue)
+from lighthouse.bookings.models import (AvailabilityWindow, BookableKind, BookableOffering, Venue)
 from lighthouse.bookings.operations import held_minutes
 from lighthouse.films.models import LearningFilm
 from lighthouse.profiles.models import (GradeLevel, LighthouseProfile, ProfileGrade, ProfileSubject, ReleaseTime,
@@ -415,19 +414,6 @@ class OpenCourseData:
     online_url: str = ""
 
 
-def _overlapping_booking(profile: LighthouseProfile, starts_at: datetime, ends_at: datetime) -> Booking | None:
-    """Return a held booking of the fyrtårn that overlaps the time, the offering's buffer included."""
-    candidates = db.session.scalars(
-        sa.select(Booking).where(Booking.profile_id == profile.id, Booking.state.in_(list(HOLDING_STATES)),
-                                 Booking.starts_at < ends_at + timedelta(hours=4),
-                                 Booking.ends_at > starts_at - timedelta(hours=4)))
-    for booking in candidates:
-        buffer = timedelta(minutes=booking.offering.buffer_minutes)
-        if booking.starts_at - buffer < ends_at and booking.ends_at + buffer > starts_at:
-            return booking
-    return None
-
-
 def create_open_course(profile: LighthouseProfile, data: OpenCourseData, *, actor: User,
                        now: datetime) -> Offering:
     """Publish an open course in the catalogue with the fyrtårn responsible; it uses the catalogue's enrollment."""
@@ -438,12 +424,8 @@ def create_open_course(profile: LighthouseProfile, data: OpenCourseData, *, acto
     ends_at = datetime.combine(data.day, data.end, tzinfo=OSLO)
     if starts_at <= now:
         raise ProfileError(_("Kurset må ligge fram i tid."))
-    # The fyrtårn's lock, as the booking rules take it: a booking cannot take
-    # this time between the check and the commit.
-    begin_writing()
-    db.session.execute(sa.select(LighthouseProfile.id).where(LighthouseProfile.id == profile.id).with_for_update())
-    if _overlapping_booking(profile, starts_at, ends_at) is not None:
-        raise ProfileError(_("Du har en bestilling fra en skole som overlapper dette tidspunktet."))
+    # The catalogue asks the booking rules whether a school's booking holds the
+    # time (lighthouse.bookings.operations.session_clash), under the fyrtårn's lock.
     catalogue_data = offering_ops.OfferingData(
         title=data.title.strip(), kind=OfferingKind.COURSE, capacity=data.capacity,
         school_year=school_year_of(data.day), theme=data.subject.label, description=data.description,

@@ -482,3 +482,43 @@ def test_lists_for_the_school_and_the_fyrtarn(world, now):
     assert ops.bookings_for_schools([world.school.id]) == [second, first]
     assert ops.bookings_for_profile(world.profile.id) == [second, first]  # the open request first
     assert ops.bookings_for_schools([]) == []
+
+
+# --- the fyrtårn's own catalogue course never overlaps a school's booking ---------------------
+
+def test_own_course_session_cannot_take_a_booked_time_buffer_included(world, login, now):
+    booking = request(world, now)  # Tuesday 8 September 12:00-13:30, 15 minutes' buffer
+    ops.confirm_booking(booking, actor=world.lighthouse, now=now, location="Bekkestua skole")
+    course = offering_ops.create_offering(offering_ops.OfferingData(
+        title="Åpent kurs i brøk", kind=offering_ops.OfferingKind.COURSE, capacity=20, school_year=2026,
+        target_groups=[offering_ops.TargetGroup.TEACHERS], responsible_id=world.lighthouse.id),
+        actor=world.lighthouse, now=now)
+    free = offering_ops.add_session(course, actor=world.lighthouse, now=now, starts_at=oslo(TUE_8_SEP, 14),
+                                    ends_at=oslo(TUE_8_SEP, 15))
+    db.session.commit()
+
+    # Through the catalogue's own page: 13:40 is inside the booking's buffer.
+    client = login(world.lighthouse)
+    response = client.post(f"/kurs/{course.id}/okter/ny", data={
+        "day": "2026-09-08", "start": "13:40", "end": "14:30", "location": "Rådhuset"})
+    assert response.status_code == 400
+    assert "overlapper dette tidspunktet" in response.get_data(as_text=True)
+    with pytest.raises(offering_ops.OfferingError, match="overlapper"):
+        offering_ops.update_session(course, free, actor=world.lighthouse, now=now, starts_at=oslo(TUE_8_SEP, 11),
+                                    ends_at=oslo(TUE_8_SEP, 12, 30))
+    db.session.rollback()
+    assert [(s.starts_at, s.ends_at) for s in db.session.get(type(course), course.id).sessions] == \
+        [(oslo(TUE_8_SEP, 14), oslo(TUE_8_SEP, 15))]
+
+    # Once the school cancels, the time is the fyrtårn's again.
+    ops.cancel_booking(db.session.get(Booking, booking.id), actor=world.leader, now=now, reason="Syk lærer")
+    offering_ops.add_session(db.session.get(type(course), course.id), actor=world.lighthouse, now=now,
+                             starts_at=oslo(TUE_8_SEP, 12), ends_at=oslo(TUE_8_SEP, 13))
+
+
+def test_other_organisers_sessions_are_not_held_back_by_bookings(world, make_offering, admin, now):
+    booking = request(world, now)
+    ops.confirm_booking(booking, actor=world.lighthouse, now=now)
+    course = make_offering("Kurs fra Oppvekst skole", sessions=0, publish=False)
+    offering_ops.add_session(course, actor=admin, now=now, starts_at=oslo(TUE_8_SEP, 12), ends_at=oslo(TUE_8_SEP, 13))
+    assert [s.starts_at for s in course.sessions] == [oslo(TUE_8_SEP, 12)]
