@@ -29,6 +29,7 @@ from events.feeds import FeedAnswer, answer_feed
 from events.models import Schedule, Session
 from lms.auth.operations import require
 from lms.cache import FragmentCache
+from lms.forms import REFUSED, save
 from lms.db import MAX_ID, db, now_utc, read_without_transaction, reads_before_writing
 from lms.i18n import to_oslo
 from lms.people.models import User
@@ -388,20 +389,9 @@ def _offering_data(form: OfferingForm) -> offering_ops.OfferingData:
     )
 
 
-#: What :func:`_save` returns when the operation refused the form.
-REFUSED = object()
-
-
 def _save(form, operation):
-    """Run a form's operation and commit; show a refusal on the form and return REFUSED."""
-    try:
-        result = operation()
-    except offering_ops.OfferingError as err:
-        db.session.rollback()
-        form.form_errors.append(str(err))
-        return REFUSED
-    db.session.commit()
-    return result
+    """Run a form's operation and commit; a refusal goes on the form and REFUSED is returned."""
+    return save(form, operation, offering_ops.OfferingError)
 
 
 @bp.route("/kurs/nytt", methods=["GET", "POST"])

@@ -19,6 +19,7 @@ from lighthouse.films.views import bp as films_bp
 from lighthouse.overview.views import bp as overview_bp
 from lighthouse.profiles import models as _profile_models  # noqa: F401
 from lighthouse.profiles.views import bp as profiles_bp
+from lms.people.models import Role
 from lms.plugins import MenuItem, Plugin
 
 
@@ -31,8 +32,8 @@ def _init_app(app: Flask) -> None:
     app.cli.add_command(lighthouse_cli)
 
 
-def _has_role(user, *roles) -> bool:
-    return user is not None and any(m.role.value in roles for m in user.memberships)
+def _has_role(user, *roles: Role) -> bool:
+    return user is not None and any(user.has_role(role) for role in roles)
 
 
 plugin = Plugin(
@@ -43,8 +44,8 @@ plugin = Plugin(
         MenuItem("fyrtarn.index", _l("Fyrtårn"), order=35),
         MenuItem("films.index", _l("Læringsfilmer"), order=36),
         MenuItem("bookings.index", _l("Bestillinger"),
-                 lambda u: _has_role(u, "leader", "lighthouse", "admin"), 37),
-        MenuItem("lighthouse_overview.index", _l("Fyrtårnoversikt"), lambda u: _has_role(u, "admin"), 45),
+                 lambda u: _has_role(u, Role.LEADER, Role.LIGHTHOUSE, Role.ADMIN), 37),
+        MenuItem("lighthouse_overview.index", _l("Fyrtårnoversikt"), lambda u: _has_role(u, Role.ADMIN), 45),
     ),
     load_demo=load_demo,
     translations=str(Path(__file__).resolve().parent / "translations"),

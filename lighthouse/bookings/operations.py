@@ -254,12 +254,22 @@ def _slot_problem(offering: BookableOffering, starts_at: datetime, now: datetime
     return _taken()
 
 
+def _held(profile_id: int) -> sa.ColumnElement[bool]:
+    return sa.and_(Booking.profile_id == profile_id, Booking.state.in_(list(HOLDING_STATES)))
+
+
 def held_minutes(profile_id: int, semester: str) -> int:
     """Return the minutes of a fyrtårn's semester that bookings hold (requested, proposed, confirmed, done)."""
     return int(db.session.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(Booking.minutes), 0))
-        .where(Booking.profile_id == profile_id, Booking.semester == semester,
-               Booking.state.in_(list(HOLDING_STATES)))) or 0)
+        .where(_held(profile_id), Booking.semester == semester)) or 0)
+
+
+def held_minutes_by_semester(profile_id: int) -> dict[str, int]:
+    """Return :func:`held_minutes` for every semester of a fyrtårn in one query."""
+    return {semester: int(minutes) for semester, minutes in db.session.execute(
+        sa.select(Booking.semester, sa.func.sum(Booking.minutes)).where(_held(profile_id))
+        .group_by(Booking.semester))}
 
 
 def approved_minutes(profile_id: int, semester: str) -> int:
@@ -330,14 +340,32 @@ def _require(condition: bool, message: str | None = None) -> None:
         raise BookingNotAllowed(message or _("Du har ikke tilgang til denne bestillingen."))
 
 
+def bookable_schools(actor: User) -> list[School]:
+    """Return the schools the actor may book for (see :func:`may_book_for`), by name."""
+    query = sa.select(School).order_by(School.name)
+    if not actor.is_admin:
+        led = actor.led_school_ids()
+        if not led:
+            return []
+        query = query.where(School.id.in_(led))
+    return list(db.session.scalars(query))
+
+
+def staff_of(school_id: int | None) -> list[User]:
+    """Return the active people of a school, by name: those who can be named as participants."""
+    if school_id is None:
+        return []
+    return list(db.session.scalars(
+        sa.select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.school_id == school_id, User.active.is_(True)).distinct().order_by(User.name, User.id)))
+
+
 def _staff_ids(school_id: int, user_ids: Iterable[int]) -> list[int]:
     """Return the given ids, each once and in order, after checking they are active staff of the school."""
     wanted = list(dict.fromkeys(int(i) for i in user_ids))
     if not wanted:
         return []
-    staff = set(db.session.scalars(
-        sa.select(Membership.user_id).join(User, User.id == Membership.user_id)
-        .where(Membership.school_id == school_id, Membership.user_id.in_(wanted), User.active.is_(True))))
+    staff = {person.id for person in staff_of(school_id)}
     if set(wanted) - staff:
         raise BookingError(_("Deltakerne må være ansatte ved skolen."))
     return wanted
@@ -699,6 +727,19 @@ def bookings_for_schools(school_ids: Iterable[int]) -> list[Booking]:
         return []
     return list(db.session.scalars(sa.select(Booking).where(Booking.school_id.in_(ids))
                                    .order_by(Booking.starts_at.desc(), Booking.id.desc())))
+
+
+def bookings_page(state: BookingState | None, page: int, per_page: int) -> tuple[list[Booking], int, int]:
+    """Return one page of every booking (for admins), latest start first, as ``(bookings, page, pages)``."""
+    query = sa.select(Booking)
+    if state is not None:
+        query = query.where(Booking.state == state)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    pages = max((total + per_page - 1) // per_page, 1)
+    page = min(max(page, 1), pages)
+    bookings = list(db.session.scalars(
+        query.order_by(Booking.starts_at.desc(), Booking.id.desc()).limit(per_page).offset((page - 1) * per_page)))
+    return bookings, page, pages
 
 
 def bookings_for_profile(profile_id: int) -> list[Booking]:

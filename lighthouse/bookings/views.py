@@ -5,12 +5,10 @@ import re
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
 from events.calendar import ics_response
@@ -19,12 +17,12 @@ from lighthouse.bookings.forms import (ActionForm, BookingForm, CancelForm, Conf
                                        ParticipantsForm, ProposeForm, RecordForm, RejectForm)
 from lighthouse.bookings.models import (HOLDING_STATES, BookableOffering, Booking, BookingState,
                                         Venue)
-from lighthouse.profiles.models import LighthouseProfile
+from lighthouse.profiles.operations import profile_of
 from lms.audit.operations import history
 from lms.auth.operations import require
+from lms.forms import REFUSED, save
 from lms.db import MAX_ID, db, now_utc
 from lms.i18n import OSLO, to_oslo
-from lms.people.models import Membership, School, User
 
 bp = Blueprint("bookings", __name__, template_folder="../templates")
 
@@ -55,26 +53,6 @@ def _booking_or_404(booking_id: int) -> Booking:
         abort(403)
     except ops.BookingError:  # not found
         abort(404)
-
-
-def _bookable_schools(user: User) -> list[School]:
-    """Return the schools the person may book for: those they lead, or every school for an admin."""
-    query = sa.select(School).order_by(School.name)
-    if not user.is_admin:
-        led = user.led_school_ids()
-        if not led:
-            return []
-        query = query.where(School.id.in_(led))
-    return list(db.session.scalars(query))
-
-
-def _staff_of(school_id: int | None) -> list[User]:
-    """Return the active people of a school, by name."""
-    if school_id is None:
-        return []
-    return list(db.session.scalars(
-        sa.select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.school_id == school_id, User.active.is_(True)).distinct().order_by(User.name, User.id)))
 
 
 def _weeks(times: list[ops.FreeTime]) -> list[tuple[str, list[ops.FreeTime]]]:
@@ -108,7 +86,7 @@ def _from_day(now: datetime) -> datetime:
 def new(offering_id: int):
     now = now_utc()
     offering = _offering_or_404(offering_id)
-    schools = _bookable_schools(current_user)
+    schools = ops.bookable_schools(current_user)
     require(bool(schools), _("Bare skoleledere kan bestille fra fyrtårn. Be en leder ved skolen din om å "
                              "bestille, eller kontakt programadministratoren."))
     form = BookingForm(max_participants=offering.max_participants)
@@ -119,7 +97,7 @@ def new(offering_id: int):
         chosen = _number(request.args.get("skole", ""))
         chosen = chosen if chosen in school_ids else schools[0].id
         form.school_id.data = chosen
-    staff = _staff_of(chosen)
+    staff = ops.staff_of(chosen)
     form.participant_ids.choices = [SelectChoice(p.id, p.name) for p in staff]
     if request.method == "GET":
         form.participants_count.data = None
@@ -141,11 +119,6 @@ def new(offering_id: int):
             db.session.rollback()
             form.form_errors.append(str(err))
             status = 409 if isinstance(err, ops.TimeTaken) else 200
-        except IntegrityError:
-            # The schema's last word on two requests for one start at the same moment.
-            db.session.rollback()
-            form.form_errors.append(_("Tidspunktet er nettopp tatt av en annen skole. Velg et annet."))
-            status = 409
         else:
             flash(_("Forespørselen er sendt til %(name)s. Tidspunktet holdes av til fyrtårnet svarer.",
                     name=offering.profile.user.name), "success")
@@ -180,7 +153,7 @@ def _forms(booking: Booking, **given: FlaskForm) -> dict[str, FlaskForm]:
         for f in form:
             f.id = f.label.field_id = f"{prefix}-{f.name}"
     participants = made["participants_form"]
-    participants.participant_ids.choices = [SelectChoice(p.id, p.name) for p in _staff_of(booking.school_id)]
+    participants.participant_ids.choices = [SelectChoice(p.id, p.name) for p in ops.staff_of(booking.school_id)]
     if "participants_form" not in given:
         participants.participant_ids.data = [p.id for p in booking.participants]
     confirm = made["confirm_form"]
@@ -248,22 +221,10 @@ def _act(booking_id: int, form_name: str, form_cls: type[FlaskForm], run: Callab
     form = form_cls()
     if prepare:
         prepare(booking, form)
-    if form.validate_on_submit():
-        try:
-            run(booking, form)
-            db.session.commit()
-        except ops.BookingNotAllowed:
-            db.session.rollback()
-            abort(403)
-        except ops.BookingError as err:
-            db.session.rollback()
-            form.form_errors.append(str(err))
-        except IntegrityError:
-            db.session.rollback()
-            form.form_errors.append(_("Tidspunktet er nettopp tatt av en annen skole. Velg et annet."))
-        else:
-            flash(message(booking), "success")
-            return redirect(url_for("bookings.show", booking_id=booking.id), 303)
+    if form.validate_on_submit() and save(form, lambda: run(booking, form), ops.BookingError,
+                                          forbidden=ops.BookingNotAllowed) is not REFUSED:
+        flash(message(booking), "success")
+        return redirect(url_for("bookings.show", booking_id=booking.id), 303)
     booking = _booking_or_404(booking_id)
     return _render_show(booking, **{form_name: form})
 
@@ -322,7 +283,7 @@ def cancel(booking_id: int):
 
 
 def _staff_choices(booking: Booking, form: FlaskForm) -> None:
-    form.participant_ids.choices = [SelectChoice(p.id, p.name) for p in _staff_of(booking.school_id)]
+    form.participant_ids.choices = [SelectChoice(p.id, p.name) for p in ops.staff_of(booking.school_id)]
 
 
 @bp.route("/bestillinger/<int:booking_id>/deltakere", methods=["POST"])
@@ -428,7 +389,7 @@ def _lighthouse_groups(bookings: list[Booking], now: datetime):
 @login_required
 def index():
     now = now_utc()
-    profile = db.session.scalar(sa.select(LighthouseProfile).where(LighthouseProfile.user_id == current_user.id))
+    profile = profile_of(current_user)
     led = sorted(current_user.led_school_ids())
     school_groups = _school_groups(ops.bookings_for_schools(led), now) if led else None
     lighthouse_groups = _lighthouse_groups(ops.bookings_for_profile(profile.id), now) if profile else None
@@ -436,15 +397,9 @@ def index():
     if current_user.is_admin:
         state_filter = request.args.get("status")
         state_filter = state_filter if state_filter in {s.value for s in BookingState} else None
-        query = sa.select(Booking)
-        if state_filter:
-            query = query.where(Booking.state == BookingState(state_filter))
-        total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-        size = current_app.config["PAGE_SIZE"]
-        pages = max((total + size - 1) // size, 1)
-        page = min(_number(request.args.get("side", "1"), 99999) or 1, pages)
-        everything = list(db.session.scalars(
-            query.order_by(Booking.starts_at.desc(), Booking.id.desc()).limit(size).offset((page - 1) * size)))
+        everything, page, pages = ops.bookings_page(
+            BookingState(state_filter) if state_filter else None, _number(request.args.get("side", "1"), 99999) or 1,
+            current_app.config["PAGE_SIZE"])
     return render_template(
         "lighthouse/bookings/index.html", now=now, school_groups=school_groups,
         lighthouse_groups=lighthouse_groups, everything=everything, page=page, pages=pages,

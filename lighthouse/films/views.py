@@ -11,6 +11,7 @@ from lighthouse.films.models import LearningFilm
 from lighthouse.profiles.models import GradeLevel, Subject
 from lms import security
 from lms.auth.operations import require
+from lms.forms import REFUSED, save
 from lms.db import db, now_utc
 
 bp = Blueprint("films", __name__, template_folder="../templates")
@@ -102,18 +103,8 @@ def _form(obj=None) -> FilmForm:
 
 
 def _save(form: FilmForm, operation):
-    """Run a form's operation and commit; a refusal goes on the form and None is returned."""
-    try:
-        result = operation()
-    except film_ops.FilmNotAllowed:
-        db.session.rollback()
-        abort(403)
-    except film_ops.FilmError as err:
-        db.session.rollback()
-        form.form_errors.append(str(err))
-        return None
-    db.session.commit()
-    return result if result is not None else True
+    """Run a form's operation and commit; a refusal goes on the form and REFUSED is returned."""
+    return save(form, operation, film_ops.FilmError, forbidden=film_ops.FilmNotAllowed)
 
 
 @bp.route("/laeringsfilmer/ny", methods=["GET", "POST"])
@@ -127,7 +118,7 @@ def new():
     if form.validate_on_submit():
         film = _save(form, lambda: film_ops.create_film(form.data_for_operation(), actor=current_user,
                                                        now=now_utc()))
-        if film is not None:
+        if film is not REFUSED:
             flash(_("Filmen er lagret som utkast. Publiser den når den er klar."), "success")
             return redirect(url_for("films.show", film_id=film.id), 303)
     status = 400 if request.method == "POST" else 200
@@ -144,7 +135,7 @@ def edit(film_id: int):
         form.grades.data = [g.value for g in film.grades]
     if form.validate_on_submit():
         if _save(form, lambda: film_ops.update_film(film, form.data_for_operation(), actor=current_user,
-                                                    now=now_utc())) is not None:
+                                                    now=now_utc())) is not REFUSED:
             flash(_("Endringene er lagret."), "success")
             return redirect(url_for("films.show", film_id=film.id), 303)
     status = 400 if request.method == "POST" else 200

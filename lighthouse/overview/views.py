@@ -11,15 +11,11 @@ from flask_login import current_user, login_required
 
 from lighthouse.overview import operations as overview_ops
 from lighthouse.profiles.models import semester_label
+from lighthouse.profiles.operations import format_hours as hours
 from lms.auth.operations import require
 from lms.db import now_utc
 
 bp = Blueprint("lighthouse_overview", __name__, template_folder="../templates")
-
-
-def hours(minutes: int) -> str:
-    """Return minutes as hours the Norwegian way: 90 -> "1,5"."""
-    return f"{minutes // 60}" if minutes % 60 == 0 else f"{minutes / 60:.1f}".replace(".", ",")
 
 
 def _figures():

@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 from catalog.offerings import operations as offering_ops
 from catalog.offerings.models import Offering, OfferingKind, OfferingStatus, TargetGroup
 from lighthouse.bookings.models import (AvailabilityWindow, BookableKind, BookableOffering, Venue)
-from lighthouse.bookings.operations import held_minutes
+from lighthouse.bookings.operations import held_minutes, held_minutes_by_semester
 from lighthouse.films.models import LearningFilm
 from lighthouse.profiles.models import (GradeLevel, LighthouseProfile, ProfileGrade, ProfileSubject, ReleaseTime,
                                         Subject, semester_label, semester_of)
@@ -195,11 +195,12 @@ def release_time_lines(profile: LighthouseProfile, now: datetime) -> list[Releas
     """Return the profile's release time per semester, newest first, with the current semester always there."""
     rows = {rt.semester: rt for rt in db.session.scalars(
         sa.select(ReleaseTime).where(ReleaseTime.profile_id == profile.id))}
+    held_by_semester = held_minutes_by_semester(profile.id)
     semesters = set(rows) | {askable_semesters(now)[0]}
     lines = []
     for semester in sorted(semesters, reverse=True):
         rt = rows.get(semester)
-        held = held_minutes(profile.id, semester)
+        held = held_by_semester.get(semester, 0)
         approved = rt.approved_minutes if rt else None
         lines.append(ReleaseTimeLine(semester=semester, requested_minutes=rt.requested_minutes if rt else 0,
                                      approved_minutes=approved, held_minutes=held,

@@ -13,6 +13,7 @@ from lighthouse.profiles.forms import (WEEKDAYS, ApproveForm, BookableForm, NewP
                                        ProfileForm, ReleaseRequestForm, WindowForm)
 from lighthouse.profiles.models import GradeLevel, LighthouseProfile, Subject, semester_label
 from lms.auth.operations import require
+from lms.forms import REFUSED, save
 from lms.db import db, now_utc
 from lms.markdown import plain_text
 from lms.people.models import School
@@ -54,15 +55,8 @@ def _no_profile():
 
 
 def _save(form, operation):
-    """Run an operation and commit; show a refusal on the form and return None."""
-    try:
-        result = operation()
-    except ops.ProfileError as err:
-        db.session.rollback()
-        form.form_errors.append(str(err))
-        return None
-    db.session.commit()
-    return True if result is None else result
+    """Run an operation and commit; a refusal goes on the form and REFUSED is returned."""
+    return save(form, operation, ops.ProfileError)
 
 
 # --- the public pages ------------------------------------------------------------
@@ -127,7 +121,7 @@ def _edit_profile_page(profile: LighthouseProfile, *, own: bool, request_form: R
     elif form.validate_on_submit():
         home = form.home_school_id.data if "home_school_id" in form else None
         if _save(form, lambda: ops.update_profile(profile, _profile_data(form), actor=current_user, now=now,
-                                                   home_school_id=home)):
+                                                   home_school_id=home)) is not REFUSED:
             flash(_("Profilen er lagret."), "success")
             return redirect(url_for("fyrtarn.my_profile" if own else "fyrtarn.show", profile_id=profile.id), 303)
     if request_form is None:
@@ -159,7 +153,7 @@ def request_release_time():
     form.semester.choices = [(s, semester_label(s)) for s in ops.askable_semesters(now)]
     if form.validate_on_submit():
         if _save(form, lambda: ops.request_release_time(profile, form.semester.data, form.hours.data,
-                                                        actor=current_user, now=now)):
+                                                        actor=current_user, now=now)) is not REFUSED:
             flash(_("Forespørselen om frikjøpstid er sendt til rektor."), "success")
             return redirect(url_for("fyrtarn.my_profile"), 303)
     return _edit_profile_page(profile, own=True, request_form=form)
@@ -183,7 +177,7 @@ def new_profile():
     if form.validate_on_submit():
         profile = _save(form, lambda: ops.create_profile(form.person_id.data, form.home_school_id.data,
                                                          _profile_data(form), actor=current_user, now=now_utc()))
-        if profile:
+        if profile is not REFUSED:
             flash(_("Fyrtårnprofilen er opprettet."), "success")
             return redirect(url_for("fyrtarn.show", profile_id=profile.id), 303)
     status = 400 if request.method == "POST" else 200
@@ -217,7 +211,7 @@ def approve_release_time(release_time_id: int):
     form = ApproveForm()
     if form.validate_on_submit():
         hours = form.hours.data
-        if _save(form, lambda: ops.approve_release_time(rt, hours, actor=current_user, now=now_utc())):
+        if _save(form, lambda: ops.approve_release_time(rt, hours, actor=current_user, now=now_utc())) is not REFUSED:
             flash(_("%(h)d timer frikjøpstid er godkjent for %(name)s (%(s)s).", h=hours, name=rt.profile.user.name,
                     s=semester_label(rt.semester)), "success")
             return redirect(url_for("fyrtarn.release_time"), 303)
@@ -269,7 +263,7 @@ def new_offering():
         form.venue.data = Venue.EITHER.value
     if form.validate_on_submit():
         if _save(form, lambda: ops.create_bookable(profile, _bookable_data(form), actor=current_user,
-                                                   now=now_utc())):
+                                                   now=now_utc())) is not REFUSED:
             flash(_("Tilbudet er lagret."), "success")
             return redirect(url_for("fyrtarn.offerings"), 303)
     status = 400 if request.method == "POST" else 200
@@ -286,7 +280,7 @@ def edit_offering(offering_id: int):
                                                               offering.venue.value)
     if form.validate_on_submit():
         if _save(form, lambda: ops.update_bookable(offering, _bookable_data(form), actor=current_user,
-                                                   now=now_utc())):
+                                                   now=now_utc())) is not REFUSED:
             flash(_("Endringene er lagret."), "success")
             return redirect(url_for("fyrtarn.offerings"), 303)
     status = 400 if request.method == "POST" else 200
@@ -319,7 +313,7 @@ def availability():
         if _save(form, lambda: ops.add_window(profile, weekday=form.weekday.data, start=form.start.data,
                                               end=form.end.data, valid_from=form.valid_from.data,
                                               valid_until=form.valid_until.data, actor=current_user,
-                                              now=now_utc())):
+                                              now=now_utc())) is not REFUSED:
             flash(_("Tiden er lagt til."), "success")
             return redirect(url_for("fyrtarn.availability"), 303)
     status = 400 if request.method == "POST" else 200
@@ -361,7 +355,7 @@ def new_open_course():
             target_groups=[TargetGroup(v) for v in form.target_groups.data], description=form.description.data or "",
             location=form.location.data or "", online_url=form.online_url.data or "")
         offering = _save(form, lambda: ops.create_open_course(profile, data, actor=current_user, now=now_utc()))
-        if offering:
+        if offering is not REFUSED:
             flash(_("Kurset er publisert i kurskatalogen. Deltakerne melder seg på der."), "success")
             return redirect(url_for("catalog.offering", offering_id=offering.id), 303)
     status = 400 if request.method == "POST" else 200
