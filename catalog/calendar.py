@@ -168,7 +168,7 @@ class _Writer:
         self.host = public_host()
         # One address per offering: every event links back to its offering's page.
         marker = 999_999_937
-        self.link = absolute_url("catalog.offering", offering_id=marker).replace(str(marker), "{}")
+        self.link = absolute_url("offerings.show", offering_id=marker).replace(str(marker), "{}")
         self.online_label = _("Nettmøte: %(url)s", url="{}")
 
     def event(self, session, offering: _Offering, *, extra_sequence: int = 0, cancelled: bool = False,

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from catalog.forms import REQUIRED, MultiCheckboxField
+from lms.forms import REQUIRED, MultiCheckboxField
 from lighthouse.films import operations as film_ops
 from lighthouse.films.models import DEFAULT_LICENCE
 from lighthouse.profiles.models import GradeLevel, Subject

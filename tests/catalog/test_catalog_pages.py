@@ -279,7 +279,7 @@ def test_catalogue_reuses_its_result_list_until_something_changes(client, make_o
 
 
 def test_catalogue_keeps_an_offering_until_its_last_session(client, make_offering, now):
-    from catalog.views import results_cache
+    from catalog.offerings.views import results_cache
     from lms.db import set_clock
     make_offering("Nettverk for digital praksis", sessions=3, starts_in=timedelta(days=1))  # days 1, 8 and 15
     make_offering("Enkeltkurs", sessions=1, starts_in=timedelta(days=1))
