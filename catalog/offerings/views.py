@@ -18,6 +18,7 @@ from catalog.enrollment import operations as enrollment_ops
 from catalog.enrollment.forms import EnrollForm
 from catalog.enrollment.models import Enrollment, EnrollmentState
 from catalog.offerings import operations as offering_ops
+from catalog.offerings import search
 from catalog.offerings.forms import CancelOfferingForm, OfferingForm, SessionForm
 from catalog.offerings.models import Offering, OfferingKind, OfferingStatus, OnboardingCohort, TargetGroup
 from events.calendar import build_calendar, ics_filename, ics_response, make_etag
@@ -43,9 +44,9 @@ def _enum_arg(enum_cls, raw: str | None):
         return None
 
 
-def parse_filter(args) -> offering_ops.CatalogFilter:
+def parse_filter(args) -> search.CatalogFilter:
     """Read the catalogue filter from query arguments, ignoring what cannot be understood."""
-    f = offering_ops.CatalogFilter(
+    f = search.CatalogFilter(
         q=args.get("q", "")[:200], theme=args.get("tema", "")[:120],
         kind=_enum_arg(OfferingKind, args.get("type")),
         target_group=_enum_arg(TargetGroup, args.get("malgruppe")),
@@ -105,8 +106,8 @@ enrollment_ops.enrollment_changed.connect(results_cache.invalidate)
 offering_ops.offering_changed.connect(results_cache.invalidate)
 
 
-def _render_results(f: offering_ops.CatalogFilter, page_asked: int, now) -> str:
-    query = offering_ops.catalog_query(f, now)
+def _render_results(f: search.CatalogFilter, page_asked: int, now) -> str:
+    query = search.catalog_query(f, now)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
     size = current_app.config["PAGE_SIZE"]
     pages = max((total + size - 1) // size, 1)
@@ -128,7 +129,7 @@ def index():
     locale = str(get_locale())
     results = results_cache.get_or_make(("results", request.query_string, locale), ttl,
                                         lambda: _render_results(f, page, now))
-    themes = results_cache.get_or_make(("themes",), ttl, offering_ops.themes)
+    themes = results_cache.get_or_make(("themes",), ttl, search.themes)
     feed_args = {k: v for k, v in request.args.items() if k in FEED_FILTERS and v}
     return render_template("catalog/offerings/index.html", results=Markup(results), f=f, themes=themes,
                            kinds=list(OfferingKind), groups=list(TargetGroup),
@@ -164,7 +165,7 @@ def show(offering_id: int):
 FEED_FILTERS = ("type", "tema", "malgruppe", "omrade")
 
 
-def _public_filter_name(f: offering_ops.CatalogFilter) -> str:
+def _public_filter_name(f: search.CatalogFilter) -> str:
     parts = [str(part) for part in (f.kind.label if f.kind else "", f.theme,
                                     f.target_group.label if f.target_group else "",
                                     _("område %(n)d", n=f.plan_area) if f.plan_area else "") if part]
