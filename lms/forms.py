@@ -1,4 +1,4 @@
-"""What the form pages of every package share: running a form's operation, fields and messages, numbers from a page."""
+"""What the pages of every package share to read input: running a form's operation, fields, messages, numbers."""
 from __future__ import annotations
 
 from typing import Callable, TypeVar
@@ -44,12 +44,26 @@ def save(form, operation: Callable[[], T], refusal: type[Exception] | tuple[type
     return result
 
 
-def whole_number(raw: str, highest: int = MAX_ID) -> int | None:
-    """Return the positive whole number ``raw`` spells, up to ``highest``, or None."""
+#: The highest page number a list reads; a longer one shows the first page.
+LAST_PAGE = 99999
+
+
+def whole_number(raw: str | None, highest: int = MAX_ID) -> int | None:
+    """Return the positive whole number ``raw`` spells, up to ``highest`` (an id by default), or None.
+
+    Every number that comes from a query string or a list of form values is
+    read here, so none can be negative, out of a column's range or an
+    OverflowError.
+    """
     # isdecimal, not isdigit: int() refuses digits such as "²"; the length bound keeps int() cheap.
-    if raw.isdecimal() and len(raw) <= len(str(highest)) and 0 < int(raw) <= highest:
+    if raw and raw.isdecimal() and len(raw) <= len(str(highest)) and 0 < int(raw) <= highest:
         return int(raw)
     return None
+
+
+def page_number(args) -> int:
+    """Return the page of a list that ``?side=`` asks for, or the first."""
+    return whole_number(args.get("side"), LAST_PAGE) or 1
 
 
 def coerce_id(value) -> int:

@@ -19,7 +19,7 @@ from catalog.offerings.models import Offering
 from catalog.offerings.views import managed_offering, session_or_404
 from catalog.onboarding import operations as onboarding_ops
 from events.models import Schedule
-from lms.db import MAX_ID, db, now_utc, reads_before_writing
+from lms.db import db, now_utc, reads_before_writing
 from lms.forms import ActionForm, whole_number
 from lms.i18n import to_oslo
 from lms.people.models import User
@@ -232,7 +232,7 @@ def participants_xlsx(offering_id: int):
 
 
 def _ids_from_form(name: str) -> set[int]:
-    return {n for v in request.form.getlist(name) if (n := whole_number(v, MAX_ID))}
+    return {n for v in request.form.getlist(name) if (n := whole_number(v))}
 
 
 @bp.route("/kurs/<int:offering_id>/okter/<int:session_id>/oppmote", methods=["GET", "POST"])

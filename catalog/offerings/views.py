@@ -27,7 +27,7 @@ from events.models import Schedule, Session
 from lms.auth.operations import require
 from lms.cache import FragmentCache
 from lms.db import db, now_utc, read_without_transaction
-from lms.forms import REFUSED, ActionForm, save, whole_number
+from lms.forms import REFUSED, ActionForm, page_number, save
 from lms.i18n import to_oslo
 from lms.schoolyear import school_year_of
 
@@ -63,10 +63,6 @@ def parse_filter(args) -> search.CatalogFilter:
         if 1 <= month <= 12 and 2000 <= year <= 2100:
             f.month = (year, month)
     return f
-
-
-def _page_number() -> int:
-    return whole_number(request.args.get("side", "1"), 99999) or 1
 
 
 def offering_or_404(offering_id: int) -> Offering:
@@ -124,7 +120,7 @@ def _render_results(f: search.CatalogFilter, page_asked: int, now) -> str:
 def index():
     now = now_utc()
     f = parse_filter(request.args)
-    page = _page_number()
+    page = page_number(request.args)
     ttl = current_app.config["CATALOG_CACHE_SECONDS"]
     locale = str(get_locale())
     results = results_cache.get_or_make(("results", request.query_string, locale), ttl,

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from catalog.offerings.models import OnboardingCohort
 from catalog.onboarding import operations as onboarding_ops
 from lms.auth.operations import require
-from lms.db import MAX_ID, now_utc
+from lms.db import now_utc
 from lms.forms import whole_number
 from lms.i18n import to_oslo
 
@@ -19,7 +19,7 @@ bp = Blueprint("onboarding", __name__, template_folder="../templates")
 def index():
     today = to_oslo(now_utc()).date()
     school_ids = current_user.led_school_ids()
-    if current_user.is_admin and (school_id := whole_number(request.args.get("skole", ""), MAX_ID)):
+    if current_user.is_admin and (school_id := whole_number(request.args.get("skole"))):
         school_ids = {school_id}
     require(bool(school_ids) or current_user.is_admin)
     rows = onboarding_ops.new_hires_at(school_ids, today) if school_ids else []

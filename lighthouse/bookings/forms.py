@@ -158,7 +158,3 @@ class FeedbackForm(FlaskForm):
 class RecordForm(FlaskForm):
     text = TextAreaField(_l("Hva ble gjort"), validators=[
         DataRequired(_l("Skriv kort hva som ble gjort.")), Length(max=4000)])
-
-
-class ActionForm(FlaskForm):
-    """A button that changes state: only the CSRF token travels."""

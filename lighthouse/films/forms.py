@@ -1,4 +1,4 @@
-"""Forms of the learning films: writing a film, and the buttons that publish it."""
+"""Forms of the learning films: writing a film (its publish buttons are the shared ActionForm)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -66,7 +66,3 @@ class FilmForm(FlaskForm):
             tasks=self.tasks.data or "", subject=Subject(self.subject.data),
             grades=[GradeLevel(v) for v in self.grades.data], licence=self.licence.data,
             profile_id=self.profile_id.data if "profile_id" in self else None)
-
-
-class ActionForm(FlaskForm):
-    """A button that changes state: only the CSRF token travels."""
