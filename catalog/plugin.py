@@ -1,7 +1,6 @@
 """The catalogue plugin as the host sees it."""
 from pathlib import Path
 
-import sqlalchemy as sa
 from flask import Flask
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -10,13 +9,14 @@ from catalog import calendar
 from catalog.cli import catalog_cli
 from catalog.demo import load_demo
 from catalog.enrollment import mails
-from catalog.enrollment.models import Enrollment, EnrollmentState
+from catalog.enrollment import operations as enrollment_ops
+from catalog.enrollment.models import EnrollmentState
 from catalog.enrollment.views import bp as enrollment_bp
 from catalog.offerings.views import bp as offerings_bp
 from catalog.onboarding import operations as onboarding_ops
 from catalog.onboarding.views import bp as onboarding_bp
 from events.feeds import register_feed_source
-from lms.db import db, now_utc
+from lms.db import now_utc
 from lms.i18n import to_oslo
 from lms.plugins import MenuItem, Plugin
 
@@ -32,9 +32,7 @@ def _init_app(app: Flask) -> None:
 
 def dashboard_figures(user) -> list[tuple[str, object, str | None]]:
     """Return the figures the front page shows this person."""
-    counts = dict(db.session.execute(
-        sa.select(Enrollment.state, sa.func.count()).where(Enrollment.user_id == user.id)
-        .group_by(Enrollment.state)).all())
+    counts = enrollment_ops.counts_by_state(user.id)
     figures = [
         (_("påmeldte kurs"), counts.get(EnrollmentState.ENROLLED, 0), "enrollment.my_courses"),
         (_("på venteliste"), counts.get(EnrollmentState.WAITLISTED, 0), "enrollment.my_courses"),
