@@ -21,13 +21,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from catalog.enrollment.models import CONFIRMED_STATES, Enrollment, EnrollmentState
-from catalog.offerings.models import Offering, OfferingStatus, OfferingTargetGroup
+from catalog.offerings.models import Offering, OfferingStatus
+from catalog.offerings.search import CatalogFilter, offering_conditions
 from events.calendar import CalendarEvent
 from events.feeds import CANCELLED_KEEP_DAYS, FeedSource
 from events.models import Session, SessionStatus
@@ -36,9 +36,6 @@ from lms.i18n import OSLO
 from lms.links import absolute_url, public_host
 from lms.markdown import plain_text
 from lms.people.models import Membership, User
-
-if TYPE_CHECKING:  # the offerings' operations use the enrollment mails, which use this module
-    from catalog.offerings.operations import CatalogFilter
 
 #: How far back feeds show sessions that took place.
 HISTORY_DAYS = 365
@@ -168,7 +165,7 @@ class _Writer:
         self.host = public_host()
         # One address per offering: every event links back to its offering's page.
         marker = 999_999_937
-        self.link = absolute_url("catalog.offering", offering_id=marker).replace(str(marker), "{}")
+        self.link = absolute_url("offerings.show", offering_id=marker).replace(str(marker), "{}")
         self.online_label = _("Nettmøte: %(url)s", url="{}")
 
     def event(self, session, offering: _Offering, *, extra_sequence: int = 0, cancelled: bool = False,
@@ -311,17 +308,8 @@ SCHOOL_SOURCE = FeedSource(name="catalog", events=school_events, version=school_
 # --- the public catalogue and one offering -----------------------------------------
 
 def _public_where(f: CatalogFilter):
-    conditions = [Offering.status.in_([OfferingStatus.PUBLISHED, OfferingStatus.CANCELLED])]
-    if f.kind is not None:
-        conditions.append(Offering.kind == f.kind)
-    if f.theme:
-        conditions.append(Offering.theme == f.theme)
-    if f.plan_area is not None:
-        conditions.append(Offering.plan_area == f.plan_area)
-    if f.target_group is not None:
-        conditions.append(sa.exists().where(OfferingTargetGroup.offering_id == Offering.id,
-                                            OfferingTargetGroup.group == f.target_group))
-    return sa.and_(*conditions)
+    # Cancelled offerings stay in the feed, so that calendars learn of it.
+    return sa.and_(Offering.status.in_([OfferingStatus.PUBLISHED, OfferingStatus.CANCELLED]), *offering_conditions(f))
 
 
 def public_events(f: CatalogFilter, now: datetime) -> list[CalendarEvent]:

@@ -2,23 +2,49 @@
 from pathlib import Path
 
 from flask import Flask
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from catalog import calendar
 from catalog.cli import catalog_cli
-from catalog.enrollment import mails
 from catalog.demo import load_demo
-from catalog.views import bp, dashboard_figures
+from catalog.enrollment import mails
+from catalog.enrollment import operations as enrollment_ops
+from catalog.enrollment.models import EnrollmentState
+from catalog.enrollment.views import bp as enrollment_bp
+from catalog.offerings.views import bp as offerings_bp
+from catalog.onboarding import operations as onboarding_ops
+from catalog.onboarding.views import bp as onboarding_bp
 from events.feeds import register_feed_source
+from lms.db import now_utc
+from lms.i18n import to_oslo
 from lms.plugins import MenuItem, Plugin
 
 
 def _init_app(app: Flask) -> None:
-    app.register_blueprint(bp)
+    for bp in (offerings_bp, enrollment_bp, onboarding_bp):
+        app.register_blueprint(bp)
     app.cli.add_command(catalog_cli)
     mails.init_app(app)
     register_feed_source(app, "person", calendar.PERSON_SOURCE)
     register_feed_source(app, "school", calendar.SCHOOL_SOURCE)
+
+
+def dashboard_figures(user) -> list[tuple[str, object, str | None]]:
+    """Return the figures the front page shows this person."""
+    counts = enrollment_ops.counts_by_state(user.id)
+    figures = [
+        (_("påmeldte kurs"), counts.get(EnrollmentState.ENROLLED, 0), "enrollment.my_courses"),
+        (_("på venteliste"), counts.get(EnrollmentState.WAITLISTED, 0), "enrollment.my_courses"),
+        (_("fullførte kurs"), counts.get(EnrollmentState.COMPLETED, 0), "enrollment.record"),
+    ]
+    led = user.led_school_ids()
+    if led:
+        waiting_hires = [r for r in onboarding_ops.new_hires_at(led, to_oslo(now_utc()).date()) if r.enrollment is None]
+        figures.append((_("nyansatte uten oppstartskurs"), len(waiting_hires), "onboarding.index"))
+    if counts.get(EnrollmentState.OFFERED):
+        figures.insert(0, (_("plasser tilbudt deg – svar nå"), counts[EnrollmentState.OFFERED], "enrollment.my_courses"))
+    return figures
 
 
 plugin = Plugin(
@@ -26,10 +52,10 @@ plugin = Plugin(
     init_app=_init_app,
     requires=("events",),
     menu=(
-        MenuItem("catalog.index", _l("Kurskatalog"), order=10),
-        MenuItem("catalog.my_courses", _l("Mine kurs"), lambda u: u is not None, 20),
-        MenuItem("catalog.onboarding", _l("Nyansatte"), lambda u: u is not None and (bool(u.led_school_ids()) or u.is_admin), 30),
-        MenuItem("catalog.new_offering", _l("Nytt tilbud"), lambda u: u is not None and u.is_admin, 40),
+        MenuItem("offerings.index", _l("Kurskatalog"), order=10),
+        MenuItem("enrollment.my_courses", _l("Mine kurs"), lambda u: u is not None, 20),
+        MenuItem("onboarding.index", _l("Nyansatte"), lambda u: u is not None and (bool(u.led_school_ids()) or u.is_admin), 30),
+        MenuItem("offerings.new", _l("Nytt tilbud"), lambda u: u is not None and u.is_admin, 40),
     ),
     load_demo=load_demo,
     dashboard=dashboard_figures,

@@ -7,9 +7,9 @@ from flask_login import current_user, login_required
 
 from events import feeds, operations
 from events.calendar import CACHE_CONTROL, webcal_url
-from events.forms import FeedLinkForm
 from events.models import FeedScope
-from lms.db import MAX_ID, db, now_utc, read_without_transaction
+from lms.db import db, now_utc, read_without_transaction
+from lms.forms import ActionForm, whole_number
 from lms.links import absolute_url
 from lms.people.models import School
 
@@ -37,30 +37,23 @@ def _owner_feed(token: str) -> feeds.FeedAnswer | None:
     return feeds.owner_feed(owner, operations.hash_feed_token(token), now_utc())
 
 
-def _school_arg() -> int | None:
-    raw = request.args.get("skole", "")
-    if raw.isdecimal() and len(raw) <= len(str(MAX_ID)) and 0 < int(raw) <= MAX_ID:
-        return int(raw)
-    return None
-
-
 def _page(chosen_school_id: int | None = None, new_link: dict | None = None):
     schools = operations.feed_schools(current_user, chosen_school_id)
     tokens = operations.live_feed_tokens(current_user.id, [s.id for s in schools])
     all_schools = operations.all_schools() if current_user.is_admin else []
     return render_template("events/index.html", schools=schools, tokens=tokens, all_schools=all_schools,
-                           chosen_school_id=chosen_school_id, new_link=new_link, form=FeedLinkForm(),
+                           chosen_school_id=chosen_school_id, new_link=new_link, form=ActionForm(),
                            FeedScope=FeedScope)
 
 
 @bp.get("/kalender")
 @login_required
 def index():
-    return _page(_school_arg())
+    return _page(whole_number(request.args.get("skole")))
 
 
 def _issue(scope: FeedScope, owner_id: int):
-    if not FeedLinkForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         abort(400)
     token = operations.issue_feed_token(scope, owner_id, actor=current_user, now=now_utc())
     db.session.commit()
@@ -74,7 +67,7 @@ def _issue(scope: FeedScope, owner_id: int):
 
 
 def _revoke(scope: FeedScope, owner_id: int):
-    if not FeedLinkForm().validate_on_submit():
+    if not ActionForm().validate_on_submit():
         abort(400)
     if operations.revoke_feed_token(scope, owner_id, actor=current_user, now=now_utc()):
         flash(_("Lenken er slettet. Kalendere som abonnerte på den, får ikke flere oppdateringer."), "success")

@@ -17,7 +17,7 @@ from flask_migrate import upgrade
 
 from catalog.offerings import operations as offering_ops
 from catalog.offerings.models import Offering, OfferingKind, TargetGroup
-from catalog.views import results_cache
+from catalog.offerings.views import results_cache
 from events.calendar import feed_bodies
 from lms import create_app
 from lms.auth.operations import hash_password

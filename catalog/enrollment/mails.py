@@ -75,8 +75,8 @@ def _body(enrollment: Enrollment, *paragraphs: str) -> str:
             place = s.location or offering.location or s.online_url or offering.online_url
             cancelled = f" ({_('avlyst')})" if s.status == SessionStatus.CANCELLED else ""
             lines.append(f"- {when}{', ' + place if place else ''}{cancelled}")
-    lines += ["", _("Om tilbudet: %(url)s", url=absolute_url("catalog.offering", offering_id=offering.id)),
-              _("Mine kurs: %(url)s", url=absolute_url("catalog.my_courses")), "", "Kompetanseportalen"]
+    lines += ["", _("Om tilbudet: %(url)s", url=absolute_url("offerings.show", offering_id=offering.id)),
+              _("Mine kurs: %(url)s", url=absolute_url("enrollment.my_courses")), "", "Kompetanseportalen"]
     return "\n".join(lines)
 
 

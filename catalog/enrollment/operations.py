@@ -119,6 +119,13 @@ def active_enrollment(offering_id: int, user_id: int) -> Enrollment | None:
         Enrollment.state != EnrollmentState.CANCELLED))
 
 
+
+def counts_by_state(user_id: int) -> dict[EnrollmentState, int]:
+    """Return how many of the person's enrollments are in each state (states without any are left out)."""
+    return dict(db.session.execute(
+        sa.select(Enrollment.state, sa.func.count()).where(Enrollment.user_id == user_id)
+        .group_by(Enrollment.state)).all())
+
 # --- permissions and eligibility --------------------------------------------
 
 def can_manage(user: User | None, offering: Offering) -> bool:

@@ -1,12 +1,10 @@
-"""Creating, changing, publishing, cancelling and finding offerings."""
+"""Creating, changing, publishing and cancelling offerings and their sessions."""
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass, field
 from typing import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 
-import sqlalchemy as sa
 from blinker import Namespace
 from flask import current_app
 from flask_babel import gettext as _
@@ -18,7 +16,6 @@ from catalog.offerings.models import (Offering, OfferingKind, OfferingStatus, Of
 from events import operations as events_ops
 from events.models import Session, SessionStatus
 from lms.db import db
-from lms.i18n import OSLO
 
 from lms.people.models import Role, User
 
@@ -247,76 +244,3 @@ def cancel_session(offering: Offering, session: Session, *, actor: User, now: da
     _sync_first_start(offering)
     if offering.status == OfferingStatus.PUBLISHED:
         enrollment_ops.notify_participants(offering, mails.SESSION_CANCELLED, now, session_id=session.id)
-
-
-# --- finding offerings ----------------------------------------------------------
-
-@dataclass
-class CatalogFilter:
-    """What a person asked the catalogue for."""
-
-    q: str = ""
-    theme: str = ""
-    kind: OfferingKind | None = None
-    target_group: TargetGroup | None = None
-    plan_area: int | None = None
-    #: ISO week as (year, week), or a month as (year, month).
-    week: tuple[int, int] | None = None
-    month: tuple[int, int] | None = None
-    free_seats: bool = False
-    include_past: bool = False
-
-
-def _oslo_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=OSLO)
-
-
-def period_bounds(f: CatalogFilter) -> tuple[datetime, datetime] | None:
-    """Return the [start, end) of the chosen week or month in Oslo time."""
-    if f.week:
-        start = date.fromisocalendar(f.week[0], f.week[1], 1)
-        return _oslo_midnight(start), _oslo_midnight(start + timedelta(days=7))
-    if f.month:
-        year, month = f.month
-        last = calendar.monthrange(year, month)[1]
-        return _oslo_midnight(date(year, month, 1)), _oslo_midnight(date(year, month, last) + timedelta(days=1))
-    return None
-
-
-def catalog_query(f: CatalogFilter, now: datetime) -> sa.Select:
-    """Return the query for published offerings matching the filter, soonest first."""
-    # Only offerings with a dated session are listed; by default only those
-    # with a session still to come (a network meeting all year stays listed).
-    query = sa.select(Offering).where(Offering.status == OfferingStatus.PUBLISHED,
-                                      Offering.first_starts_at.is_not(None))
-    if not f.include_past:
-        query = query.where(Offering.last_starts_at >= now - timedelta(hours=12))
-    if f.q:
-        like = f"%{f.q.strip().lower()}%"
-        query = query.where(sa.or_(sa.func.lower(Offering.title).like(like), sa.func.lower(Offering.theme).like(like),
-                                   sa.func.lower(Offering.description).like(like),
-                                   sa.func.lower(Offering.organiser).like(like)))
-    if f.theme:
-        query = query.where(Offering.theme == f.theme)
-    if f.kind:
-        query = query.where(Offering.kind == f.kind)
-    if f.target_group:
-        # EXISTS, not IN: the planner then walks offerings in date order and stops at a page.
-        query = query.where(sa.exists().where(OfferingTargetGroup.offering_id == Offering.id,
-                                              OfferingTargetGroup.group == f.target_group))
-    if f.plan_area:
-        query = query.where(Offering.plan_area == f.plan_area)
-    bounds = period_bounds(f)
-    if bounds:
-        query = query.where(Offering.schedule_id.in_(
-            sa.select(Session.schedule_id).where(Session.starts_at >= bounds[0], Session.starts_at < bounds[1])))
-    if f.free_seats:
-        query = query.where(Offering.seats_taken < Offering.capacity)
-    return query.order_by(Offering.first_starts_at, Offering.id)
-
-
-def themes() -> list[str]:
-    """Return the themes of published offerings, for the filter."""
-    return list(db.session.scalars(sa.select(Offering.theme).distinct()
-                                   .where(Offering.status == OfferingStatus.PUBLISHED, Offering.theme != "")
-                                   .order_by(Offering.theme)))

@@ -9,7 +9,7 @@ from wtforms import (BooleanField, IntegerField, RadioField, SelectChoice, Selec
                      URLField)
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from catalog.forms import REQUIRED, MultiCheckboxField, _person_id
+from lms.forms import REQUIRED, MultiCheckboxField, coerce_id
 from lighthouse.bookings.models import Venue
 
 NOT_A_NUMBER = _l("Skriv et helt tall.")
@@ -54,7 +54,7 @@ class SchoolField(SelectField):
     """The school a booking is for; an id no column can hold is no choice."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("coerce", _person_id)
+        kwargs.setdefault("coerce", coerce_id)
         super().__init__(*args, **kwargs)
 
     def process_formdata(self, valuelist):
@@ -73,7 +73,7 @@ class ParticipantsField(MultiCheckboxField):
     """Staff of the school, named now or later; unknown ids are refused in Norwegian."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("coerce", _person_id)
+        kwargs.setdefault("coerce", coerce_id)
         super().__init__(*args, **kwargs)
 
     def process_formdata(self, valuelist):
@@ -158,7 +158,3 @@ class FeedbackForm(FlaskForm):
 class RecordForm(FlaskForm):
     text = TextAreaField(_l("Hva ble gjort"), validators=[
         DataRequired(_l("Skriv kort hva som ble gjort.")), Length(max=4000)])
-
-
-class ActionForm(FlaskForm):
-    """A button that changes state: only the CSRF token travels."""

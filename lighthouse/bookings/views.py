@@ -13,15 +13,15 @@ from wtforms import SelectChoice
 
 from events.calendar import ics_response
 from lighthouse.bookings import operations as ops
-from lighthouse.bookings.forms import (ActionForm, BookingForm, CancelForm, ConfirmForm, DeclineForm, FeedbackForm,
+from lighthouse.bookings.forms import (BookingForm, CancelForm, ConfirmForm, DeclineForm, FeedbackForm,
                                        ParticipantsForm, ProposeForm, RecordForm, RejectForm)
 from lighthouse.bookings.models import (HOLDING_STATES, BookableOffering, Booking, BookingState,
                                         Venue)
 from lighthouse.profiles.operations import profile_of
 from lms.audit.operations import history
 from lms.auth.operations import require
-from lms.forms import REFUSED, save
-from lms.db import MAX_ID, db, now_utc
+from lms.forms import REFUSED, ActionForm, page_number, save, whole_number
+from lms.db import db, now_utc
 from lms.i18n import OSLO, to_oslo
 
 bp = Blueprint("bookings", __name__, template_folder="../templates")
@@ -29,13 +29,6 @@ bp = Blueprint("bookings", __name__, template_folder="../templates")
 #: How far ahead the booking form shows free times at once.
 FREE_TIMES_AHEAD = timedelta(weeks=8)
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def _number(raw: str, highest: int = MAX_ID) -> int | None:
-    """Return the positive whole number ``raw`` spells, up to ``highest``, or None."""
-    if raw.isdecimal() and len(raw) <= len(str(highest)) and 0 < int(raw) <= highest:
-        return int(raw)
-    return None
 
 
 def _offering_or_404(offering_id: int) -> BookableOffering:
@@ -94,7 +87,7 @@ def new(offering_id: int):
     school_ids = {s.id for s in schools}
     chosen = form.school_id.data if form.school_id.data in school_ids else None
     if chosen is None and request.method == "GET":
-        chosen = _number(request.args.get("skole", ""))
+        chosen = whole_number(request.args.get("skole"))
         chosen = chosen if chosen in school_ids else schools[0].id
         form.school_id.data = chosen
     staff = ops.staff_of(chosen)
@@ -398,7 +391,7 @@ def index():
         state_filter = request.args.get("status")
         state_filter = state_filter if state_filter in {s.value for s in BookingState} else None
         everything, page, pages = ops.bookings_page(
-            BookingState(state_filter) if state_filter else None, _number(request.args.get("side", "1"), 99999) or 1,
+            BookingState(state_filter) if state_filter else None, page_number(request.args),
             current_app.config["PAGE_SIZE"])
     return render_template(
         "lighthouse/bookings/index.html", now=now, school_groups=school_groups,

@@ -1,4 +1,4 @@
-"""Forms of the learning films: writing a film, and the buttons that publish it."""
+"""Forms of the learning films: writing a film (its publish buttons are the shared ActionForm)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from catalog.forms import REQUIRED, MultiCheckboxField
+from lms.forms import REQUIRED, MultiCheckboxField
 from lighthouse.films import operations as film_ops
 from lighthouse.films.models import DEFAULT_LICENCE
 from lighthouse.profiles.models import GradeLevel, Subject
@@ -66,7 +66,3 @@ class FilmForm(FlaskForm):
             tasks=self.tasks.data or "", subject=Subject(self.subject.data),
             grades=[GradeLevel(v) for v in self.grades.data], licence=self.licence.data,
             profile_id=self.profile_id.data if "profile_id" in self else None)
-
-
-class ActionForm(FlaskForm):
-    """A button that changes state: only the CSRF token travels."""

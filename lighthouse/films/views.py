@@ -6,12 +6,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lighthouse.films import operations as film_ops
-from lighthouse.films.forms import ActionForm, FilmForm
+from lighthouse.films.forms import FilmForm
 from lighthouse.films.models import LearningFilm
 from lighthouse.profiles.models import GradeLevel, Subject
 from lms import security
 from lms.auth.operations import require
-from lms.forms import REFUSED, save
+from lms.forms import REFUSED, ActionForm, page_number, save
 from lms.db import db, now_utc
 
 bp = Blueprint("films", __name__, template_folder="../templates")
@@ -26,11 +26,6 @@ def _enum_arg(enum_cls, raw: str | None):
         return enum_cls(raw) if raw else None
     except ValueError:
         return None
-
-
-def _page_number() -> int:
-    raw = request.args.get("side", "1")
-    return int(raw) if raw.isdecimal() and len(raw) <= 5 and int(raw) > 0 else 1
 
 
 def _film_or_404(film_id: int) -> LearningFilm:
@@ -60,7 +55,7 @@ def _fyrtarn_link(profile_id: int) -> str | None:
 def index():
     f = film_ops.FilmFilter(q=request.args.get("q", "")[:200], subject=_enum_arg(Subject, request.args.get("fag")),
                             grade=_enum_arg(GradeLevel, request.args.get("trinn")))
-    films, total, page, pages = film_ops.find_published(f, page=_page_number(),
+    films, total, page, pages = film_ops.find_published(f, page=page_number(request.args),
                                                         size=current_app.config["PAGE_SIZE"])
     args = {k: v for k, v in request.args.items() if k in ("q", "fag", "trinn") and v}
     return render_template("lighthouse/films/index.html", films=films, total=total, page=page, pages=pages,

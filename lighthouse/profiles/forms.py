@@ -7,7 +7,7 @@ from wtforms import (BooleanField, DateField, IntegerField, SelectChoice, Select
                      URLField)
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from catalog.forms import FIRST_YEAR, LAST_YEAR, OUT_OF_RANGE, REQUIRED, ClockField, MultiCheckboxField, _person_id
+from lms.forms import FIRST_YEAR, LAST_YEAR, OUT_OF_RANGE, REQUIRED, ClockField, MultiCheckboxField, coerce_id
 from catalog.offerings.models import TargetGroup
 from lighthouse.bookings.models import BookableKind, Venue
 from lighthouse.profiles.models import GradeLevel, Subject
@@ -30,7 +30,7 @@ class ProfileForm(FlaskForm):
     presentation = TextAreaField(_l("Presentasjon (Markdown)"), validators=[
         Optional(), Length(max=10000, message=_l("Presentasjonen kan ha høyst 10 000 tegn."))])
     active = BooleanField(_l("Vis profilen på Fyrtårn-siden og ta imot bestillinger"), default=True)
-    home_school_id = SelectField(_l("Hjemmeskole"), coerce=_person_id,
+    home_school_id = SelectField(_l("Hjemmeskole"), coerce=coerce_id,
                                  validators=[InputRequired(_l("Velg hjemmeskolen."))])
 
     def __init__(self, *args, schools=None, **kwargs):
@@ -45,7 +45,7 @@ class ProfileForm(FlaskForm):
 
 
 class NewProfileForm(ProfileForm):
-    person_id = SelectField(_l("Fyrtårn"), coerce=_person_id, validators=[InputRequired(_l("Velg en person."))])
+    person_id = SelectField(_l("Fyrtårn"), coerce=coerce_id, validators=[InputRequired(_l("Velg en person."))])
 
     def __init__(self, *args, people=(), **kwargs):
         super().__init__(*args, **kwargs)

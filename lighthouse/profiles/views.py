@@ -5,7 +5,6 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from catalog.forms import ActionForm
 from catalog.offerings.models import TargetGroup
 from lighthouse.bookings.models import AvailabilityWindow, BookableKind, BookableOffering, Venue
 from lighthouse.profiles import operations as ops
@@ -13,7 +12,7 @@ from lighthouse.profiles.forms import (WEEKDAYS, ApproveForm, BookableForm, NewP
                                        ProfileForm, ReleaseRequestForm, WindowForm)
 from lighthouse.profiles.models import GradeLevel, LighthouseProfile, Subject, semester_label
 from lms.auth.operations import require
-from lms.forms import REFUSED, save
+from lms.forms import REFUSED, ActionForm, save
 from lms.db import db, now_utc
 from lms.markdown import plain_text
 from lms.people.models import School
@@ -357,6 +356,6 @@ def new_open_course():
         offering = _save(form, lambda: ops.create_open_course(profile, data, actor=current_user, now=now_utc()))
         if offering is not REFUSED:
             flash(_("Kurset er publisert i kurskatalogen. Deltakerne melder seg på der."), "success")
-            return redirect(url_for("catalog.offering", offering_id=offering.id), 303)
+            return redirect(url_for("offerings.show", offering_id=offering.id), 303)
     status = 400 if request.method == "POST" else 200
     return render_template("lighthouse/profiles/open_course_form.html", form=form, profile=profile), status

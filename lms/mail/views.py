@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.db import db, now_utc
+from lms.forms import page_number
 from lms.mail import operations
 from lms.mail.models import MailStatus
 
@@ -24,7 +25,7 @@ def _signed_in():
 def outbox():
     status = request.args.get("status", "")
     chosen = MailStatus(status) if status in set(MailStatus) else None
-    pagination = operations.outbox_page(current_user, status=chosen, page=request.args.get("side", 1, type=int),
+    pagination = operations.outbox_page(current_user, status=chosen, page=page_number(request.args),
                                         per_page=current_app.config["PAGE_SIZE"])
     # Unsent mails are written now, as they will be; sent ones show what was sent.
     previews = {m.id: operations.preview(m) for m in pagination.items if m.sent_at is None}

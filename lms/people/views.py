@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.db import db, now_utc
+from lms.forms import page_number, whole_number
 from lms.people import operations
 from lms.people.forms import ImportForm, PersonForm, SchoolForm
 from lms.people.models import School, User
@@ -32,7 +33,7 @@ def _show_error(form, err: operations.PeopleError) -> None:
 
 
 def _page() -> int:
-    return request.args.get("side", 1, type=int)
+    return page_number(request.args)
 
 
 # --- schools ----------------------------------------------------------------
@@ -81,7 +82,7 @@ def edit_school(school_id: int):
 def people():
     actor = _actor()
     query = request.args.get("q", "")
-    school_id = request.args.get("skole", type=int) or None
+    school_id = whole_number(request.args.get("skole"))
     pagination = operations.people_page(actor, query=query, school_id=school_id, page=_page(),
                                         per_page=current_app.config["PAGE_SIZE"])
     return render_template("people/people.html", pagination=pagination, query=query, school_id=school_id,

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from catalog import calendar
 from catalog.enrollment import operations as ops
 from catalog.offerings import operations as offering_ops
+from catalog.offerings import search
 from catalog.offerings.models import OfferingKind
 from lms.db import db
 from lms.i18n import OSLO
@@ -166,10 +167,10 @@ def test_public_feed_filters_and_keeps_a_cancelled_offering_as_cancelled(make_of
     course = make_offering("Kurs i vurdering", kind=OfferingKind.COURSE)
     workshop = make_offering("Verksted", kind=OfferingKind.WORKSHOP)
     with app.test_request_context():
-        only_courses = calendar.public_events(offering_ops.CatalogFilter(kind=OfferingKind.COURSE), now)
+        only_courses = calendar.public_events(search.CatalogFilter(kind=OfferingKind.COURSE), now)
         assert [e.summary for e in only_courses] == ["Kurs i vurdering"]
         offering_ops.cancel_offering(workshop, actor=admin, now=now, reason="")
-        (cancelled,) = calendar.public_events(offering_ops.CatalogFilter(kind=OfferingKind.WORKSHOP), now)
+        (cancelled,) = calendar.public_events(search.CatalogFilter(kind=OfferingKind.WORKSHOP), now)
     assert cancelled.cancelled
     assert course.id != workshop.id
 

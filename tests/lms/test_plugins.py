@@ -11,7 +11,7 @@ def names(app) -> list[str]:
 
 def test_all_plugins_are_on_by_default(app, client):
     assert names(app) == ["catalog", "events", "lighthouse"]
-    assert "catalog.index" in app.view_functions
+    assert "offerings.index" in app.view_functions
     assert client.get("/kurs").status_code == 200
     assert "Kurskatalog" in client.get("/").get_data(as_text=True)
 

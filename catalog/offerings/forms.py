@@ -1,23 +1,17 @@
-"""Forms of the catalogue: offerings, sessions, enrollment actions."""
+"""Forms of the offerings: an offering, its sessions, cancelling it."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (DateField, IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField,
-                     TimeField, URLField)
+from wtforms import DateField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, DateTimeLocalInput, ListWidget
+from wtforms.widgets import DateTimeLocalInput
 
 from catalog.offerings.models import OfferingKind, OnboardingCohort, TargetGroup
-from lms.db import MAX_ID
+from lms.forms import FIRST_YEAR, LAST_YEAR, OUT_OF_RANGE, REQUIRED, ClockField, MultiCheckboxField
 from lms.i18n import OSLO
-
-REQUIRED = _l("Dette feltet må fylles ut.")
-#: The years a date of the programme may fall in; far-off years cannot be stored as UTC.
-FIRST_YEAR, LAST_YEAR = 2000, 2100
-OUT_OF_RANGE = _l("Velg en dato mellom år %(first)d og %(last)d.", first=FIRST_YEAR, last=LAST_YEAR)
 
 
 class OsloDateTimeField(StringField):
@@ -46,29 +40,6 @@ class OsloDateTimeField(StringField):
         if self.raw_data:
             return self.raw_data[0]
         return self.data.astimezone(OSLO).strftime("%Y-%m-%dT%H:%M") if self.data else ""
-
-
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-    def pre_validate(self, form):
-        # WTForms' own message for an unknown choice has no Norwegian translation.
-        try:
-            super().pre_validate(form)
-        except ValidationError:
-            raise ValidationError(str(_l("Velg bare blant alternativene."))) from None
-
-
-class ClockField(TimeField):
-    """A time of day typed as tt:mm."""
-
-    def process_formdata(self, valuelist):
-        # WTForms' own message for this has no Norwegian translation.
-        try:
-            super().process_formdata(valuelist)
-        except ValueError:
-            raise ValueError(str(_l("Skriv klokkeslettet som tt:mm, for eksempel 09:30."))) from None
 
 
 def _choices(enum_cls):
@@ -143,21 +114,3 @@ class SessionForm(FlaskForm):
 class CancelOfferingForm(FlaskForm):
     reason = TextAreaField(_l("Begrunnelse til deltakerne"), validators=[
         DataRequired(_l("Skriv en kort begrunnelse til deltakerne.")), Length(max=2000)])
-
-
-def _person_id(value) -> int:
-    """Return the id of a person; a number no id column can hold is not one."""
-    number = int(value)
-    if not 0 <= number <= MAX_ID:
-        raise ValueError(value)
-    return number
-
-
-class EnrollForm(FlaskForm):
-    """Enroll oneself, or (for a leader) one of the school's staff."""
-
-    person_id = SelectField(_l("Ansatt"), coerce=_person_id, validate_choice=False, validators=[Optional()])
-
-
-class ActionForm(FlaskForm):
-    """A button that changes state: only the CSRF token travels."""

@@ -1,15 +1,14 @@
-"""What people see and do on the catalogue pages."""
-import csv
-import io
+"""What people see and do on the offering pages: the catalogue, an offering, organising it."""
 from datetime import timedelta
 
-from openpyxl import load_workbook
+from sqlalchemy import event
 
 from catalog.enrollment import operations as ops
-from catalog.enrollment.models import EnrollmentState
 from catalog.offerings.models import OfferingKind, TargetGroup
-from lms.db import db
-from lms.people.models import Role
+from catalog.offerings.views import results_cache
+from lms.db import db, set_clock
+from lms.mail.models import OutboxMessage
+from lms.mail.operations import render
 
 
 def test_catalogue_lists_published_offerings_with_seats(client, make_offering, make_user, now):
@@ -58,73 +57,6 @@ def test_catalogue_paginates(client, make_offering, app):
     assert "Side 1 av 2" in first and "Kurs nummer 22" in second and "Kurs nummer 22" not in first
 
 
-def test_teacher_enrolls_then_sees_it_in_my_courses(login, make_offering, make_user):
-    offering = make_offering("Skrive med digitale verktøy", capacity=1)
-    teacher = make_user("Kari Lærer")
-    c = login(teacher)
-    response = c.post(f"/kurs/{offering.id}/pamelding", follow_redirects=True)
-    assert "Du er påmeldt «Skrive med digitale verktøy»" in response.get_data(as_text=True)
-    mine = c.get("/mine-kurs").get_data(as_text=True)
-    assert "Skrive med digitale verktøy" in mine
-
-
-def test_full_course_puts_teacher_on_waitlist_with_position(login, make_offering, make_user, now):
-    offering = make_offering(capacity=1)
-    first = make_user()
-    ops.enroll(offering.id, first, actor=first, now=now)
-    c = login(make_user())
-    page = c.post(f"/kurs/{offering.id}/pamelding", follow_redirects=True).get_data(as_text=True)
-    assert "nummer 1 på ventelisten" in page
-    assert "Forlat ventelisten" in page
-    assert "Nummer 1 på ventelisten" in c.get("/mine-kurs").get_data(as_text=True)
-
-
-def test_offered_seat_can_be_accepted_from_my_courses(login, make_offering, make_user, now):
-    offering = make_offering(capacity=1)
-    a, b = make_user(), make_user()
-    ea = ops.enroll(offering.id, a, actor=a, now=now)
-    eb = ops.enroll(offering.id, b, actor=b, now=now)
-    ops.cancel_enrollment(ea, actor=a, now=now)
-    db.session.commit()
-    c = login(b)
-    assert "Plass tilbudt deg" in c.get("/mine-kurs").get_data(as_text=True)
-    c.post(f"/pameldinger/{eb.id}/takk-ja")
-    db.session.refresh(eb)
-    assert eb.state == EnrollmentState.ENROLLED
-
-
-def test_ineligible_teacher_gets_norwegian_message(login, make_offering, make_user):
-    offering = make_offering(target_groups=(TargetGroup.LEADERS,))
-    c = login(make_user(roles=(Role.TEACHER,)))
-    page = c.post(f"/kurs/{offering.id}/pamelding", follow_redirects=True).get_data(as_text=True)
-    assert "ikke for din målgruppe" in page
-
-
-def test_someone_else_cannot_cancel_my_enrollment(login, make_offering, make_user, now):
-    offering = make_offering()
-    a = make_user()
-    e = ops.enroll(offering.id, a, actor=a, now=now)
-    db.session.commit()
-    c = login(make_user())
-    response = c.post(f"/pameldinger/{e.id}/avmeld")
-    assert response.status_code == 403
-    assert "Du kan ikke melde av" in response.get_data(as_text=True)
-    db.session.refresh(e)
-    assert e.state == EnrollmentState.ENROLLED
-
-
-def test_unknown_ids_give_404(login, make_user):
-    c = login(make_user())
-    assert c.get("/kurs/99999").status_code == 404
-    assert c.post("/pameldinger/99999/avmeld").status_code == 404
-    assert c.get("/kurs/99999/deltakere").status_code == 404
-
-
-def test_teacher_cannot_open_participant_list(login, make_offering, make_user):
-    offering = make_offering()
-    assert login(make_user()).get(f"/kurs/{offering.id}/deltakere").status_code == 403
-
-
 def test_admin_creates_offering_with_session_and_publishes(login, admin):
     c = login(admin)
     response = c.post("/kurs/nytt", data={
@@ -164,8 +96,6 @@ def test_session_end_before_start_is_refused(login, admin, make_offering):
 
 
 def test_cancelling_offering_informs_everyone(login, admin, make_offering, make_user, now):
-    from lms.mail.models import OutboxMessage
-    from lms.mail.operations import render
     offering = make_offering(capacity=1)
     a, b = make_user(), make_user()
     ops.enroll(offering.id, a, actor=a, now=now)
@@ -180,72 +110,7 @@ def test_cancelling_offering_informs_everyone(login, admin, make_offering, make_
     assert "Tilbudet er avlyst" in c.get(f"/kurs/{offering.id}").get_data(as_text=True)
 
 
-def test_participant_export_csv_and_xlsx(login, admin, make_offering, make_user, now):
-    offering = make_offering(capacity=1)
-    a, b = make_user("Åse Ødegård"), make_user("Bjørn Berg")
-    ops.enroll(offering.id, a, actor=a, now=now)
-    ops.enroll(offering.id, b, actor=b, now=now)
-    db.session.commit()
-    c = login(admin)
-    text = c.get(f"/kurs/{offering.id}/deltakere.csv").get_data(as_text=True).lstrip("\ufeff")
-    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
-    assert rows[1][0] == "Åse Ødegård" and rows[1][3] == "Påmeldt"
-    assert rows[2][0] == "Bjørn Berg" and rows[2][3] == "På venteliste" and rows[2][4] == "1"
-    book = load_workbook(io.BytesIO(c.get(f"/kurs/{offering.id}/deltakere.xlsx").data))
-    assert [cell.value for cell in book.active[2]][0] == "Åse Ødegård"
-
-
-def test_attendance_and_completion_reach_the_record(login, admin, make_offering, make_user, now):
-    offering = make_offering("Kildekritikk", capacity=5)
-    a = make_user()
-    e = ops.enroll(offering.id, a, actor=a, now=now)
-    db.session.commit()
-    c = login(admin)
-    session_id = offering.sessions[0].id
-    c.post(f"/kurs/{offering.id}/okter/{session_id}/oppmote", data={"present": [str(e.id)]})
-    db.session.refresh(e)
-    assert e.state == EnrollmentState.ATTENDED
-    c.post(f"/kurs/{offering.id}/fullfort", data={"enrollment": [str(e.id)]})
-    db.session.refresh(e)
-    assert e.state == EnrollmentState.COMPLETED
-    record = login(a).get("/mine-kurs/kursbevis").get_data(as_text=True)
-    assert "Kildekritikk" in record and "2.0" in record
-
-
-def test_leader_enrolls_staff_from_offering_page(login, make_offering, make_user, make_school):
-    school = make_school()
-    leader = make_user("Rektor Rask", roles=(Role.LEADER,), school=school)
-    teacher = make_user("Tone Lærer", school=school)
-    offering = make_offering()
-    c = login(leader)
-    assert "Tone Lærer" in c.get(f"/kurs/{offering.id}").get_data(as_text=True)
-    page = c.post(f"/kurs/{offering.id}/pamelding", data={"person_id": str(teacher.id)},
-                  follow_redirects=True).get_data(as_text=True)
-    assert "Tone Lærer er påmeldt" in page
-
-
-def test_leader_sees_new_hires_without_onboarding(login, make_offering, make_user, make_school, now):
-    from datetime import date
-    from catalog.offerings.models import OnboardingCohort
-    school = make_school()
-    leader = make_user(roles=(Role.LEADER,), school=school)
-    early = make_user("Nina Ny", school=school, hire_date=date(2026, 8, 1))
-    make_user("Ola Oktober", school=school, hire_date=date(2026, 10, 15))
-    make_user("Gammel Ansatt", school=school, hire_date=date(2010, 8, 1))
-    august = make_offering("Oppstart august", kind=OfferingKind.ONBOARDING, target_groups=(TargetGroup.NEW_HIRES,),
-                           onboarding_cohort=OnboardingCohort.AUGUST)
-    make_offering("Oppfølging for nyansatte", kind=OfferingKind.ONBOARDING, target_groups=(TargetGroup.NEW_HIRES,),
-                  onboarding_cohort=OnboardingCohort.FOLLOW_UP)
-    ops.enroll(august.id, early, actor=early, now=now)
-    db.session.commit()
-    page = login(leader).get("/nyansatte").get_data(as_text=True)
-    assert "Nina Ny" in page and "Ola Oktober" in page and "Gammel Ansatt" not in page
-    assert "Oppfølging for nyansatte" in page and "Ikke påmeldt" in page
-    assert "Oppstart august" in login(early).get("/mine-kurs").get_data(as_text=True)
-
-
 def test_catalogue_query_count_does_not_grow_with_offerings(client, make_offering, app):
-    from sqlalchemy import event
     counts = []
     for n in (2, 8):
         for i in range(n):
@@ -260,7 +125,6 @@ def test_catalogue_query_count_does_not_grow_with_offerings(client, make_offerin
 
 
 def test_catalogue_reuses_its_result_list_until_something_changes(client, make_offering, make_user, now):
-    from sqlalchemy import event
     offering = make_offering("Lesing i alle fag", capacity=2)
     statements = []
     listener = lambda *args: statements.append(1)
@@ -279,8 +143,6 @@ def test_catalogue_reuses_its_result_list_until_something_changes(client, make_o
 
 
 def test_catalogue_keeps_an_offering_until_its_last_session(client, make_offering, now):
-    from catalog.views import results_cache
-    from lms.db import set_clock
     make_offering("Nettverk for digital praksis", sessions=3, starts_in=timedelta(days=1))  # days 1, 8 and 15
     make_offering("Enkeltkurs", sessions=1, starts_in=timedelta(days=1))
     set_clock(now + timedelta(days=3))

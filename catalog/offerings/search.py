@@ -1,0 +1,95 @@
+"""Finding offerings: what a person asks the catalogue for, and the queries that answer it.
+
+The catalogue page and the public calendar feeds answer the same filter, so
+both take their conditions from here.
+"""
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from catalog.offerings.models import Offering, OfferingKind, OfferingStatus, OfferingTargetGroup, TargetGroup
+from events.models import Session
+from lms.db import db
+from lms.i18n import OSLO
+
+
+@dataclass
+class CatalogFilter:
+    """What a person asked the catalogue for."""
+
+    q: str = ""
+    theme: str = ""
+    kind: OfferingKind | None = None
+    target_group: TargetGroup | None = None
+    plan_area: int | None = None
+    #: ISO week as (year, week), or a month as (year, month).
+    week: tuple[int, int] | None = None
+    month: tuple[int, int] | None = None
+    free_seats: bool = False
+    include_past: bool = False
+
+
+def _oslo_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=OSLO)
+
+
+def period_bounds(f: CatalogFilter) -> tuple[datetime, datetime] | None:
+    """Return the [start, end) of the chosen week or month in Oslo time."""
+    if f.week:
+        start = date.fromisocalendar(f.week[0], f.week[1], 1)
+        return _oslo_midnight(start), _oslo_midnight(start + timedelta(days=7))
+    if f.month:
+        year, month = f.month
+        last = calendar.monthrange(year, month)[1]
+        return _oslo_midnight(date(year, month, 1)), _oslo_midnight(date(year, month, last) + timedelta(days=1))
+    return None
+
+
+def offering_conditions(f: CatalogFilter) -> list[sa.ColumnElement[bool]]:
+    """Return what the filter asks of an offering itself (kind, theme, target group, plan area)."""
+    conditions = []
+    if f.kind is not None:
+        conditions.append(Offering.kind == f.kind)
+    if f.theme:
+        conditions.append(Offering.theme == f.theme)
+    if f.plan_area is not None:
+        conditions.append(Offering.plan_area == f.plan_area)
+    if f.target_group is not None:
+        # EXISTS, not IN: the planner then walks offerings in date order and stops at a page.
+        conditions.append(sa.exists().where(OfferingTargetGroup.offering_id == Offering.id,
+                                            OfferingTargetGroup.group == f.target_group))
+    return conditions
+
+
+def catalog_query(f: CatalogFilter, now: datetime) -> sa.Select:
+    """Return the query for published offerings matching the filter, soonest first."""
+    # Only offerings with a dated session are listed; by default only those
+    # with a session still to come (a network meeting all year stays listed).
+    query = sa.select(Offering).where(Offering.status == OfferingStatus.PUBLISHED,
+                                      Offering.first_starts_at.is_not(None))
+    if not f.include_past:
+        query = query.where(Offering.last_starts_at >= now - timedelta(hours=12))
+    if f.q:
+        like = f"%{f.q.strip().lower()}%"
+        query = query.where(sa.or_(sa.func.lower(Offering.title).like(like), sa.func.lower(Offering.theme).like(like),
+                                   sa.func.lower(Offering.description).like(like),
+                                   sa.func.lower(Offering.organiser).like(like)))
+    query = query.where(*offering_conditions(f))
+    bounds = period_bounds(f)
+    if bounds:
+        query = query.where(Offering.schedule_id.in_(
+            sa.select(Session.schedule_id).where(Session.starts_at >= bounds[0], Session.starts_at < bounds[1])))
+    if f.free_seats:
+        query = query.where(Offering.seats_taken < Offering.capacity)
+    return query.order_by(Offering.first_starts_at, Offering.id)
+
+
+def themes() -> list[str]:
+    """Return the themes of published offerings, for the filter."""
+    return list(db.session.scalars(sa.select(Offering.theme).distinct()
+                                   .where(Offering.status == OfferingStatus.PUBLISHED, Offering.theme != "")
+                                   .order_by(Offering.theme)))

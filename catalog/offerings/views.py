@@ -1,0 +1,351 @@
+"""Offering pages: browsing the catalogue, an offering's page and its public feeds, organising offerings and sessions."""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from sqlalchemy.orm import selectinload
+from wtforms import SelectChoice
+
+from catalog import calendar
+from catalog.enrollment import operations as enrollment_ops
+from catalog.enrollment.forms import EnrollForm
+from catalog.enrollment.models import Enrollment, EnrollmentState
+from catalog.offerings import operations as offering_ops
+from catalog.offerings import search
+from catalog.offerings.forms import CancelOfferingForm, OfferingForm, SessionForm
+from catalog.offerings.models import Offering, OfferingKind, OfferingStatus, OnboardingCohort, TargetGroup
+from events.calendar import build_calendar, ics_filename, ics_response, make_etag
+from events.feeds import FeedAnswer, answer_feed
+from events.models import Schedule, Session
+from lms.auth.operations import require
+from lms.cache import FragmentCache
+from lms.db import db, now_utc, read_without_transaction
+from lms.forms import REFUSED, ActionForm, page_number, save
+from lms.i18n import to_oslo
+from lms.schoolyear import school_year_of
+
+bp = Blueprint("offerings", __name__, template_folder="../templates")
+
+_WEEK = re.compile(r"^(\d{4})-W(\d{1,2})$")
+_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+
+
+def _enum_arg(enum_cls, raw: str | None):
+    try:
+        return enum_cls(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def parse_filter(args) -> search.CatalogFilter:
+    """Read the catalogue filter from query arguments, ignoring what cannot be understood."""
+    f = search.CatalogFilter(
+        q=args.get("q", "")[:200], theme=args.get("tema", "")[:120],
+        kind=_enum_arg(OfferingKind, args.get("type")),
+        target_group=_enum_arg(TargetGroup, args.get("malgruppe")),
+        free_seats=args.get("ledige") == "1",
+    )
+    if args.get("omrade") in ("4", "6"):
+        f.plan_area = int(args["omrade"])
+    if m := _WEEK.match(args.get("uke", "")):
+        year, week = int(m[1]), int(m[2])
+        if 2000 <= year <= 2100 and 1 <= week <= date(year, 12, 28).isocalendar().week:
+            f.week = (year, week)
+    if m := _MONTH.match(args.get("maned", "")):
+        year, month = int(m[1]), int(m[2])
+        if 1 <= month <= 12 and 2000 <= year <= 2100:
+            f.month = (year, month)
+    return f
+
+
+def offering_or_404(offering_id: int) -> Offering:
+    """Return the offering of a page; a draft is unknown to everyone who may not manage it."""
+    offering = db.session.get(Offering, offering_id)
+    if offering is None:
+        abort(404)
+    if offering.status == OfferingStatus.DRAFT and not enrollment_ops.can_manage(
+            current_user if current_user.is_authenticated else None, offering):
+        abort(404)
+    return offering
+
+
+def managed_offering(offering_id: int) -> Offering:
+    """Return the offering of a page that only those who manage it may open."""
+    offering = offering_or_404(offering_id)
+    if not current_user.is_authenticated:
+        abort(401)
+    require(enrollment_ops.can_manage(current_user, offering))
+    return offering
+
+
+def session_or_404(offering: Offering, session_id: int) -> Session:
+    """Return one of the offering's sessions."""
+    session = db.session.get(Session, session_id)
+    if session is None or session.schedule_id != offering.schedule_id:
+        abort(404)
+    return session
+
+
+# --- browsing -------------------------------------------------------------------
+
+#: Rendered result lists of the catalogue, shared by everyone who asks the same
+#: question in the same language; dropped on this instance's own changes.
+results_cache = FragmentCache()
+enrollment_ops.enrollment_changed.connect(results_cache.invalidate)
+offering_ops.offering_changed.connect(results_cache.invalidate)
+
+
+def _render_results(f: search.CatalogFilter, page_asked: int, now) -> str:
+    query = search.catalog_query(f, now)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    size = current_app.config["PAGE_SIZE"]
+    pages = max((total + size - 1) // size, 1)
+    page = min(page_asked, pages)
+    offerings = db.session.scalars(
+        query.options(selectinload(Offering.schedule).selectinload(Schedule.sessions))
+        .limit(size).offset((page - 1) * size)).all()
+    args = {k: v for k, v in request.args.items() if k != "side"}
+    return render_template("catalog/offerings/_results.html", offerings=offerings, total=total, page=page, pages=pages,
+                           args=args, now=now)
+
+
+@bp.route("/kurs")
+def index():
+    now = now_utc()
+    f = parse_filter(request.args)
+    page = page_number(request.args)
+    ttl = current_app.config["CATALOG_CACHE_SECONDS"]
+    locale = str(get_locale())
+    results = results_cache.get_or_make(("results", request.query_string, locale), ttl,
+                                        lambda: _render_results(f, page, now))
+    themes = results_cache.get_or_make(("themes",), ttl, search.themes)
+    feed_args = {k: v for k, v in request.args.items() if k in FEED_FILTERS and v}
+    return render_template("catalog/offerings/index.html", results=Markup(results), f=f, themes=themes,
+                           kinds=list(OfferingKind), groups=list(TargetGroup),
+                           feed_url=url_for("offerings.catalogue_feed", _external=True, **feed_args))
+
+
+@bp.route("/kurs/<int:offering_id>")
+def show(offering_id: int):
+    now = now_utc()
+    offering = offering_or_404(offering_id)
+    user = current_user if current_user.is_authenticated else None
+    mine = enrollment_ops.active_enrollment(offering.id, user.id) if user else None
+    staff_choices = []
+    if user and user.led_school_ids():
+        taken_ids = set(db.session.scalars(sa.select(Enrollment.user_id).where(
+            Enrollment.offering_id == offering.id, Enrollment.state != EnrollmentState.CANCELLED)))
+        staff_choices = [p for p in enrollment_ops.staff_of_led_schools(user)
+                         if p.id not in taken_ids and enrollment_ops.eligible(p, offering, now.date())]
+    enroll_form = EnrollForm()
+    enroll_form.person_id.choices = [SelectChoice(p.id, p.name) for p in staff_choices]
+    return render_template(
+        "catalog/offerings/show.html", offering=offering, mine=mine, position=enrollment_ops.waitlist_position(mine) if mine else None,
+        closed_reason=enrollment_ops.registration_problem(offering, now),
+        eligible=user is not None and enrollment_ops.eligible(user, offering, now.date()),
+        can_manage=enrollment_ops.can_manage(user, offering), staff_choices=staff_choices,
+        enroll_form=enroll_form, action_form=ActionForm(), now=now,
+        can_cancel_seat=mine is not None and (offering.cancellation_deadline is None or now < offering.cancellation_deadline))
+
+
+# --- the public feeds ---------------------------------------------------------------
+
+#: The catalogue filters a feed keeps (dates and free seats belong to the page, not a calendar).
+FEED_FILTERS = ("type", "tema", "malgruppe", "omrade")
+
+
+def _public_filter_name(f: search.CatalogFilter) -> str:
+    parts = [str(part) for part in (f.kind.label if f.kind else "", f.theme,
+                                    f.target_group.label if f.target_group else "",
+                                    _("område %(n)d", n=f.plan_area) if f.plan_area else "") if part]
+    return _("Kurskatalogen") + (f" ({', '.join(parts)})" if parts else "")
+
+
+@bp.route("/kurs/kalender.ics")
+def catalogue_feed():
+    """The public catalogue's sessions as a feed, filtered like the catalogue page."""
+    return answer_feed(_catalogue_feed, vary=(str(get_locale()),))
+
+
+def _catalogue_feed() -> FeedAnswer:
+    read_without_transaction()
+    now = now_utc()
+    f = parse_filter(request.args)
+    version = calendar.public_version(f, now)
+    name = _public_filter_name(f)
+    return FeedAnswer(etag=make_etag("catalogue", str(get_locale()), version), last_modified=version[0],
+                      filename="kurskatalog.ics",
+                      build=lambda: build_calendar(calendar.public_events(f, now), name=name))
+
+
+@bp.route("/kurs/<int:offering_id>/kalender.ics")
+def feed(offering_id: int):
+    """One offering's sessions as a feed."""
+    return answer_feed(lambda: _offering_feed(offering_id), vary=(str(get_locale()),))
+
+
+def _offering_feed(offering_id: int) -> FeedAnswer:
+    read_without_transaction()
+    now = now_utc()
+    offering = offering_or_404(offering_id)
+    version = calendar.offering_version(offering.id, now)
+    return FeedAnswer(etag=make_etag("offering", str(get_locale()), version), last_modified=version[0],
+                      filename=ics_filename(offering.title),
+                      build=lambda: build_calendar(calendar.offering_events(offering.id, now), name=offering.title),
+                      shared=offering.status != OfferingStatus.DRAFT)
+
+
+@bp.route("/kurs/<int:offering_id>/okter/<int:session_id>.ics")
+def session_ics(offering_id: int, session_id: int):
+    """One session as an .ics file to add to a calendar (the person's own event if they have a seat)."""
+    offering = offering_or_404(offering_id)
+    session = session_or_404(offering, session_id)
+    user = current_user if current_user.is_authenticated else None
+    event = calendar.session_event_for(session, offering.id, user)
+    return ics_response(build_calendar([event], name=offering.title), filename=ics_filename(offering.title))
+
+
+# --- organising -----------------------------------------------------------------
+
+def _offering_data(form: OfferingForm) -> offering_ops.OfferingData:
+    return offering_ops.OfferingData(
+        title=form.title.data or "", kind=OfferingKind(form.kind.data), capacity=form.capacity.data,
+        school_year=form.school_year.data, theme=(form.theme.data or "").strip(),
+        description=form.description.data or "", organiser=(form.organiser.data or "").strip(),
+        target_groups=[TargetGroup(v) for v in form.target_groups.data],
+        plan_area=int(form.plan_area.data) if form.plan_area.data else None,
+        min_participants=form.min_participants.data or 0, go_no_go_date=form.go_no_go_date.data,
+        registration_opens_at=form.registration_opens_at.data,
+        registration_closes_at=form.registration_closes_at.data,
+        cancellation_deadline=form.cancellation_deadline.data,
+        location=(form.location.data or "").strip(), online_url=(form.online_url.data or "").strip(),
+        onboarding_cohort=OnboardingCohort(form.onboarding_cohort.data) if form.onboarding_cohort.data else None,
+    )
+
+
+def _save(form, operation):
+    """Run a form's operation and commit; a refusal goes on the form and REFUSED is returned."""
+    return save(form, operation, offering_ops.OfferingError)
+
+
+@bp.route("/kurs/nytt", methods=["GET", "POST"])
+@login_required
+def new():
+    require(current_user.is_admin)
+    now = now_utc()
+    form = OfferingForm()
+    if request.method == "GET":
+        form.school_year.data = school_year_of(to_oslo(now).date())
+        form.capacity.data = 25
+        form.target_groups.data = [TargetGroup.TEACHERS.value]
+    if form.validate_on_submit():
+        offering = _save(form, lambda: offering_ops.create_offering(_offering_data(form), actor=current_user, now=now))
+        if offering is not REFUSED:
+            flash(_("Tilbudet er lagret som utkast. Legg til økter og publiser det."), "success")
+            return redirect(url_for("offerings.show", offering_id=offering.id), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("catalog/offerings/form.html", form=form, offering=None), status
+
+
+@bp.route("/kurs/<int:offering_id>/rediger", methods=["GET", "POST"])
+@login_required
+def edit(offering_id: int):
+    offering = managed_offering(offering_id)
+    form = OfferingForm(obj=offering) if request.method == "GET" else OfferingForm()
+    if request.method == "GET":
+        form.kind.data = offering.kind.value
+        form.target_groups.data = [g.value for g in offering.target_groups]
+        form.plan_area.data = str(offering.plan_area) if offering.plan_area else ""
+        form.onboarding_cohort.data = offering.onboarding_cohort.value if offering.onboarding_cohort else ""
+    if form.validate_on_submit():
+        if _save(form, lambda: offering_ops.update_offering(offering, _offering_data(form), actor=current_user,
+                                                            now=now_utc())) is not REFUSED:
+            flash(_("Endringene er lagret."), "success")
+            return redirect(url_for("offerings.show", offering_id=offering.id), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("catalog/offerings/form.html", form=form, offering=offering), status
+
+
+@bp.route("/kurs/<int:offering_id>/publiser", methods=["POST"])
+@login_required
+def publish(offering_id: int):
+    offering = managed_offering(offering_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        offering_ops.publish(offering, actor=current_user, now=now_utc())
+    except offering_ops.OfferingError as err:
+        db.session.rollback()
+        flash(str(err), "error")
+    else:
+        db.session.commit()
+        flash(_("Tilbudet er publisert i kurskatalogen."), "success")
+    return redirect(url_for("offerings.show", offering_id=offering.id), 303)
+
+
+@bp.route("/kurs/<int:offering_id>/avlys", methods=["GET", "POST"])
+@login_required
+def cancel(offering_id: int):
+    offering = managed_offering(offering_id)
+    form = CancelOfferingForm()
+    if form.validate_on_submit():
+        count = _save(form, lambda: offering_ops.cancel_offering(offering, actor=current_user, now=now_utc(),
+                                                                 reason=form.reason.data))
+        if count is not REFUSED:
+            flash(_("Tilbudet er avlyst. %(n)d deltakere og ventende har fått beskjed.", n=count), "success")
+            return redirect(url_for("offerings.show", offering_id=offering.id), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("catalog/offerings/cancel.html", form=form, offering=offering), status
+
+
+@bp.route("/kurs/<int:offering_id>/okter/ny", methods=["GET", "POST"])
+@bp.route("/kurs/<int:offering_id>/okter/<int:session_id>", methods=["GET", "POST"])
+@login_required
+def session_form(offering_id: int, session_id: int | None = None):
+    offering = managed_offering(offering_id)
+    session = None
+    if session_id is not None:
+        session = session_or_404(offering, session_id)
+    form = SessionForm()
+    if request.method == "GET":
+        if session is not None:
+            local_start, local_end = to_oslo(session.starts_at), to_oslo(session.ends_at)
+            form.day.data, form.start.data, form.end.data = local_start.date(), local_start.time(), local_end.time()
+            form.title.data, form.location.data, form.online_url.data = session.title, session.location, session.online_url
+        else:
+            form.location.data = offering.location
+            form.online_url.data = offering.online_url
+    if form.validate_on_submit():
+        starts_at, ends_at = form.oslo_times()
+        fields = dict(starts_at=starts_at, ends_at=ends_at, title=(form.title.data or "").strip(),
+                      location=(form.location.data or "").strip(), online_url=(form.online_url.data or "").strip())
+        if session is None:
+            saved = _save(form, lambda: offering_ops.add_session(offering, actor=current_user, now=now_utc(), **fields))
+        else:
+            saved = _save(form, lambda: offering_ops.update_session(offering, session, actor=current_user,
+                                                                    now=now_utc(), **fields))
+        if saved is not REFUSED:
+            flash(_("Økten er lagret."), "success")
+            return redirect(url_for("offerings.show", offering_id=offering.id), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("catalog/offerings/session_form.html", form=form, offering=offering, session=session), status
+
+
+@bp.route("/kurs/<int:offering_id>/okter/<int:session_id>/avlys", methods=["POST"])
+@login_required
+def cancel_session(offering_id: int, session_id: int):
+    offering = managed_offering(offering_id)
+    session = session_or_404(offering, session_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    offering_ops.cancel_session(offering, session, actor=current_user, now=now_utc())
+    db.session.commit()
+    flash(_("Økten er avlyst."), "success")
+    return redirect(url_for("offerings.show", offering_id=offering.id), 303)
