@@ -188,7 +188,8 @@ class PersonData:
 
     name: str
     email: str
-    locale: str = "nb"
+    #: The person's language (nb, nn, en); None: not chosen, see :func:`lms.i18n.select_locale`.
+    locale: str | None = None
     hire_date: date | None = None
     is_digital_supervisor: bool = False
     active: bool = True
@@ -222,7 +223,7 @@ def _apply_person(user: User, data: PersonData, actor: User) -> None:
     email = normalise_email(data.email)
     if _find_by_email(email, except_id=user.id) is not None:
         raise PeopleError(_("Det finnes allerede en person med denne e-postadressen."), "email")
-    if data.locale not in current_app.config["LANGUAGES"]:
+    if data.locale is not None and data.locale not in current_app.config["LANGUAGES"]:
         raise PeopleError(_("Velg et språk fra listen."), "locale")
     _check_memberships(data.memberships, scope)
     if user.id is None and scope is not None and not any(s in scope for _role, s in data.memberships):
@@ -271,6 +272,23 @@ def update_person(user: User, data: PersonData, actor: User, now: datetime) -> N
     audit.record(object_type="user", object_id=user.id, from_state=was,
                  to_state="active" if user.active else "inactive", actor_id=actor.id, at=now,
                  note="password set" if data.password else "")
+
+
+def choose_language(user: User, language: str, now: datetime) -> None:
+    """Remember on ``user``'s account the language they chose: for pages, mail and calendar feeds."""
+    if language not in current_app.config["LANGUAGES"]:
+        raise PeopleError(_("Velg et språk fra listen."), "locale")
+    if user.locale == language:
+        return
+    audit.record(object_type="user", object_id=user.id, from_state=user.locale, to_state=language,
+                 actor_id=user.id, at=now, note="language")
+    user.locale = language
+
+
+def keep_language_chosen_before_sign_in(user: User, language: str | None, now: datetime) -> None:
+    """Save on an account that has no language yet the one chosen in this browser before signing in."""
+    if language and user.locale is None:
+        choose_language(user, language, now)
 
 
 def people_page(actor: User, *, query: str = "", school_id: int | None = None, page: int = 1,
