@@ -122,21 +122,13 @@ def test_the_accounts_choice_beats_this_browsers_cookie_and_language(login, make
     assert '<html lang="en"' in page and "My courses" in page
 
 
-def test_a_choice_made_before_signing_in_is_kept_on_an_account_without_one(client, make_user):
-    person = make_user()
-    db.session.commit()
-    assert person.locale is None
-    client.post("/sprak", data={"lang": "nn", "next": "/"})
-    client.post("/logg-inn", data={"email": person.email, "password": "riktig-hest-batteri"})
-    assert db.session.scalar(sa.select(User.locale).where(User.id == person.id)) == "nn"
-
-
-def test_a_choice_made_before_signing_in_does_not_replace_the_accounts_own(client, make_user):
-    person = make_user(locale="en")
+@pytest.mark.parametrize("on_account,kept", [(None, "nn"), ("en", "en")])
+def test_a_choice_made_before_signing_in_is_kept_on_an_account_without_one(client, make_user, on_account, kept):
+    person = make_user(locale=on_account)
     db.session.commit()
     client.post("/sprak", data={"lang": "nn", "next": "/"})
     client.post("/logg-inn", data={"email": person.email, "password": "riktig-hest-batteri"})
-    assert db.session.scalar(sa.select(User.locale).where(User.id == person.id)) == "en"
+    assert db.session.scalar(sa.select(User.locale).where(User.id == person.id)) == kept
 
 
 def test_signed_in_person_gets_their_own_language(login, make_user):
