@@ -47,11 +47,17 @@ test: install node_modules/.installed
 	  $(BIN)/python -m pytest -q; \
 	else echo "TEST_DATABASE_URL is not set: the PostgreSQL run is skipped."; fi
 
-# Re-extract the Norwegian source strings of each package into its catalogue.
+# Re-extract the bokmål source strings of each package into its catalogues:
+# nynorsk (nn) and English (en); a catalogue that does not exist yet is begun.
+LOCALES := nn en
 messages: $(VENV)/.installed
 	@for pkg in lms catalog events lighthouse; do \
-	  $(BIN)/pybabel --quiet extract -F babel.cfg -k _l -k lazy_gettext -o $$pkg/translations/messages.pot $$pkg && \
-	  $(BIN)/pybabel --quiet update -i $$pkg/translations/messages.pot -d $$pkg/translations -l en; done
+	  $(BIN)/pybabel --quiet extract -F babel.cfg -k _l -k lazy_gettext -o $$pkg/translations/messages.pot $$pkg || exit 1; \
+	  for lang in $(LOCALES); do \
+	    if [ -f $$pkg/translations/$$lang/LC_MESSAGES/messages.po ]; then \
+	      $(BIN)/pybabel --quiet update -i $$pkg/translations/messages.pot -d $$pkg/translations -l $$lang || exit 1; \
+	    else $(BIN)/pybabel --quiet init -i $$pkg/translations/messages.pot -d $$pkg/translations -l $$lang || exit 1; fi; \
+	  done; done
 
 # Refresh the vendored Designsystemet CSS from npm (pinned in package.json).
 vendor-css:

@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_migrate import Migrate
@@ -89,8 +90,8 @@ def create_app(config: dict | None = None) -> Flask:
         items = [item for plugin in plugins.active(app) for item in plugin.menu] + list(HOST_MENU)
         return {
             "main_menu": sorted((i for i in items if i.visible(user)), key=lambda i: i.order),
-            "current_lang": i18n.select_locale(),
-            "languages": app.config["LANGUAGES"],
+            "current_lang": str(get_locale()),
+            "languages": [(code, i18n.LANGUAGE_NAMES[code]) for code in app.config["LANGUAGES"]],
             "render_markdown": render_markdown,
         }
 

@@ -77,7 +77,8 @@ def from_environment(instance_path: str) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "nb",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",
-        "LANGUAGES": ["nb", "en"],
+        # Bokmål first (the default and the source), nynorsk, English; see lms.i18n.select_locale.
+        "LANGUAGES": ["nb", "nn", "en"],
         "PAGE_SIZE": int(os.environ.get("KP_PAGE_SIZE", "20")),
         # Seconds a rendered catalogue result list may be reused (0: never).
         "CATALOG_CACHE_SECONDS": float(os.environ.get("KP_CATALOG_CACHE_SECONDS", "10")),

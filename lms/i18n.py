@@ -1,14 +1,20 @@
-"""Language and time for people: Bokmål first, Europe/Oslo, ISO weeks.
+"""Language and time for people: Bokmål first, nynorsk and English, Europe/Oslo, ISO weeks.
 
 Everything is stored in UTC; conversion to Oslo time happens here, at the
 edge, in the template filters.
+
+The language rule lives in :func:`select_locale` alone: bokmål, unless the
+person chose another language (on their account when signed in, in a cookie
+in this browser otherwise) or the browser asks for nynorsk. A browser that
+asks for English alone still gets bokmål: this is a Norwegian public service,
+and the switch in the header is always in view.
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, Response, current_app, g, has_request_context, request
 from flask_babel import Babel, format_date, format_datetime, format_time, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -16,18 +22,67 @@ from flask_login import current_user
 OSLO = ZoneInfo("Europe/Oslo")
 babel = Babel()
 
+#: Each language named in itself, as the switch in the header shows it.
+LANGUAGE_NAMES = {"nb": "Bokmål", "nn": "Nynorsk", "en": "English"}
+#: The cookie that keeps a visitor's choice in this browser, and how long.
+LANGUAGE_COOKIE = "kp_lang"
+LANGUAGE_COOKIE_AGE = timedelta(days=365)
+#: What people write for each language (in a CSV file, say), beside the codes themselves.
+_LANGUAGE_WORDS = {"bokmål": "nb", "bokmal": "nb", "norsk": "nb", "no": "nb", "nob": "nb",
+                   "nynorsk": "nn", "nno": "nn", "engelsk": "en", "english": "en", "eng": "en"}
+
+
+def parse_language(value: str | None) -> str | None:
+    """Return the language code that ``value`` names ("nn", "Nynorsk"), or None if it names none offered."""
+    word = (value or "").strip().lower()
+    code = _LANGUAGE_WORDS.get(word, word)
+    return code if code in current_app.config["LANGUAGES"] else None
+
+
+def browser_language() -> str | None:
+    """Return "nn" when the browser's first Norwegian language is nynorsk, "nb" when it is bokmål.
+
+    "no" and "nb" (with any region) are bokmål, "nn" is nynorsk; other
+    languages are passed over, so "en, nn;q=0.5" is nynorsk and "en" alone is None.
+    """
+    for tag, _quality in request.accept_languages:
+        primary = tag.replace("_", "-").split("-")[0].lower()
+        if primary == "nn":
+            return "nn"
+        if primary in ("nb", "no"):
+            return "nb"
+    return None
+
+
+def chosen_language() -> str | None:
+    """Return the language this browser's cookie keeps, if it names one offered."""
+    return parse_language(request.cookies.get(LANGUAGE_COOKIE))
+
 
 def select_locale() -> str:
-    """Pick the language: the switch, then the person's choice, then the browser."""
-    languages = current_app.config["LANGUAGES"]
+    """Pick the page's language: the account's choice, this browser's choice, nynorsk if asked, else bokmål."""
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
     if not has_request_context():
-        return current_app.config["BABEL_DEFAULT_LOCALE"]
-    chosen = session.get("lang")
-    if chosen in languages:
-        return chosen
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return default
+    if current_user and current_user.is_authenticated and current_user.locale in current_app.config["LANGUAGES"]:
         return current_user.locale
-    return request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    g.kp_language_varies = True  # the answer now depends on this browser's cookie and languages
+    return chosen_language() or browser_language() or default
+
+
+def _vary_on_language(response: Response) -> Response:
+    """Tell caches that a page whose language came from the browser differs by its cookie and languages."""
+    if g.get("kp_language_varies"):
+        response.vary.update(("Accept-Language", "Cookie"))
+    return response
+
+
+def remember_language(response: Response, language: str) -> None:
+    """Keep ``language`` in this browser's cookie, for as long as a visitor may come back."""
+    config = current_app.config
+    response.set_cookie(LANGUAGE_COOKIE, language, max_age=int(LANGUAGE_COOKIE_AGE.total_seconds()),
+                        secure=config["SESSION_COOKIE_SECURE"], httponly=True,
+                        samesite=config["SESSION_COOKIE_SAMESITE"])
 
 
 def to_oslo(value: datetime) -> datetime:
@@ -43,13 +98,16 @@ def iso_week(value: date | datetime) -> int:
 
 
 def week_label(value: date | datetime) -> str:
-    """Return "uke 41" for the value's ISO week."""
+    """Return "uke 41" (nynorsk "veke 41", English "week 41") for the value's ISO week."""
     return _("uke %(week)d", week=iso_week(value))
 
 
-#: Date patterns per language: Norwegian writes "13. oktober 2026 kl. 14:00".
+#: Date patterns per language: Norwegian, bokmål and nynorsk alike, writes
+#: "13. oktober 2026 kl. 14:00"; the names of days and months come from Babel
+#: ("tirsdag" in bokmål, "tysdag" in nynorsk).
 PATTERNS = {
     "nb": {"long": "EEEE d. MMMM y 'kl.' HH:mm", "date": "d. MMMM y", "short": "dd.MM.y HH:mm"},
+    "nn": {"long": "EEEE d. MMMM y 'kl.' HH:mm", "date": "d. MMMM y", "short": "dd.MM.y HH:mm"},
     "en": {"long": "EEEE d MMMM y, HH:mm", "date": "d MMMM y", "short": "d MMM y HH:mm"},
 }
 
@@ -59,7 +117,7 @@ def _pattern(kind: str) -> str:
 
 
 def fmt_datetime(value: datetime | None) -> str:
-    """Return e.g. "tirsdag 13. oktober 2026 kl. 14:00" in Oslo time."""
+    """Return e.g. "tirsdag 13. oktober 2026 kl. 14:00" (nynorsk "tysdag ...") in Oslo time."""
     if value is None:
         return ""
     return format_datetime(value, _pattern("long"))
@@ -88,6 +146,7 @@ def fmt_time(value: datetime | None) -> str:
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    app.after_request(_vary_on_language)
     app.jinja_env.filters.update(
         datetime=fmt_datetime, date=fmt_date, shortdatetime=fmt_short, time=fmt_time,
         week=week_label, isoweek=iso_week,

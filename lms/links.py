@@ -1,8 +1,9 @@
-"""Addresses that leave the site: in calendar feeds, `.ics` files and mail.
+"""Addresses that leave the site (in calendar feeds, `.ics` files and mail), and ones that must not.
 
 A feed or a mail is read outside the page that made it, so its links are
 absolute and start with the deployment's public address (``KP_BASE_URL``),
-whether they are built in a request or in the mail worker.
+whether they are built in a request or in the mail worker. A page to go
+back to after a form (``next``) is a path on this site, never another's.
 """
 from __future__ import annotations
 
@@ -23,3 +24,10 @@ def absolute_url(endpoint: str, **values) -> str:
 def public_host() -> str:
     """Return the host name of the public address (for UIDs and Message-IDs)."""
     return urlsplit(current_app.config["BASE_URL"]).hostname or "localhost"
+
+
+def same_site_path(target: str | None) -> str:
+    """Return ``target`` if it is a path on this site, else the front page's path."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("core.index")

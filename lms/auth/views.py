@@ -1,5 +1,3 @@
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
@@ -7,15 +5,11 @@ from flask_login import current_user, login_user, logout_user
 from lms.auth import operations
 from lms.auth.forms import LoginForm
 from lms.db import db, now_utc, write_lock_deferred
+from lms.i18n import chosen_language
+from lms.links import same_site_path
+from lms.people import operations as people
 
 bp = Blueprint("auth", __name__)
-
-
-def _safe_next(target: str | None) -> str:
-    """Return a same-site path to go to after sign-in, or the front page."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return url_for("core.index")
 
 
 @bp.route("/logg-inn", methods=["GET", "POST"])
@@ -33,10 +27,12 @@ def login():
             form.password.errors.append(str(err))
             status = 400
         else:
-            target = _safe_next(form.next.data)
+            target = same_site_path(form.next.data)
             db.session.commit()  # end the reading transaction before writing
             session.clear()  # a new session on every sign-in
-            operations.start_session(user, now_utc())
+            now = now_utc()
+            operations.start_session(user, now)
+            people.keep_language_chosen_before_sign_in(user, chosen_language(), now)
             db.session.commit()  # the LoginSession must outlive this request
             login_user(user)
             flash(_("Velkommen, %(name)s.", name=user.name), "success")

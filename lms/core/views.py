@@ -1,4 +1,4 @@
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import text
@@ -6,9 +6,11 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from flask_wtf.csrf import CSRFError
 
-from lms import plugins
+from lms import i18n, plugins
 from lms.auth.operations import PermissionDenied
-from lms.db import db
+from lms.db import db, now_utc
+from lms.links import same_site_path
+from lms.people import operations as people
 
 bp = Blueprint("core", __name__)
 
@@ -40,13 +42,15 @@ def ping():
 
 @bp.route("/sprak", methods=["POST"])
 def set_language():
-    lang = request.form.get("lang", "")
-    if lang in current_app.config["LANGUAGES"]:
-        session["lang"] = lang
-    target = request.form.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("core.index")
-    return redirect(target)
+    """Keep the language chosen in the header: in this browser, and on the account when signed in."""
+    language = i18n.parse_language(request.form.get("lang"))
+    response = redirect(same_site_path(request.form.get("next")))
+    if language is not None:
+        if current_user.is_authenticated:
+            people.choose_language(current_user, language, now_utc())
+            db.session.commit()
+        i18n.remember_language(response, language)
+    return response
 
 
 def _error_page(status: int, title: str, message: str):

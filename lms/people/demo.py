@@ -16,7 +16,7 @@ from flask_babel import gettext as _
 
 from lms.auth.operations import MIN_PASSWORD_LENGTH, hash_password
 from lms.db import db
-from lms.i18n import OSLO
+from lms.i18n import LANGUAGE_NAMES, OSLO
 from lms.content import DemoContentError, content_dir, read_front_matter
 from lms.people.models import Membership, Role, School, User
 from lms.people.operations import PeopleError, SchoolData, normalise_org_number
@@ -55,7 +55,8 @@ class DemoPerson:
     school: str | None = None
     hire_date: dict | None = None
     digital_supervisor: bool = False
-    locale: str = "nb"
+    #: The language the person has chosen (nb, nn, en); None leaves it to them.
+    locale: str | None = None
     note: str = ""
 
 
@@ -102,9 +103,11 @@ def read_demo_people() -> DemoPeople:
                                 roles=[Role(r) for r in row["roles"]], school=row.get("school"),
                                 hire_date=row.get("hire_date"),
                                 digital_supervisor=bool(row.get("digital_supervisor", False)),
-                                locale=str(row.get("locale", "nb")), note=str(row.get("note", "")))
+                                locale=str(row["locale"]) if row.get("locale") else None, note=str(row.get("note", "")))
         except (KeyError, TypeError, ValueError) as err:
             raise DemoContentError(f"{where}: {err}") from None
+        if person.locale is not None and person.locale not in LANGUAGE_NAMES:
+            raise DemoContentError(f"{where}: ukjent språk {person.locale!r} (bruk nb, nn eller en)")
         if any(r != Role.ADMIN for r in person.roles) and person.school not in names:
             raise DemoContentError(f"{where}: skolen {person.school!r} står ikke i {schools_path.name}")
         people.append(person)
@@ -165,8 +168,9 @@ def load_people(now: datetime) -> PeopleSummary:
         hire_date = (school_year_date(row.hire_date, school_year, f"people.md: {row.email}")
                      if row.hire_date else None)
         user = db.session.scalar(sa.select(User).where(User.email == row.email))
-        values = dict(name=row.name, hire_date=hire_date, is_digital_supervisor=row.digital_supervisor,
-                      locale=row.locale)
+        values = dict(name=row.name, hire_date=hire_date, is_digital_supervisor=row.digital_supervisor)
+        if row.locale is not None:  # otherwise the person's own choice stays
+            values["locale"] = row.locale
         changed = False
         if user is None:
             user = User(email=row.email, created_at=now, **values)

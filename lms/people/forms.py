@@ -9,10 +9,13 @@ from wtforms import (BooleanField, DateField, FieldList, Form, FormField, Passwo
                      StringField, TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional
 
+from lms.i18n import LANGUAGE_NAMES
 from lms.people.models import ROLE_LABELS, Role, School, User
 from lms.people.operations import SCHOOL_ROLES, PersonData, SchoolData
 
-LANGUAGE_CHOICES = [SelectChoice("nb", "Norsk (bokmål)"), SelectChoice("en", "English")]
+#: The languages a person may have, each named in itself; "" is no choice made.
+LANGUAGE_CHOICES = [SelectChoice("", _l("Ikke valgt (bokmål, eller nynorsk når nettleseren ber om det)")),
+                    *(SelectChoice(code, name, render_kw={"lang": code}) for code, name in LANGUAGE_NAMES.items())]
 #: Rows for new roles shown under the existing ones.
 BLANK_ROLE_ROWS = 1
 
@@ -63,7 +66,7 @@ class PersonForm(FlaskForm):
     name = StringField(_l("Navn"), validators=[DataRequired(_l("Skriv inn navnet.")), Length(max=200)])
     email = StringField(_l("E-postadresse"),
                         validators=[DataRequired(_l("Skriv inn e-postadressen.")), Length(max=254)])
-    locale = SelectField(_l("Språk"), choices=LANGUAGE_CHOICES, default="nb")
+    locale = SelectField(_l("Språk"), choices=LANGUAGE_CHOICES, default="")
     hire_date = DateField(_l("Ansatt dato"), format=["%Y-%m-%d", "%d.%m.%Y"], validators=[Optional()])
     is_digital_supervisor = BooleanField(_l("Digital veileder"))
     active = BooleanField(_l("Aktiv (kan logge inn)"), default=True)
@@ -80,7 +83,7 @@ class PersonForm(FlaskForm):
             return {"memberships": [dict(blank, role=Role.TEACHER.value if len(schools) == 1 else "")]}
         rows = [{"school_id": m.school_id, "role": m.role.value}
                 for m in user.memberships if m.school_id in school_ids]
-        return {"name": user.name, "email": user.email, "locale": user.locale, "hire_date": user.hire_date,
+        return {"name": user.name, "email": user.email, "locale": user.locale or "", "hire_date": user.hire_date,
                 "is_digital_supervisor": user.is_digital_supervisor, "active": user.active,
                 "is_admin": user.is_admin, "memberships": rows + [blank] * BLANK_ROLE_ROWS}
 
@@ -95,7 +98,7 @@ class PersonForm(FlaskForm):
         }
         if self.is_admin.data:
             wanted.add((Role.ADMIN, None))
-        return PersonData(name=self.name.data, email=self.email.data, locale=self.locale.data,
+        return PersonData(name=self.name.data, email=self.email.data, locale=self.locale.data or None,
                           hire_date=self.hire_date.data, is_digital_supervisor=self.is_digital_supervisor.data,
                           active=self.active.data, memberships=wanted, password=self.password.data or "")
 

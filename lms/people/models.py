@@ -64,7 +64,9 @@ class User(UserMixin, db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     #: Empty for people who only sign in through Feide or the LMS.
     password_hash: Mapped[str] = mapped_column(sa.String(255), default="")
-    locale: Mapped[str] = mapped_column(sa.String(5), default="nb")
+    #: The language the person chose (nb, nn, en) for pages, mail and calendar feeds; None when
+    #: they have chosen none, and pages follow this browser (see :func:`lms.i18n.select_locale`).
+    locale: Mapped[str | None] = mapped_column(sa.String(5))
     hire_date: Mapped[date | None] = mapped_column(sa.Date)
     #: Digital supervisor (digital veileder): takes part in the digital practice network.
     is_digital_supervisor: Mapped[bool] = mapped_column(default=False)
@@ -74,6 +76,8 @@ class User(UserMixin, db.Model):
     memberships: Mapped[list["Membership"]] = relationship(
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
+
+    __table_args__ = (sa.CheckConstraint("locale IN ('nb', 'nn', 'en')", name="locale_known"),)
 
     #: The sign-in session this object was loaded for; set by :mod:`lms.auth`.
     login_token = None

@@ -22,6 +22,7 @@ from flask_sqlalchemy.pagination import Pagination
 from lms.audit import operations as audit
 from lms.auth.operations import AuthError, check_password_strength, hash_password, require
 from lms.db import db
+from lms.i18n import parse_language
 from lms.people.models import Membership, Role, School, User
 
 #: Weights of the modulus-11 check on organisation numbers (Brønnøysundregistrene).
@@ -188,7 +189,8 @@ class PersonData:
 
     name: str
     email: str
-    locale: str = "nb"
+    #: The person's language (nb, nn, en); None: not chosen, see :func:`lms.i18n.select_locale`.
+    locale: str | None = None
     hire_date: date | None = None
     is_digital_supervisor: bool = False
     active: bool = True
@@ -222,7 +224,7 @@ def _apply_person(user: User, data: PersonData, actor: User) -> None:
     email = normalise_email(data.email)
     if _find_by_email(email, except_id=user.id) is not None:
         raise PeopleError(_("Det finnes allerede en person med denne e-postadressen."), "email")
-    if data.locale not in current_app.config["LANGUAGES"]:
+    if data.locale is not None and data.locale not in current_app.config["LANGUAGES"]:
         raise PeopleError(_("Velg et språk fra listen."), "locale")
     _check_memberships(data.memberships, scope)
     if user.id is None and scope is not None and not any(s in scope for _role, s in data.memberships):
@@ -273,6 +275,23 @@ def update_person(user: User, data: PersonData, actor: User, now: datetime) -> N
                  note="password set" if data.password else "")
 
 
+def choose_language(user: User, language: str, now: datetime) -> None:
+    """Remember on ``user``'s account the language they chose: for pages, mail and calendar feeds."""
+    if language not in current_app.config["LANGUAGES"]:
+        raise PeopleError(_("Velg et språk fra listen."), "locale")
+    if user.locale == language:
+        return
+    audit.record(object_type="user", object_id=user.id, from_state=user.locale, to_state=language,
+                 actor_id=user.id, at=now, note="language")
+    user.locale = language
+
+
+def keep_language_chosen_before_sign_in(user: User, language: str | None, now: datetime) -> None:
+    """Save on an account that has no language yet the one chosen in this browser before signing in."""
+    if language and user.locale is None:
+        choose_language(user, language, now)
+
+
 def people_page(actor: User, *, query: str = "", school_id: int | None = None, page: int = 1,
                 per_page: int = 20) -> Pagination:
     """Return a page of the people ``actor`` manages, by name, optionally searched and by school."""
@@ -299,10 +318,11 @@ MAX_IMPORT_BYTES = 2_000_000
 MAX_IMPORT_ROWS = 5_000
 #: The import's columns as the template writes them; headers are matched
 #: without case, spaces, hyphens and underscores ("E-post" = "epost").
-IMPORT_COLUMNS = ("navn", "e-post", "skole", "rolle", "ansatt_dato", "digital_veileder")
+IMPORT_COLUMNS = ("navn", "e-post", "skole", "rolle", "ansatt_dato", "digital_veileder", "språk")
 REQUIRED_COLUMNS = ("navn", "e-post", "skole", "rolle")
-IMPORT_ROLES = {"lærer": Role.TEACHER, "skoleleder": Role.LEADER, "rektor": Role.LEADER,
-                "fyrtårn": Role.LIGHTHOUSE}
+#: Roles as people write them, in bokmål and nynorsk.
+IMPORT_ROLES = {"lærer": Role.TEACHER, "lærar": Role.TEACHER, "skoleleder": Role.LEADER, "skuleleiar": Role.LEADER,
+                "rektor": Role.LEADER, "fyrtårn": Role.LIGHTHOUSE}
 _YES_NO = {"ja": True, "nei": False, "": None}
 
 
@@ -413,6 +433,8 @@ class _StaffRow:
     role: Role
     hire_date: date | None
     digital_supervisor: bool | None
+    #: nb, nn or en; None leaves the person's language as it is.
+    locale: str | None
 
 
 def _parse_row(values: dict[str, str], actor: User | None, now: datetime) -> _StaffRow:
@@ -439,9 +461,13 @@ def _parse_row(values: dict[str, str], actor: User | None, now: datetime) -> _St
     supervisor = values.get("digitalveileder", "").lower()
     if supervisor not in _YES_NO:
         raise _SkipRow(_("digital_veileder må være ja eller nei"))
+    language = values.get("språk", "")
+    locale = parse_language(language) if language else None
+    if language and locale is None:
+        raise _SkipRow(_("ukjent språk «%(value)s» (bruk bokmål, nynorsk eller engelsk)", value=language[:40]))
     return _StaffRow(name=name, email=email, school=school, role=role,
                      hire_date=_parse_date(values.get("ansattdato", ""), now),
-                     digital_supervisor=_YES_NO[supervisor])
+                     digital_supervisor=_YES_NO[supervisor], locale=locale)
 
 
 def _import_row(row: _StaffRow, actor: User | None, now: datetime) -> tuple[ImportOutcome, list[str]]:
@@ -464,6 +490,9 @@ def _import_row(row: _StaffRow, actor: User | None, now: datetime) -> tuple[Impo
     if row.digital_supervisor is not None and user.is_digital_supervisor != row.digital_supervisor:
         user.is_digital_supervisor = row.digital_supervisor
         changes.append(_("digital veileder"))
+    if row.locale is not None and user.locale != row.locale:
+        user.locale = row.locale
+        changes.append(_("språk"))
     if not user.has_role(row.role, row.school.id):
         user.memberships.append(Membership(role=row.role, school_id=row.school.id, school=row.school))
         changes.append(_("%(role)s ved %(school)s", role=row.role.label, school=row.school.name))
@@ -510,5 +539,5 @@ def import_template(actor: User) -> str:
     """Return a CSV file to fill in: the headers and one example row at a school ``actor`` manages."""
     schools = manageable_schools(actor)
     org_number = schools[0].org_number if schools else "974760673"
-    lines = [";".join(IMPORT_COLUMNS), f"Kari Nordmann;kari.nordmann@skole.no;{org_number};lærer;01.08.2026;nei"]
+    lines = [";".join(IMPORT_COLUMNS), f"Kari Nordmann;kari.nordmann@skole.no;{org_number};lærer;01.08.2026;nei;nynorsk"]
     return "\ufeff" + "\r\n".join(lines) + "\r\n"

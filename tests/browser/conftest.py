@@ -82,11 +82,13 @@ def new_page(browser, live_server):
     """
     contexts = []
 
-    def make(user=None, *, viewport=DESKTOP):
+    def make(user=None, *, viewport=DESKTOP, locale="nb-NO", javascript=True):
+        """``locale`` is the browser's own language (its Accept-Language); ``javascript`` False turns scripts off."""
         email = user if user is None or isinstance(user, str) else user.email
         settle()
-        context = browser.new_context(base_url=live_server, viewport=viewport, locale="nb-NO",
-                                      timezone_id="Europe/Oslo", reduced_motion="reduce")
+        context = browser.new_context(base_url=live_server, viewport=viewport, locale=locale,
+                                      timezone_id="Europe/Oslo", reduced_motion="reduce",
+                                      java_script_enabled=javascript)
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()

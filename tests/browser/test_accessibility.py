@@ -17,7 +17,7 @@ from catalog.offerings.models import OfferingKind, OnboardingCohort, TargetGroup
 from lms.db import db
 from lms.mail.models import OutboxMessage
 from lms.people.models import Role
-from tests.browser.conftest import PHONE, settle
+from tests.browser.conftest import DESKTOP, PHONE, settle
 
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 _axe = Axe()
@@ -275,6 +275,49 @@ def test_english_interface_is_accessible(world, new_page):
     check_accessibility(teacher, "offering page in English")
     teacher.goto("/mine-kurs")
     check_accessibility(teacher, "Mine kurs in English")
+
+
+def test_nynorsk_interface_is_accessible(world, new_page):
+    """A browser set to nynorsk gets nynorsk pages, on a phone as on a desktop."""
+    for viewport in (DESKTOP, PHONE):
+        teacher = new_page(world.teacher, viewport=viewport, locale="nn-NO")
+        for path in ("/", "/kurs", f"/kurs/{world.main}", "/mine-kurs"):
+            teacher.goto(path)
+            assert teacher.locator("html").get_attribute("lang") == "nn"
+            check_accessibility(teacher, f"{path} in nynorsk at {viewport['width']} px")
+    assert "veke" in teacher.locator("main").inner_text()
+
+
+def test_language_switch_is_reached_and_used_by_keyboard(world, new_page):
+    """A visitor reaches the switch with Tab and chooses with Enter; the choice holds on the next page."""
+    page = new_page(locale="en-GB")
+    page.goto("/kurs")
+    assert page.locator("html").get_attribute("lang") == "nb"  # English alone asks for nothing Norwegian
+    nynorsk = page.locator("button[name=lang][value=nn]")
+    assert nynorsk.get_attribute("lang") == "nn" and nynorsk.inner_text() == "Nynorsk"
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if nynorsk.evaluate("button => button === document.activeElement"):
+            break
+    else:
+        pytest.fail("the Nynorsk button is not reached with Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("html").get_attribute("lang") == "nn" and page.url.endswith("/kurs")
+    assert page.locator("button[name=lang][value=nn]").get_attribute("aria-pressed") == "true"
+    check_accessibility(page, "the catalogue in nynorsk after the switch")
+    page.goto("/")
+    assert page.locator("html").get_attribute("lang") == "nn"
+
+
+def test_language_switch_works_without_javascript(world, new_page):
+    page = new_page(javascript=False)
+    page.goto("/kurs")
+    with page.expect_navigation():
+        page.click("button[name=lang][value=nn]")
+    assert page.url.endswith("/kurs") and page.locator("html").get_attribute("lang") == "nn"
+    page.goto("/")
+    assert page.locator("html").get_attribute("lang") == "nn"
 
 
 STAFF_CSV = """navn;e-post;skole;rolle;ansatt_dato;digital_veileder

@@ -150,3 +150,13 @@ def test_admin_fyrtarn_pages_are_accessible(fyrtarn_world, new_page):
     _visit(page, "/fyrtarn/ny", "new fyrtårn profile form")
     _visit(page, "/bestillinger", "all bookings for admins", "Bekkestua skole")
     _visit(page, f"/bestillinger/{fyrtarn_world.confirmed}", "booking as admin")
+
+
+def test_booking_pages_in_nynorsk_are_accessible(fyrtarn_world, new_page):
+    """A school leader whose browser asks for nynorsk books in nynorsk: free times with weekdays and weeks."""
+    w = fyrtarn_world
+    page = new_page(w.leader, locale="nn-NO")
+    _visit(page, f"/bestillinger/ny/{w.guidance}", "booking form with free times in nynorsk", "Vel eit ledig tidspunkt")
+    assert page.locator("html").get_attribute("lang") == "nn"
+    _visit(page, f"/bestillinger/{w.confirmed}", "confirmed booking in nynorsk", "Stadfesta")
+    _visit(page, "/fyrtarn", "Fyrtårn list in nynorsk", "Marte Holm")

@@ -70,10 +70,12 @@ def test_feed_answers_are_private_with_validators(client, subscriber):
     assert response.headers["Content-Disposition"] == 'inline; filename="kompetanseportalen.ics"'
 
 
-def test_feed_is_written_in_the_owners_language(client, subscriber):
-    subscriber.locale = "en"
-    response = client.get(f"/kalender/{_token_for(subscriber)}.ics")
-    assert "X-WR-CALNAME:Kompetanseportalen – my calendar" in response.get_data(as_text=True)
+@pytest.mark.parametrize("locale,name", [("en", "my calendar"), ("nn", "kalenderen min"), (None, "min kalender")])
+def test_feed_is_written_in_the_owners_language(client, subscriber, locale, name):
+    subscriber.locale = locale
+    # Whatever the calendar app's own language: the feed is the owner's.
+    response = client.get(f"/kalender/{_token_for(subscriber)}.ics", headers={"Accept-Language": "en"})
+    assert f"X-WR-CALNAME:Kompetanseportalen – {name}" in response.get_data(as_text=True)
 
 
 def test_unchanged_feed_answers_304_without_building_it(client, subscriber, person_source):

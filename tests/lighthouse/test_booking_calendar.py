@@ -157,3 +157,16 @@ def test_download_carries_the_uid_of_the_persons_own_feed(world, app, now):
         assert str(event["UID"]) == calendar.booking_uid(booking.id, audience)
     (cancelled,) = icalendar.Calendar.from_ical(ops.booking_ics(booking, cancel=True)).walk("VEVENT")
     assert str(cancelled["STATUS"]) == "CANCELLED"
+
+
+def test_a_nynorsk_participants_feed_has_nynorsk_texts(world, app, now):
+    world.teacher.locale = "nn"
+    booking = request(world, now, participant_ids=[world.teacher.id])
+    ops.confirm_booking(booking, actor=world.lighthouse, now=now, location="Personalrommet")
+    token = events_ops.issue_feed_token(FeedScope.PERSON, world.teacher.id, actor=world.teacher, now=now)
+    db.session.commit()
+    response, events = feed(app.test_client(), token)
+    assert "X-WR-CALNAME:Kompetanseportalen – kalenderen min" in response.get_data(as_text=True)
+    (event,) = booking_events(events)
+    assert str(event["SUMMARY"]) == "Veiledning i brøk med fyrtårn Frida Fyrtårn"
+    assert "Deltakarar: Tor Lærer" in str(event["DESCRIPTION"])

@@ -12,6 +12,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask_babel import gettext as _
 
+from catalog.enrollment import operations as enrollment_ops
 from lms.config import ConfigError, check_mail, from_environment
 from lms.db import db, set_clock
 from lms.mail import operations as mail
@@ -517,3 +518,39 @@ def test_retry_needs_a_csrf_token(app, make_user, admin, login, now, monkeypatch
     signed_in = login(admin)
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
     assert signed_in.post(f"/admin/epost/{message.id}/send-igjen").status_code == 400
+
+
+def test_mail_to_a_nynorsk_person_is_written_in_nynorsk_by_the_worker(smtp, send, make_offering, make_user, now):
+    """Subject, text and the dates in them follow the recipient's language, nynorsk as much as bokmål."""
+    offering = make_offering("Vurdering for læring", starts_in=timedelta(days=35), capacity=1)  # Tue 6 Oct 10:00
+    nynorsk = make_user("Sigrid Nynorsk", email="sigrid@skule.test", locale="nn")
+    waiting = make_user("Kari Venter", email="kari@skule.test", locale="nn")
+    bokmal = make_user("Bjørn Bokmål", email="bjorn@skole.test")
+    enrollment_ops.enroll(offering.id, nynorsk, actor=nynorsk, now=now)
+    enrollment_ops.enroll(offering.id, waiting, actor=waiting, now=now)
+    assert {m.locale for m in _outbox()} == {"nn"}
+    other = make_offering("Lesing i alle fag", starts_in=timedelta(days=35))
+    enrollment_ops.enroll(other.id, bokmal, actor=bokmal, now=now)
+    send()
+    later = now + timedelta(days=34)  # the day before: the reminders go out
+    set_clock(later)
+    enrollment_ops.queue_reminders(later)
+    send()
+
+    by_subject = {(m["To"], m["Subject"]): m for m in smtp.inbox.messages}
+    assert set(by_subject) >= {
+        ("sigrid@skule.test", "Påmeldt: Vurdering for læring"),
+        ("kari@skule.test", "Venteliste: Vurdering for læring"),
+        ("sigrid@skule.test", "Påminning: Vurdering for læring tysdag 6. oktober 2026 kl. 10:00"),
+        ("bjorn@skole.test", "Påminnelse: Lesing i alle fag tirsdag 6. oktober 2026 kl. 10:00"),
+    }
+    waitlisted = _plain_text(by_subject[("kari@skule.test", "Venteliste: Vurdering for læring")])
+    assert "Du står som nummer 1 på ventelista til «Vurdering for læring»." in waitlisted
+    assert "Datoane ligg som førebelse i kalenderen din" in waitlisted
+    reminder = _plain_text(by_subject[("sigrid@skule.test",
+                                       "Påminning: Vurdering for læring tysdag 6. oktober 2026 kl. 10:00")])
+    assert reminder.startswith("Hei Sigrid Nynorsk,\n\nVelkomen til «Vurdering for læring» tysdag 6. oktober")
+    assert "- tysdag 6. oktober 2026 kl. 10:00–12:00, Rådhuset, sal 2" in reminder
+    assert "Om tilbodet: http" in reminder and "Mine kurs: http" in reminder
+    [invitation] = list(by_subject[("sigrid@skule.test", "Påmeldt: Vurdering for læring")].iter_attachments())
+    assert invitation.get_content_type() == "text/calendar"

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from lms.db import db
 from lms.people import operations
+from lms.people.demo import load_people
 from lms.people.models import Membership, Role, School, User
 
 #: Brønnøysundregistrene's own organisation number: a real, valid one.
@@ -146,6 +147,26 @@ def test_admin_creates_a_person_who_can_then_sign_in(app, login, admin, school_a
     signed_in = app.test_client().post("/logg-inn", data={"email": "KARI.NORDMANN@skole.no",
                                                           "password": "et-langt-passord"})
     assert signed_in.status_code == 302
+
+
+def test_a_persons_language_is_chosen_on_their_form_nynorsk_among_them(login, admin, make_user, school_a):
+    teacher = make_user("Tor Lærer", school=school_a)
+    client = login(admin)
+    form = body(client.get(f"/admin/ansatte/{teacher.id}"))
+    options = re.findall(r'<option(?: lang="(\w+)")?(?: selected)? value="(\w*)"(?: selected)?>([^<]+)</option>',
+                         form.split('name="locale"')[1].split("</select>")[0])
+    assert [(value, label) for _lang, value, label in options] == [
+        ("", "Ikke valgt (bokmål, eller nynorsk når nettleseren ber om det)"),
+        ("nb", "Bokmål"), ("nn", "Nynorsk"), ("en", "English")]
+    assert [lang for lang, _value, _label in options] == ["", "nb", "nn", "en"]
+    for chosen, stored in (("nn", "nn"), ("", None), ("en", "en")):
+        response = client.post(f"/admin/ansatte/{teacher.id}", data=person_form(
+            school_a.id, name="Tor Lærer", email=teacher.email, locale=chosen))
+        assert response.status_code == 302, body(response)
+        assert db.session.scalar(sa.select(User.locale).where(User.id == teacher.id)) == stored
+    refused = client.post(f"/admin/ansatte/{teacher.id}", data=person_form(
+        school_a.id, name="Tor Lærer", email=teacher.email, locale="se"))
+    assert refused.status_code == 400 and "Ikke et gyldig valg" in body(refused)
 
 
 def test_e_mail_must_be_unique_whatever_the_case(login, admin, make_user, school_a):
@@ -420,8 +441,39 @@ def test_import_template_can_be_filled_in_and_imported(login, leader, school_a):
     assert template.status_code == 200 and template.mimetype == "text/csv"
     assert "attachment" in template.headers["Content-Disposition"]
     text = template.get_data(as_text=True)
-    assert text.startswith("\ufeffnavn;e-post;skole;rolle;ansatt_dato;digital_veileder")
+    assert text.startswith("\ufeffnavn;e-post;skole;rolle;ansatt_dato;digital_veileder;språk")
     assert report_lines(upload(client, template.get_data())) == ["rad 2: opprettet Kari Nordmann"]
+    assert db.session.scalar(sa.select(User.locale).where(User.name == "Kari Nordmann")) == "nn"
+
+
+def test_import_takes_each_persons_language_nynorsk_among_them(login, admin, make_user, school_a):
+    org = school_a.org_number
+    make_user("Per Før", email="per@skole.no", school=school_a, locale="en")
+    make_user("Siri Før", email="siri@skole.no", school=school_a, locale="nn")
+    header = "navn;e-post;skole;rolle;ansatt_dato;digital_veileder;Språk"
+    response = upload(login(admin), staff_csv(
+        f"Kari Nynorsk;kari@skole.no;{org};lærar;;;nynorsk",
+        f"Ola Kode;ola@skole.no;{org};skuleleiar;;;nn",
+        f"Eva Bokmål;eva@skole.no;{org};lærer;;;Bokmål",
+        f"Tom Tom;tom@skole.no;{org};lærer;;;",
+        f"Per Før;per@skole.no;{org};lærer;;;nynorsk",
+        f"Siri Før;siri@skole.no;{org};lærer;;;",
+        f"Lise Samisk;lise@skole.no;{org};lærer;;;nordsamisk",
+        header=header))
+    assert report_lines(response) == [
+        "rad 2: opprettet Kari Nynorsk",
+        "rad 3: opprettet Ola Kode",
+        "rad 4: opprettet Eva Bokmål",
+        "rad 5: opprettet Tom Tom",
+        "rad 6: oppdatert Per Før (språk)",
+        "rad 7: uendret Siri Før",
+        "rad 8: hoppet over – ukjent språk «nordsamisk» (bruk bokmål, nynorsk eller engelsk)",
+    ]
+    locales = dict(db.session.execute(sa.select(User.name, User.locale)).all())
+    assert {n: locales[n] for n in ("Kari Nynorsk", "Ola Kode", "Eva Bokmål", "Tom Tom", "Per Før", "Siri Før")} == {
+        "Kari Nynorsk": "nn", "Ola Kode": "nn", "Eva Bokmål": "nb", "Tom Tom": None, "Per Før": "nn", "Siri Før": "nn"}
+    ola = db.session.scalar(sa.select(User).where(User.name == "Ola Kode"))
+    assert ola.roles() == {Role.LEADER}
 
 
 def test_import_from_the_command_line(app, school_a, tmp_path):
@@ -459,3 +511,18 @@ def test_import_never_fails_on_odd_files(admin, school_a, now):
             db.session.rollback()
 
     check()
+
+
+def test_demo_people_speak_the_language_the_files_give_and_keep_their_own_choice(now):
+    load_people(now)
+    db.session.commit()
+    locales = dict(db.session.execute(sa.select(User.email, User.locale)).all())
+    assert locales["eva.strand@kommune.example"] == "nn"
+    assert locales["ahmed.karimi@kommune.example"] == "en"
+    assert locales["hanne.vik@kommune.example"] is None
+    hanne = db.session.scalar(sa.select(User).where(User.email == "hanne.vik@kommune.example"))
+    operations.choose_language(hanne, "nn", now)
+    db.session.commit()
+    load_people(now)  # loading the demo again leaves a person's own choice as it is
+    db.session.commit()
+    assert db.session.get(User, hanne.id).locale == "nn"
