@@ -1,0 +1,188 @@
+"""The enrollment rules a person notices when they break: the cancellation deadline and the seats under the lock.
+
+The deadline is posted through the pages, at the deadline itself and on
+either side of it, as the participant and as those who may cancel anyway.
+The seat count is checked with another request committing between the first
+look at the offering and the lock, and (on PostgreSQL) with another request
+waiting for the lock while a seat is being taken.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from catalog.enrollment import operations as ops
+from catalog.enrollment.models import SEAT_STATES, Enrollment, EnrollmentState
+from catalog.offerings.models import Offering
+from lms.audit.models import AuditEntry
+from lms.db import db, set_clock
+from lms.mail.models import OutboxMessage
+from lms.people.models import Role, User
+from tests.interleave import (Contender, before_first_call, commit_elsewhere, reading_request,
+                              wait_until_blocked_or_done)
+
+SECOND = timedelta(seconds=1)
+
+
+def count(model, *where) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where)) or 0
+
+
+def seat_holders(offering_id: int) -> int:
+    return count(Enrollment, Enrollment.offering_id == offering_id, Enrollment.state.in_(SEAT_STATES))
+
+
+@pytest.fixture
+def course(make_offering, make_user, now):
+    """A one-seat course whose cancellation deadline is ten days away, a participant in its seat and one waiting."""
+    organiser = make_user("Olav Arrangør", roles=(Role.TEACHER,))
+    offering = make_offering(capacity=1, cancellation_deadline=now + timedelta(days=10),
+                             responsible_id=organiser.id)
+    participant, waiting = make_user("Pia Deltaker"), make_user("Vera Venter")
+    seat = ops.enroll(offering.id, participant, actor=participant, now=now)
+    queued = ops.enroll(offering.id, waiting, actor=waiting, now=now)
+    db.session.commit()
+    return offering, organiser, participant, seat, queued
+
+
+def _page(client, offering_id: int) -> str:
+    return client.get(f"/kurs/{offering_id}").get_data(as_text=True)
+
+
+def _cancel(client, enrollment_id: int):
+    return client.post(f"/pameldinger/{enrollment_id}/avmeld", follow_redirects=True)
+
+
+# --- the participant's cancellation deadline -----------------------------------------------------
+
+def test_participant_cancels_through_the_page_just_before_the_deadline(course, login):
+    offering, _organiser, participant, seat, queued = course
+    set_clock(offering.cancellation_deadline - SECOND)
+    client = login(participant)
+    assert "Meld meg av" in _page(client, offering.id)
+    response = _cancel(client, seat.id)
+    assert response.status_code == 200
+    assert "Avmeldingen er registrert." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Enrollment, seat.id).state == EnrollmentState.CANCELLED
+    # The seat passes on to the one waiting.
+    assert db.session.get(Enrollment, queued.id).state == EnrollmentState.OFFERED
+
+
+@pytest.mark.parametrize("after", [timedelta(0), SECOND, timedelta(days=1)],
+                         ids=["at-the-deadline", "a-second-after", "a-day-after"])
+def test_participant_is_refused_from_the_deadline_on_and_nothing_changes(course, login, after):
+    offering, _organiser, participant, seat, queued = course
+    audited, mailed = count(AuditEntry), count(OutboxMessage)
+    set_clock(offering.cancellation_deadline + after)
+    client = login(participant)
+    page = _page(client, offering.id)
+    assert "Meld meg av" not in page and "Avmeldingsfristen er ute" in page
+    response = _cancel(client, seat.id)
+    assert response.status_code == 200
+    assert "Avmeldingsfristen var" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Enrollment, seat.id).state == EnrollmentState.ENROLLED
+    assert db.session.get(Enrollment, queued.id).state == EnrollmentState.WAITLISTED
+    assert seat_holders(offering.id) == 1 and db.session.get(Offering, offering.id).seats_taken == 1
+    assert (count(AuditEntry), count(OutboxMessage)) == (audited, mailed)
+
+
+def test_participant_still_leaves_the_waitlist_after_the_deadline(course, login):
+    offering, _organiser, _participant, _seat, queued = course
+    set_clock(offering.cancellation_deadline + timedelta(days=1))
+    response = _cancel(login(queued.user), queued.id)
+    assert "Du har forlatt ventelisten." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Enrollment, queued.id).state == EnrollmentState.CANCELLED
+
+
+@pytest.mark.parametrize("who", ["organiser", "admin"])
+@pytest.mark.parametrize("after", [timedelta(0), timedelta(days=1)], ids=["at-the-deadline", "a-day-after"])
+def test_the_organiser_and_an_admin_cancel_a_seat_after_the_deadline(course, login, admin, who, after):
+    offering, organiser, _participant, seat, queued = course
+    actor = organiser if who == "organiser" else admin
+    set_clock(offering.cancellation_deadline + after)
+    response = _cancel(login(actor), seat.id)
+    assert "Avmeldingen er registrert." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Enrollment, seat.id).state == EnrollmentState.CANCELLED
+    assert db.session.get(Enrollment, queued.id).state == EnrollmentState.OFFERED
+    entry = db.session.scalars(sa.select(AuditEntry).where(
+        AuditEntry.object_type == "enrollment", AuditEntry.object_id == seat.id,
+        AuditEntry.to_state == "cancelled")).one()
+    assert entry.actor_id == actor.id
+
+
+# --- the seat count under the offering's lock ---------------------------------------------------------
+
+def _enroll_by_id(offering_id: int, user_id: int, now) -> Enrollment:
+    person = db.session.get(User, user_id)
+    return ops.enroll(offering_id, person, actor=person, now=now)
+
+
+def test_a_seat_taken_by_another_request_before_the_lock_sends_the_next_to_the_waitlist(
+        app, make_offering, make_user, now, monkeypatch):
+    """The offering was read (its counter: one seat free) before another request took that seat and committed."""
+    offering = make_offering(capacity=1)
+    first, second = make_user("Første"), make_user("Andre")
+    offering_id, first_id = offering.id, first.id
+    db.session.commit()
+    with reading_request(app):
+        db.session.get(Offering, offering_id).seats_left  # the page's look: one seat free
+        ran = before_first_call(monkeypatch, ops, "lock_offering", lambda: commit_elsewhere(
+            app, lambda: _enroll_by_id(offering_id, first_id, now)))
+        late = ops.enroll(offering_id, second, actor=second, now=now)
+        db.session.commit()
+    assert ran == [True]
+    assert late.state == EnrollmentState.WAITLISTED
+    db.session.expire_all()
+    assert seat_holders(offering_id) == 1
+    assert ops.count_seats(offering_id) == (1, 1)
+    assert ops.recount_seats(db.session.get(Offering, offering_id)) is False
+
+
+def test_a_seat_freed_by_another_request_before_the_lock_is_given(app, make_offering, make_user, now, monkeypatch):
+    """The other way round: the counter read first said full, but the seat came free before the lock."""
+    offering = make_offering(capacity=1)
+    holder, newcomer = make_user("Holder"), make_user("Nykommer")
+    seat = ops.enroll(offering.id, holder, actor=holder, now=now)
+    offering_id, seat_id, holder_id = offering.id, seat.id, holder.id
+    db.session.commit()
+
+    def cancel_elsewhere():
+        enrollment = db.session.get(Enrollment, seat_id)
+        ops.cancel_enrollment(enrollment, actor=db.session.get(User, holder_id), now=now)
+
+    with reading_request(app):
+        assert db.session.get(Offering, offering_id).seats_left == 0
+        before_first_call(monkeypatch, ops, "lock_offering", lambda: commit_elsewhere(app, cancel_elsewhere))
+        enrollment = ops.enroll(offering_id, newcomer, actor=newcomer, now=now)
+        db.session.commit()
+    assert enrollment.state == EnrollmentState.ENROLLED
+    db.session.expire_all()
+    assert ops.count_seats(offering_id) == (1, 0)
+
+
+def test_a_request_waits_for_the_lock_while_another_takes_the_last_seat(app, make_offering, make_user, now):
+    """PostgreSQL: while one request holds the last seat uncommitted, another waits for it and then queues."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's row lock; SQLite takes its one write lock at BEGIN IMMEDIATE")
+    offering = make_offering(capacity=1)
+    first, second = make_user("Første"), make_user("Andre")
+    offering_id, second_id = offering.id, second.id
+    db.session.commit()
+    ops.enroll(offering_id, first, actor=first, now=now)  # flushed, not committed: the lock is ours
+    contender = Contender(app, lambda: _enroll_by_id(offering_id, second_id, now).state)
+    contender.start()
+    waited = wait_until_blocked_or_done(contender)
+    db.session.commit()
+    contender.join(60)
+    if contender.error:
+        raise contender.error
+    assert waited, "the second request did not wait for the offering's lock"
+    assert contender.result == EnrollmentState.WAITLISTED
+    db.session.expire_all()
+    assert seat_holders(offering_id) == 1
