@@ -522,3 +522,151 @@ def test_other_organisers_sessions_are_not_held_back_by_bookings(world, make_off
     course = make_offering("Kurs fra Oppvekst skole", sessions=0, publish=False)
     offering_ops.add_session(course, actor=admin, now=now, starts_at=oslo(TUE_8_SEP, 12), ends_at=oslo(TUE_8_SEP, 13))
     assert [s.starts_at for s in course.sessions] == [oslo(TUE_8_SEP, 12)]
+
+
+# --- release time: part of it left, a full semester --------------------------------------------------
+
+def test_two_hours_approved_hold_one_90_minute_booking_and_refuse_a_second(make_profile, make_bookable, make_window,
+                                                                           make_user, make_school, now):
+    profile = make_profile(approved_hours=2)
+    offering = make_bookable(profile, buffer_minutes=0)
+    make_window(profile)
+    school = make_school()
+    leader = make_user(roles=(Role.LEADER,), school=school)
+    ops.request_booking(offering.id, school.id, actor=leader, starts_at=oslo(TUE_8_SEP, 12), participants_count=3,
+                        now=now)
+    assert ops.release_time_left(profile.id, "2026H") == 30
+    whole_semester = dict(start=oslo(TUE_8_SEP, 0), end=oslo(date(2026, 12, 19), 0))
+    assert ops.free_times(offering, now=now, **whole_semester) == []
+    assert "brukt opp" in ops.why_no_free_times(offering, **whole_semester)
+    for starts_at in (oslo(TUE_15_SEP, 12), oslo(TUE_8_SEP, 13, 30)):
+        with pytest.raises(ops.BookingError, match="ikke flere timer igjen"):
+            ops.request_booking(offering.id, school.id, actor=leader, starts_at=starts_at, participants_count=3,
+                                now=now)
+    assert ops.held_minutes(profile.id, "2026H") == 90
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 1
+
+
+def test_a_30_minute_offering_still_fits_in_the_half_hour_left(make_profile, make_bookable, make_window, make_user,
+                                                              make_school, now):
+    profile = make_profile(approved_hours=2)
+    long, short = make_bookable(profile, buffer_minutes=0), make_bookable(profile, duration_minutes=30,
+                                                                          buffer_minutes=0, title="Kort samtale")
+    make_window(profile)
+    school = make_school()
+    leader = make_user(roles=(Role.LEADER,), school=school)
+    ops.request_booking(long.id, school.id, actor=leader, starts_at=oslo(TUE_8_SEP, 12), participants_count=3, now=now)
+    booking = ops.request_booking(short.id, school.id, actor=leader, starts_at=oslo(TUE_15_SEP, 12),
+                                  participants_count=3, now=now)
+    assert booking.state == BookingState.REQUESTED
+    assert ops.release_time_left(profile.id, "2026H") == 0
+
+
+def test_a_proposal_in_a_full_semester_gets_its_own_minutes_back(make_profile, make_bookable, make_window, make_user,
+                                                                 make_school, now):
+    from lighthouse.profiles.models import ReleaseTime
+    profile = make_profile(approved_hours=None)
+    db.session.add(ReleaseTime(profile_id=profile.id, semester="2026H", requested_minutes=90, approved_minutes=90))
+    offering = make_bookable(profile)
+    make_window(profile)
+    school, other = make_school(), make_school()
+    leader, other_leader = (make_user(roles=(Role.LEADER,), school=s) for s in (school, other))
+    booking = ops.request_booking(offering.id, school.id, actor=leader, starts_at=oslo(TUE_8_SEP, 12),
+                                  participants_count=3, now=now)
+    assert ops.release_time_left(profile.id, "2026H") == 0
+    proposable = ops.free_times(offering, start=oslo(TUE_15_SEP, 0), end=oslo(TUE_15_SEP, 23), now=now,
+                                exclude=booking)
+    assert starts_in_oslo(proposable) == ["2026-09-15 12:00", "2026-09-15 13:30"]
+    ops.propose_time(booking, actor=profile.user, now=now, starts_at=oslo(TUE_15_SEP, 13, 30))
+    assert (booking.state, booking.starts_at) == (BookingState.PROPOSED, oslo(TUE_15_SEP, 13, 30))
+    assert ops.held_minutes(profile.id, "2026H") == 90
+    with pytest.raises(ops.BookingError, match="ikke flere timer igjen"):
+        ops.request_booking(offering.id, other.id, actor=other_leader, starts_at=oslo(TUE_8_SEP, 12),
+                            participants_count=3, now=now)
+
+
+# --- the re-check under the fyrtårn's lock ------------------------------------------------------------
+
+def _request_elsewhere(offering_id: int, school_id: int, leader_id: int, starts_at, now) -> None:
+    from lms.people.models import User
+    ops.request_booking(offering_id, school_id, actor=db.session.get(User, leader_id), starts_at=starts_at,
+                        participants_count=3, now=now)
+
+
+@pytest.mark.parametrize("theirs,mine", [((TUE_8_SEP, 12, 0), (TUE_8_SEP, 13, 30)),
+                                         ((TUE_8_SEP, 13, 30), (TUE_8_SEP, 12, 0)),
+                                         ((TUE_8_SEP, 12, 0), (TUE_8_SEP, 12, 0))],
+                         ids=["earlier-start-taken", "later-start-taken", "same-start-taken"])
+def test_an_overlapping_time_booked_between_the_look_and_the_lock_is_refused(world, app, make_user, now, monkeypatch,
+                                                                            theirs, mine):
+    from tests.interleave import before_first_call, commit_elsewhere, reading_request
+    other_leader = make_user(roles=(Role.LEADER,), school=world.other_school)
+    ids = world.offering.id, world.other_school.id, other_leader.id
+    db.session.commit()
+    with reading_request(app):
+        ran = before_first_call(monkeypatch, ops, "_lock_profile", lambda: commit_elsewhere(
+            app, lambda: _request_elsewhere(*ids, oslo(*theirs), now)))
+        with pytest.raises(ops.TimeTaken):
+            request(world, now, oslo(*mine))
+        db.session.rollback()
+    assert ran == [True]
+    held = db.session.execute(sa.select(Booking.school_id, Booking.starts_at)).all()
+    assert held == [(world.other_school.id, oslo(*theirs))]
+
+
+def test_release_time_used_up_between_the_look_and_the_lock_is_refused(make_profile, make_bookable, make_window,
+                                                                      make_user, make_school, app, now, monkeypatch):
+    from tests.interleave import before_first_call, commit_elsewhere, reading_request
+    profile = make_profile(approved_hours=2)
+    offering = make_bookable(profile)
+    make_window(profile)
+    school, other = make_school(), make_school()
+    leader, other_leader = (make_user(roles=(Role.LEADER,), school=s) for s in (school, other))
+    ids = offering.id, other.id, other_leader.id
+    db.session.commit()
+    with reading_request(app):
+        before_first_call(monkeypatch, ops, "_lock_profile", lambda: commit_elsewhere(
+            app, lambda: _request_elsewhere(*ids, oslo(TUE_15_SEP, 12), now)))
+        with pytest.raises(ops.BookingError, match="ikke flere timer igjen"):
+            ops.request_booking(offering.id, school.id, actor=leader, starts_at=oslo(TUE_8_SEP, 12),
+                                participants_count=3, now=now)
+        db.session.rollback()
+    assert ops.held_minutes(profile.id, "2026H") == 90
+
+
+def test_a_request_waits_for_the_fyrtarns_lock_while_another_holds_an_overlapping_time(world, app, make_user, now):
+    """PostgreSQL: a second school's request for 13:30 waits while the 12:00 request is uncommitted, then is refused."""
+    from tests.interleave import Contender, wait_until_blocked_or_done
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's row lock; SQLite takes its one write lock at BEGIN IMMEDIATE")
+    other_leader = make_user(roles=(Role.LEADER,), school=world.other_school)
+    ids = world.offering.id, world.other_school.id, other_leader.id
+    db.session.commit()
+    request(world, now)  # 12:00, flushed but not committed: the fyrtårn's lock is ours
+    contender = Contender(app, lambda: _request_elsewhere(*ids, oslo(TUE_8_SEP, 13, 30), now))
+    contender.start()
+    waited = wait_until_blocked_or_done(contender)
+    db.session.commit()
+    contender.join(60)
+    assert waited, "the second request did not wait for the fyrtårn's lock"
+    assert isinstance(contender.error, ops.TimeTaken), contender.error
+    held = db.session.execute(sa.select(Booking.school_id, Booking.starts_at)).all()
+    assert held == [(world.school.id, oslo(TUE_8_SEP, 12))]
+
+
+def test_a_taken_time_proposed_in_a_full_semester_is_called_taken_not_out_of_hours(make_profile, make_bookable,
+                                                                                 make_window, make_user, make_school,
+                                                                                 now):
+    profile = make_profile(approved_hours=3)
+    offering = make_bookable(profile)
+    make_window(profile)
+    school = make_school()
+    leader = make_user(roles=(Role.LEADER,), school=school)
+    first, _second = (ops.request_booking(offering.id, school.id, actor=leader, starts_at=starts_at,
+                                          participants_count=3, now=now)
+                      for starts_at in (oslo(TUE_8_SEP, 12), oslo(TUE_15_SEP, 12)))
+    assert ops.release_time_left(profile.id, "2026H") == 0
+    # 13:30 on the 15th is inside the second booking's buffer: the fyrtårn is told it is taken.
+    with pytest.raises(ops.TimeTaken):
+        ops.propose_time(first, actor=profile.user, now=now, starts_at=oslo(TUE_15_SEP, 13, 30))
+    assert (first.state, first.starts_at) == (BookingState.REQUESTED, oslo(TUE_8_SEP, 12))
