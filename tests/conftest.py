@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import os
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from flask import g
@@ -30,6 +31,19 @@ PASSWORD = "riktig-hest-batteri"
 _PASSWORD_HASH = hash_password(PASSWORD)
 #: The frozen "now" of the tests: a Tuesday in September, school year 2026/2027.
 NOW = datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc)
+
+
+#: Folders whose tests do not depend on the database underneath (the browser, the form fuzzing): `make test`
+#: runs them in its SQLite pass only. A single test elsewhere says so with ``@pytest.mark.db_independent``.
+DB_INDEPENDENT = ("browser", "forms")
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    folders = [here / name for name in DB_INDEPENDENT]
+    for item in items:
+        if any(folder in Path(str(item.fspath)).parents for folder in folders):
+            item.add_marker(pytest.mark.db_independent)
 
 
 def database_url(tmp_path_factory) -> str:
