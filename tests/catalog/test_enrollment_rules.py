@@ -18,8 +18,8 @@ from catalog.enrollment.models import SEAT_STATES, Enrollment, EnrollmentState
 from catalog.offerings.models import Offering
 from lms.audit.models import AuditEntry
 from lms.db import db, set_clock
-from lms.mail.models import OutboxMessage
 from lms.people.models import Role, User
+from tests.conftest import nothing_changes
 from tests.interleave import (Contender, before_first_call, commit_elsewhere, reading_request,
                               wait_until_blocked_or_done)
 
@@ -51,8 +51,16 @@ def _page(client, offering_id: int) -> str:
     return client.get(f"/kurs/{offering_id}").get_data(as_text=True)
 
 
-def _cancel(client, enrollment_id: int):
-    return client.post(f"/pameldinger/{enrollment_id}/avmeld", follow_redirects=True)
+def _cancel(client, enrollment_id: int) -> str:
+    """Post the cancellation as the page's button does; return the page it leads back to."""
+    response = client.post(f"/pameldinger/{enrollment_id}/avmeld", follow_redirects=True)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def _states(*enrollments: Enrollment) -> list[EnrollmentState]:
+    db.session.expire_all()
+    return [db.session.get(Enrollment, e.id).state for e in enrollments]
 
 
 # --- the participant's cancellation deadline -----------------------------------------------------
@@ -62,41 +70,30 @@ def test_participant_cancels_through_the_page_just_before_the_deadline(course, l
     set_clock(offering.cancellation_deadline - SECOND)
     client = login(participant)
     assert "Meld meg av" in _page(client, offering.id)
-    response = _cancel(client, seat.id)
-    assert response.status_code == 200
-    assert "Avmeldingen er registrert." in response.get_data(as_text=True)
-    db.session.expire_all()
-    assert db.session.get(Enrollment, seat.id).state == EnrollmentState.CANCELLED
+    assert "Avmeldingen er registrert." in _cancel(client, seat.id)
     # The seat passes on to the one waiting.
-    assert db.session.get(Enrollment, queued.id).state == EnrollmentState.OFFERED
+    assert _states(seat, queued) == [EnrollmentState.CANCELLED, EnrollmentState.OFFERED]
 
 
 @pytest.mark.parametrize("after", [timedelta(0), SECOND, timedelta(days=1)],
                          ids=["at-the-deadline", "a-second-after", "a-day-after"])
 def test_participant_is_refused_from_the_deadline_on_and_nothing_changes(course, login, after):
     offering, _organiser, participant, seat, queued = course
-    audited, mailed = count(AuditEntry), count(OutboxMessage)
     set_clock(offering.cancellation_deadline + after)
     client = login(participant)
     page = _page(client, offering.id)
     assert "Meld meg av" not in page and "Avmeldingsfristen er ute" in page
-    response = _cancel(client, seat.id)
-    assert response.status_code == 200
-    assert "Avmeldingsfristen var" in response.get_data(as_text=True)
-    db.session.expire_all()
-    assert db.session.get(Enrollment, seat.id).state == EnrollmentState.ENROLLED
-    assert db.session.get(Enrollment, queued.id).state == EnrollmentState.WAITLISTED
+    with nothing_changes():
+        assert "Avmeldingsfristen var" in _cancel(client, seat.id)
+    assert _states(seat, queued) == [EnrollmentState.ENROLLED, EnrollmentState.WAITLISTED]
     assert seat_holders(offering.id) == 1 and db.session.get(Offering, offering.id).seats_taken == 1
-    assert (count(AuditEntry), count(OutboxMessage)) == (audited, mailed)
 
 
 def test_participant_still_leaves_the_waitlist_after_the_deadline(course, login):
     offering, _organiser, _participant, _seat, queued = course
     set_clock(offering.cancellation_deadline + timedelta(days=1))
-    response = _cancel(login(queued.user), queued.id)
-    assert "Du har forlatt ventelisten." in response.get_data(as_text=True)
-    db.session.expire_all()
-    assert db.session.get(Enrollment, queued.id).state == EnrollmentState.CANCELLED
+    assert "Du har forlatt ventelisten." in _cancel(login(queued.user), queued.id)
+    assert _states(queued) == [EnrollmentState.CANCELLED]
 
 
 @pytest.mark.parametrize("who", ["organiser", "admin"])
@@ -105,11 +102,8 @@ def test_the_organiser_and_an_admin_cancel_a_seat_after_the_deadline(course, log
     offering, organiser, _participant, seat, queued = course
     actor = organiser if who == "organiser" else admin
     set_clock(offering.cancellation_deadline + after)
-    response = _cancel(login(actor), seat.id)
-    assert "Avmeldingen er registrert." in response.get_data(as_text=True)
-    db.session.expire_all()
-    assert db.session.get(Enrollment, seat.id).state == EnrollmentState.CANCELLED
-    assert db.session.get(Enrollment, queued.id).state == EnrollmentState.OFFERED
+    assert "Avmeldingen er registrert." in _cancel(login(actor), seat.id)
+    assert _states(seat, queued) == [EnrollmentState.CANCELLED, EnrollmentState.OFFERED]
     entry = db.session.scalars(sa.select(AuditEntry).where(
         AuditEntry.object_type == "enrollment", AuditEntry.object_id == seat.id,
         AuditEntry.to_state == "cancelled")).one()
