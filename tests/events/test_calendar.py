@@ -234,3 +234,17 @@ def test_calendar_event_keeps_its_fields():
     assert list(CalendarEvent.__dataclass_fields__) == [
         "uid", "starts_at", "ends_at", "summary", "last_modified", "description", "location", "url",
         "organizer_name", "organizer_email", "sequence", "cancelled", "tentative"]
+
+
+def test_every_change_of_a_session_raises_its_sequence_again(now):
+    """A calendar only takes a change whose SEQUENCE is higher than the last it saw: the second move too."""
+    from events import operations as events
+    session = events.add_session(events.new_schedule("test"), starts_at=now + timedelta(days=7),
+                                 ends_at=now + timedelta(days=7, hours=2), now=now, location="Rom 1")
+    for hours, expected in ((1, 1), (2, 2)):
+        assert events.update_session(session, starts_at=now + timedelta(days=7, hours=hours),
+                                     ends_at=now + timedelta(days=7, hours=hours + 2), now=now, title="",
+                                     location="Rom 1", online_url="")
+        assert session.sequence == expected
+    events.cancel_session(session, now)
+    assert session.sequence == 3

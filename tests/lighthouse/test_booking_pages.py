@@ -617,7 +617,8 @@ def test_neither_side_cancels_from_the_deadline_on_and_nothing_changes(scene, lo
     assert "Avlys bestillingen" not in _body(client.get(f"/bestillinger/{booking.id}"))
     response = client.post(f"/bestillinger/{booking.id}/avlys", data={"reason": "Sykdom i kollegiet."})
     assert response.status_code == 200
-    assert "Fristen for å avlyse var" in _body(response)
+    # The deadline is 48 hours before Tuesday 12:00: Sunday 12:00 in Oslo.
+    assert "Fristen for å avlyse var søndag 6. september 2026 kl. 12:00. Ta kontakt direkte." in _body(response)
     db.session.expire_all()
     kept = db.session.get(Booking, booking.id)
     assert (kept.state, kept.cancel_reason, kept.cancelled_by) == (BookingState.CONFIRMED, "", None)

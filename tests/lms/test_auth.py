@@ -117,3 +117,22 @@ def test_redirect_after_sign_in_returns_to_the_page_asked_for(client, admin):
     assert 'value="/admin/ansatte"' in form
     response = sign_in(client, "admin@kommune.test", next="/admin/ansatte?q=kari")
     assert response.headers["Location"] == "/admin/ansatte?q=kari"
+
+
+# --- found by mutation testing (tests/MUTANTS.md) ---------------------------------------------------------
+
+def test_a_password_of_exactly_the_minimum_length_is_long_enough():
+    from lms.auth.operations import MIN_PASSWORD_LENGTH, AuthError, check_password_strength
+    check_password_strength("x" * MIN_PASSWORD_LENGTH)
+    with pytest.raises(AuthError) as refused:
+        check_password_strength("x" * (MIN_PASSWORD_LENGTH - 1))
+    assert str(refused.value) == f"Passordet må ha minst {MIN_PASSWORD_LENGTH} tegn."
+
+
+def test_signing_out_with_a_session_that_is_gone_or_already_ended_changes_nothing(app, admin, now):
+    from lms.auth.operations import end_session, start_session
+    end_session("ingen-slik-økt", now)  # an unknown token: nothing to end, and no error
+    token = start_session(admin, now)
+    end_session(token, now)
+    end_session(token, now.replace(year=2027))
+    assert db.session.scalar(sa.select(LoginSession.revoked_at)) == now
