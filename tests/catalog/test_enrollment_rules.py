@@ -181,3 +181,113 @@ def test_a_request_waits_for_the_lock_while_another_takes_the_last_seat(app, mak
     assert contender.result == EnrollmentState.WAITLISTED
     db.session.expire_all()
     assert seat_holders(offering_id) == 1
+
+
+# --- what each refusal says (found by mutation testing, tests/MUTANTS.md) --------------------------------
+
+@pytest.fixture
+def refusals(make_offering, make_user, make_school, admin, now):
+    """Return each refusal of the enrollment rules as (what is done, the message the person reads)."""
+    from catalog.offerings import operations as offering_ops
+    from catalog.offerings.models import TargetGroup
+
+    school = make_school("Sandvika skole")
+    teacher, other = make_user("Tea Lærer", school=school), make_user("Ola Annen")
+    leader = make_user("Lise Leder", roles=(Role.LEADER,), school=make_school("Hosle skole"))
+    one_seat = make_offering("Ett sete", capacity=1)
+    draft = make_offering("Utkast", publish=False)
+    later = make_offering("Senere", registration_opens_at=now + timedelta(days=2))
+    closed = make_offering("Stengt", registration_closes_at=now - timedelta(hours=1))
+    begun = make_offering("Begynt", starts_in=timedelta(hours=-1))
+    leaders_only = make_offering("For ledere", target_groups=(TargetGroup.LEADERS, TargetGroup.NEW_HIRES))
+    gone = make_offering("Avlyst")
+    offering_ops.cancel_offering(gone, actor=admin, now=now, reason="")
+    seat = ops.enroll(one_seat.id, teacher, actor=teacher, now=now)
+    waiting = ops.enroll(one_seat.id, other, actor=other, now=now)
+    done = ops.enroll(make_offering("Fullført").id, other, actor=other, now=now)
+    ops.mark_completed(done.offering, {done.id}, actor=admin, now=now)
+
+    def enroll(offering, person=teacher, actor=None):
+        return lambda: ops.enroll(offering.id, person, actor=actor or person, now=now)
+    return {
+        "unknown offering": (lambda: ops.enroll(999_999, teacher, actor=teacher, now=now), "Tilbudet finnes ikke."),
+        "cancelled": (enroll(gone), "Tilbudet er avlyst."),
+        "draft": (enroll(draft), "Tilbudet er ikke publisert ennå."),
+        "not open yet": (enroll(later), "Påmeldingen åpner torsdag 3. september 2026 kl. 10:00."),
+        "closed": (enroll(closed), "Påmeldingsfristen er ute."),
+        "begun": (enroll(begun), "Tilbudet har allerede startet."),
+        "target group": (enroll(leaders_only), "Tilbudet er ikke for din målgruppe (Skoleledere, Nyansatte)."),
+        "twice": (enroll(one_seat), "Du er allerede påmeldt eller på ventelisten."),
+        "twice for someone": (enroll(one_seat, other, admin), "Ola Annen er allerede påmeldt eller på ventelisten."),
+        "not their staff": (enroll(one_seat, other, leader),
+                            "Du kan bare melde på deg selv eller ansatte ved din skole."),
+        "cancel someone else": (lambda: ops.cancel_enrollment(seat, actor=leader, now=now),
+                                "Du kan ikke melde av denne personen."),
+        "cancel completed": (lambda: ops.cancel_enrollment(done, actor=other, now=now),
+                             "Denne påmeldingen kan ikke avmeldes (Fullført)."),
+        "accept without offer": (lambda: ops.accept_offer(waiting, actor=other, now=now),
+                                 "Tilbudet om plass gjelder ikke lenger."),
+        "accept for someone": (lambda: ops.accept_offer(waiting, actor=teacher, now=now),
+                               "Du kan bare svare på dine egne tilbud."),
+        "decline without offer": (lambda: ops.decline_offer(waiting, actor=other, now=now),
+                                  "Tilbudet om plass gjelder ikke lenger."),
+        "capacity by a teacher": (lambda: ops.change_capacity(one_seat, 5, actor=teacher, now=now),
+                                  "Du kan ikke endre dette tilbudet."),
+        "capacity below the seats": (lambda: ops.change_capacity(make_offering("Fullt", capacity=3), 0,
+                                                                 actor=admin, now=now),
+                                     "Kapasiteten kan ikke settes lavere enn antall tildelte plasser (0)."),
+        "attendance by a teacher": (lambda: ops.record_attendance(one_seat.schedule.sessions[0], one_seat, set(),
+                                                                  actor=teacher, now=now),
+                                    "Du kan ikke føre oppmøte for dette tilbudet."),
+        "completion by a teacher": (lambda: ops.mark_completed(one_seat, {seat.id}, actor=teacher, now=now),
+                                    "Du kan ikke registrere fullføring for dette tilbudet."),
+        "a transition not in the table": (lambda: ops.transition(done, EnrollmentState.OFFERED, actor=admin,
+                                                                 now=now),
+                                          "Kan ikke endre fra «Fullført» til «Tilbudt plass»."),
+    }
+
+
+REFUSALS = ["unknown offering", "cancelled", "draft", "not open yet", "closed", "begun", "target group", "twice",
+            "twice for someone", "not their staff", "cancel someone else", "cancel completed", "accept without offer",
+            "accept for someone", "decline without offer", "capacity by a teacher", "capacity below the seats",
+            "attendance by a teacher", "completion by a teacher", "a transition not in the table"]
+
+
+@pytest.mark.parametrize("case", REFUSALS)
+def test_every_refusal_says_why_in_norwegian(refusals, case):
+    from lms.auth.operations import PermissionDenied
+    action, message = refusals[case]
+    db.session.commit()
+    with pytest.raises((ops.EnrollmentError, PermissionDenied)) as refused:
+        action()
+    assert str(refused.value) == message
+
+
+def test_declining_an_offer_passes_the_seat_on_and_says_so_in_the_history(make_offering, make_user, now):
+    offering = make_offering(capacity=1)
+    holder, first, second = make_user(), make_user(), make_user()
+    seat = ops.enroll(offering.id, holder, actor=holder, now=now)
+    offered = ops.enroll(offering.id, first, actor=first, now=now)
+    next_in_line = ops.enroll(offering.id, second, actor=second, now=now)
+    ops.cancel_enrollment(seat, actor=holder, now=now)
+    assert offered.state == EnrollmentState.OFFERED
+    ops.decline_offer(offered, actor=first, now=now + timedelta(hours=1))
+    assert (offered.state, next_in_line.state) == (EnrollmentState.CANCELLED, EnrollmentState.OFFERED)
+    last = db.session.scalars(sa.select(AuditEntry).where(
+        AuditEntry.object_type == "enrollment", AuditEntry.object_id == offered.id)
+        .order_by(AuditEntry.id.desc())).first()
+    assert (last.to_state, last.actor_id, last.note) == ("cancelled", first.id, "Takket nei til tilbudt plass.")
+
+
+def test_a_plain_cancellation_and_an_accepted_offer_are_audited_with_who_and_no_note(make_offering, make_user, now):
+    offering = make_offering(capacity=1)
+    holder, waiting = make_user(), make_user()
+    seat = ops.enroll(offering.id, holder, actor=holder, now=now)
+    offered = ops.enroll(offering.id, waiting, actor=waiting, now=now)
+    ops.cancel_enrollment(seat, actor=holder, now=now)
+    ops.accept_offer(offered, actor=waiting, now=now)
+    entries = db.session.scalars(sa.select(AuditEntry).where(
+        AuditEntry.object_type == "enrollment", AuditEntry.to_state.in_(["cancelled", "enrolled"]),
+        AuditEntry.from_state.is_not(None)).order_by(AuditEntry.id)).all()
+    assert [(e.object_id, e.from_state, e.to_state, e.actor_id, e.note) for e in entries] == [
+        (seat.id, "enrolled", "cancelled", holder.id, ""), (offered.id, "offered", "enrolled", waiting.id, "")]
