@@ -1,7 +1,7 @@
 """Run mutmut over each rule module against the tests that exercise it (``make mutants``).
 
 Each argument is ``module=tests[,tests...]``: the Makefile's one list,
-``MUTANT_MODULES``. A module gets a working folder of its own under
+``MUTANT_MODULES`` (one module again: ``python -m tests.mutants module=tests``). A module gets a working folder of its own under
 ``mutants/`` whose ``pyproject.toml`` is the project's with a ``[tool.mutmut]``
 that mutates only that module and runs only its tests, so a mutant of the
 sign-in rules does not run every page test that happens to sign someone in.
@@ -48,6 +48,7 @@ def _config(module: str, tests: list[str]) -> str:
 def run_module(module: str, tests: list[str], env: dict[str, str]) -> list[str]:
     """Mutate one module in a folder of its own; return its surviving mutants' names."""
     here = WORK / module.removesuffix(".py").replace("/", ".")
+    shutil.rmtree(here, ignore_errors=True)
     here.mkdir(parents=True)
     for name in LINKED:
         (here / name).symlink_to(ROOT / name)
@@ -61,7 +62,6 @@ def run_module(module: str, tests: list[str], env: dict[str, str]) -> list[str]:
 
 
 def main(pairs: list[str]) -> int:
-    shutil.rmtree(WORK, ignore_errors=True)
     # SQLite, and the developer's skips: the mutated copy has no node_modules.
     env = {key: value for key, value in os.environ.items() if key not in ("TEST_DATABASE_URL", "CI")}
     started = time.monotonic()
