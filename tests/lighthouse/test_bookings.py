@@ -670,3 +670,134 @@ def test_a_taken_time_proposed_in_a_full_semester_is_called_taken_not_out_of_hou
     with pytest.raises(ops.TimeTaken):
         ops.propose_time(first, actor=profile.user, now=now, starts_at=oslo(TUE_15_SEP, 13, 30))
     assert (first.state, first.starts_at) == (BookingState.REQUESTED, oslo(TUE_8_SEP, 12))
+
+
+# --- what each refusal says (found by mutation testing, tests/MUTANTS.md) ------------------------------------
+
+@pytest.fixture
+def booking_refusals(world, make_bookable, admin, now):
+    """Return each refusal of the booking rules as (what is done, the message the person reads)."""
+    w = world
+    requested = request(w, now)
+    confirmed = request(w, now, oslo(TUE_15_SEP, 12))
+    ops.confirm_booking(confirmed, actor=w.lighthouse, now=now)
+    declined = request(w, now, oslo(date(2026, 9, 22), 12))
+    ops.decline_booking(declined, actor=w.lighthouse, now=now, reason="Opptatt")
+    online = make_bookable(w.profile, title="Nettmøte", venue=Venue.ONLINE)
+    closed = make_bookable(w.profile, title="Stengt")
+    closed.active = False
+    over = confirmed.ends_at + timedelta(minutes=1)
+
+    def ask(**kw):
+        kw.setdefault("starts_at", oslo(date(2026, 9, 29), 12))
+        return lambda: request(w, now, **kw)
+
+    def ask_for(offering_id, school_id, actor=w.leader):
+        return lambda: ops.request_booking(offering_id, school_id, actor=actor, starts_at=oslo(TUE_8_SEP, 13, 30),
+                                           participants_count=3, now=now)
+    return {
+        "another school": (ask_for(w.offering.id, w.other_school.id), "Du kan bare bestille for skoler du leder."),
+        "unknown offering": (ask_for(999_999, w.school.id), "Tilbudet finnes ikke."),
+        "unknown school": (ask_for(w.offering.id, 999_999, admin), "Skolen finnes ikke."),
+        "no participants": (ask(participants_count=0), "Antall deltakere må være mellom 1 og 10."),
+        "too soon": (ask(starts_at=oslo(date(2026, 9, 1), 12)), "Tidspunktet må være minst 48 timer frem i tid."),
+        "not a free time": (ask(starts_at=oslo(TUE_15_SEP, 12, 20)),
+                            "Tidspunktet er ikke et av fyrtårnets ledige tider. Velg en tid fra listen."),
+        "taken": (ask(starts_at=oslo(TUE_8_SEP, 12)), "Tidspunktet er nettopp tatt av en annen skole. Velg et annet."),
+        "no time zone": (ask(starts_at=datetime(2026, 9, 29, 12, 0)), "Tidspunktet mangler tidssone."),
+        "not bookable": (lambda: ops.request_booking(closed.id, w.school.id, actor=w.leader, participants_count=3,
+                                                     starts_at=oslo(date(2026, 9, 29), 12), now=now),
+                         "Tilbudet kan ikke bestilles nå."),
+        "wrong venue": (lambda: ops.request_booking(online.id, w.school.id, actor=w.leader, participants_count=3,
+                                                    starts_at=oslo(date(2026, 9, 29), 12), now=now,
+                                                    venue=Venue.AT_SCHOOL),
+                        "Dette tilbudet gis bare digitalt."),
+        "not staff": (ask(participant_ids=[w.stranger.id]), "Deltakerne må være ansatte ved skolen."),
+        "confirm as the school": (lambda: ops.confirm_booking(requested, actor=w.leader, now=now),
+                                  "Bare fyrtårnet kan bekrefte bestillingen."),
+        "confirm twice": (lambda: ops.confirm_booking(confirmed, actor=w.lighthouse, now=now),
+                          "Bestillingen kan ikke bekreftes. Den er nå «Bekreftet»."),
+        "confirm a bad link": (lambda: ops.confirm_booking(requested, actor=w.lighthouse, now=now,
+                                                           online_url="meet.kommune.no"),
+                               "Lenken til nettmøtet må begynne med https://."),
+        "confirm too late": (lambda: ops.confirm_booking(requested, actor=w.lighthouse, now=requested.starts_at),
+                             "Tidspunktet har allerede vært."),
+        "decline as the school": (lambda: ops.decline_booking(requested, actor=w.leader, now=now, reason="Nei"),
+                                  "Bare fyrtårnet kan avslå bestillingen."),
+        "decline without a reason": (lambda: ops.decline_booking(requested, actor=w.lighthouse, now=now, reason=" "),
+                                     "Skriv en begrunnelse for avslaget."),
+        "decline a confirmed": (lambda: ops.decline_booking(confirmed, actor=w.lighthouse, now=now, reason="Nei"),
+                                "Bestillingen kan ikke avslås. Den er nå «Bekreftet»."),
+        "propose as the school": (lambda: ops.propose_time(requested, actor=w.leader, now=now,
+                                                           starts_at=oslo(date(2026, 9, 29), 12)),
+                                  "Bare fyrtårnet kan foreslå et nytt tidspunkt."),
+        "propose for a confirmed": (lambda: ops.propose_time(confirmed, actor=w.lighthouse, now=now,
+                                                             starts_at=oslo(date(2026, 9, 29), 12)),
+                                    "Det kan ikke foreslås et nytt tidspunkt nå. Den er nå «Bekreftet»."),
+        "propose the same time": (lambda: ops.propose_time(requested, actor=w.lighthouse, now=now,
+                                                           starts_at=requested.starts_at),
+                                  "Foreslå et annet tidspunkt enn det skolen ba om."),
+        "accept as a stranger": (lambda: ops.accept_proposal(requested, actor=w.stranger, now=now),
+                                 "Bare skolens ledere kan svare på forslaget."),
+        "accept no proposal": (lambda: ops.accept_proposal(requested, actor=w.leader, now=now),
+                               "Forslaget kan ikke godtas. Den er nå «Forespurt»."),
+        "reject as a stranger": (lambda: ops.reject_proposal(requested, actor=w.stranger, now=now),
+                                 "Bare skolens ledere kan svare på forslaget."),
+        "reject no proposal": (lambda: ops.reject_proposal(requested, actor=w.leader, now=now),
+                               "Forslaget kan ikke avvises. Den er nå «Forespurt»."),
+        "cancel as a stranger": (lambda: ops.cancel_booking(requested, actor=w.stranger, now=now, reason="Nei"),
+                                 "Du kan ikke avlyse denne bestillingen."),
+        "cancel without a reason": (lambda: ops.cancel_booking(requested, actor=w.leader, now=now, reason=""),
+                                    "Skriv hvorfor bestillingen avlyses."),
+        "cancel a declined": (lambda: ops.cancel_booking(declined, actor=w.leader, now=now, reason="Nei"),
+                              "Bestillingen kan ikke avlyses. Den er nå «Avslått»."),
+        "name as a stranger": (lambda: ops.name_participants(requested, [], actor=w.stranger, now=now),
+                               "Bare skolens ledere kan velge deltakere."),
+        "name a declined": (lambda: ops.name_participants(declined, [], actor=w.leader, now=now),
+                            "Deltakerne kan ikke endres. Den er nå «Avslått»."),
+        "name after the start": (lambda: ops.name_participants(requested, [], actor=w.leader,
+                                                               now=requested.starts_at),
+                                 "Økten har begynt, så deltakerne kan ikke endres lenger."),
+        "feedback as a stranger": (lambda: ops.give_feedback(confirmed, actor=w.stranger, now=over, rating=5),
+                                   "Bare skolens ledere kan gi tilbakemelding."),
+        "feedback too early": (lambda: ops.give_feedback(confirmed, actor=w.leader, now=now, rating=5),
+                               "Du kan gi tilbakemelding når økten er over."),
+        "feedback out of range": (lambda: ops.give_feedback(confirmed, actor=w.leader, now=over, rating=6),
+                                  "Velg en vurdering fra 1 til 5."),
+        "feedback on a request": (lambda: ops.give_feedback(requested, actor=w.leader, now=over, rating=5),
+                                  "Bestillingen kan ikke få tilbakemelding. Den er nå «Forespurt»."),
+        "record as the school": (lambda: ops.record_work(confirmed, actor=w.leader, now=over, text="Noe"),
+                                 "Bare fyrtårnet kan føre hva som ble gjort."),
+        "record too early": (lambda: ops.record_work(confirmed, actor=w.lighthouse, now=now, text="Noe"),
+                             "Du kan føre hva som ble gjort når økten er over."),
+        "record nothing": (lambda: ops.record_work(confirmed, actor=w.lighthouse, now=over, text=" "),
+                           "Skriv hva som ble gjort."),
+        "record on a request": (lambda: ops.record_work(requested, actor=w.lighthouse, now=over, text="Noe"),
+                                "Bestillingen kan ikke få en rapport. Den er nå «Forespurt»."),
+        "unknown booking": (lambda: ops.get_booking(999_999, w.leader), "Bestillingen finnes ikke."),
+        "someone else's booking": (lambda: ops.get_booking(requested.id, w.stranger),
+                                   "Du har ikke tilgang til denne bestillingen."),
+        "a transition not in the table": (lambda: ops.transition(declined, BookingState.CONFIRMED, actor=w.lighthouse,
+                                                                 now=now),
+                                          "Bestillingen kan ikke endres fra «Avslått» til «Bekreftet»."),
+    }
+
+
+BOOKING_REFUSALS = [
+    "another school", "unknown offering", "unknown school", "no participants", "too soon", "not a free time", "taken",
+    "no time zone", "not bookable", "wrong venue", "not staff", "confirm as the school", "confirm twice",
+    "confirm a bad link", "confirm too late", "decline as the school", "decline without a reason",
+    "decline a confirmed", "propose as the school", "propose for a confirmed", "propose the same time",
+    "accept as a stranger", "accept no proposal", "reject as a stranger", "reject no proposal",
+    "cancel as a stranger", "cancel without a reason", "cancel a declined", "name as a stranger", "name a declined",
+    "name after the start", "feedback as a stranger", "feedback too early", "feedback out of range",
+    "feedback on a request", "record as the school", "record too early", "record nothing", "record on a request",
+    "unknown booking", "someone else's booking", "a transition not in the table"]
+
+
+@pytest.mark.parametrize("case", BOOKING_REFUSALS)
+def test_every_booking_refusal_says_why_in_norwegian(booking_refusals, case):
+    action, message = booking_refusals[case]
+    with pytest.raises(ops.BookingError) as refused:
+        action()
+    assert str(refused.value) == message
