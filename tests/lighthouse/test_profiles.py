@@ -447,3 +447,27 @@ def test_teacher_cannot_make_open_courses(login, make_user):
     with nothing_changes():
         assert login(teacher).post("/fyrtarn/apent-kurs/ny", data=OPEN_COURSE).status_code == 403
 
+
+
+# --- found by mutation testing (tests/MUTANTS.md) ---------------------------------------------------------
+
+def test_new_profiles_are_offered_for_active_fyrtarn_without_one_by_name(make_user, make_profile):
+    from lighthouse.profiles.operations import lighthouse_people_without_profile
+    make_profile("Astrid Har Profil")
+    wanted = [make_user(name, roles=(Role.TEACHER, Role.LIGHTHOUSE)) for name in ("Øystein Ny", "Berit Ny")]
+    gone = make_user("Carl Sluttet", roles=(Role.LIGHTHOUSE,))
+    gone.active = False
+    make_user("Dina Lærer")
+    assert [p.name for p in lighthouse_people_without_profile()] == [wanted[1].name, wanted[0].name]
+
+
+def test_a_principal_approves_for_their_own_school_only_each_profile_once_by_name(make_school, make_user,
+                                                                                 make_profile, admin):
+    from lighthouse.profiles.operations import approvable_profiles
+    first = make_school("Førsteskolen")  # the first school of the test: the lowest id there is
+    mine = [make_profile(name, school=first) for name in ("Åse Fyr", "Bjørn Fyr")]
+    make_profile("Ellen Annen")
+    principal = make_user("Rektor Rønning", roles=(Role.LEADER,), school=first)
+    assert [p.id for p in approvable_profiles(principal)] == [mine[1].id, mine[0].id]
+    assert approvable_profiles(make_user("Tor Lærer", school=first)) == []
+    assert len(approvable_profiles(admin)) == 3
