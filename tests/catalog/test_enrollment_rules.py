@@ -291,3 +291,62 @@ def test_a_plain_cancellation_and_an_accepted_offer_are_audited_with_who_and_no_
         AuditEntry.from_state.is_not(None)).order_by(AuditEntry.id)).all()
     assert [(e.object_id, e.from_state, e.to_state, e.actor_id, e.note) for e in entries] == [
         (seat.id, "enrolled", "cancelled", holder.id, ""), (offered.id, "offered", "enrolled", waiting.id, "")]
+
+
+# --- the boundaries of the enrollment rules (found by mutation testing) ------------------------------------
+
+def test_registration_opens_at_its_time_and_closes_at_its_deadline(make_offering, make_user, now):
+    opens, closes = now + timedelta(days=1), now + timedelta(days=2)
+    offering = make_offering(registration_opens_at=opens, registration_closes_at=closes)
+    early, on_time, late = make_user(), make_user(), make_user()
+    with pytest.raises(ops.EnrollmentError, match="åpner"):
+        ops.enroll(offering.id, early, actor=early, now=opens - SECOND)
+    assert ops.enroll(offering.id, on_time, actor=on_time, now=opens).state == EnrollmentState.ENROLLED
+    with pytest.raises(ops.EnrollmentError, match="fristen er ute"):
+        ops.enroll(offering.id, late, actor=late, now=closes)
+
+
+def test_no_seat_is_offered_from_the_first_sessions_start_on(make_offering, make_user, admin, now):
+    offering = make_offering(capacity=1, starts_in=timedelta(days=1))
+    holder, waiting = make_user(), make_user()
+    seat = ops.enroll(offering.id, holder, actor=holder, now=now)
+    queued = ops.enroll(offering.id, waiting, actor=waiting, now=now)
+    ops.cancel_enrollment(seat, actor=admin, now=offering.first_starts_at)
+    assert queued.state == EnrollmentState.WAITLISTED
+
+
+def test_an_offer_ends_at_its_expiry_and_never_after_the_first_session_starts(make_offering, make_user, now):
+    offering = make_offering(capacity=1, starts_in=timedelta(hours=10))
+    holder, first, second = make_user(), make_user(), make_user()
+    seat = ops.enroll(offering.id, holder, actor=holder, now=now)
+    offered = ops.enroll(offering.id, first, actor=first, now=now)
+    ops.enroll(offering.id, second, actor=second, now=now)
+    ops.cancel_enrollment(seat, actor=holder, now=now)
+    # 48 hours would run past the start, ten hours away: the offer ends when the course begins.
+    assert offered.offer_expires_at == offering.first_starts_at
+    assert ops.expire_offers(offering.first_starts_at - SECOND) == 0
+    assert ops.expire_offers(offering.first_starts_at) == 1
+    assert offered.state == EnrollmentState.CANCELLED
+
+
+@pytest.mark.parametrize("hours,state", [(0, EnrollmentState.ENROLLED), (1, EnrollmentState.OFFERED)])
+def test_with_no_offer_time_the_seat_is_given_at_once(make_offering, make_user, now, hours, state):
+    from lms.settings import operations as settings
+    settings.set_value("catalog.offer_hours", str(hours))
+    offering = make_offering(capacity=1)
+    holder, waiting = make_user(), make_user()
+    seat = ops.enroll(offering.id, holder, actor=holder, now=now)
+    queued = ops.enroll(offering.id, waiting, actor=waiting, now=now)
+    ops.cancel_enrollment(seat, actor=holder, now=now)
+    assert queued.state == state
+
+
+def test_capacity_may_be_set_to_the_seats_taken_and_to_one(make_offering, make_user, admin, now):
+    full, empty = make_offering(capacity=3), make_offering(capacity=3)
+    for person in (make_user(), make_user()):
+        ops.enroll(full.id, person, actor=person, now=now)
+    ops.change_capacity(full, 2, actor=admin, now=now)
+    ops.change_capacity(empty, 1, actor=admin, now=now)
+    assert (full.capacity, empty.capacity) == (2, 1)
+    with pytest.raises(ops.EnrollmentError, match=r"plasser \(2\)"):
+        ops.change_capacity(full, 1, actor=admin, now=now)
