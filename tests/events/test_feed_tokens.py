@@ -173,3 +173,36 @@ def test_a_token_of_the_longest_length_allowed_is_looked_up_and_longer_ones_are_
     # Real tokens are 43 characters; the limit only keeps absurd ones from being hashed.
     assert ops.owner_for_token("a" * ops.MAX_FEED_TOKEN_LENGTH) is None
     assert ops.owner_for_token("a" * (ops.MAX_FEED_TOKEN_LENGTH + 1)) is None
+
+
+def test_a_new_link_stops_only_the_owners_old_one(make_user, now):
+    anne, bodil = make_user("Anne"), make_user("Bodil")
+    hers = ops.issue_feed_token(FeedScope.PERSON, bodil.id, actor=bodil, now=now)
+    ops.issue_feed_token(FeedScope.PERSON, anne.id, actor=anne, now=now)
+    ops.issue_feed_token(FeedScope.PERSON, anne.id, actor=anne, now=now)
+    assert ops.owner_for_token(hers).owner_id == bodil.id
+
+
+def test_a_new_link_is_audited_when_by_whom_and_for_which_feed(make_user, now):
+    person = make_user()
+    ops.issue_feed_token(FeedScope.PERSON, person.id, actor=person, now=now)
+    row = db.session.scalars(sa.select(FeedToken)).one()
+    assert (row.created_by_id, row.created_at) == (person.id, now)
+    entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.object_type == "feed_token")).one()
+    assert (entry.to_state, entry.at, entry.note, entry.actor_id) == ("live", now, f"person {person.id}", person.id)
+
+
+def test_the_feed_of_a_school_that_is_gone_opens_nothing(make_school, make_user, now):
+    school = make_school("Nedlagt skole")
+    leader = make_user(roles=(Role.LEADER,), school=school)
+    token = ops.issue_feed_token(FeedScope.SCHOOL, school.id, actor=leader, now=now)
+    db.session.execute(sa.text("UPDATE feed_token SET owner_id = :gone WHERE scope = 'school'"), {"gone": 999_999})
+    assert ops.owner_for_token(token) is None
+
+
+def test_only_an_admin_may_choose_another_schools_feed(make_school, make_user, admin):
+    own, other = make_school("Egen skole"), make_school("Annen skole")
+    leader = make_user(roles=(Role.LEADER,), school=own)
+    assert ops.feed_schools(leader, other.id) == [own]
+    assert ops.feed_schools(admin, other.id) == [other]
+    assert ops.feed_schools(admin) == []
