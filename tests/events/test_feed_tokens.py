@@ -206,3 +206,14 @@ def test_only_an_admin_may_choose_another_schools_feed(make_school, make_user, a
     assert ops.feed_schools(leader, other.id) == [own]
     assert ops.feed_schools(admin, other.id) == [other]
     assert ops.feed_schools(admin) == []
+
+
+def test_schools_are_offered_by_name(make_school, make_user):
+    second, first = make_school("Østre skole"), make_school("Arken skole")
+    leader = make_user(roles=(Role.LEADER,), school=second)
+    from lms.people.models import Membership
+    db.session.add(Membership(user_id=leader.id, school_id=first.id, role=Role.LEADER))
+    db.session.flush()
+    db.session.expire(leader)
+    assert [s.name for s in ops.feed_schools(leader)] == ["Arken skole", "Østre skole"]
+    assert [name for _id, name in ops.all_schools()] == ["Arken skole", "Østre skole"]
