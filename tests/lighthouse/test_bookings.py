@@ -801,3 +801,22 @@ def test_every_booking_refusal_says_why_in_norwegian(booking_refusals, case):
     with pytest.raises(ops.BookingError) as refused:
         action()
     assert str(refused.value) == message
+
+
+def test_feedback_takes_one_to_five_from_the_moment_the_session_ends(world, now):
+    low, high = request(world, now), request(world, now, oslo(TUE_15_SEP, 12))
+    for booking in (low, high):
+        ops.confirm_booking(booking, actor=world.lighthouse, now=now)
+    ops.give_feedback(low, actor=world.leader, now=low.ends_at, rating=1)
+    ops.give_feedback(high, actor=world.leader, now=high.ends_at, rating=5, comment="  Nyttig.  ")
+    assert [(b.state, b.feedback_rating, b.feedback_comment) for b in (low, high)] == [
+        (BookingState.COMPLETED, 1, ""), (BookingState.COMPLETED, 5, "Nyttig.")]
+
+
+def test_a_proposal_without_an_answer_carries_none_and_cannot_be_accepted_once_its_time_has_come(world, now):
+    booking = request(world, now)
+    ops.propose_time(booking, actor=world.lighthouse, now=now, starts_at=oslo(TUE_15_SEP, 12))
+    assert booking.answer == ""
+    with pytest.raises(ops.BookingError) as refused:
+        ops.accept_proposal(booking, actor=world.leader, now=booking.starts_at)
+    assert str(refused.value) == "Det foreslåtte tidspunktet har allerede vært."
