@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import itertools
 import os
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from flask import g
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -30,6 +33,19 @@ PASSWORD = "riktig-hest-batteri"
 _PASSWORD_HASH = hash_password(PASSWORD)
 #: The frozen "now" of the tests: a Tuesday in September, school year 2026/2027.
 NOW = datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc)
+
+
+#: Folders whose tests do not depend on the database underneath (the browser, the form fuzzing): `make test`
+#: runs them in its SQLite pass only. A single test elsewhere says so with ``@pytest.mark.db_independent``.
+DB_INDEPENDENT = ("browser", "forms")
+
+
+def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    folders = [here / name for name in DB_INDEPENDENT]
+    for item in items:
+        if any(folder in Path(str(item.fspath)).parents for folder in folders):
+            item.add_marker(pytest.mark.db_independent)
 
 
 def database_url(tmp_path_factory) -> str:
@@ -174,3 +190,21 @@ def login(app):
         assert response.status_code == 302, response.get_data(as_text=True)
         return c
     return make
+
+
+def database_rows() -> dict[str, list[tuple]]:
+    """Return every row of every table but the sign-in sessions, as the database holds them now."""
+    return {table.name: sorted((tuple(row) for row in db.session.execute(sa.select(table))), key=repr)
+            for table in db.metadata.sorted_tables if table.name != "login_session"}
+
+
+@contextmanager
+def nothing_changes():
+    """Assert that what runs inside (a refused request) leaves every table as it was; signing in may happen."""
+    db.session.commit()
+    before = database_rows()
+    yield
+    db.session.rollback()
+    after = database_rows()
+    changed = {name: (before[name], after[name]) for name in before if before[name] != after[name]}
+    assert changed == {}, f"a refused request changed {sorted(changed)}: {changed}"

@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 
 from lms.db import db
 from tests.conftest import PASSWORD
+from tests.missing import missing
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -36,10 +37,6 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.browser)
-            if not os.path.exists(CHROMIUM):
-                item.add_marker(pytest.mark.skip(
-                    reason=f"Chromium not found at {CHROMIUM}: browser tests skipped "
-                           "(install Debian's chromium package)"))
 
 
 def settle() -> None:
@@ -62,8 +59,11 @@ def live_server(app):
 
 @pytest.fixture(scope="session")
 def browser():
-    """One headless Chromium for the whole run (Debian's, not Playwright's download)."""
+    """One headless Chromium for the whole run (Debian's, not Playwright's download); skipped (failed in CI) without it."""
     from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        missing(f"Chromium not found at {CHROMIUM}", "install Debian's chromium package")
 
     with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)

@@ -121,25 +121,26 @@ def test_enroll_with_the_keyboard_alone(programme, new_page, shot, device):
     shot(page, f"offering-{device}-enrolled")
 
 
-def test_desktop_screenshots(programme, new_page, shot):
-    """Not a check: pictures of the main pages at desktop width for a person to review."""
+def test_main_pages_fit_a_desktop_and_say_what_they_are(programme, new_page, shot):
+    """The main pages at desktop width: no sideways scrolling, the right heading; pictures for a person to review."""
+    def visit(page, path: str, name: str, status: int = 200) -> str:
+        response = page.goto(path)
+        assert response.status == status, f"{path}: {response.status}"
+        assert_no_horizontal_scroll(page, f"{path} on a desktop")
+        shot(page, name)
+        return page.get_by_role("heading", level=1).first.inner_text().strip()
+
     anonymous = new_page()
-    anonymous.goto("/")
-    shot(anonymous, "front-desktop-anonymous")
-    anonymous.goto("/logg-inn")
+    assert visit(anonymous, "/", "front-desktop-anonymous")
+    visit(anonymous, "/logg-inn", "login-desktop")
     anonymous.click("main button[type=submit]")
+    assert anonymous.locator(".ds-error-summary").is_visible(), "an empty sign-in must say what is missing"
     shot(anonymous, "login-errors-desktop")
     teacher = new_page(programme["teacher"])
-    teacher.goto("/")
-    shot(teacher, "front-desktop-teacher")
-    teacher.goto("/kurs")
-    shot(teacher, "catalogue-desktop")
-    teacher.goto(f"/kurs/{programme['main']}")
-    shot(teacher, "offering-desktop")
+    assert visit(teacher, "/", "front-desktop-teacher")
+    assert visit(teacher, "/kurs", "catalogue-desktop") == "Kurskatalog"
+    assert visit(teacher, f"/kurs/{programme['main']}", "offering-desktop") == LONG_TITLE
     admin = new_page(programme["admin"])
-    admin.goto(f"/kurs/{programme['main']}")
-    shot(admin, "offering-desktop-admin")
-    admin.goto(f"/kurs/{programme['main']}/deltakere")
-    shot(admin, "participants-desktop")
-    admin.goto("/finnes-ikke")
-    shot(admin, "404-desktop")
+    assert visit(admin, f"/kurs/{programme['main']}", "offering-desktop-admin") == LONG_TITLE
+    assert LONG_TITLE in visit(admin, f"/kurs/{programme['main']}/deltakere", "participants-desktop")
+    assert visit(admin, "/finnes-ikke", "404-desktop", status=404)

@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from lighthouse.bookings.models import Booking, BookingState
+from lighthouse.bookings.operations import held_minutes
 from lighthouse.profiles.models import semester_of
 from lms.audit.models import AuditEntry
 from lms.db import db
@@ -32,6 +33,9 @@ pytestmark = pytest.mark.server
 SCHOOLS = 50
 TAKEN_MESSAGE = "Tidspunktet er nettopp tatt av en annen skole. Velg et annet."
 SENT_MESSAGE = "Forespørselen er sendt til"
+HOURS_MESSAGE = "Fyrtårnet har ikke flere timer igjen dette semesteret."
+#: Fyrtårn raced at once in the overlapping-times test, each by two schools.
+PAIRS = 8
 
 
 @pytest.fixture
@@ -79,7 +83,8 @@ def test_fifty_schools_asking_for_one_time_leave_one_booking_and_forty_nine_clea
     refused = [statuses for statuses, text in results if TAKEN_MESSAGE in text]
     assert len(won) == 1 and won[0] == [303, 200]
     assert len(refused) == SCHOOLS - 1, Counter(tuple(s) for s, _ in results)
-    assert all(statuses[-1] in (200, 409) for statuses in refused)
+    # However it lost (before the lock, under it, or at the unique index), a taken time is a 409.
+    assert all(statuses == [409] for statuses in refused), Counter(tuple(s) for s in refused)
 
     db.session.expire_all()
     bookings = db.session.scalars(sa.select(Booking).where(Booking.offering_id == offering_id)).all()
@@ -115,3 +120,72 @@ def test_the_same_leader_posting_fifty_times_holds_the_time_once(live_server, ap
     db.session.expire_all()
     assert count(Booking) == 1
     assert count(AuditEntry, AuditEntry.object_type == "lighthouse.booking") == 1
+
+
+def _day_ahead(weeks_after: int = 0):
+    """Return a day two weeks ahead on the server's real clock whose semester is that of the day ``weeks_after`` later."""
+    day = datetime.now(OSLO).date() + timedelta(days=14)
+    while semester_of(day) != semester_of(day + timedelta(weeks=weeks_after)):
+        day += timedelta(weeks=1)
+    return day
+
+
+def _oslo(day, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=OSLO).astimezone(timezone.utc)
+
+
+def test_two_schools_asking_for_overlapping_times_with_different_starts_leave_one_booking(
+        live_server, app, make_profile, make_bookable, make_window, make_user, make_school):  # noqa: F811
+    """12:00 and 13:30 do not share a start (the unique index cannot help) but 13:30 is inside 12:00's buffer."""
+    day = _day_ahead()
+    races = []
+    for n in range(PAIRS):
+        profile = make_profile(f"Overlapp Fyrtårn {n}", semester=semester_of(day))
+        offering = make_bookable(profile, duration_minutes=90, buffer_minutes=30, min_notice_hours=48)
+        make_window(profile, weekday=day.weekday(), start=time(12, 0), end=time(15, 0), valid_from=day,
+                    valid_until=day)
+        races.append((offering.id, [
+            (make_user(roles=(Role.LEADER,), school=(school := make_school())).email, school.id, starts_at)
+            for starts_at in (_oslo(day, 12), _oslo(day, 13, 30))]))
+    hand_over_to_server()
+
+    results = run_together([partial(sign_in_and_request, live_server.url, offering_id, email, school_id, starts_at)
+                            for offering_id, contenders in races for email, school_id, starts_at in contenders])
+
+    assert [s for statuses, _ in results for s in statuses if s >= 500] == [], live_server.log()
+    db.session.expire_all()
+    for n, (offering_id, _contenders) in enumerate(races):
+        pair = results[2 * n:2 * n + 2]
+        outcomes = sorted((tuple(statuses), SENT_MESSAGE in text, TAKEN_MESSAGE in text) for statuses, text in pair)
+        assert outcomes == [((303, 200), True, False), ((409,), False, True)], outcomes
+        held = db.session.scalars(sa.select(Booking).where(Booking.offering_id == offering_id)).all()
+        assert len(held) == 1 and held[0].state == BookingState.REQUESTED
+    assert count(Booking) == PAIRS
+    assert count(AuditEntry, AuditEntry.object_type == "lighthouse.booking") == PAIRS
+
+
+def test_a_rush_for_two_weeks_when_release_time_remains_for_one_leaves_one_booking(
+        live_server, app, make_profile, make_bookable, make_window, make_user, make_school):  # noqa: F811
+    """Two approved hours and a 90-minute offering: one booking fits, whichever week it is in."""
+    first = _day_ahead(weeks_after=1)
+    second = first + timedelta(weeks=1)
+    profile = make_profile("Frikjøp Fyrtårn", approved_hours=2, semester=semester_of(first))
+    offering = make_bookable(profile, duration_minutes=90, buffer_minutes=15, min_notice_hours=48)
+    make_window(profile, weekday=first.weekday(), start=time(12, 0), end=time(13, 30), valid_from=first,
+                valid_until=second)
+    contenders = [(make_user(roles=(Role.LEADER,), school=(school := make_school())).email, school.id,
+                   _oslo(first if n % 2 else second, 12)) for n in range(10)]
+    offering_id, profile_id, semester = offering.id, profile.id, semester_of(first)
+    hand_over_to_server()
+
+    results = run_together([partial(sign_in_and_request, live_server.url, offering_id, email, school_id, starts_at)
+                            for email, school_id, starts_at in contenders])
+
+    assert [s for statuses, _ in results for s in statuses if s >= 500] == [], live_server.log()
+    won = [statuses for statuses, text in results if SENT_MESSAGE in text]
+    out_of_hours = [statuses for statuses, text in results if HOURS_MESSAGE in text]
+    assert won == [[303, 200]], Counter(tuple(s) for s, _ in results)
+    assert out_of_hours == [[200]] * (len(contenders) - 1)
+    db.session.expire_all()
+    assert count(Booking) == 1
+    assert held_minutes(profile_id, semester) == 90

@@ -234,3 +234,33 @@ def test_calendar_event_keeps_its_fields():
     assert list(CalendarEvent.__dataclass_fields__) == [
         "uid", "starts_at", "ends_at", "summary", "last_modified", "description", "location", "url",
         "organizer_name", "organizer_email", "sequence", "cancelled", "tentative"]
+
+
+def test_every_change_of_a_session_raises_its_sequence_again(now):
+    """A calendar only takes a change whose SEQUENCE is higher than the last it saw: the second move too."""
+    from events import operations as events
+    session = events.add_session(events.new_schedule("test"), starts_at=now + timedelta(days=7),
+                                 ends_at=now + timedelta(days=7, hours=2), now=now, location="Rom 1")
+    for hours, expected in ((1, 1), (2, 2)):
+        assert events.update_session(session, starts_at=now + timedelta(days=7, hours=hours),
+                                     ends_at=now + timedelta(days=7, hours=hours + 2), now=now, title="",
+                                     location="Rom 1", online_url="")
+        assert session.sequence == expected
+    events.cancel_session(session, now)
+    assert session.sequence == 3
+
+
+def test_a_session_needs_time_zones_and_an_end_after_its_start(now):
+    from events import operations as events
+    schedule = events.new_schedule("test")
+    for starts, ends, message in (
+            (now.replace(tzinfo=None), now + timedelta(hours=1), "Tidspunktet mangler tidssone."),
+            (now, (now + timedelta(hours=1)).replace(tzinfo=None), "Tidspunktet mangler tidssone."),
+            (now, now, "Sluttidspunktet må være etter starttidspunktet.")):
+        with pytest.raises(events.ScheduleError) as refused:
+            events.add_session(schedule, starts_at=starts, ends_at=ends, now=now)
+        assert str(refused.value) == message
+    # The end is compared in UTC: 10:30 in Oslo is after 08:00 UTC.
+    session = events.add_session(schedule, starts_at=now, ends_at=(now + timedelta(minutes=30)).astimezone(OSLO),
+                                 now=now)
+    assert (session.title, session.location, session.online_url, session.updated_at) == ("", "", "", now)

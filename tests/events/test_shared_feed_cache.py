@@ -26,6 +26,7 @@ from lms.db import db
 from lms.people.models import User
 from lms.schoolyear import school_year_of
 from tests.conftest import NOW, PASSWORD
+from tests.missing import missing
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 #: A port nothing listens on: Redis "down".
@@ -37,8 +38,8 @@ def _redis_or_skip() -> redis.Redis:
     try:
         client.ping()
     except redis.RedisError as error:
-        pytest.skip(f"no Redis at {REDIS_URL} ({error}): the shared feed cache is not tested "
-                    "(start redis-server, or set TEST_REDIS_URL)")
+        missing(f"no Redis at {REDIS_URL} ({error})",
+                "start redis-server, or set TEST_REDIS_URL")
     return client
 
 

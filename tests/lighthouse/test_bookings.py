@@ -522,3 +522,301 @@ def test_other_organisers_sessions_are_not_held_back_by_bookings(world, make_off
     course = make_offering("Kurs fra Oppvekst skole", sessions=0, publish=False)
     offering_ops.add_session(course, actor=admin, now=now, starts_at=oslo(TUE_8_SEP, 12), ends_at=oslo(TUE_8_SEP, 13))
     assert [s.starts_at for s in course.sessions] == [oslo(TUE_8_SEP, 12)]
+
+
+# --- release time: part of it left, a full semester --------------------------------------------------
+
+def test_two_hours_approved_hold_one_90_minute_booking_and_refuse_a_second(make_profile, make_bookable, make_window,
+                                                                           make_user, make_school, now):
+    profile = make_profile(approved_hours=2)
+    offering = make_bookable(profile, buffer_minutes=0)
+    make_window(profile)
+    school = make_school()
+    leader = make_user(roles=(Role.LEADER,), school=school)
+    ops.request_booking(offering.id, school.id, actor=leader, starts_at=oslo(TUE_8_SEP, 12), participants_count=3,
+                        now=now)
+    assert ops.release_time_left(profile.id, "2026H") == 30
+    whole_semester = dict(start=oslo(TUE_8_SEP, 0), end=oslo(date(2026, 12, 19), 0))
+    assert ops.free_times(offering, now=now, **whole_semester) == []
+    assert "brukt opp" in ops.why_no_free_times(offering, **whole_semester)
+    for starts_at in (oslo(TUE_15_SEP, 12), oslo(TUE_8_SEP, 13, 30)):
+        with pytest.raises(ops.BookingError, match="ikke flere timer igjen"):
+            ops.request_booking(offering.id, school.id, actor=leader, starts_at=starts_at, participants_count=3,
+                                now=now)
+    assert ops.held_minutes(profile.id, "2026H") == 90
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 1
+
+
+def test_a_30_minute_offering_still_fits_in_the_half_hour_left(make_profile, make_bookable, make_window, make_user,
+                                                              make_school, now):
+    profile = make_profile(approved_hours=2)
+    long, short = make_bookable(profile, buffer_minutes=0), make_bookable(profile, duration_minutes=30,
+                                                                          buffer_minutes=0, title="Kort samtale")
+    make_window(profile)
+    school = make_school()
+    leader = make_user(roles=(Role.LEADER,), school=school)
+    ops.request_booking(long.id, school.id, actor=leader, starts_at=oslo(TUE_8_SEP, 12), participants_count=3, now=now)
+    booking = ops.request_booking(short.id, school.id, actor=leader, starts_at=oslo(TUE_15_SEP, 12),
+                                  participants_count=3, now=now)
+    assert booking.state == BookingState.REQUESTED
+    assert ops.release_time_left(profile.id, "2026H") == 0
+
+
+def test_a_proposal_in_a_full_semester_gets_its_own_minutes_back(make_profile, make_bookable, make_window, make_user,
+                                                                 make_school, now):
+    from lighthouse.profiles.models import ReleaseTime
+    profile = make_profile(approved_hours=None)
+    db.session.add(ReleaseTime(profile_id=profile.id, semester="2026H", requested_minutes=90, approved_minutes=90))
+    offering = make_bookable(profile)
+    make_window(profile)
+    school, other = make_school(), make_school()
+    leader, other_leader = (make_user(roles=(Role.LEADER,), school=s) for s in (school, other))
+    booking = ops.request_booking(offering.id, school.id, actor=leader, starts_at=oslo(TUE_8_SEP, 12),
+                                  participants_count=3, now=now)
+    assert ops.release_time_left(profile.id, "2026H") == 0
+    proposable = ops.free_times(offering, start=oslo(TUE_15_SEP, 0), end=oslo(TUE_15_SEP, 23), now=now,
+                                exclude=booking)
+    assert starts_in_oslo(proposable) == ["2026-09-15 12:00", "2026-09-15 13:30"]
+    ops.propose_time(booking, actor=profile.user, now=now, starts_at=oslo(TUE_15_SEP, 13, 30))
+    assert (booking.state, booking.starts_at) == (BookingState.PROPOSED, oslo(TUE_15_SEP, 13, 30))
+    assert ops.held_minutes(profile.id, "2026H") == 90
+    with pytest.raises(ops.BookingError, match="ikke flere timer igjen"):
+        ops.request_booking(offering.id, other.id, actor=other_leader, starts_at=oslo(TUE_8_SEP, 12),
+                            participants_count=3, now=now)
+
+
+# --- the re-check under the fyrtårn's lock ------------------------------------------------------------
+
+def _request_elsewhere(offering_id: int, school_id: int, leader_id: int, starts_at, now) -> None:
+    from lms.people.models import User
+    ops.request_booking(offering_id, school_id, actor=db.session.get(User, leader_id), starts_at=starts_at,
+                        participants_count=3, now=now)
+
+
+@pytest.mark.parametrize("theirs,mine", [((TUE_8_SEP, 12, 0), (TUE_8_SEP, 13, 30)),
+                                         ((TUE_8_SEP, 13, 30), (TUE_8_SEP, 12, 0)),
+                                         ((TUE_8_SEP, 12, 0), (TUE_8_SEP, 12, 0))],
+                         ids=["earlier-start-taken", "later-start-taken", "same-start-taken"])
+def test_an_overlapping_time_booked_between_the_look_and_the_lock_is_refused(world, app, make_user, now, monkeypatch,
+                                                                            theirs, mine):
+    from tests.interleave import before_first_call, commit_elsewhere, reading_request
+    other_leader = make_user(roles=(Role.LEADER,), school=world.other_school)
+    ids = world.offering.id, world.other_school.id, other_leader.id
+    db.session.commit()
+    with reading_request(app):
+        ran = before_first_call(monkeypatch, ops, "_lock_profile", lambda: commit_elsewhere(
+            app, lambda: _request_elsewhere(*ids, oslo(*theirs), now)))
+        with pytest.raises(ops.TimeTaken):
+            request(world, now, oslo(*mine))
+        db.session.rollback()
+    assert ran == [True]
+    held = db.session.execute(sa.select(Booking.school_id, Booking.starts_at)).all()
+    assert held == [(world.other_school.id, oslo(*theirs))]
+
+
+def test_release_time_used_up_between_the_look_and_the_lock_is_refused(make_profile, make_bookable, make_window,
+                                                                      make_user, make_school, app, now, monkeypatch):
+    from tests.interleave import before_first_call, commit_elsewhere, reading_request
+    profile = make_profile(approved_hours=2)
+    offering = make_bookable(profile)
+    make_window(profile)
+    school, other = make_school(), make_school()
+    leader, other_leader = (make_user(roles=(Role.LEADER,), school=s) for s in (school, other))
+    ids = offering.id, other.id, other_leader.id
+    db.session.commit()
+    with reading_request(app):
+        before_first_call(monkeypatch, ops, "_lock_profile", lambda: commit_elsewhere(
+            app, lambda: _request_elsewhere(*ids, oslo(TUE_15_SEP, 12), now)))
+        with pytest.raises(ops.BookingError, match="ikke flere timer igjen"):
+            ops.request_booking(offering.id, school.id, actor=leader, starts_at=oslo(TUE_8_SEP, 12),
+                                participants_count=3, now=now)
+        db.session.rollback()
+    assert ops.held_minutes(profile.id, "2026H") == 90
+
+
+def test_a_request_waits_for_the_fyrtarns_lock_while_another_holds_an_overlapping_time(world, app, make_user, now):
+    """PostgreSQL: a second school's request for 13:30 waits while the 12:00 request is uncommitted, then is refused."""
+    from tests.interleave import Contender, wait_until_blocked_or_done
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's row lock; SQLite takes its one write lock at BEGIN IMMEDIATE")
+    other_leader = make_user(roles=(Role.LEADER,), school=world.other_school)
+    ids = world.offering.id, world.other_school.id, other_leader.id
+    db.session.commit()
+    request(world, now)  # 12:00, flushed but not committed: the fyrtårn's lock is ours
+    contender = Contender(app, lambda: _request_elsewhere(*ids, oslo(TUE_8_SEP, 13, 30), now))
+    contender.start()
+    waited = wait_until_blocked_or_done(contender)
+    db.session.commit()
+    contender.join(60)
+    assert waited, "the second request did not wait for the fyrtårn's lock"
+    assert isinstance(contender.error, ops.TimeTaken), contender.error
+    held = db.session.execute(sa.select(Booking.school_id, Booking.starts_at)).all()
+    assert held == [(world.school.id, oslo(TUE_8_SEP, 12))]
+
+
+def test_a_taken_time_proposed_in_a_full_semester_is_called_taken_not_out_of_hours(make_profile, make_bookable,
+                                                                                 make_window, make_user, make_school,
+                                                                                 now):
+    profile = make_profile(approved_hours=3)
+    offering = make_bookable(profile)
+    make_window(profile)
+    school = make_school()
+    leader = make_user(roles=(Role.LEADER,), school=school)
+    first, _second = (ops.request_booking(offering.id, school.id, actor=leader, starts_at=starts_at,
+                                          participants_count=3, now=now)
+                      for starts_at in (oslo(TUE_8_SEP, 12), oslo(TUE_15_SEP, 12)))
+    assert ops.release_time_left(profile.id, "2026H") == 0
+    # 13:30 on the 15th is inside the second booking's buffer: the fyrtårn is told it is taken.
+    with pytest.raises(ops.TimeTaken):
+        ops.propose_time(first, actor=profile.user, now=now, starts_at=oslo(TUE_15_SEP, 13, 30))
+    assert (first.state, first.starts_at) == (BookingState.REQUESTED, oslo(TUE_8_SEP, 12))
+
+
+# --- what each refusal says (found by mutation testing, tests/MUTANTS.md) ------------------------------------
+
+@pytest.fixture
+def booking_refusals(world, make_bookable, admin, now):
+    """Return each refusal of the booking rules as (what is done, the message the person reads)."""
+    w = world
+    requested = request(w, now)
+    confirmed = request(w, now, oslo(TUE_15_SEP, 12))
+    ops.confirm_booking(confirmed, actor=w.lighthouse, now=now)
+    declined = request(w, now, oslo(date(2026, 9, 22), 12))
+    ops.decline_booking(declined, actor=w.lighthouse, now=now, reason="Opptatt")
+    online = make_bookable(w.profile, title="Nettmøte", venue=Venue.ONLINE)
+    closed = make_bookable(w.profile, title="Stengt")
+    closed.active = False
+    over = confirmed.ends_at + timedelta(minutes=1)
+
+    def ask(**kw):
+        kw.setdefault("starts_at", oslo(date(2026, 9, 29), 12))
+        return lambda: request(w, now, **kw)
+
+    def ask_for(offering_id, school_id, actor=w.leader):
+        return lambda: ops.request_booking(offering_id, school_id, actor=actor, starts_at=oslo(TUE_8_SEP, 13, 30),
+                                           participants_count=3, now=now)
+    return {
+        "another school": (ask_for(w.offering.id, w.other_school.id), "Du kan bare bestille for skoler du leder."),
+        "unknown offering": (ask_for(999_999, w.school.id), "Tilbudet finnes ikke."),
+        "unknown school": (ask_for(w.offering.id, 999_999, admin), "Skolen finnes ikke."),
+        "no participants": (ask(participants_count=0), "Antall deltakere må være mellom 1 og 10."),
+        "too soon": (ask(starts_at=oslo(date(2026, 9, 1), 12)), "Tidspunktet må være minst 48 timer frem i tid."),
+        "not a free time": (ask(starts_at=oslo(TUE_15_SEP, 12, 20)),
+                            "Tidspunktet er ikke et av fyrtårnets ledige tider. Velg en tid fra listen."),
+        "taken": (ask(starts_at=oslo(TUE_8_SEP, 12)), "Tidspunktet er nettopp tatt av en annen skole. Velg et annet."),
+        "no time zone": (ask(starts_at=datetime(2026, 9, 29, 12, 0)), "Tidspunktet mangler tidssone."),
+        "not bookable": (lambda: ops.request_booking(closed.id, w.school.id, actor=w.leader, participants_count=3,
+                                                     starts_at=oslo(date(2026, 9, 29), 12), now=now),
+                         "Tilbudet kan ikke bestilles nå."),
+        "wrong venue": (lambda: ops.request_booking(online.id, w.school.id, actor=w.leader, participants_count=3,
+                                                    starts_at=oslo(date(2026, 9, 29), 12), now=now,
+                                                    venue=Venue.AT_SCHOOL),
+                        "Dette tilbudet gis bare digitalt."),
+        "not staff": (ask(participant_ids=[w.stranger.id]), "Deltakerne må være ansatte ved skolen."),
+        "confirm as the school": (lambda: ops.confirm_booking(requested, actor=w.leader, now=now),
+                                  "Bare fyrtårnet kan bekrefte bestillingen."),
+        "confirm twice": (lambda: ops.confirm_booking(confirmed, actor=w.lighthouse, now=now),
+                          "Bestillingen kan ikke bekreftes. Den er nå «Bekreftet»."),
+        "confirm a bad link": (lambda: ops.confirm_booking(requested, actor=w.lighthouse, now=now,
+                                                           online_url="meet.kommune.no"),
+                               "Lenken til nettmøtet må begynne med https://."),
+        "confirm too late": (lambda: ops.confirm_booking(requested, actor=w.lighthouse, now=requested.starts_at),
+                             "Tidspunktet har allerede vært."),
+        "decline as the school": (lambda: ops.decline_booking(requested, actor=w.leader, now=now, reason="Nei"),
+                                  "Bare fyrtårnet kan avslå bestillingen."),
+        "decline without a reason": (lambda: ops.decline_booking(requested, actor=w.lighthouse, now=now, reason=" "),
+                                     "Skriv en begrunnelse for avslaget."),
+        "decline a confirmed": (lambda: ops.decline_booking(confirmed, actor=w.lighthouse, now=now, reason="Nei"),
+                                "Bestillingen kan ikke avslås. Den er nå «Bekreftet»."),
+        "propose as the school": (lambda: ops.propose_time(requested, actor=w.leader, now=now,
+                                                           starts_at=oslo(date(2026, 9, 29), 12)),
+                                  "Bare fyrtårnet kan foreslå et nytt tidspunkt."),
+        "propose for a confirmed": (lambda: ops.propose_time(confirmed, actor=w.lighthouse, now=now,
+                                                             starts_at=oslo(date(2026, 9, 29), 12)),
+                                    "Det kan ikke foreslås et nytt tidspunkt nå. Den er nå «Bekreftet»."),
+        "propose the same time": (lambda: ops.propose_time(requested, actor=w.lighthouse, now=now,
+                                                           starts_at=requested.starts_at),
+                                  "Foreslå et annet tidspunkt enn det skolen ba om."),
+        "accept as a stranger": (lambda: ops.accept_proposal(requested, actor=w.stranger, now=now),
+                                 "Bare skolens ledere kan svare på forslaget."),
+        "accept no proposal": (lambda: ops.accept_proposal(requested, actor=w.leader, now=now),
+                               "Forslaget kan ikke godtas. Den er nå «Forespurt»."),
+        "reject as a stranger": (lambda: ops.reject_proposal(requested, actor=w.stranger, now=now),
+                                 "Bare skolens ledere kan svare på forslaget."),
+        "reject no proposal": (lambda: ops.reject_proposal(requested, actor=w.leader, now=now),
+                               "Forslaget kan ikke avvises. Den er nå «Forespurt»."),
+        "cancel as a stranger": (lambda: ops.cancel_booking(requested, actor=w.stranger, now=now, reason="Nei"),
+                                 "Du kan ikke avlyse denne bestillingen."),
+        "cancel without a reason": (lambda: ops.cancel_booking(requested, actor=w.leader, now=now, reason=""),
+                                    "Skriv hvorfor bestillingen avlyses."),
+        "cancel a declined": (lambda: ops.cancel_booking(declined, actor=w.leader, now=now, reason="Nei"),
+                              "Bestillingen kan ikke avlyses. Den er nå «Avslått»."),
+        "name as a stranger": (lambda: ops.name_participants(requested, [], actor=w.stranger, now=now),
+                               "Bare skolens ledere kan velge deltakere."),
+        "name a declined": (lambda: ops.name_participants(declined, [], actor=w.leader, now=now),
+                            "Deltakerne kan ikke endres. Den er nå «Avslått»."),
+        "name after the start": (lambda: ops.name_participants(requested, [], actor=w.leader,
+                                                               now=requested.starts_at),
+                                 "Økten har begynt, så deltakerne kan ikke endres lenger."),
+        "feedback as a stranger": (lambda: ops.give_feedback(confirmed, actor=w.stranger, now=over, rating=5),
+                                   "Bare skolens ledere kan gi tilbakemelding."),
+        "feedback too early": (lambda: ops.give_feedback(confirmed, actor=w.leader, now=now, rating=5),
+                               "Du kan gi tilbakemelding når økten er over."),
+        "feedback out of range": (lambda: ops.give_feedback(confirmed, actor=w.leader, now=over, rating=6),
+                                  "Velg en vurdering fra 1 til 5."),
+        "feedback on a request": (lambda: ops.give_feedback(requested, actor=w.leader, now=over, rating=5),
+                                  "Bestillingen kan ikke få tilbakemelding. Den er nå «Forespurt»."),
+        "record as the school": (lambda: ops.record_work(confirmed, actor=w.leader, now=over, text="Noe"),
+                                 "Bare fyrtårnet kan føre hva som ble gjort."),
+        "record too early": (lambda: ops.record_work(confirmed, actor=w.lighthouse, now=now, text="Noe"),
+                             "Du kan føre hva som ble gjort når økten er over."),
+        "record nothing": (lambda: ops.record_work(confirmed, actor=w.lighthouse, now=over, text=" "),
+                           "Skriv hva som ble gjort."),
+        "record on a request": (lambda: ops.record_work(requested, actor=w.lighthouse, now=over, text="Noe"),
+                                "Bestillingen kan ikke få en rapport. Den er nå «Forespurt»."),
+        "unknown booking": (lambda: ops.get_booking(999_999, w.leader), "Bestillingen finnes ikke."),
+        "someone else's booking": (lambda: ops.get_booking(requested.id, w.stranger),
+                                   "Du har ikke tilgang til denne bestillingen."),
+        "a transition not in the table": (lambda: ops.transition(declined, BookingState.CONFIRMED, actor=w.lighthouse,
+                                                                 now=now),
+                                          "Bestillingen kan ikke endres fra «Avslått» til «Bekreftet»."),
+    }
+
+
+BOOKING_REFUSALS = [
+    "another school", "unknown offering", "unknown school", "no participants", "too soon", "not a free time", "taken",
+    "no time zone", "not bookable", "wrong venue", "not staff", "confirm as the school", "confirm twice",
+    "confirm a bad link", "confirm too late", "decline as the school", "decline without a reason",
+    "decline a confirmed", "propose as the school", "propose for a confirmed", "propose the same time",
+    "accept as a stranger", "accept no proposal", "reject as a stranger", "reject no proposal",
+    "cancel as a stranger", "cancel without a reason", "cancel a declined", "name as a stranger", "name a declined",
+    "name after the start", "feedback as a stranger", "feedback too early", "feedback out of range",
+    "feedback on a request", "record as the school", "record too early", "record nothing", "record on a request",
+    "unknown booking", "someone else's booking", "a transition not in the table"]
+
+
+@pytest.mark.parametrize("case", BOOKING_REFUSALS)
+def test_every_booking_refusal_says_why_in_norwegian(booking_refusals, case):
+    action, message = booking_refusals[case]
+    with pytest.raises(ops.BookingError) as refused:
+        action()
+    assert str(refused.value) == message
+
+
+def test_feedback_takes_one_to_five_from_the_moment_the_session_ends(world, now):
+    low, high = request(world, now), request(world, now, oslo(TUE_15_SEP, 12))
+    for booking in (low, high):
+        ops.confirm_booking(booking, actor=world.lighthouse, now=now)
+    ops.give_feedback(low, actor=world.leader, now=low.ends_at, rating=1)
+    ops.give_feedback(high, actor=world.leader, now=high.ends_at, rating=5, comment="  Nyttig.  ")
+    assert [(b.state, b.feedback_rating, b.feedback_comment) for b in (low, high)] == [
+        (BookingState.COMPLETED, 1, ""), (BookingState.COMPLETED, 5, "Nyttig.")]
+
+
+def test_a_proposal_without_an_answer_carries_none_and_cannot_be_accepted_once_its_time_has_come(world, now):
+    booking = request(world, now)
+    ops.propose_time(booking, actor=world.lighthouse, now=now, starts_at=oslo(TUE_15_SEP, 12))
+    assert booking.answer == ""
+    with pytest.raises(ops.BookingError) as refused:
+        ops.accept_proposal(booking, actor=world.leader, now=booking.starts_at)
+    assert str(refused.value) == "Det foreslåtte tidspunktet har allerede vært."

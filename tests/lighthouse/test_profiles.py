@@ -14,6 +14,7 @@ from lms.audit.models import AuditEntry
 from lms.db import db
 from lms.i18n import OSLO
 from lms.people.models import Role
+from tests.conftest import nothing_changes
 
 
 def text(response) -> str:
@@ -129,7 +130,8 @@ def test_fyrtarn_edits_own_profile(login, make_profile):
 
 def test_profile_form_keeps_input_and_says_what_is_missing(login, make_profile):
     profile = make_profile()
-    response = login(profile.user).post("/fyrtarn/min-profil", data={"grades": ["1-4"], "presentation": "Beholdes"})
+    with nothing_changes():
+        response = login(profile.user).post("/fyrtarn/min-profil", data={"grades": ["1-4"], "presentation": "Beholdes"})
     assert response.status_code == 400
     page = text(response)
     assert "Velg minst ett fagområde." in page
@@ -142,10 +144,12 @@ def test_teacher_cannot_edit_someone_elses_profile(login, make_profile, make_use
     other = make_profile()
     teacher = make_user(roles=(Role.TEACHER,))
     assert login(teacher).get(f"/fyrtarn/{profile.id}/rediger").status_code == 403
-    assert login(teacher).post(f"/fyrtarn/{profile.id}/rediger", data={
-        "subjects": ["music"], "grades": ["1-4"]}).status_code == 403
-    assert login(other.user).post(f"/fyrtarn/{profile.id}/rediger", data={
-        "subjects": ["music"], "grades": ["1-4"]}).status_code == 403
+    with nothing_changes():
+        assert login(teacher).post(f"/fyrtarn/{profile.id}/rediger", data={
+            "subjects": ["music"], "grades": ["1-4"]}).status_code == 403
+    with nothing_changes():
+        assert login(other.user).post(f"/fyrtarn/{profile.id}/rediger", data={
+            "subjects": ["music"], "grades": ["1-4"]}).status_code == 403
     assert login(teacher).get("/fyrtarn/min-profil").status_code == 403
     assert [s.value for s in db.session.get(LighthouseProfile, profile.id).subjects] == ["mathematics"]
 
@@ -239,7 +243,8 @@ def test_approving_below_held_minutes_is_refused(login, make_profile, make_user,
     principal = make_user(roles=(Role.LEADER,), school=profile.home_school)
     _hold(profile, 180, now)
     rt = db.session.scalar(sa.select(ReleaseTime).where(ReleaseTime.profile_id == profile.id))
-    response = login(principal).post(f"/fyrtarn/frikjop/{rt.id}", data={"hours": "2"})
+    with nothing_changes():
+        response = login(principal).post(f"/fyrtarn/frikjop/{rt.id}", data={"hours": "2"})
     assert response.status_code == 400
     page = text(response)
     assert "Bestillinger holder allerede 3 timer" in page
@@ -253,18 +258,22 @@ def test_only_the_home_schools_leader_approves(login, make_profile, make_user, m
     elsewhere = make_user(roles=(Role.LEADER,), school=make_school())
     teacher = make_user(roles=(Role.TEACHER,), school=profile.home_school)
     rt = db.session.scalar(sa.select(ReleaseTime).where(ReleaseTime.profile_id == profile.id))
-    assert login(elsewhere).post(f"/fyrtarn/frikjop/{rt.id}", data={"hours": "50"}).status_code == 403
+    with nothing_changes():
+        assert login(elsewhere).post(f"/fyrtarn/frikjop/{rt.id}", data={"hours": "50"}).status_code == 403
     assert profile.user.name not in text(login(elsewhere).get("/fyrtarn/frikjop"))
     assert login(teacher).get("/fyrtarn/frikjop").status_code == 403
-    assert login(profile.user).post(f"/fyrtarn/frikjop/{rt.id}", data={"hours": "50"}).status_code == 403
+    with nothing_changes():
+        assert login(profile.user).post(f"/fyrtarn/frikjop/{rt.id}", data={"hours": "50"}).status_code == 403
     assert login(teacher).post("/fyrtarn/frikjop/999999", data={"hours": "1"}).status_code == 404
 
 
 def test_release_time_only_for_this_or_next_semester(login, make_profile):
     profile = make_profile()
-    response = login(profile.user).post("/fyrtarn/min-profil/frikjop", data={"semester": "2031H", "hours": "5"})
+    with nothing_changes():
+        response = login(profile.user).post("/fyrtarn/min-profil/frikjop", data={"semester": "2031H", "hours": "5"})
     assert response.status_code == 400
-    response = login(profile.user).post("/fyrtarn/min-profil/frikjop", data={"semester": "2027V", "hours": "abc"})
+    with nothing_changes():
+        response = login(profile.user).post("/fyrtarn/min-profil/frikjop", data={"semester": "2027V", "hours": "abc"})
     assert response.status_code == 400
     assert login(profile.user).post("/fyrtarn/min-profil/frikjop",
                                     data={"semester": "2027V", "hours": "12"}).status_code == 303
@@ -305,7 +314,8 @@ def test_fyrtarn_adds_edits_and_deactivates_an_offering(login, make_profile):
 ])
 def test_offering_form_validation_keeps_input(login, make_profile, field, value, message):
     profile = make_profile()
-    response = login(profile.user).post("/fyrtarn/tilbud/ny", data={**OFFERING_FORM, field: value})
+    with nothing_changes():
+        response = login(profile.user).post("/fyrtarn/tilbud/ny", data={**OFFERING_FORM, field: value})
     assert response.status_code == 400
     page = text(response)
     assert message in page
@@ -317,7 +327,8 @@ def test_someone_elses_offering_is_403_and_unknown_is_404(login, make_bookable, 
     offering = make_bookable()
     other = make_profile()
     assert login(other.user).get(f"/fyrtarn/tilbud/{offering.id}/rediger").status_code == 403
-    assert login(other.user).post(f"/fyrtarn/tilbud/{offering.id}/deaktiver").status_code == 403
+    with nothing_changes():
+        assert login(other.user).post(f"/fyrtarn/tilbud/{offering.id}/deaktiver").status_code == 403
     assert login(other.user).get("/fyrtarn/tilbud/999999/rediger").status_code == 404
 
 
@@ -346,7 +357,8 @@ def test_availability_validation(login, make_profile, changes, message):
     profile = make_profile()
     data = {"weekday": "1", "start": "12:00", "end": "15:00", "valid_from": "2026-08-17",
             "valid_until": "2026-12-18", **changes}
-    response = login(profile.user).post("/fyrtarn/tilgjengelighet", data=data)
+    with nothing_changes():
+        response = login(profile.user).post("/fyrtarn/tilgjengelighet", data=data)
     assert response.status_code == 400
     assert message in text(response)
     assert 'value="2026-08-17"' in text(response)
@@ -356,7 +368,8 @@ def test_availability_validation(login, make_profile, changes, message):
 def test_someone_elses_window_cannot_be_deleted(login, make_profile, make_window):
     window = make_window(make_profile())
     other = make_profile()
-    assert login(other.user).post(f"/fyrtarn/tilgjengelighet/{window.id}/slett").status_code == 403
+    with nothing_changes():
+        assert login(other.user).post(f"/fyrtarn/tilgjengelighet/{window.id}/slett").status_code == 403
     assert login(other.user).post("/fyrtarn/tilgjengelighet/999999/slett").status_code == 404
 
 
@@ -382,7 +395,7 @@ def test_open_course_appears_in_the_catalogue_and_uses_its_enrollment(client, lo
 
     # A teacher enrolls through the catalogue; the fyrtårn manages the participants there.
     teacher = make_user("Tina Lærer", roles=(Role.TEACHER,))
-    assert login(teacher).post(f"/kurs/{offering.id}/pamelding").status_code in (302, 303)
+    assert login(teacher).post(f"/kurs/{offering.id}/pamelding").status_code == 303
     participants = c.get(f"/kurs/{offering.id}/deltakere")
     assert participants.status_code == 200 and "Tina Lærer" in text(participants)
     assert "Legg til økt" in text(c.get(f"/kurs/{offering.id}"))
@@ -399,8 +412,9 @@ def test_open_course_appears_in_the_catalogue_and_uses_its_enrollment(client, lo
 
 def test_open_course_form_keeps_input(login, make_profile):
     profile = make_profile()
-    response = login(profile.user).post("/fyrtarn/apent-kurs/ny", data={**OPEN_COURSE, "end": "13:00",
-                                                                          "location": ""})
+    with nothing_changes():
+        response = login(profile.user).post("/fyrtarn/apent-kurs/ny", data={**OPEN_COURSE, "end": "13:00",
+                                                                              "location": ""})
     assert response.status_code == 400
     page = text(response)
     assert "Sluttid må være etter starttid." in page
@@ -411,7 +425,8 @@ def test_open_course_form_keeps_input(login, make_profile):
 
 def test_open_course_in_the_past_is_refused(login, make_profile):
     profile = make_profile()
-    response = login(profile.user).post("/fyrtarn/apent-kurs/ny", data={**OPEN_COURSE, "day": "2026-08-01"})
+    with nothing_changes():
+        response = login(profile.user).post("/fyrtarn/apent-kurs/ny", data={**OPEN_COURSE, "day": "2026-08-01"})
     assert response.status_code == 400 and "Kurset må ligge fram i tid." in text(response)
 
 
@@ -419,14 +434,40 @@ def test_open_course_cannot_overlap_a_booking(login, make_profile, now):
     profile = make_profile()
     booking = _hold(profile, 90, now)
     local = booking.starts_at.astimezone(OSLO)
-    response = login(profile.user).post("/fyrtarn/apent-kurs/ny", data={
-        **OPEN_COURSE, "day": local.date().isoformat(), "start": local.strftime("%H:%M"),
-        "end": (local + timedelta(minutes=30)).strftime("%H:%M")})
+    with nothing_changes():
+        response = login(profile.user).post("/fyrtarn/apent-kurs/ny", data={
+            **OPEN_COURSE, "day": local.date().isoformat(), "start": local.strftime("%H:%M"),
+            "end": (local + timedelta(minutes=30)).strftime("%H:%M")})
     assert response.status_code == 400
     assert "overlapper" in text(response)
 
 
 def test_teacher_cannot_make_open_courses(login, make_user):
     teacher = make_user(roles=(Role.TEACHER,))
-    assert login(teacher).post("/fyrtarn/apent-kurs/ny", data=OPEN_COURSE).status_code == 403
+    with nothing_changes():
+        assert login(teacher).post("/fyrtarn/apent-kurs/ny", data=OPEN_COURSE).status_code == 403
 
+
+
+# --- found by mutation testing (tests/MUTANTS.md) ---------------------------------------------------------
+
+def test_new_profiles_are_offered_for_active_fyrtarn_without_one_by_name(make_user, make_profile):
+    from lighthouse.profiles.operations import lighthouse_people_without_profile
+    make_profile("Astrid Har Profil")
+    wanted = [make_user(name, roles=(Role.TEACHER, Role.LIGHTHOUSE)) for name in ("Øystein Ny", "Berit Ny")]
+    gone = make_user("Carl Sluttet", roles=(Role.LIGHTHOUSE,))
+    gone.active = False
+    make_user("Dina Lærer")
+    assert [p.name for p in lighthouse_people_without_profile()] == [wanted[1].name, wanted[0].name]
+
+
+def test_a_principal_approves_for_their_own_school_only_each_profile_once_by_name(make_school, make_user,
+                                                                                 make_profile, admin):
+    from lighthouse.profiles.operations import approvable_profiles
+    first = make_school("Førsteskolen")  # the first school of the test: the lowest id there is
+    mine = [make_profile(name, school=first) for name in ("Åse Fyr", "Bjørn Fyr")]
+    make_profile("Ellen Annen")
+    principal = make_user("Rektor Rønning", roles=(Role.LEADER,), school=first)
+    assert [p.id for p in approvable_profiles(principal)] == [mine[1].id, mine[0].id]
+    assert approvable_profiles(make_user("Tor Lærer", school=first)) == []
+    assert len(approvable_profiles(admin)) == 3

@@ -117,3 +117,63 @@ def test_redirect_after_sign_in_returns_to_the_page_asked_for(client, admin):
     assert 'value="/admin/ansatte"' in form
     response = sign_in(client, "admin@kommune.test", next="/admin/ansatte?q=kari")
     assert response.headers["Location"] == "/admin/ansatte?q=kari"
+
+
+# --- found by mutation testing (tests/MUTANTS.md) ---------------------------------------------------------
+
+def test_a_password_of_exactly_the_minimum_length_is_long_enough():
+    from lms.auth.operations import MIN_PASSWORD_LENGTH, AuthError, check_password_strength
+    check_password_strength("x" * MIN_PASSWORD_LENGTH)
+    with pytest.raises(AuthError) as refused:
+        check_password_strength("x" * (MIN_PASSWORD_LENGTH - 1))
+    assert str(refused.value) == f"Passordet må ha minst {MIN_PASSWORD_LENGTH} tegn."
+
+
+def test_signing_out_with_a_session_that_is_gone_or_already_ended_changes_nothing(app, admin, now):
+    from lms.auth.operations import end_session, start_session
+    end_session("ingen-slik-økt", now)  # an unknown token: nothing to end, and no error
+    token = start_session(admin, now)
+    end_session(token, now)
+    end_session(token, now.replace(year=2027))
+    assert db.session.scalar(sa.select(LoginSession.revoked_at)) == now
+
+
+def test_each_browser_is_signed_in_as_its_own_person(app, login, make_user):
+    """The session cookie's token decides who is signed in, not merely that someone has a session."""
+    anne, bodil = make_user("Anne Andersen"), make_user("Bodil Berg")
+    anne_browser, bodil_browser = login(anne), login(bodil)
+    assert "Anne Andersen" in anne_browser.get("/").get_data(as_text=True)
+    assert "Bodil Berg" in bodil_browser.get("/").get_data(as_text=True)
+    assert "Anne Andersen" not in bodil_browser.get("/").get_data(as_text=True)
+    from lms.auth.operations import user_for_token
+    assert user_for_token("et-token-ingen-har") is None
+
+
+def test_a_password_sign_in_opens_a_local_session_now(client, make_user, now):
+    person = make_user()
+    assert client.post("/logg-inn", data={"email": person.email, "password": PASSWORD}).status_code == 302
+    login = db.session.scalars(sa.select(LoginSession)).one()
+    assert (login.user_id, login.method, login.created_at, login.revoked_at) == (person.id, "local", now, None)
+
+
+def test_a_stored_password_hash_checks_that_password_only():
+    from werkzeug.security import check_password_hash
+    from lms.auth.operations import hash_password
+    stored = hash_password("riktig-passord-123")
+    assert check_password_hash(stored, "riktig-passord-123")
+    assert not check_password_hash(stored, "feil-passord-1234")
+
+
+def test_sign_in_refusals_and_the_plain_refusal_say_why_in_norwegian(make_user):
+    from lms.auth.operations import AuthError, PermissionDenied, authenticate, require
+    gone = make_user(email="sluttet@skole.test")
+    gone.active = False
+    for email, password, message in (("ingen@skole.test", PASSWORD, "Feil e-postadresse eller passord."),
+                                     (gone.email, "feil-passord-1234", "Feil e-postadresse eller passord."),
+                                     (gone.email, PASSWORD, "Kontoen er deaktivert. Kontakt skolens leder.")):
+        with pytest.raises(AuthError) as refused:
+            authenticate(email, password)
+        assert str(refused.value) == message
+    with pytest.raises(PermissionDenied) as refused:
+        require(False)
+    assert str(refused.value) == "Du har ikke tilgang til dette."

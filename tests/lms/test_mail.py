@@ -80,13 +80,15 @@ class Inbox:
 class SmtpServer:
     """A real SMTP server on 127.0.0.1 that a test can stop and start again on the same port."""
 
-    def __init__(self):
+    def __init__(self, **smtp_parameters):
         self.inbox = Inbox()
         self.port = free_port()
+        #: aiosmtpd's SMTP options: ``tls_context`` and ``require_starttls``, an ``authenticator``...
+        self.smtp_parameters = smtp_parameters
         self._controller: Controller | None = None
 
     def start(self) -> None:
-        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self._controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, **self.smtp_parameters)
         self._controller.start()
 
     def stop(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import secrets
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -11,6 +12,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import trustme
+from aiosmtpd.smtp import AuthResult
 
 from lms.db import db, set_clock
 from lms.mail import operations as mail
@@ -52,9 +55,11 @@ def start_worker(app, smtp, tmp_path):
         "PYTHONUNBUFFERED": "1",
     }
 
-    def start(*args: str) -> subprocess.Popen:
+    def start(*args: str, **settings: str) -> subprocess.Popen:
+        """Start ``flask mail send *args``; ``settings`` are more environment variables (KP_SMTP_PORT=...)."""
         db.session.commit()  # the worker has its own connections: let it see our mail
-        process = subprocess.Popen([sys.executable, "-m", "flask", "mail", "send", *args], cwd=REPO, env=env,
+        process = subprocess.Popen([sys.executable, "-m", "flask", "mail", "send", *args], cwd=REPO,
+                                   env={**env, **settings},
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         started.append(process)
         return process
@@ -154,3 +159,49 @@ def test_worker_on_a_stopped_server_loses_nothing(smtp, start_worker, now):
     set_clock(datetime.now(timezone.utc) + timedelta(minutes=2))
     assert mail.send_pending().sent == 3
     assert sorted(smtp.inbox.message_ids()) == sorted(expected)
+
+
+@pytest.fixture
+def starttls_smtp(tmp_path):
+    """A server that takes mail only after STARTTLS, with a certificate from a throwaway CA, and a password.
+
+    Return the server and the CA's certificate file, which the worker is given
+    (``SSL_CERT_FILE``, read by OpenSSL) to verify the server against.
+    """
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        logins.append((mechanism, auth_data.login, auth_data.password, session.ssl is not None))
+        return AuthResult(success=(auth_data.login, auth_data.password) == (b"kurs", b"hemmelig-passord"))
+
+    server = SmtpServer(tls_context=context, require_starttls=True, authenticator=authenticator,
+                        auth_require_tls=True)
+    server.logins = logins
+    server.start()
+    ca_file = tmp_path / "test-ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    yield server, ca_file
+    server.stop()
+
+
+def test_worker_sends_over_starttls_to_a_server_whose_certificate_it_verifies(starttls_smtp, start_worker, now):
+    server, ca_file = starttls_smtp
+    expected = _queue(2, now)
+    tls = {"KP_SMTP_PORT": str(server.port), "KP_SMTP_SECURITY": "starttls", "KP_SMTP_USER": "kurs",
+           "KP_SMTP_PASSWORD": "hemmelig-passord"}
+
+    output = _finish(start_worker(**tls, SSL_CERT_FILE=str(ca_file)))
+    assert "Sendt 2, feilet 0, venter 0." in output, output
+    assert sorted(server.inbox.message_ids()) == sorted(expected)
+    # The password went once, inside TLS.
+    assert server.logins == [(server.logins[0][0], b"kurs", b"hemmelig-passord", True)]
+
+    # Without the CA the certificate cannot be verified: nothing is sent, no password leaves, nothing is lost.
+    _queue(1, now)
+    output = _finish(start_worker(**tls))
+    assert "E-posttjeneren svarer ikke" in output and "CERTIFICATE_VERIFY_FAILED" in output, output
+    assert len(server.inbox.messages) == 2 and len(server.logins) == 1
+    assert mail.waiting_count() == 1

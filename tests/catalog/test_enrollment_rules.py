@@ -1,0 +1,352 @@
+"""The enrollment rules a person notices when they break: the cancellation deadline and the seats under the lock.
+
+The deadline is posted through the pages, at the deadline itself and on
+either side of it, as the participant and as those who may cancel anyway.
+The seat count is checked with another request committing between the first
+look at the offering and the lock, and (on PostgreSQL) with another request
+waiting for the lock while a seat is being taken.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from catalog.enrollment import operations as ops
+from catalog.enrollment.models import SEAT_STATES, Enrollment, EnrollmentState
+from catalog.offerings.models import Offering
+from lms.audit.models import AuditEntry
+from lms.db import db, set_clock
+from lms.people.models import Role, User
+from tests.conftest import nothing_changes
+from tests.interleave import (Contender, before_first_call, commit_elsewhere, reading_request,
+                              wait_until_blocked_or_done)
+
+SECOND = timedelta(seconds=1)
+
+
+def count(model, *where) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where)) or 0
+
+
+def seat_holders(offering_id: int) -> int:
+    return count(Enrollment, Enrollment.offering_id == offering_id, Enrollment.state.in_(SEAT_STATES))
+
+
+@pytest.fixture
+def course(make_offering, make_user, now):
+    """A one-seat course whose cancellation deadline is ten days away, a participant in its seat and one waiting."""
+    organiser = make_user("Olav Arrangør", roles=(Role.TEACHER,))
+    offering = make_offering(capacity=1, cancellation_deadline=now + timedelta(days=10),
+                             responsible_id=organiser.id)
+    participant, waiting = make_user("Pia Deltaker"), make_user("Vera Venter")
+    seat = ops.enroll(offering.id, participant, actor=participant, now=now)
+    queued = ops.enroll(offering.id, waiting, actor=waiting, now=now)
+    db.session.commit()
+    return offering, organiser, participant, seat, queued
+
+
+def _page(client, offering_id: int) -> str:
+    return client.get(f"/kurs/{offering_id}").get_data(as_text=True)
+
+
+def _cancel(client, enrollment_id: int) -> str:
+    """Post the cancellation as the page's button does; return the page it leads back to."""
+    response = client.post(f"/pameldinger/{enrollment_id}/avmeld", follow_redirects=True)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def _states(*enrollments: Enrollment) -> list[EnrollmentState]:
+    db.session.expire_all()
+    return [db.session.get(Enrollment, e.id).state for e in enrollments]
+
+
+# --- the participant's cancellation deadline -----------------------------------------------------
+
+def test_participant_cancels_through_the_page_just_before_the_deadline(course, login):
+    offering, _organiser, participant, seat, queued = course
+    set_clock(offering.cancellation_deadline - SECOND)
+    client = login(participant)
+    assert "Meld meg av" in _page(client, offering.id)
+    assert "Avmeldingen er registrert." in _cancel(client, seat.id)
+    # The seat passes on to the one waiting.
+    assert _states(seat, queued) == [EnrollmentState.CANCELLED, EnrollmentState.OFFERED]
+
+
+@pytest.mark.parametrize("after", [timedelta(0), SECOND, timedelta(days=1)],
+                         ids=["at-the-deadline", "a-second-after", "a-day-after"])
+def test_participant_is_refused_from_the_deadline_on_and_nothing_changes(course, login, after):
+    offering, _organiser, participant, seat, queued = course
+    set_clock(offering.cancellation_deadline + after)
+    client = login(participant)
+    page = _page(client, offering.id)
+    assert "Meld meg av" not in page and "Avmeldingsfristen er ute" in page
+    with nothing_changes():
+        page = _cancel(client, seat.id)
+    assert "Avmeldingsfristen var fredag 11. september 2026 kl. 10:00. Kontakt arrangøren." in page
+    assert _states(seat, queued) == [EnrollmentState.ENROLLED, EnrollmentState.WAITLISTED]
+    assert seat_holders(offering.id) == 1 and db.session.get(Offering, offering.id).seats_taken == 1
+
+
+def test_participant_still_leaves_the_waitlist_after_the_deadline(course, login):
+    offering, _organiser, _participant, _seat, queued = course
+    set_clock(offering.cancellation_deadline + timedelta(days=1))
+    assert "Du har forlatt ventelisten." in _cancel(login(queued.user), queued.id)
+    assert _states(queued) == [EnrollmentState.CANCELLED]
+
+
+@pytest.mark.parametrize("who", ["organiser", "admin"])
+@pytest.mark.parametrize("after", [timedelta(0), timedelta(days=1)], ids=["at-the-deadline", "a-day-after"])
+def test_the_organiser_and_an_admin_cancel_a_seat_after_the_deadline(course, login, admin, who, after):
+    offering, organiser, _participant, seat, queued = course
+    actor = organiser if who == "organiser" else admin
+    set_clock(offering.cancellation_deadline + after)
+    assert "Avmeldingen er registrert." in _cancel(login(actor), seat.id)
+    assert _states(seat, queued) == [EnrollmentState.CANCELLED, EnrollmentState.OFFERED]
+    entry = db.session.scalars(sa.select(AuditEntry).where(
+        AuditEntry.object_type == "enrollment", AuditEntry.object_id == seat.id,
+        AuditEntry.to_state == "cancelled")).one()
+    assert entry.actor_id == actor.id
+
+
+# --- the seat count under the offering's lock ---------------------------------------------------------
+
+def _enroll_by_id(offering_id: int, user_id: int, now) -> Enrollment:
+    person = db.session.get(User, user_id)
+    return ops.enroll(offering_id, person, actor=person, now=now)
+
+
+def test_a_seat_taken_by_another_request_before_the_lock_sends_the_next_to_the_waitlist(
+        app, make_offering, make_user, now, monkeypatch):
+    """The offering was read (its counter: one seat free) before another request took that seat and committed."""
+    offering = make_offering(capacity=1)
+    first, second = make_user("Første"), make_user("Andre")
+    offering_id, first_id = offering.id, first.id
+    db.session.commit()
+    with reading_request(app):
+        db.session.get(Offering, offering_id).seats_left  # the page's look: one seat free
+        ran = before_first_call(monkeypatch, ops, "lock_offering", lambda: commit_elsewhere(
+            app, lambda: _enroll_by_id(offering_id, first_id, now)))
+        late = ops.enroll(offering_id, second, actor=second, now=now)
+        db.session.commit()
+    assert ran == [True]
+    assert late.state == EnrollmentState.WAITLISTED
+    db.session.expire_all()
+    assert seat_holders(offering_id) == 1
+    assert ops.count_seats(offering_id) == (1, 1)
+    assert ops.recount_seats(db.session.get(Offering, offering_id)) is False
+
+
+def test_a_seat_freed_by_another_request_before_the_lock_is_given(app, make_offering, make_user, now, monkeypatch):
+    """The other way round: the counter read first said full, but the seat came free before the lock."""
+    offering = make_offering(capacity=1)
+    holder, newcomer = make_user("Holder"), make_user("Nykommer")
+    seat = ops.enroll(offering.id, holder, actor=holder, now=now)
+    offering_id, seat_id, holder_id = offering.id, seat.id, holder.id
+    db.session.commit()
+
+    def cancel_elsewhere():
+        enrollment = db.session.get(Enrollment, seat_id)
+        ops.cancel_enrollment(enrollment, actor=db.session.get(User, holder_id), now=now)
+
+    with reading_request(app):
+        assert db.session.get(Offering, offering_id).seats_left == 0
+        before_first_call(monkeypatch, ops, "lock_offering", lambda: commit_elsewhere(app, cancel_elsewhere))
+        enrollment = ops.enroll(offering_id, newcomer, actor=newcomer, now=now)
+        db.session.commit()
+    assert enrollment.state == EnrollmentState.ENROLLED
+    db.session.expire_all()
+    assert ops.count_seats(offering_id) == (1, 0)
+
+
+def test_a_request_waits_for_the_lock_while_another_takes_the_last_seat(app, make_offering, make_user, now):
+    """PostgreSQL: while one request holds the last seat uncommitted, another waits for it and then queues."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's row lock; SQLite takes its one write lock at BEGIN IMMEDIATE")
+    offering = make_offering(capacity=1)
+    first, second = make_user("Første"), make_user("Andre")
+    offering_id, second_id = offering.id, second.id
+    db.session.commit()
+    ops.enroll(offering_id, first, actor=first, now=now)  # flushed, not committed: the lock is ours
+    contender = Contender(app, lambda: _enroll_by_id(offering_id, second_id, now).state)
+    contender.start()
+    waited = wait_until_blocked_or_done(contender)
+    db.session.commit()
+    contender.join(60)
+    if contender.error:
+        raise contender.error
+    assert waited, "the second request did not wait for the offering's lock"
+    assert contender.result == EnrollmentState.WAITLISTED
+    db.session.expire_all()
+    assert seat_holders(offering_id) == 1
+
+
+# --- what each refusal says (found by mutation testing, tests/MUTANTS.md) --------------------------------
+
+@pytest.fixture
+def refusals(make_offering, make_user, make_school, admin, now):
+    """Return each refusal of the enrollment rules as (what is done, the message the person reads)."""
+    from catalog.offerings import operations as offering_ops
+    from catalog.offerings.models import TargetGroup
+
+    school = make_school("Sandvika skole")
+    teacher, other = make_user("Tea Lærer", school=school), make_user("Ola Annen")
+    leader = make_user("Lise Leder", roles=(Role.LEADER,), school=make_school("Hosle skole"))
+    one_seat = make_offering("Ett sete", capacity=1)
+    draft = make_offering("Utkast", publish=False)
+    later = make_offering("Senere", registration_opens_at=now + timedelta(days=2))
+    closed = make_offering("Stengt", registration_closes_at=now - timedelta(hours=1))
+    begun = make_offering("Begynt", starts_in=timedelta(hours=-1))
+    leaders_only = make_offering("For ledere", target_groups=(TargetGroup.LEADERS, TargetGroup.NEW_HIRES))
+    gone = make_offering("Avlyst")
+    offering_ops.cancel_offering(gone, actor=admin, now=now, reason="")
+    seat = ops.enroll(one_seat.id, teacher, actor=teacher, now=now)
+    waiting = ops.enroll(one_seat.id, other, actor=other, now=now)
+    done = ops.enroll(make_offering("Fullført").id, other, actor=other, now=now)
+    ops.mark_completed(done.offering, {done.id}, actor=admin, now=now)
+
+    def enroll(offering, person=teacher, actor=None):
+        return lambda: ops.enroll(offering.id, person, actor=actor or person, now=now)
+    return {
+        "unknown offering": (lambda: ops.enroll(999_999, teacher, actor=teacher, now=now), "Tilbudet finnes ikke."),
+        "cancelled": (enroll(gone), "Tilbudet er avlyst."),
+        "draft": (enroll(draft), "Tilbudet er ikke publisert ennå."),
+        "not open yet": (enroll(later), "Påmeldingen åpner torsdag 3. september 2026 kl. 10:00."),
+        "closed": (enroll(closed), "Påmeldingsfristen er ute."),
+        "begun": (enroll(begun), "Tilbudet har allerede startet."),
+        "target group": (enroll(leaders_only), "Tilbudet er ikke for din målgruppe (Skoleledere, Nyansatte)."),
+        "twice": (enroll(one_seat), "Du er allerede påmeldt eller på ventelisten."),
+        "twice for someone": (enroll(one_seat, other, admin), "Ola Annen er allerede påmeldt eller på ventelisten."),
+        "not their staff": (enroll(one_seat, other, leader),
+                            "Du kan bare melde på deg selv eller ansatte ved din skole."),
+        "cancel someone else": (lambda: ops.cancel_enrollment(seat, actor=leader, now=now),
+                                "Du kan ikke melde av denne personen."),
+        "cancel completed": (lambda: ops.cancel_enrollment(done, actor=other, now=now),
+                             "Denne påmeldingen kan ikke avmeldes (Fullført)."),
+        "accept without offer": (lambda: ops.accept_offer(waiting, actor=other, now=now),
+                                 "Tilbudet om plass gjelder ikke lenger."),
+        "accept for someone": (lambda: ops.accept_offer(waiting, actor=teacher, now=now),
+                               "Du kan bare svare på dine egne tilbud."),
+        "decline without offer": (lambda: ops.decline_offer(waiting, actor=other, now=now),
+                                  "Tilbudet om plass gjelder ikke lenger."),
+        "capacity by a teacher": (lambda: ops.change_capacity(one_seat, 5, actor=teacher, now=now),
+                                  "Du kan ikke endre dette tilbudet."),
+        "capacity below the seats": (lambda: ops.change_capacity(make_offering("Fullt", capacity=3), 0,
+                                                                 actor=admin, now=now),
+                                     "Kapasiteten kan ikke settes lavere enn antall tildelte plasser (0)."),
+        "attendance by a teacher": (lambda: ops.record_attendance(one_seat.schedule.sessions[0], one_seat, set(),
+                                                                  actor=teacher, now=now),
+                                    "Du kan ikke føre oppmøte for dette tilbudet."),
+        "completion by a teacher": (lambda: ops.mark_completed(one_seat, {seat.id}, actor=teacher, now=now),
+                                    "Du kan ikke registrere fullføring for dette tilbudet."),
+        "a transition not in the table": (lambda: ops.transition(done, EnrollmentState.OFFERED, actor=admin,
+                                                                 now=now),
+                                          "Kan ikke endre fra «Fullført» til «Tilbudt plass»."),
+    }
+
+
+REFUSALS = ["unknown offering", "cancelled", "draft", "not open yet", "closed", "begun", "target group", "twice",
+            "twice for someone", "not their staff", "cancel someone else", "cancel completed", "accept without offer",
+            "accept for someone", "decline without offer", "capacity by a teacher", "capacity below the seats",
+            "attendance by a teacher", "completion by a teacher", "a transition not in the table"]
+
+
+@pytest.mark.parametrize("case", REFUSALS)
+def test_every_refusal_says_why_in_norwegian(refusals, case):
+    from lms.auth.operations import PermissionDenied
+    action, message = refusals[case]
+    db.session.commit()
+    with pytest.raises((ops.EnrollmentError, PermissionDenied)) as refused:
+        action()
+    assert str(refused.value) == message
+
+
+def test_declining_an_offer_passes_the_seat_on_and_says_so_in_the_history(make_offering, make_user, now):
+    offering = make_offering(capacity=1)
+    holder, first, second = make_user(), make_user(), make_user()
+    seat = ops.enroll(offering.id, holder, actor=holder, now=now)
+    offered = ops.enroll(offering.id, first, actor=first, now=now)
+    next_in_line = ops.enroll(offering.id, second, actor=second, now=now)
+    ops.cancel_enrollment(seat, actor=holder, now=now)
+    assert offered.state == EnrollmentState.OFFERED
+    ops.decline_offer(offered, actor=first, now=now + timedelta(hours=1))
+    assert (offered.state, next_in_line.state) == (EnrollmentState.CANCELLED, EnrollmentState.OFFERED)
+    last = db.session.scalars(sa.select(AuditEntry).where(
+        AuditEntry.object_type == "enrollment", AuditEntry.object_id == offered.id)
+        .order_by(AuditEntry.id.desc())).first()
+    assert (last.to_state, last.actor_id, last.note) == ("cancelled", first.id, "Takket nei til tilbudt plass.")
+
+
+def test_a_plain_cancellation_and_an_accepted_offer_are_audited_with_who_and_no_note(make_offering, make_user, now):
+    offering = make_offering(capacity=1)
+    holder, waiting = make_user(), make_user()
+    seat = ops.enroll(offering.id, holder, actor=holder, now=now)
+    offered = ops.enroll(offering.id, waiting, actor=waiting, now=now)
+    ops.cancel_enrollment(seat, actor=holder, now=now)
+    ops.accept_offer(offered, actor=waiting, now=now)
+    entries = db.session.scalars(sa.select(AuditEntry).where(
+        AuditEntry.object_type == "enrollment", AuditEntry.to_state.in_(["cancelled", "enrolled"]),
+        AuditEntry.from_state.is_not(None)).order_by(AuditEntry.id)).all()
+    assert [(e.object_id, e.from_state, e.to_state, e.actor_id, e.note) for e in entries] == [
+        (seat.id, "enrolled", "cancelled", holder.id, ""), (offered.id, "offered", "enrolled", waiting.id, "")]
+
+
+# --- the boundaries of the enrollment rules (found by mutation testing) ------------------------------------
+
+def test_registration_opens_at_its_time_and_closes_at_its_deadline(make_offering, make_user, now):
+    opens, closes = now + timedelta(days=1), now + timedelta(days=2)
+    offering = make_offering(registration_opens_at=opens, registration_closes_at=closes)
+    early, on_time, late = make_user(), make_user(), make_user()
+    with pytest.raises(ops.EnrollmentError, match="åpner"):
+        ops.enroll(offering.id, early, actor=early, now=opens - SECOND)
+    assert ops.enroll(offering.id, on_time, actor=on_time, now=opens).state == EnrollmentState.ENROLLED
+    with pytest.raises(ops.EnrollmentError, match="fristen er ute"):
+        ops.enroll(offering.id, late, actor=late, now=closes)
+
+
+def test_no_seat_is_offered_from_the_first_sessions_start_on(make_offering, make_user, admin, now):
+    offering = make_offering(capacity=1, starts_in=timedelta(days=1))
+    holder, waiting = make_user(), make_user()
+    seat = ops.enroll(offering.id, holder, actor=holder, now=now)
+    queued = ops.enroll(offering.id, waiting, actor=waiting, now=now)
+    ops.cancel_enrollment(seat, actor=admin, now=offering.first_starts_at)
+    assert queued.state == EnrollmentState.WAITLISTED
+
+
+def test_an_offer_ends_at_its_expiry_and_never_after_the_first_session_starts(make_offering, make_user, now):
+    offering = make_offering(capacity=1, starts_in=timedelta(hours=10))
+    holder, first, second = make_user(), make_user(), make_user()
+    seat = ops.enroll(offering.id, holder, actor=holder, now=now)
+    offered = ops.enroll(offering.id, first, actor=first, now=now)
+    ops.enroll(offering.id, second, actor=second, now=now)
+    ops.cancel_enrollment(seat, actor=holder, now=now)
+    # 48 hours would run past the start, ten hours away: the offer ends when the course begins.
+    assert offered.offer_expires_at == offering.first_starts_at
+    assert ops.expire_offers(offering.first_starts_at - SECOND) == 0
+    assert ops.expire_offers(offering.first_starts_at) == 1
+    assert offered.state == EnrollmentState.CANCELLED
+
+
+@pytest.mark.parametrize("hours,state", [(0, EnrollmentState.ENROLLED), (1, EnrollmentState.OFFERED)])
+def test_with_no_offer_time_the_seat_is_given_at_once(make_offering, make_user, now, hours, state):
+    from lms.settings import operations as settings
+    settings.set_value("catalog.offer_hours", str(hours))
+    offering = make_offering(capacity=1)
+    holder, waiting = make_user(), make_user()
+    seat = ops.enroll(offering.id, holder, actor=holder, now=now)
+    queued = ops.enroll(offering.id, waiting, actor=waiting, now=now)
+    ops.cancel_enrollment(seat, actor=holder, now=now)
+    assert queued.state == state
+
+
+def test_capacity_may_be_set_to_the_seats_taken_and_to_one(make_offering, make_user, admin, now):
+    full, empty = make_offering(capacity=3), make_offering(capacity=3)
+    for person in (make_user(), make_user()):
+        ops.enroll(full.id, person, actor=person, now=now)
+    ops.change_capacity(full, 2, actor=admin, now=now)
+    ops.change_capacity(empty, 1, actor=admin, now=now)
+    assert (full.capacity, empty.capacity) == (2, 1)
+    with pytest.raises(ops.EnrollmentError, match=r"plasser \(2\)"):
+        ops.change_capacity(full, 1, actor=admin, now=now)
