@@ -18,6 +18,9 @@ from lms.cli import demo_cli
 from lms.core.views import bp as core_bp
 from lms.core.views import register_error_handlers
 from lms.db import MAX_ID, configure_sqlite, db, render_migration_item
+from lms.feide import client as feide_client
+from lms.feide.views import bp as feide_bp
+from lms.identity import models as _identity_models  # noqa: F401 (the schema knows linked accounts)
 from lms.mail.cli import mail_cli
 from lms.mail.views import bp as mail_bp
 from lms.markdown import render as render_markdown
@@ -73,6 +76,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
+    feide_client.init_app(app)
+    app.register_blueprint(feide_bp)
     app.register_blueprint(people_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(mail_bp)

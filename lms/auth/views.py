@@ -1,21 +1,15 @@
-from urllib.parse import urlsplit
-
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from lms.auth import operations
 from lms.auth.forms import LoginForm
+from lms.auth.navigation import safe_next
 from lms.db import db, now_utc, write_lock_deferred
+from lms.feide import client as feide
+from lms.links import absolute_url
 
 bp = Blueprint("auth", __name__)
-
-
-def _safe_next(target: str | None) -> str:
-    """Return a same-site path to go to after sign-in, or the front page."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return url_for("core.index")
 
 
 @bp.route("/logg-inn", methods=["GET", "POST"])
@@ -33,7 +27,7 @@ def login():
             form.password.errors.append(str(err))
             status = 400
         else:
-            target = _safe_next(form.next.data)
+            target = safe_next(form.next.data)
             db.session.commit()  # end the reading transaction before writing
             session.clear()  # a new session on every sign-in
             operations.start_session(user, now_utc())
@@ -43,15 +37,18 @@ def login():
             return redirect(target)
     elif request.method == "POST":
         status = 400
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form, feide=feide.configured(current_app.config)), status
 
 
 @bp.route("/logg-ut", methods=["POST"])
 def logout():
+    id_token = session.get(feide.ID_TOKEN_KEY)
     if current_user.is_authenticated and current_user.login_token:
         operations.end_session(current_user.login_token, now_utc())
         db.session.commit()  # the revocation must outlive this request
     logout_user()
     session.clear()
     flash(_("Du er logget ut."), "info")
-    return redirect(url_for("core.index"))
+    # Signed in through Feide: end Feide's session too, or the next "Logg inn med Feide" is silent.
+    elsewhere = feide.end_session_url(id_token, absolute_url("core.index")) if id_token else None
+    return redirect(elsewhere or url_for("core.index"))
