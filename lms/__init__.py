@@ -21,6 +21,8 @@ from lms.db import MAX_ID, configure_sqlite, db, render_migration_item
 from lms.feide import client as feide_client
 from lms.feide.views import bp as feide_bp
 from lms.identity import models as _identity_models  # noqa: F401 (the schema knows linked accounts)
+from lms.lti import models as _lti_models  # noqa: F401 (the schema knows the LTI tables)
+from lms.lti import setup as lti_setup
 from lms.mail.cli import mail_cli
 from lms.mail.views import bp as mail_bp
 from lms.markdown import render as render_markdown
@@ -38,6 +40,7 @@ HOST_MENU = (
                      lambda u: u is not None and (u.is_admin or bool(u.led_school_ids())), 81),
     plugins.MenuItem("settings.index", _l("Innstillinger"), lambda u: u is not None and u.is_admin, 82),
     plugins.MenuItem("mail.outbox", _l("E-post"), lambda u: u is not None and u.is_admin, 83),
+    plugins.MenuItem("lti_admin.index", _l("LMS"), lambda u: u is not None and u.is_admin, 84),
 )
 
 
@@ -78,6 +81,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     feide_client.init_app(app)
     app.register_blueprint(feide_bp)
+    lti_setup.init_app(app)
     app.register_blueprint(people_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(mail_bp)

@@ -79,7 +79,7 @@ def _note(arrival: Arrival, text: str) -> str:
     return f"{arrival.method}: {text}"
 
 
-def _first_arrival(arrival: Arrival, schools: list[School], now: datetime) -> User:
+def _first_arrival(arrival: Arrival, schools: list[School], now: datetime, actor: User | None) -> User:
     """Match the person by e-mail to staff at one of ``schools``, or create them there as a teacher."""
     try:
         email = normalise_email(arrival.email)
@@ -101,32 +101,36 @@ def _first_arrival(arrival: Arrival, schools: list[School], now: datetime) -> Us
     user = User(name=(arrival.name or email)[:200], email=email, password_hash="", created_at=now)
     db.session.add(user)
     db.session.flush()
-    audit.record(object_type="user", object_id=user.id, from_state=None, to_state="created", actor_id=user.id,
-                 at=now, note=_note(arrival, "created at first sign-in"))
+    audit.record(object_type="user", object_id=user.id, from_state=None, to_state="created",
+                 actor_id=actor.id if actor else user.id, at=now, note=_note(arrival, "created at first arrival"))
     return user
 
 
-def _update_memberships(user: User, arrival: Arrival, schools: list[School], now: datetime) -> None:
+def _update_memberships(user: User, arrival: Arrival, schools: list[School], now: datetime, actor_id: int) -> None:
     held = {m.school_id for m in user.memberships if m.school_id is not None}
     for school in schools:
         if school.id not in held:
             user.memberships.append(Membership(role=Role.TEACHER, school=school))
             audit.record(object_type="user", object_id=user.id, from_state=None, to_state="membership_added",
-                         actor_id=user.id, at=now,
+                         actor_id=actor_id, at=now,
                          note=_note(arrival, f"teacher at {school.name} ({school.org_number})"))
     if arrival.all_schools:
         named = {s.id for s in schools}
         for membership in [m for m in user.memberships if m.role == Role.TEACHER and m.school_id is not None
                            and m.school_id not in named]:
             audit.record(object_type="user", object_id=user.id, from_state="membership", to_state="membership_removed",
-                         actor_id=user.id, at=now,
+                         actor_id=actor_id, at=now,
                          note=_note(arrival, f"teacher at {membership.school.name} ({membership.school.org_number}) "
                                              "no longer named by the issuer"))
             user.memberships.remove(membership)
 
 
-def arrive(arrival: Arrival, now: datetime) -> User:
-    """Return the person an outside issuer sends, found or created, with their schools brought up to date."""
+def arrive(arrival: Arrival, now: datetime, actor: User | None = None) -> User:
+    """Return the person an outside issuer sends, found or created, with their schools brought up to date.
+
+    ``actor`` is who brings them in when it is not they themselves (a leader
+    adding the LMS course's members); the audit log names them.
+    """
     if not arrival.is_staff:
         raise ArrivalRefused(RefusalReason.NOT_STAFF, _(
             "Kompetanseportalen er for ansatte i skolen. Du er logget inn som elev, og har ikke tilgang."))
@@ -141,21 +145,22 @@ def arrive(arrival: Arrival, now: datetime) -> User:
     if link is not None:
         user = link.user
     else:
-        user = _first_arrival(arrival, schools, now)
+        user = _first_arrival(arrival, schools, now, actor)
     if not user.active:
         raise ArrivalRefused(RefusalReason.DEACTIVATED, _("Kontoen er deaktivert. Kontakt skolens leder."))
+    actor_id = actor.id if actor else user.id
     if link is None:
         link = LinkedAccount(user=user, issuer=arrival.issuer, subject=arrival.subject, method=arrival.method,
                              created_at=now, last_used_at=now)
         db.session.add(link)
-        audit.record(object_type="user", object_id=user.id, from_state=None, to_state="linked", actor_id=user.id,
+        audit.record(object_type="user", object_id=user.id, from_state=None, to_state="linked", actor_id=actor_id,
                      at=now, note=_note(arrival, f"account at {arrival.issuer}"))
     link.last_used_at = now
     name = arrival.name.strip()[:200]
     if name and name != user.name:
-        audit.record(object_type="user", object_id=user.id, from_state=None, to_state="updated", actor_id=user.id,
+        audit.record(object_type="user", object_id=user.id, from_state=None, to_state="updated", actor_id=actor_id,
                      at=now, note=_note(arrival, "name as the issuer gives it"))
         user.name = name
-    _update_memberships(user, arrival, schools, now)
+    _update_memberships(user, arrival, schools, now, actor_id)
     db.session.flush()
     return user
