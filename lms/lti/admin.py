@@ -33,6 +33,7 @@ def _lines(text: str) -> list[str]:
 
 def _page(form: PlatformForm | None = None, status: int = 200, invite_url: str | None = None):
     now = now_utc()
+    keys.signing_key(now)  # made on first use, so the page shows it
     addresses = tool_addresses()
     page = render_template("lti/admin.html", platforms=ops.platforms(), form=form or PlatformForm(prefix="new"),
                            invite_form=InviteForm(prefix="invite"), addresses=addresses, invite_url=invite_url,

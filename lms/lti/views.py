@@ -96,15 +96,16 @@ def launch():
         pending = ops.pending_login(state, now)
         if not id_token:
             raise ops.LaunchRefused(_("LMS-et sendte ingen innlogging. Åpne lenken i LMS-et på nytt."), "request")
-        kept = request.cookies.get(state_cookie(state))
-        if kept is None and pending.storage_target:
+        kept = None
+        if pending.storage_target:
+            # The platform offered its storage: the state was put there; read it back, then post again.
             kept = request.form.get("kp_stored_state")
             if kept is None:
-                # Read the state back from the platform's storage, then post the same launch again.
                 return render_template("lti/storage.html", action="get", state=state, nonce=pending.nonce,
                                        target=pending.storage_target, id_token=id_token,
                                        platform_origin=_platform_origin(pending))
-            kept = kept or None  # the platform's storage had nothing for us
+        # Without the platform's storage (or when it had nothing for us), the partitioned cookie tells.
+        kept = kept or request.cookies.get(state_cookie(state))
         if kept is None:
             # The browser dropped our cookie inside the frame: start again in a window of its own.
             db.session.rollback()

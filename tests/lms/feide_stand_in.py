@@ -211,3 +211,27 @@ def stop(stand_in: FeideStandIn) -> None:
     stand_in.door.close()
     stand_in.process.terminate()
     stand_in.process.wait(timeout=10)
+
+
+def start_registration_provider(tmp_dir: Path, registration_token: str, deployment_id: str) -> tuple[str, subprocess.Popen]:
+    """Start an LMS's dynamic-registration side on oidc-provider; return its issuer and process."""
+    node = shutil.which("node")
+    if node is None or not (ROOT / "node_modules" / "oidc-provider" / "package.json").exists():
+        pytest.skip("node or oidc-provider is missing: run `make test`, or `npm install` in the project folder")
+    port = free_port()
+    issuer = f"http://127.0.0.1:{port}"
+    key = RSAKey.generate_key(2048, parameters={"kid": "lms-test-key", "alg": "RS256", "use": "sig"}, private=True)
+    path = tmp_dir / "lms-registration.json"
+    path.write_text(json.dumps({"port": port, "issuer": issuer, "jwks": {"keys": [key.as_dict(private=True)]},
+                                "registration_token": registration_token, "deployment_id": deployment_id}))
+    process = subprocess.Popen([node, str(ROOT / "tests" / "lms" / "lms_registration_provider.mjs"), str(path)],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    said = []
+    while not (said and said[-1].startswith("ready")):
+        line = process.stdout.readline()
+        if not line:
+            process.kill()
+            raise RuntimeError("the registration provider did not start: " + "".join(said))
+        said.append(line)
+    threading.Thread(target=process.stdout.read, daemon=True).start()
+    return issuer, process

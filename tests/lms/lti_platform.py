@@ -53,14 +53,17 @@ COURSE_PAGE = """<!DOCTYPE html><html lang="nb"><head><meta charset="utf-8"><tit
 <script>
 var toolOrigin = {tool_origin};
 var stored = {{}};
+var answered = {{put: 0, get: 0}};
 window.addEventListener("message", function (event) {{
   var data = event.data || {{}};
   if (event.origin !== toolOrigin || !{storage}) {{ return; }}
   if (data.subject === "lti.put_data") {{
     stored[data.key] = data.value;
+    answered.put += 1;
     event.source.postMessage({{subject: "lti.put_data.response", message_id: data.message_id, key: data.key,
                               value: data.value}}, event.origin);
   }} else if (data.subject === "lti.get_data") {{
+    answered.get += stored[data.key] === undefined ? 0 : 1;
     event.source.postMessage({{subject: "lti.get_data.response", message_id: data.message_id, key: data.key,
                               value: stored[data.key]}}, event.origin);
   }}

@@ -1,13 +1,18 @@
-"""The LMS launch end to end: an independent LTI 1.3 platform (lti1p3platform) on loopback and the tool served beside it."""
+"""The LMS launch end to end: an independent LTI 1.3 platform (lti1p3platform) on loopback and the tool served beside it.
+
+The last tests open the platform's course page in Chromium, with the tool in
+its iframe and third-party cookies blocked.
+"""
 from __future__ import annotations
 
 import http.cookiejar
 import json
 import logging
+import os
 import re
 from datetime import timedelta
 from html import unescape
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import pytest
 import requests
@@ -379,3 +384,57 @@ def test_login_initiation_by_post_works_too(registered, tool):
     browser = LmsBrowser()
     answer = browser.http.post(f"{tool}/lti/login", data=params, allow_redirects=False, timeout=10)
     assert answer.status_code == 302 and answer.headers["Location"].startswith(f"{registered.url}/authorize?")
+
+
+# --- in a real browser, inside the LMS's frame ----------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+#: Headless Chromium as the other browser tests run it, with third-party cookies blocked as Chrome is moving to.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
+                 "--test-third-party-cookie-phaseout"]
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"Chromium not found at {CHROMIUM}: the LMS frame test is skipped (install Debian's chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def _frame_page(chromium, registered, **spec):
+    page = chromium.new_context(viewport={"width": 1000, "height": 1000}).new_page()
+    page.goto(f"{registered.url}/emne/personalrom/side?{urlencode(spec)}")
+    return page
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("storage", ["0", "1"], ids=["partitioned-cookie", "platform-storage"])
+def test_in_the_lms_frame_the_teacher_lands_signed_in_and_enrolls_with_one_click(chromium, registered, tool,
+                                                                                 make_offering, storage):
+    offering = make_offering("Digital vurdering")
+    offering_id = offering.id
+    fresh()
+    page = _frame_page(chromium, registered, maal=f"{tool}/kurs/{offering_id}", lagring=storage, **KARI)
+    frame = page.frame_locator("#tool")
+    frame.get_by_role("heading", name="Digital vurdering").wait_for(timeout=20000)
+    assert frame.get_by_text("Kari Nordmann").first.is_visible()
+    tool_frame = page.frame(name="tool")
+    # Third-party cookies are blocked here: an ordinary cookie set in the frame is dropped, a partitioned one kept.
+    assert tool_frame.evaluate("() => { document.cookie = 'plain=1; SameSite=None; Secure'; return document.cookie; }") == ""
+    assert "chips=1" in tool_frame.evaluate(
+        "() => { document.cookie = 'chips=1; SameSite=None; Secure; Partitioned'; return document.cookie; }")
+    # With the platform's storage the state went there and came back; without it, the cookie carried it.
+    assert page.evaluate("() => answered") == ({"put": 1, "get": 1} if storage == "1" else {"put": 0, "get": 0})
+    frame.get_by_role("button", name="Meld meg på").click()
+    frame.get_by_text("Du er påmeldt «Digital vurdering»").wait_for(timeout=20000)
+    fresh()
+    kari = db.session.scalar(sa.select(User).where(User.email == KARI["epost"]))
+    assert db.session.scalar(sa.select(Enrollment.state).where(Enrollment.user_id == kari.id)) == EnrollmentState.ENROLLED
+    page.context.close()
