@@ -23,6 +23,7 @@ from lms.feide.views import bp as feide_bp
 from lms.identity import models as _identity_models  # noqa: F401 (the schema knows linked accounts)
 from lms.lti import models as _lti_models  # noqa: F401 (the schema knows the LTI tables)
 from lms.lti import setup as lti_setup
+from lms.lti import views as lti_views
 from lms.mail.cli import mail_cli
 from lms.mail.views import bp as mail_bp
 from lms.markdown import render as render_markdown
@@ -41,6 +42,8 @@ HOST_MENU = (
     plugins.MenuItem("settings.index", _l("Innstillinger"), lambda u: u is not None and u.is_admin, 82),
     plugins.MenuItem("mail.outbox", _l("E-post"), lambda u: u is not None and u.is_admin, 83),
     plugins.MenuItem("lti_admin.index", _l("LMS"), lambda u: u is not None and u.is_admin, 84),
+    # After a launch from an LMS course with a member list, for the school's leaders.
+    plugins.MenuItem("lti_content.members", _l("Deltakere i LMS-emnet"), lti_views.members_offered, 85),
 )
 
 

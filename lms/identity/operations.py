@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -30,6 +30,10 @@ from lms.db import db
 from lms.identity.models import LinkedAccount
 from lms.people.models import Membership, Role, School, User
 from lms.people.operations import PeopleError, normalise_email
+
+
+#: How finely a linked account's last use is kept.
+LAST_USED_STEP = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -155,7 +159,8 @@ def arrive(arrival: Arrival, now: datetime, actor: User | None = None) -> User:
         db.session.add(link)
         audit.record(object_type="user", object_id=user.id, from_state=None, to_state="linked", actor_id=actor_id,
                      at=now, note=_note(arrival, f"account at {arrival.issuer}"))
-    link.last_used_at = now
+    if now - link.last_used_at >= LAST_USED_STEP:  # a day's precision is enough, and spares a write per arrival
+        link.last_used_at = now
     name = arrival.name.strip()[:200]
     if name and name != user.name:
         audit.record(object_type="user", object_id=user.id, from_state=None, to_state="updated", actor_id=actor_id,

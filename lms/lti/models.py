@@ -82,31 +82,12 @@ class LtiToolKey(db.Model):
     published_until: Mapped[datetime | None]
 
 
-class LtiLogin(db.Model):
-    """A login started by a platform at /lti/login, waiting for its launch.
-
-    Holds the state and nonce sent to the platform, and how the browser
-    keeps the state (a partitioned cookie, or the platform's storage over
-    postMessage). Used once; a launch with a state it does not know is refused.
-    """
-
-    __tablename__ = "lti_login"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    state: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    nonce: Mapped[str] = mapped_column(sa.String(64))
-    platform_id: Mapped[int] = mapped_column(sa.ForeignKey("lti_platform.id", ondelete="CASCADE"), index=True)
-    #: The platform's frame that keeps the state (``lti_storage_target``), empty for a cookie.
-    storage_target: Mapped[str] = mapped_column(sa.String(100), default="")
-    #: The login initiation's parameters (query string), to start again in a new window.
-    login_query: Mapped[str] = mapped_column(sa.Text, default="")
-    created_at: Mapped[datetime] = mapped_column(default=now_utc)
-    expires_at: Mapped[datetime]
-    used_at: Mapped[datetime | None]
-
-
 class LtiNonce(db.Model):
-    """A launch's nonce seen once: the unique index refuses it a second time, whatever the state."""
+    """A launch's nonce seen once: the unique index refuses it a second time.
+
+    The nonce is made at login initiation and travels, signed, in the state;
+    a login leaves nothing in the database until its launch uses the nonce up.
+    """
 
     __tablename__ = "lti_nonce"
 
@@ -117,21 +98,3 @@ class LtiNonce(db.Model):
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
     __table_args__ = (sa.UniqueConstraint("platform_id", "nonce", name="uq_lti_nonce_platform_nonce"),)
-
-
-class LtiHandoff(db.Model):
-    """A one-time ticket that carries a framed sign-in over into a new window.
-
-    Inside an LMS frame whose browser drops the tool's cookies, the landing
-    page offers "open in a new window"; its link carries this ticket, which
-    starts a sign-in session there once and expires in minutes.
-    """
-
-    __tablename__ = "lti_handoff"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
-    target: Mapped[str] = mapped_column(sa.String(500))
-    expires_at: Mapped[datetime]
-    used_at: Mapped[datetime | None]

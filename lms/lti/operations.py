@@ -15,7 +15,9 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from joserfc import jwt
 from joserfc.errors import InvalidKeyIdError, JoseError
 from joserfc.jwk import KeySet
@@ -25,7 +27,7 @@ from lms.audit import operations as audit
 from lms.db import db
 from lms.identity.operations import Arrival, ArrivalRefused, arrive
 from lms.lti import keys
-from lms.lti.models import LtiDeployment, LtiLogin, LtiNonce, LtiPlatform
+from lms.lti.models import LtiDeployment, LtiNonce, LtiPlatform
 from lms.people.models import School, User
 from lms.lti import hooks
 from lms.people.operations import PeopleError, normalise_org_number, require_admin
@@ -193,9 +195,10 @@ FRAME_ORIGINS_TTL = 60.0
 
 
 def platform_changed() -> None:
-    """Forget the framing origins, so the next answer asks the database again."""
+    """Forget the framing origins and login targets kept in this process, so the next answer asks the database."""
     global _frame_origins
     _frame_origins = None
+    _login_targets.clear()
 
 
 def frame_origins() -> tuple[str, ...]:
@@ -254,28 +257,81 @@ def find_platform(issuer: str, client_id: str | None) -> LtiPlatform:
 
 
 @dataclass(frozen=True)
-class LoginStart:
-    """Where the browser goes next from /lti/login, and what it keeps."""
+class LoginTarget:
+    """What a login initiation needs of a registration (kept a minute: the launch checks the database again)."""
 
-    login: LtiLogin
+    platform_id: int
+    client_id: str
+    auth_login_url: str
+    deployment_ids: frozenset[str]
+
+
+_login_targets: dict[tuple[str, str], tuple[float, LoginTarget]] = {}
+
+
+def login_target(issuer: str, client_id: str | None) -> LoginTarget:
+    """Return the registration a login initiation is for, kept for FRAME_ORIGINS_TTL seconds or until a change."""
+    key = (issuer, client_id or "")
+    kept = _login_targets.get(key)
+    if kept is not None and time.monotonic() - kept[0] < FRAME_ORIGINS_TTL:
+        return kept[1]
+    platform = find_platform(issuer, client_id)
+    target = LoginTarget(platform.id, platform.client_id, platform.auth_login_url,
+                         frozenset(d.deployment_id for d in platform.deployments))
+    if len(_login_targets) > 1000:
+        _login_targets.clear()
+    _login_targets[key] = (time.monotonic(), target)
+    return target
+
+
+@dataclass(frozen=True)
+class PendingLogin:
+    """A login started at /lti/login and waiting for its launch, as its signed state carries it.
+
+    The state holds the platform, the nonce sent to it, how the browser keeps
+    the state (the platform's frame for ``lti_storage_target``, or empty for
+    the partitioned cookie), and the login's parameters to start again in a
+    new window. It is signed with the app's secret and runs out after
+    ``LOGIN_LIFETIME``; the launch uses its nonce up.
+    """
+
+    state: str
+    platform_id: int
+    nonce: str
+    storage_target: str
+    login_query: str
+
+
+@dataclass(frozen=True)
+class LoginStart:
+    """Where the browser goes next from /lti/login, and the login it started."""
+
+    login: PendingLogin
     redirect_url: str
 
 
+def _states() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="lti-login-state")
+
+
+def sign_state(platform_id: int, nonce: str, storage_target: str = "", login_query: str = "") -> PendingLogin:
+    """Return a login with its signed state."""
+    state = _states().dumps({"p": platform_id, "n": nonce, "s": storage_target, "q": login_query})
+    return PendingLogin(state=state, platform_id=platform_id, nonce=nonce, storage_target=storage_target,
+                        login_query=login_query)
+
+
 def start_login(params: dict[str, str], redirect_uri: str, now: datetime) -> LoginStart:
-    """Begin a third-party-initiated login: a fresh state and nonce, and the platform's authorisation address."""
+    """Begin a third-party-initiated login: a fresh nonce in a signed state, and the platform's authorisation address."""
     issuer, login_hint = params.get("iss", ""), params.get("login_hint", "")
     if not issuer or not login_hint or not params.get("target_link_uri"):
         raise _refused("request", "iss, login_hint and target_link_uri are required")
-    platform = find_platform(issuer, params.get("client_id"))
+    platform = login_target(issuer, params.get("client_id"))
     deployment_id = params.get("lti_deployment_id")
-    if deployment_id and deployment_id not in {d.deployment_id for d in platform.deployments}:
+    if deployment_id and deployment_id not in platform.deployment_ids:
         raise _refused("unknown_deployment", f"{issuer} deployment {deployment_id}")
-    login = LtiLogin(state=secrets.token_urlsafe(32), nonce=secrets.token_urlsafe(32), platform_id=platform.id,
-                     storage_target=params.get("lti_storage_target", "")[:100],
-                     login_query=urlencode(sorted(params.items())), created_at=now,
-                     expires_at=now + LOGIN_LIFETIME)
-    db.session.add(login)
-    db.session.flush()
+    login = sign_state(platform.platform_id, secrets.token_urlsafe(24), params.get("lti_storage_target", "")[:100],
+                       urlencode(sorted((k, v) for k, v in params.items() if k != "lti_storage_target")))
     query = {"scope": "openid", "response_type": "id_token", "response_mode": "form_post", "prompt": "none",
              "client_id": platform.client_id, "redirect_uri": redirect_uri, "login_hint": login_hint,
              "state": login.state, "nonce": login.nonce}
@@ -293,7 +349,7 @@ class Launch:
 
     platform: LtiPlatform
     deployment: LtiDeployment
-    login: LtiLogin
+    login: PendingLogin
     claims: dict
 
     @property
@@ -342,15 +398,17 @@ def _decode(id_token: str, keyset: KeySet):
     return jwt.decode(id_token, keyset, registry=JWSRegistry(algorithms=["RS256"]))
 
 
-def pending_login(state: str, now: datetime) -> LtiLogin:
-    """Return the login a launch's state belongs to, or refuse a state we did not give or that has run out."""
-    login = db.session.scalar(sa.select(LtiLogin).where(LtiLogin.state == state)) if state else None
-    if login is None or login.used_at is not None or login.expires_at <= now:
-        raise _refused("state", "unknown, used or expired state")
-    return login
+def pending_login(state: str, now: datetime) -> PendingLogin:
+    """Return the login a launch's state belongs to, or refuse a state we did not sign or that has run out."""
+    try:
+        data = _states().loads(state, max_age=int(LOGIN_LIFETIME.total_seconds()))
+        return PendingLogin(state=state, platform_id=int(data["p"]), nonce=str(data["n"]),
+                            storage_target=str(data.get("s", "")), login_query=str(data.get("q", "")))
+    except (BadSignature, KeyError, TypeError, ValueError):
+        raise _refused("state", "a state we did not sign, or one that ran out") from None
 
 
-def validate_launch(id_token: str, login: LtiLogin, now: datetime) -> Launch:
+def validate_launch(id_token: str, login: PendingLogin, now: datetime) -> Launch:
     """Check a launch's id_token against its login and platform; use up its nonce; return what it says."""
     platform = db.session.get(LtiPlatform, login.platform_id)
     if platform is None or not platform.active:
@@ -389,23 +447,40 @@ def validate_launch(id_token: str, login: LtiLogin, now: datetime) -> Launch:
     deployment = next((d for d in platform.deployments if d.deployment_id == deployment_id), None)
     if deployment is None:
         raise _refused("unknown_deployment", f"deployment {deployment_id!r}")
-    login.used_at = now
     expires = datetime.fromtimestamp(int(claims["exp"]), tz=now.tzinfo) + timedelta(seconds=LEEWAY_SECONDS)
-    try:
-        with db.session.begin_nested():
-            db.session.add(LtiNonce(platform_id=platform.id, nonce=str(claims["nonce"])[:255],
-                                    expires_at=max(expires, now + LOGIN_LIFETIME)))
-    except sa.exc.IntegrityError:
-        raise _refused("replay", "nonce seen before") from None
-    db.session.flush()
+    use_once(platform.id, str(claims["nonce"]), max(expires, now + LOGIN_LIFETIME), alone=True)
     return Launch(platform=platform, deployment=deployment, login=login, claims=claims)
 
 
+def use_once(platform_id: int, value: str, keep_until: datetime, *, alone: bool = False) -> None:
+    """Use up a one-time value (a launch's nonce, a landing ticket); refuse it the second time.
+
+    ``alone``: nothing else in the transaction is pending, so a refusal may
+    roll it all back instead of keeping a savepoint (a launch, first thing).
+    """
+    row = LtiNonce(platform_id=platform_id, nonce=value[:255], expires_at=keep_until)
+    try:
+        if alone:
+            db.session.add(row)
+            db.session.flush()
+        else:
+            with db.session.begin_nested():
+                db.session.add(row)
+    except sa.exc.IntegrityError:
+        if alone:
+            db.session.rollback()
+        raise _refused("replay", f"{value[:40]} seen before") from None
+
+
+def nonce_used(platform_id: int, nonce: str) -> bool:
+    """Tell whether a one-time value has been used up already."""
+    return db.session.scalar(sa.select(sa.exists().where(LtiNonce.platform_id == platform_id,
+                                                         LtiNonce.nonce == nonce[:255]))) or False
+
+
 def forget_used(now: datetime) -> int:
-    """Delete nonces past their token's expiry and logins past theirs; return how many."""
-    gone = db.session.execute(sa.delete(LtiNonce).where(LtiNonce.expires_at < now)).rowcount
-    gone += db.session.execute(sa.delete(LtiLogin).where(LtiLogin.expires_at < now - LOGIN_LIFETIME)).rowcount
-    return gone
+    """Delete used nonces and tickets past their expiry; return how many."""
+    return db.session.execute(sa.delete(LtiNonce).where(LtiNonce.expires_at < now)).rowcount
 
 
 def launch_school_org_number(launch: Launch) -> str:

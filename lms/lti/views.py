@@ -5,22 +5,21 @@ import hashlib
 import logging
 import secrets
 from datetime import timedelta
-from urllib.parse import parse_qsl, urlencode
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import login_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from lms.auth.navigation import safe_next
 from lms.auth.operations import start_session
-from lms.db import db, now_utc, writes_on_get
+from lms.db import db, now_utc
 from lms.identity.operations import ArrivalRefused, RefusalReason
 from lms.links import absolute_url
 from lms.lti import keys
 from lms.lti import operations as ops
 from lms.lti.framing import FRAMED_KEY, cookie_attributes
-from lms.lti.models import LtiHandoff, LtiPlatform
+from lms.lti.models import LtiPlatform
 from lms.people.models import User
 from lms.security import csrf
 
@@ -32,7 +31,8 @@ STATE_COOKIE_PREFIX = "kp_lti_"
 #: Session keys: the deep-linking request and the course's member list a launch brought.
 DEEP_LINK_KEY = "lti_deep_link"
 MEMBERS_KEY = "lti_members"
-HANDOFF_LIFETIME = timedelta(minutes=5)
+#: How long the ticket of a launch's landing lasts (and may open a new window).
+TICKET_LIFETIME = timedelta(minutes=5)
 
 
 def _hash(token: str) -> str:
@@ -44,13 +44,13 @@ def state_cookie(state: str) -> str:
     return STATE_COOKIE_PREFIX + _hash(state)[:16]
 
 
-def _without_storage(login) -> str:
-    """Return a login's query for a new window, where the tool's own cookie keeps the state."""
-    return urlencode([(k, v) for k, v in parse_qsl(login.login_query) if k != "lti_storage_target"])
-
-
 def _platform_origin(login) -> str:
     return ops.origin_of(db.session.get(LtiPlatform, login.platform_id).auth_login_url)
+
+
+def members_offered(user) -> bool:
+    """Tell whether the menu offers the LMS course's members: after such a launch, to a leader or admin."""
+    return user is not None and bool(session.get(MEMBERS_KEY)) and (user.is_admin or bool(user.led_school_ids()))
 
 
 def refused_page(err: Exception, status: int = 400):
@@ -66,14 +66,12 @@ def refused_page(err: Exception, status: int = 400):
 
 @bp.route("/lti/login", methods=["GET", "POST"])
 @csrf.exempt
-@writes_on_get
 def login():
     params = {k: v for k, v in (request.form if request.method == "POST" else request.args).items()}
     try:
         started = ops.start_login(params, absolute_url("lti.launch"), now_utc())
     except ops.LaunchRefused as err:
         return refused_page(err)
-    db.session.commit()
     login = started.login
     if login.storage_target:
         # The platform keeps the state for us (LTI platform storage); the page puts it there, then goes on.
@@ -106,10 +104,12 @@ def launch():
                                        platform_origin=_platform_origin(pending))
         # Without the platform's storage (or when it had nothing for us), the partitioned cookie tells.
         kept = kept or request.cookies.get(state_cookie(state))
+        if kept is None and ops.nonce_used(pending.platform_id, pending.nonce):
+            raise ops.LaunchRefused(ops.refusal_message("replay"), "replay", "a used login, posted again")
         if kept is None:
             # The browser dropped our cookie inside the frame: start again in a window of its own.
             db.session.rollback()
-            return render_template("lti/new_window.html", url=url_for("lti.login") + "?" + _without_storage(pending))
+            return render_template("lti/new_window.html", url=url_for("lti.login") + "?" + pending.login_query)
         if not secrets.compare_digest(kept, state):
             raise ops.LaunchRefused(ops.refusal_message("state"), "state", "the browser keeps another state")
         launch = ops.validate_launch(id_token, pending, now)
@@ -141,38 +141,49 @@ def _sign_in(user: User, launch: ops.Launch, now):
         session[MEMBERS_KEY] = {"platform_id": launch.platform.id, "url": launch.names_and_roles_url,
                                 "title": str(launch.context.get("title", "")),
                                 "school": ops.launch_school_org_number(launch)}
-    token = secrets.token_urlsafe(32)
-    db.session.add(LtiHandoff(token_hash=_hash(token), user_id=user.id, target=target,
-                              expires_at=now + HANDOFF_LIFETIME))
+    login_user(user)  # before the commit, which would make it load the person again
+    ticket = _tickets().dumps({"u": user.id, "p": launch.platform.id, "to": target, "id": secrets.token_urlsafe(12),
+                               "h": _hash(user.login_token)})
     db.session.commit()
-    login_user(user)
-    return redirect(url_for("lti.landing", token=token), 303)
+    response = redirect(url_for("lti.landing", ticket=ticket), 303)
+    response.delete_cookie(state_cookie(launch.login.state), path="/lti/", **cookie_attributes())
+    return response
 
 
-@bp.get("/lti/inn/<token>")
-@writes_on_get
-def landing(token: str):
-    """Land a launch: straight on when the frame kept our cookie, else offer to go on in a new window."""
-    now = now_utc()
-    handoff = db.session.scalar(sa.select(LtiHandoff).where(LtiHandoff.token_hash == _hash(token)))
-    if handoff is None or handoff.used_at is not None or handoff.expires_at <= now:
+def _tickets() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="lti-new-window-ticket")
+
+
+@bp.get("/lti/inn/<ticket>")
+def landing(ticket: str):
+    """Land a launch: straight on when the frame kept our cookie, else offer to go on in a new window.
+
+    The ticket is signed and runs out after ``TICKET_LIFETIME``. With the
+    cookie kept it only says where to go; in a window of its own it signs the
+    person in, once (its id is used up like a launch's nonce).
+    """
+    try:
+        data = _tickets().loads(ticket, max_age=int(TICKET_LIFETIME.total_seconds()))
+        user_id, platform_id, target, ticket_id = int(data["u"]), int(data["p"]), str(data["to"]), str(data["id"])
+    except (BadSignature, KeyError, TypeError, ValueError):
         abort(404)
-    if current_user.is_authenticated and current_user.id == handoff.user_id:
-        handoff.used_at = now
-        db.session.commit()
-        return redirect(safe_next(handoff.target))
+    # The frame sent back the session the launch started: go on (known without asking the database).
+    if session.get("_user_id") and secrets.compare_digest(_hash(session["_user_id"]), str(data.get("h", ""))):
+        return redirect(safe_next(target))
     if request.args.get("vindu") != "1":
-        return render_template("lti/new_window.html", url=url_for("lti.landing", token=token, vindu=1))
-    # A window of its own: the ticket signs the person in here, once.
-    user = db.session.get(User, handoff.user_id)
+        return render_template("lti/new_window.html", url=url_for("lti.landing", ticket=ticket, vindu=1))
+    now = now_utc()
+    user = db.session.get(User, user_id)
     if user is None or not user.active:
         abort(404)
-    handoff.used_at = now
-    target = handoff.target
+    try:
+        ops.use_once(platform_id, f"ticket:{ticket_id}", now + TICKET_LIFETIME)
+    except ops.LaunchRefused as err:
+        return refused_page(err)
     session.clear()
     start_session(user, now, method="lti")
-    db.session.commit()
     login_user(user)
+    db.session.commit()
     return redirect(safe_next(target))
 
 

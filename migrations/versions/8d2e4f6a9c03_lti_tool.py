@@ -1,4 +1,4 @@
-"""lti: registered platforms and deployments, the tool's keys, logins waiting for their launch, used nonces, new-window tickets
+"""lti: registered platforms and deployments, the tool's keys, used nonces and tickets
 
 Only new tables. ``uq_lti_nonce_platform_nonce`` refuses a launch's nonce the
 second time; ``uq_lti_platform_issuer_client`` keys registrations on issuer and
@@ -57,23 +57,6 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lti_deployment')),
     sa.UniqueConstraint('platform_id', 'deployment_id', name='uq_lti_deployment_platform_deployment')
     )
-    op.create_table('lti_login',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('state', sa.String(length=64), nullable=False),
-    sa.Column('nonce', sa.String(length=64), nullable=False),
-    sa.Column('platform_id', sa.Integer(), nullable=False),
-    sa.Column('storage_target', sa.String(length=100), nullable=False),
-    sa.Column('login_query', sa.Text(), nullable=False),
-    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['platform_id'], ['lti_platform.id'], name=op.f('fk_lti_login_platform_id_lti_platform'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_lti_login')),
-    sa.UniqueConstraint('state', name=op.f('uq_lti_login_state'))
-    )
-    with op.batch_alter_table('lti_login', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_lti_login_platform_id'), ['platform_id'], unique=False)
-
     op.create_table('lti_nonce',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('platform_id', sa.Integer(), nullable=False),
@@ -86,27 +69,11 @@ def upgrade():
     with op.batch_alter_table('lti_nonce', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_lti_nonce_expires_at'), ['expires_at'], unique=False)
 
-    op.create_table('lti_handoff',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('token_hash', sa.String(length=64), nullable=False),
-    sa.Column('user_id', sa.Integer(), nullable=False),
-    sa.Column('target', sa.String(length=500), nullable=False),
-    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('used_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_lti_handoff_user_id_user_account'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_lti_handoff')),
-    sa.UniqueConstraint('token_hash', name=op.f('uq_lti_handoff_token_hash'))
-    )
-
 
 def downgrade():
-    op.drop_table('lti_handoff')
     with op.batch_alter_table('lti_nonce', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_lti_nonce_expires_at'))
     op.drop_table('lti_nonce')
-    with op.batch_alter_table('lti_login', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_lti_login_platform_id'))
-    op.drop_table('lti_login')
     op.drop_table('lti_deployment')
     op.drop_table('lti_tool_key')
     op.drop_table('lti_platform')

@@ -25,7 +25,7 @@ from lms.db import db
 from lms.identity.models import LinkedAccount
 from lms.lti import keys
 from lms.lti import operations as ops
-from lms.lti.models import LtiLogin, LtiPlatform
+from lms.lti.models import LtiPlatform
 from lms.lti.views import state_cookie
 from lms.people.models import Role, User
 from tests.concurrency.live import free_port
@@ -256,13 +256,11 @@ def test_a_replayed_launch_and_a_replayed_nonce_are_refused(registered, tool, ca
     action, fields = browser.last_launch
     again = browser.http.post(action, data=fields, timeout=30)
     assert again.status_code == 400 and "Åpne lenken i LMS-et på nytt" in again.text
-    # The same id_token (its nonce already seen) under a login that carries that nonce is refused too.
-    used = db.session.scalar(sa.select(LtiLogin).where(LtiLogin.state == fields["state"]))
-    db.session.add(LtiLogin(state="second-state", nonce=used.nonce, platform_id=used.platform_id,
-                            created_at=used.created_at, expires_at=used.expires_at))
-    db.session.commit()
-    browser.http.cookies.set(state_cookie("second-state"), "second-state", domain="localhost.local", path="/lti/")
-    replay = browser.http.post(action, data={**fields, "state": "second-state"}, timeout=30)
+    # The same id_token (its nonce already seen) under a fresh, valid state that carries that nonce is refused too.
+    used = ops.pending_login(fields["state"], NOW)
+    second = ops.sign_state(used.platform_id, used.nonce).state
+    browser.http.cookies.set(state_cookie(second), second, domain="localhost.local", path="/lti/")
+    replay = browser.http.post(action, data={**fields, "state": second}, timeout=30)
     assert replay.status_code == 400 and "allerede brukt" in replay.text
     assert "(replay)" in caplog.text
     assert signed_in_sessions() == 0
@@ -324,7 +322,8 @@ def test_a_leader_enrolls_the_lms_course_members_in_one_step(registered, tool, m
     make_user("Rektor Rød", roles=(Role.LEADER,), school=schools[0], email="rektor@baerum.kommune.no")
     offering = make_offering("Skolebasert kompetanse")
     browser = LmsBrowser()
-    browser.open(registered.link(bruker="lms-leader", navn="Rektor Rød", epost="rektor@baerum.kommune.no"))
+    landed = browser.open(registered.link(bruker="lms-leader", navn="Rektor Rød", epost="rektor@baerum.kommune.no"))
+    assert 'href="/lti/deltakere"' in landed.text  # the menu offers the course's members to the leader
     page = browser.http.get(f"{tool}/lti/deltakere", timeout=30)
     assert page.status_code == 200
     assert "Kari Nordmann" in page.text and "Per Hansen" in page.text and "Ola Elev" in page.text
@@ -345,7 +344,7 @@ def test_a_leader_enrolls_the_lms_course_members_in_one_step(registered, tool, m
 
 def test_a_teacher_cannot_add_the_course_members(registered, tool):
     browser = LmsBrowser()
-    browser.open(registered.link(**KARI))
+    assert 'href="/lti/deltakere"' not in browser.open(registered.link(**KARI)).text
     page = browser.http.get(f"{tool}/lti/deltakere", timeout=30)
     done = browser.http.post(f"{tool}/lti/deltakere", timeout=30, data={
         "csrf_token": browser.csrf(page.text), "member": ["lms-teacher-2"], "action": "staff"})
@@ -438,3 +437,20 @@ def test_in_the_lms_frame_the_teacher_lands_signed_in_and_enrolls_with_one_click
     kari = db.session.scalar(sa.select(User).where(User.email == KARI["epost"]))
     assert db.session.scalar(sa.select(Enrollment.state).where(Enrollment.user_id == kari.id)) == EnrollmentState.ENROLLED
     page.context.close()
+
+
+def test_a_session_cookie_dropped_after_the_launch_goes_on_in_a_new_window_once(registered, tool):
+    browser = LmsBrowser()
+    browser.http.get(registered.link(**KARI), timeout=30)
+    form_page = browser.http.get(registered.link(**KARI), timeout=30)
+    action = unescape(re.search(r'action="([^"]+)"', form_page.text).group(1))
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form_page.text))
+    launch = browser.http.post(action, data=fields, allow_redirects=False, timeout=30)
+    landing = urljoin(action, launch.headers["Location"])
+    dropped = requests.get(landing, timeout=30)  # the frame kept no cookie
+    assert "Åpne i nytt vindu" in dropped.text and "Logg ut" not in dropped.text
+    window = urljoin(landing, unescape(re.search(r'href="([^"]+)" target="_blank"', dropped.text).group(1)))
+    new_window = requests.Session()
+    assert "Logg ut" in new_window.get(window, timeout=30).text
+    again = requests.get(window, timeout=30)
+    assert again.status_code == 400 and "allerede brukt" in again.text
