@@ -199,13 +199,6 @@ def launches(app, server_url: str, *, duration: float = 20, warmup: float = 3, c
     return figures
 
 
-def _ping(server_url: str, connections: int, duration: float, warmup: float, name: str) -> dict:
-    host, port = common.split_url(server_url)
-    return common.run_loadgen({"mode": "duration", "host": host, "port": port, "connections": connections,
-                               "duration": duration, "warmup": warmup, "expect": [200],
-                               "requests": [common.get_request(host, port, "/ping")]}, name)
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.lti", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -226,9 +219,9 @@ def main(argv=None) -> int:
     server = common.Server(database_url, log_path=common.DATA_DIR / "gunicorn-lti.log").start()
     print(f"gunicorn {' '.join(server.command[1:])} on {re.sub(r'//[^@/]*@', '//', database_url)}")
     try:
-        before = _ping(server.url, args.connections, args.duration, args.warmup, "lti-ping-before")
+        before = common.measure_ping(server.url, args.connections, args.duration, args.warmup, "lti-ping-before")
         figures = launches(app, server.url, duration=args.duration, warmup=args.warmup, concurrency=args.concurrency)
-        after = _ping(server.url, args.connections, args.duration, args.warmup, "lti-ping-after")
+        after = common.measure_ping(server.url, args.connections, args.duration, args.warmup, "lti-ping-after")
     finally:
         server.stop()
     ceiling = (before["rps"] + after["rps"]) / 2

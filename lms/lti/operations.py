@@ -343,6 +343,13 @@ def start_login(params: dict[str, str], redirect_uri: str, now: datetime) -> Log
 
 # --- the launch -------------------------------------------------------------
 
+def role_names(roles: object) -> frozenset[str]:
+    """Return LIS role names without their vocabulary (``…/membership#Instructor`` is ``Instructor``)."""
+    if not isinstance(roles, list):
+        return frozenset()
+    return frozenset(str(r).rsplit("#", 1)[-1].rsplit("/", 1)[-1] for r in roles)
+
+
 @dataclass(frozen=True)
 class Launch:
     """A launch whose id_token has been checked, and what it says."""
@@ -356,9 +363,13 @@ class Launch:
     def message_type(self) -> str:
         return self.claims[CLAIM + "message_type"]
 
+    def _object(self, claim: str) -> dict:
+        value = self.claims.get(claim)
+        return value if isinstance(value, dict) else {}
+
     @property
-    def roles(self) -> set[str]:
-        return {str(r).rsplit("#", 1)[-1].rsplit("/", 1)[-1] for r in self.claims.get(CLAIM + "roles", [])}
+    def roles(self) -> frozenset[str]:
+        return role_names(self.claims.get(CLAIM + "roles", []))
 
     @property
     def is_staff(self) -> bool:
@@ -366,8 +377,7 @@ class Launch:
 
     @property
     def custom(self) -> dict:
-        custom = self.claims.get(CLAIM + "custom")
-        return custom if isinstance(custom, dict) else {}
+        return self._object(CLAIM + "custom")
 
     @property
     def target_link_uri(self) -> str:
@@ -375,23 +385,19 @@ class Launch:
 
     @property
     def deep_linking(self) -> dict:
-        settings = self.claims.get(DL_CLAIM + "deep_linking_settings")
-        return settings if isinstance(settings, dict) else {}
+        return self._object(DL_CLAIM + "deep_linking_settings")
 
     @property
     def names_and_roles_url(self) -> str:
-        service = self.claims.get(NRPS_CLAIM)
-        return str(service.get("context_memberships_url", "")) if isinstance(service, dict) else ""
+        return str(self._object(NRPS_CLAIM).get("context_memberships_url", ""))
 
     @property
     def context(self) -> dict:
-        context = self.claims.get(CLAIM + "context")
-        return context if isinstance(context, dict) else {}
+        return self._object(CLAIM + "context")
 
     @property
     def document_target(self) -> str:
-        presentation = self.claims.get(CLAIM + "launch_presentation")
-        return str(presentation.get("document_target", "")) if isinstance(presentation, dict) else ""
+        return str(self._object(CLAIM + "launch_presentation").get("document_target", ""))
 
 
 def _decode(id_token: str, keyset: KeySet):
@@ -621,7 +627,7 @@ def course_members(platform: LtiPlatform, url: str, now: datetime) -> list[Cours
             name = member.get("name") or " ".join(p for p in (member.get("given_name"), member.get("family_name")) if p)
             members.append(CourseMember(
                 user_id=str(member["user_id"]), name=str(name or member["user_id"]), email=str(member.get("email") or ""),
-                roles=frozenset(str(r).rsplit("#", 1)[-1].rsplit("/", 1)[-1] for r in member.get("roles", []))))
+                roles=role_names(member.get("roles", []))))
         url = response.links.get("next", {}).get("url") or (answer.get("next") if isinstance(answer, dict) else None)
         if not url:
             break
