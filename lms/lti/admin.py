@@ -109,7 +109,7 @@ def deployment_school(deployment_id: int):
 def rotate_key():
     require(current_user.is_admin)
     InviteForm().validate_on_submit() or abort(400)
-    key = keys.rotate(now_utc())
+    key = keys.rotate(now_utc(), actor=current_user)
     db.session.commit()
     flash(_("Ny nøkkel %(kid)s signerer fra nå; de gamle publiseres i sju dager til.", kid=key.kid), "success")
     return redirect(url_for("lti_admin.index"), 303)

@@ -14,6 +14,7 @@ import requests
 import sqlalchemy as sa
 from joserfc.jwk import KeySet, RSAKey
 
+from lms.audit import operations as audit
 from lms.db import db
 from lms.lti.models import LtiPlatform, LtiToolKey
 
@@ -32,12 +33,14 @@ class KeysetUnavailable(Exception):
 
 # --- the tool's keys ----------------------------------------------------------
 
-def _new_key(now: datetime) -> LtiToolKey:
+def _new_key(now: datetime, actor_id: int | None = None) -> LtiToolKey:
     kid = f"kp-{now:%Y%m%d}-{secrets.token_hex(4)}"
     key = RSAKey.generate_key(2048, parameters={"kid": kid, "alg": "RS256", "use": "sig"}, private=True)
     row = LtiToolKey(kid=kid, private_jwk=json.dumps(key.as_dict(private=True)), created_at=now)
     db.session.add(row)
     db.session.flush()
+    audit.record(object_type="lti_tool_key", object_id=row.id, from_state=None, to_state="created",
+                 actor_id=actor_id, at=now, note=kid)
     return row
 
 
@@ -60,12 +63,15 @@ def published_keyset(now: datetime) -> dict:
     return {"keys": [RSAKey.import_key(json.loads(row.private_jwk)).as_dict(private=False) for row in rows]}
 
 
-def rotate(now: datetime, overlap: timedelta = ROTATION_OVERLAP) -> LtiToolKey:
+def rotate(now: datetime, overlap: timedelta = ROTATION_OVERLAP, actor=None) -> LtiToolKey:
     """Make a new signing key; the old ones stop signing at once and stay published for ``overlap``."""
+    actor_id = actor.id if actor is not None else None
     for row in db.session.scalars(sa.select(LtiToolKey).where(LtiToolKey.retired_at.is_(None))):
         row.retired_at = now
         row.published_until = now + overlap
-    return _new_key(now)
+        audit.record(object_type="lti_tool_key", object_id=row.id, from_state="signing", to_state="retired",
+                     actor_id=actor_id, at=now, note=f"{row.kid} published until {row.published_until.isoformat()}")
+    return _new_key(now, actor_id)
 
 
 def tool_keys(now: datetime) -> list[LtiToolKey]:

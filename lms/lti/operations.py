@@ -47,7 +47,7 @@ LEEWAY_SECONDS = 60
 #: LIS role names (the part after ``#``) that make school staff here: all of them teachers.
 #: A platform's Administrator is staff too, but never becomes a programme admin.
 STAFF_ROLES = frozenset({"Instructor", "Mentor", "ContentDeveloper", "TeachingAssistant", "Administrator",
-                         "Faculty", "Staff", "Manager", "Member"})
+                         "Faculty", "Staff", "Manager"})
 LEARNER_ROLES = frozenset({"Learner", "Student", "Prospective", "Alumni", "Guest"})
 
 

@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from html import unescape
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
@@ -393,24 +394,40 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
                  "--test-third-party-cookie-phaseout"]
 
+class BrowserThread:
+    """Headless Chromium driven from a thread of its own.
+
+    Playwright's sync API refuses a thread in which another Playwright (the
+    browser tests' session-wide one) already runs its loop; a thread of its
+    own has none.
+    """
+
+    def __init__(self):
+        self.pool = ThreadPoolExecutor(max_workers=1)
+        self.browser = self.run(self._start)
+
+    def _start(self):
+        from playwright.sync_api import sync_playwright
+
+        self.playwright = sync_playwright().start()
+        return self.playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+    def run(self, fn, *args):
+        """Run ``fn(*args)`` in the browser's thread; its assertions fail the test."""
+        return self.pool.submit(fn, *args).result(timeout=120)
+
+    def close(self):
+        self.run(lambda: (self.browser.close(), self.playwright.stop()))
+        self.pool.shutdown()
+
+
 @pytest.fixture(scope="module")
 def chromium():
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"Chromium not found at {CHROMIUM}: the LMS frame test is skipped (install Debian's chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
-
-
-def _frame_page(chromium, registered, **spec):
-    page = chromium.new_context(viewport={"width": 1000, "height": 1000}).new_page()
-    page.goto(f"{registered.url}/emne/personalrom/side?{urlencode(spec)}")
-    return page
+    browser = BrowserThread()
+    yield browser
+    browser.close()
 
 
 @pytest.mark.browser
@@ -418,25 +435,32 @@ def _frame_page(chromium, registered, **spec):
 def test_in_the_lms_frame_the_teacher_lands_signed_in_and_enrolls_with_one_click(chromium, registered, tool,
                                                                                  make_offering, storage):
     offering = make_offering("Digital vurdering")
-    offering_id = offering.id
+    course_page = f"{registered.url}/emne/personalrom/side?" + urlencode(
+        {"maal": f"{tool}/kurs/{offering.id}", "lagring": storage, **KARI})
     fresh()
-    page = _frame_page(chromium, registered, maal=f"{tool}/kurs/{offering_id}", lagring=storage, **KARI)
-    frame = page.frame_locator("#tool")
-    frame.get_by_role("heading", name="Digital vurdering").wait_for(timeout=20000)
-    assert frame.get_by_text("Kari Nordmann").first.is_visible()
-    tool_frame = page.frame(name="tool")
-    # Third-party cookies are blocked here: an ordinary cookie set in the frame is dropped, a partitioned one kept.
-    assert tool_frame.evaluate("() => { document.cookie = 'plain=1; SameSite=None; Secure'; return document.cookie; }") == ""
-    assert "chips=1" in tool_frame.evaluate(
-        "() => { document.cookie = 'chips=1; SameSite=None; Secure; Partitioned'; return document.cookie; }")
-    # With the platform's storage the state went there and came back; without it, the cookie carried it.
-    assert page.evaluate("() => answered") == ({"put": 1, "get": 1} if storage == "1" else {"put": 0, "get": 0})
-    frame.get_by_role("button", name="Meld meg på").click()
-    frame.get_by_text("Du er påmeldt «Digital vurdering»").wait_for(timeout=20000)
+
+    def in_the_lms():
+        page = chromium.browser.new_context(viewport={"width": 1000, "height": 1000}).new_page()
+        page.goto(course_page)
+        frame = page.frame_locator("#tool")
+        frame.get_by_role("heading", name="Digital vurdering").wait_for(timeout=20000)
+        assert frame.get_by_text("Kari Nordmann").first.is_visible()
+        tool_frame = page.frame(name="tool")
+        # Third-party cookies are blocked here: an ordinary cookie set in the frame is dropped, a partitioned one kept.
+        assert tool_frame.evaluate(
+            "() => { document.cookie = 'plain=1; SameSite=None; Secure'; return document.cookie; }") == ""
+        assert "chips=1" in tool_frame.evaluate(
+            "() => { document.cookie = 'chips=1; SameSite=None; Secure; Partitioned'; return document.cookie; }")
+        # With the platform's storage the state went there and came back; without it, the cookie carried it.
+        assert page.evaluate("() => answered") == ({"put": 1, "get": 1} if storage == "1" else {"put": 0, "get": 0})
+        frame.get_by_role("button", name="Meld meg på").click()
+        frame.get_by_text("Du er påmeldt «Digital vurdering»").wait_for(timeout=20000)
+        page.context.close()
+
+    chromium.run(in_the_lms)
     fresh()
     kari = db.session.scalar(sa.select(User).where(User.email == KARI["epost"]))
     assert db.session.scalar(sa.select(Enrollment.state).where(Enrollment.user_id == kari.id)) == EnrollmentState.ENROLLED
-    page.context.close()
 
 
 def test_a_session_cookie_dropped_after_the_launch_goes_on_in_a_new_window_once(registered, tool):

@@ -78,6 +78,10 @@ def test_rotating_keeps_the_old_key_published_for_the_overlap(app, login, admin)
     assert first[0]["kid"] in published and len(published) == 2
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LtiToolKey).where(
         LtiToolKey.retired_at.is_(None))) == 1
+    history = db.session.execute(sa.select(AuditEntry.to_state, AuditEntry.actor_id).where(
+        AuditEntry.object_type == "lti_tool_key").order_by(AuditEntry.id)).all()
+    assert [state for state, _actor in history] == ["created", "retired", "created"]
+    assert history[1].actor_id == admin.id
     second = [kid for kid in published if kid != first[0]["kid"]][0]
     result = app.test_cli_runner().invoke(args=["lti", "rotate-key", "--overlap-days", "0"])
     assert result.exit_code == 0
