@@ -227,6 +227,14 @@ def post_request(host: str, port: int, path: str, body: str, cookie: str | None 
     return "\r\n".join(lines) + "\r\n\r\n" + body
 
 
+def measure_ping(server_url: str, connections: int, duration: float, warmup: float, name: str) -> dict:
+    """Measure ``GET /ping``, the ceiling, against a running server."""
+    host, port = split_url(server_url)
+    return run_loadgen({"mode": "duration", "host": host, "port": port, "connections": connections,
+                        "duration": duration, "warmup": warmup, "expect": [200],
+                        "requests": [get_request(host, port, "/ping")]}, name)
+
+
 def run_loadgen(spec: dict, name: str) -> dict:
     """Run the load generator in its own process and return what it measured."""
     import json

@@ -265,13 +265,6 @@ def summary_line(figures: dict) -> str:
 
 # --- alone ---------------------------------------------------------------------------------
 
-def _ping(server_url: str, connections: int, duration: float, warmup: float, name: str) -> dict:
-    host, port = common.split_url(server_url)
-    return common.run_loadgen({"mode": "duration", "host": host, "port": port, "connections": connections,
-                               "duration": duration, "warmup": warmup, "expect": [200],
-                               "requests": [common.get_request(host, port, "/ping")]}, name)
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.lighthouse", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -304,10 +297,10 @@ def main(argv=None) -> int:
     server = common.Server(database_url, log_path=common.DATA_DIR / "gunicorn-lighthouse.log").start()
     print(f"gunicorn {' '.join(server.command[1:])} on {database_url}")
     try:
-        before = _ping(server.url, args.connections, args.duration, args.warmup, "lighthouse-ping-before")
+        before = common.measure_ping(server.url, args.connections, args.duration, args.warmup, "lighthouse-ping-before")
         times = free_times(app, server.url, connections=args.connections, duration=args.duration,
                            warmup=args.warmup, weeks=args.weeks)
-        after = _ping(server.url, args.connections, args.duration, args.warmup, "lighthouse-ping-after")
+        after = common.measure_ping(server.url, args.connections, args.duration, args.warmup, "lighthouse-ping-after")
         figures = rush(app, server.url, attempts=args.attempts, concurrency=args.concurrency)
     finally:
         server.stop()

@@ -40,10 +40,11 @@ import sqlalchemy as sa
 import requests
 
 from bench import lighthouse as lighthouse_bench
+from bench import lti as lti_bench
 from bench import common, diagnose, enroll_rush, feeds
 
 RESULTS = common.ROOT / "bench" / "RESULTS.md"
-TARGETS = {"catalogue": 0.15, "enroll": 0.10, "memory_mb": 150, "feed_50": 0.25, "feed_304": 0.6}
+TARGETS = {"catalogue": 0.15, "enroll": 0.10, "memory_mb": 150, "feed_50": 0.25, "feed_304": 0.6, "lti_launch": 0.05}
 
 
 def catalogue_paths(today: date) -> list[str]:
@@ -170,6 +171,7 @@ def bench_database(kind: str, args, echo=print) -> dict:
         results["lighthouse_free_times"] = lighthouse_bench.free_times(
             app, server.url, connections=args.connections, duration=args.duration, warmup=args.warmup, echo=echo)
         figures["booking_rush"] = lighthouse_bench.rush(app, server.url, concurrency=args.rush_concurrency, echo=echo)
+        figures["lti"] = lti_bench.launches(app, server.url, duration=args.duration, warmup=args.warmup, echo=echo)
         results["ping_after"] = measure(server, "ping (after)", ["/ping"], args, echo=echo)
         figures["rush"] = enroll_rush.rush(app, server.url, attempts=args.attempts, capacity=args.capacity,
                                            concurrency=args.rush_concurrency, echo=echo)
@@ -188,6 +190,7 @@ def bench_database(kind: str, args, echo=print) -> dict:
         **{name: results[name]["rps"] / ceiling for name in ("feed_50", "feed_500", "feed_304")},
         "lighthouse_free_times": results["lighthouse_free_times"]["rps"] / ceiling,
         "booking_rush": figures["booking_rush"]["rps"] / ceiling,
+        "lti_launch": figures["lti"]["rps"] / ceiling,
     }
     if not args.no_diagnose:
         figures["costs"] = diagnose.request_costs(app, paths, ids, waiting=args.attempts - args.capacity,
@@ -324,6 +327,9 @@ def write_results(path: Path, runs: list[dict], meta: dict) -> None:
              r["ratios"]["lighthouse_free_times"]),
             ("`POST /bestillinger/ny/<id>` booking rush on one slot", r["booking_rush"], r["ratios"]["booking_rush"]),
         ]
+        if "lti" in r:
+            rows.append(("whole LMS launch (`GET /lti/login`, `POST /lti/launch`, landing), launches/s",
+                         {"latency_ms": {}, **r["lti"]}, r["ratios"]["lti_launch"]))
         for label, res, ratio in rows:
             lines.append(f"| {label} | {res['rps']:.1f} | {'1.00 (mean ' + format(r['ceiling'], '.1f') + ')' if ratio is None else format(ratio, '.3f')} "
                          f"| {res['latency_ms'].get('p50', '-')} | {res['latency_ms'].get('p99', '-')} | {res['errors']} |")
@@ -389,7 +395,12 @@ def write_results(path: Path, runs: list[dict], meta: dict) -> None:
         lambda r: _feed_flatness(r))
     row("booking rush: exactly one school holds the slot, every other is told it was taken",
         lambda r: f"{lighthouse_bench.summary_line(r['booking_rush'])} {_met(r['booking_rush']['ok'])}")
+    row(f"whole LMS launch >= {TARGETS['lti_launch']} of ceiling, the platform's keyset fetched once",
+        lambda r: (f"{r['ratios']['lti_launch']:.3f}, keyset fetched {r['lti']['keyset_fetches']}x "
+                   f"{_met(r['ratios']['lti_launch'] >= TARGETS['lti_launch'] and r['lti']['keyset_fetches'] == 1)}")
+        if "lti" in r else "not measured")
     total_errors = lambda r: (r["rush"]["errors"] + r["booking_rush"]["errors"]  # noqa: E731
+                              + r.get("lti", {}).get("errors", 0)
                               + sum(e["errors"] for e in r["endpoints"].values()))
     row("0 errors (all endpoints and both rushes)", lambda r: f"{total_errors(r)} {_met(total_errors(r) == 0)}")
     row(f"<= {TARGETS['memory_mb']} MB per worker",

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from catalog import calendar
+from catalog import lti as lms_plugin
 from catalog.cli import catalog_cli
 from catalog.demo import load_demo
 from catalog.enrollment import mails
@@ -28,6 +29,7 @@ def _init_app(app: Flask) -> None:
     mails.init_app(app)
     register_feed_source(app, "person", calendar.PERSON_SOURCE)
     register_feed_source(app, "school", calendar.SCHOOL_SOURCE)
+    lms_plugin.init_app(app)
 
 
 def dashboard_figures(user) -> list[tuple[str, object, str | None]]:

@@ -13,6 +13,7 @@ from lighthouse.bookings import operations as booking_ops
 from lighthouse.bookings import models as _booking_models  # noqa: F401
 from lighthouse.bookings.views import bp as bookings_bp
 from lighthouse.cli import lighthouse_cli
+from lighthouse import lti as lms_plugin
 from lighthouse.demo import load_demo
 from lighthouse.films import models as _film_models  # noqa: F401
 from lighthouse.films.views import bp as films_bp
@@ -30,6 +31,7 @@ def _init_app(app: Flask) -> None:
     calendar.init_app(app)
     register_session_check(app, booking_ops.session_clash)
     app.cli.add_command(lighthouse_cli)
+    lms_plugin.init_app(app)
 
 
 def _has_role(user, *roles: Role) -> bool:

@@ -19,6 +19,12 @@ from lms.cli import demo_cli
 from lms.core.views import bp as core_bp
 from lms.core.views import register_error_handlers
 from lms.db import MAX_ID, configure_sqlite, db, render_migration_item
+from lms.feide import client as feide_client
+from lms.feide.views import bp as feide_bp
+from lms.identity import models as _identity_models  # noqa: F401 (the schema knows linked accounts)
+from lms.lti import models as _lti_models  # noqa: F401 (the schema knows the LTI tables)
+from lms.lti import setup as lti_setup
+from lms.lti import views as lti_views
 from lms.mail.cli import mail_cli
 from lms.mail.views import bp as mail_bp
 from lms.markdown import render as render_markdown
@@ -36,6 +42,9 @@ HOST_MENU = (
                      lambda u: u is not None and (u.is_admin or bool(u.led_school_ids())), 81),
     plugins.MenuItem("settings.index", _l("Innstillinger"), lambda u: u is not None and u.is_admin, 82),
     plugins.MenuItem("mail.outbox", _l("E-post"), lambda u: u is not None and u.is_admin, 83),
+    plugins.MenuItem("lti_admin.index", _l("LMS"), lambda u: u is not None and u.is_admin, 84),
+    # After a launch from an LMS course with a member list, for the school's leaders.
+    plugins.MenuItem("lti_content.members", _l("Deltakere i LMS-emnet"), lti_views.members_offered, 85),
 )
 
 
@@ -74,6 +83,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
+    feide_client.init_app(app)
+    app.register_blueprint(feide_bp)
+    lti_setup.init_app(app)
     app.register_blueprint(people_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(mail_bp)

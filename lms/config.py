@@ -55,6 +55,23 @@ def _mail_settings() -> dict:
     }
 
 
+#: Feide's production issuer and groups API (KP_FEIDE_ISSUER, KP_FEIDE_GROUPS_API override them).
+FEIDE_ISSUER = "https://auth.dataporten.no"
+FEIDE_GROUPS_API = "https://groups-api.dataporten.no/groups"
+
+
+def _feide_settings() -> dict:
+    """Return Feide's sign-in settings: without a client id and secret there is no Feide sign-in."""
+    return {
+        "FEIDE_CLIENT_ID": os.environ.get("KP_FEIDE_CLIENT_ID", "").strip(),
+        "FEIDE_CLIENT_SECRET": os.environ.get("KP_FEIDE_CLIENT_SECRET", "").strip(),
+        "FEIDE_ISSUER": os.environ.get("KP_FEIDE_ISSUER", "").strip() or FEIDE_ISSUER,
+        "FEIDE_GROUPS_API": os.environ.get("KP_FEIDE_GROUPS_API", "").strip() or FEIDE_GROUPS_API,
+        # Seconds to wait for each answer from Feide.
+        "FEIDE_TIMEOUT": 10.0,
+    }
+
+
 def from_environment(instance_path: str) -> dict:
     """Return the settings that environment variables give, with safe defaults."""
     sqlite_path = Path(instance_path) / "kompetanseportal.db"
@@ -87,6 +104,7 @@ def from_environment(instance_path: str) -> dict:
         # Start of every key the platform writes in Redis, so several deployments (or test runs) can share one.
         "REDIS_PREFIX": os.environ.get("KP_REDIS_PREFIX", "").strip() or "kp:",
         **_mail_settings(),
+        **_feide_settings(),
     }
 
 
@@ -109,6 +127,8 @@ def check(config) -> None:
     if config["ENV_NAME"] == "production" and len(config["SECRET_KEY"]) < 32:
         raise ConfigError("KP_SECRET_KEY must be at least 32 characters in production")
     check_mail(config)
+    if bool(config.get("FEIDE_CLIENT_ID")) != bool(config.get("FEIDE_CLIENT_SECRET")):
+        raise ConfigError("KP_FEIDE_CLIENT_ID and KP_FEIDE_CLIENT_SECRET are set together (both from Feide's customer portal)")
 
 
 def check_mail(config) -> None:

@@ -101,7 +101,7 @@ def configure_sqlite(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn):
-        if has_request_context() and request.method in READ_ONLY_METHODS:
+        if has_request_context() and request.method in READ_ONLY_METHODS and not g.get("kp_writes_on_get"):
             conn.exec_driver_sql("BEGIN")
         elif has_request_context() and g.pop("kp_defer_write_lock", False):
             conn.exec_driver_sql("BEGIN")
@@ -136,6 +136,19 @@ def reads_before_writing(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         g.kp_defer_write_lock = True
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def writes_on_get(view):
+    """Let a GET view write: its transactions take SQLite's write lock at BEGIN like a POST's.
+
+    For the few GETs that must change something, such as the callback an
+    identity provider redirects the browser to after sign-in.
+    """
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        g.kp_writes_on_get = True
         return view(*args, **kwargs)
     return wrapper
 

@@ -7,8 +7,13 @@ from flask_wtf.csrf import CSRFProtect
 csrf = CSRFProtect()
 
 
-def _content_security_policy(frame_ancestors: list[str], frame_sources: list[str] | tuple = ()) -> str:
+_ANCESTORS = "kp_frame_ancestor_sources"
+
+
+def _content_security_policy(frame_ancestors: list[str] | tuple, frame_sources: list[str] | tuple = (),
+                             form_targets: list[str] | tuple = ()) -> str:
     ancestors = " ".join(["'self'", *frame_ancestors])
+    forms = " ".join(["'self'", *form_targets])
     # Without frame sources, frames fall back to default-src ('self').
     frames = [f"frame-src {' '.join(frame_sources)}"] if frame_sources else []
     return "; ".join([
@@ -19,15 +24,37 @@ def _content_security_policy(frame_ancestors: list[str], frame_sources: list[str
         "font-src 'self'",
         "object-src 'none'",
         "base-uri 'self'",
-        "form-action 'self'",
+        f"form-action {forms}",
         f"frame-ancestors {ancestors}",
         *frames,
     ])
 
 
+def register_frame_ancestors(app: Flask, source) -> None:
+    """Let pages be framed by more origins than ``KP_FRAME_ANCESTORS``: ``source()`` returns them (registered LMSs).
+
+    The hook: *who calls it* is the host's LTI tool at start-up; *what it
+    carries* is a function without arguments, called for every answer, that
+    returns origins such as ``https://kommune.itslearning.com`` (it should
+    keep its answer rather than ask the database each time).
+    """
+    app.extensions.setdefault(_ANCESTORS, []).append(source)
+
+
+def frame_ancestors() -> list[str]:
+    """Return every origin that may frame this app's pages now."""
+    extra = [origin for source in current_app.extensions.get(_ANCESTORS, []) for origin in source()]
+    return list(dict.fromkeys([*current_app.config["FRAME_ANCESTORS"], *extra]))
+
+
 def policy_with_frames(frame_sources: list[str] | tuple) -> str:
     """Return this app's policy, allowing frames from exactly these origins (a page that embeds a video)."""
-    return _content_security_policy(current_app.config["FRAME_ANCESTORS"], frame_sources)
+    return _content_security_policy(frame_ancestors(), frame_sources)
+
+
+def policy_with_form_targets(form_targets: list[str] | tuple) -> str:
+    """Return this app's policy, letting a form post to these origins too (an answer sent back to an LMS)."""
+    return _content_security_policy(frame_ancestors(), form_targets=form_targets)
 
 
 def _refuse_nul_characters():
@@ -41,11 +68,10 @@ def _refuse_nul_characters():
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.before_request(_refuse_nul_characters)
-    policy = _content_security_policy(app.config["FRAME_ANCESTORS"])
-
     @app.after_request
     def _headers(response):
-        response.headers.setdefault("Content-Security-Policy", policy)
+        if "Content-Security-Policy" not in response.headers:
+            response.headers["Content-Security-Policy"] = _content_security_policy(frame_ancestors())
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")

@@ -1,4 +1,4 @@
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -6,7 +6,8 @@ from lms.auth import operations
 from lms.auth.forms import LoginForm
 from lms.db import db, now_utc, write_lock_deferred
 from lms.i18n import chosen_language
-from lms.links import same_site_path
+from lms.feide import client as feide
+from lms.links import absolute_url, same_site_path
 from lms.people import operations as people
 
 bp = Blueprint("auth", __name__)
@@ -39,15 +40,18 @@ def login():
             return redirect(target)
     elif request.method == "POST":
         status = 400
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form, feide=feide.configured(current_app.config)), status
 
 
 @bp.route("/logg-ut", methods=["POST"])
 def logout():
+    id_token = session.get(feide.ID_TOKEN_KEY)
     if current_user.is_authenticated and current_user.login_token:
         operations.end_session(current_user.login_token, now_utc())
         db.session.commit()  # the revocation must outlive this request
     logout_user()
     session.clear()
     flash(_("Du er logget ut."), "info")
-    return redirect(url_for("core.index"))
+    # Signed in through Feide: end Feide's session too, or the next "Logg inn med Feide" is silent.
+    elsewhere = feide.end_session_url(id_token, absolute_url("core.index")) if id_token else None
+    return redirect(elsewhere or url_for("core.index"))

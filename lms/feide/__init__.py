@@ -1,0 +1,1 @@
+"""Sign-in with Feide, the education sector's identity federation (OpenID Connect, through Authlib)."""
