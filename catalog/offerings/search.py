@@ -31,6 +31,8 @@ class CatalogFilter:
     month: tuple[int, int] | None = None
     free_seats: bool = False
     include_past: bool = False
+    #: The week as typed, when it could not be read (the page says so and keeps it).
+    week_not_understood: str = ""
 
 
 def _oslo_midnight(day: date) -> datetime:
@@ -65,8 +67,30 @@ def offering_conditions(f: CatalogFilter) -> list[sa.ColumnElement[bool]]:
     return conditions
 
 
+def joinable(now: datetime) -> sa.ColumnElement[bool]:
+    """Select the offerings one can sign up for now (a seat or the waitlist).
+
+    The same rule as :func:`catalog.enrollment.operations.registration_problem`
+    answering None, as SQL: published, the sign-up window open, the first
+    session still to come.
+    """
+    return sa.and_(Offering.status == OfferingStatus.PUBLISHED,
+                   sa.or_(Offering.registration_opens_at.is_(None), Offering.registration_opens_at <= now),
+                   sa.or_(Offering.registration_closes_at.is_(None), Offering.registration_closes_at > now),
+                   sa.or_(Offering.first_starts_at.is_(None), Offering.first_starts_at > now))
+
+
+def free_seat(now: datetime) -> sa.ColumnElement[bool]:
+    """Select the offerings where one can get a seat now, not only a place on the waitlist."""
+    return sa.and_(joinable(now), Offering.seats_taken < Offering.capacity, Offering.waitlist_length == 0)
+
+
 def catalog_query(f: CatalogFilter, now: datetime) -> sa.Select:
-    """Return the query for published offerings matching the filter, soonest first."""
+    """Return the query for published offerings matching the filter: what one can join first, soonest first.
+
+    Offerings that have started or whose sign-up is closed come after those
+    one can still join, each part by its first session.
+    """
     # Only offerings with a dated session are listed; by default only those
     # with a session still to come (a network meeting all year stays listed).
     query = sa.select(Offering).where(Offering.status == OfferingStatus.PUBLISHED,
@@ -84,8 +108,8 @@ def catalog_query(f: CatalogFilter, now: datetime) -> sa.Select:
         query = query.where(Offering.schedule_id.in_(
             sa.select(Session.schedule_id).where(Session.starts_at >= bounds[0], Session.starts_at < bounds[1])))
     if f.free_seats:
-        query = query.where(Offering.seats_taken < Offering.capacity)
-    return query.order_by(Offering.first_starts_at, Offering.id)
+        query = query.where(free_seat(now))
+    return query.order_by(sa.case((joinable(now), 0), else_=1), Offering.first_starts_at, Offering.id)
 
 
 def themes() -> list[str]:
