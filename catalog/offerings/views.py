@@ -101,18 +101,13 @@ offering_ops.offering_changed.connect(results_cache.invalidate)
 
 
 def _render_results(f: search.CatalogFilter, page_asked: int, now) -> str:
-    query = search.catalog_query(f, now)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
-    size = current_app.config["PAGE_SIZE"]
-    pages = max((total + size - 1) // size, 1)
-    page = min(page_asked, pages)
-    offerings = db.session.scalars(
-        query.options(selectinload(Offering.schedule).selectinload(Schedule.sessions), selectinload(Offering.series))
-        .limit(size).offset((page - 1) * size)).all()
+    found = search.catalog_page(f, now, page_asked, current_app.config["PAGE_SIZE"],
+                                selectinload(Offering.schedule).selectinload(Schedule.sessions),
+                                selectinload(Offering.series))
     args = {k: v for k, v in request.args.items() if k != "side"}
-    closed = {o.id: enrollment_ops.registration_problem(o, now) for o in offerings}
-    return render_template("catalog/offerings/_results.html", offerings=offerings, total=total, page=page, pages=pages,
-                           args=args, now=now, closed=closed)
+    closed = {o.id: enrollment_ops.registration_problem(o, now) for o in found.offerings}
+    return render_template("catalog/offerings/_results.html", offerings=found.offerings, total=found.total,
+                           page=found.page, pages=found.pages, args=args, now=now, closed=closed)
 
 
 @bp.route("/kurs")

@@ -279,3 +279,16 @@ def test_norwegian_content_is_marked_in_an_english_page(login, make_offering, ma
     assert '<div class="kp-prose" lang="nb"><p>Kurset gir <strong>praktiske verktøy</strong>.</p>' in show
     catalogue = c.get("/kurs").get_data(as_text=True)
     assert f'href="/kurs/{offering.id}" lang="nb">Vurdering for læring</a>' in catalogue
+
+
+def test_pages_run_on_from_what_one_can_join_to_the_rest(client, make_offering, app, monkeypatch):
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    for title, days in (("Åpent 1", 3), ("Åpent 2", 5), ("Åpent 3", 7), ("Startet 2", -2), ("Startet 1", -1)):
+        make_offering(title, sessions=3, starts_in=timedelta(days=days))
+    pages = [client.get(f"/kurs?side={n}").get_data(as_text=True) for n in (1, 2, 3)]
+
+    def titles(page):
+        return sorted((t for t in ("Åpent 1", "Åpent 2", "Åpent 3", "Startet 2", "Startet 1") if f">{t}</a>" in page),
+                      key=page.index)
+    assert [titles(p) for p in pages] == [["Åpent 1", "Åpent 2"], ["Åpent 3", "Startet 2"], ["Startet 1"]]
+    assert "Side 3 av 3" in pages[2]
