@@ -8,6 +8,11 @@ Sessions are given relative to the school year, as an ISO week and weekday
 (``{month: 8, day: 12, ...}``), in Europe/Oslo local time; the loader dates
 them into the school year that ``now`` falls in and stores them in UTC.
 
+A row whose meetings are each joined on their own (``per_session: true``: a
+forum twice a year, a network meeting three times a year) becomes a series
+of offerings, one per session, each with its own seats and deadlines; the
+series takes the row's key.
+
 Offerings are created through the catalogue's operations, acting as the demo
 programme admin, and found again by their source key (the file's key and the
 school year), so loading twice changes nothing, an edited file updates its
@@ -18,7 +23,7 @@ ordinary enrollment rules.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
@@ -27,7 +32,8 @@ import sqlalchemy as sa
 from catalog.enrollment import operations as enrollment_ops
 from catalog.enrollment.models import EnrollmentState
 from catalog.offerings import operations as offering_ops
-from catalog.offerings.models import Offering, OfferingKind, OfferingStatus, OnboardingCohort, TargetGroup
+from catalog.offerings.models import (Offering, OfferingKind, OfferingSeries, OfferingStatus, OnboardingCohort,
+                                      TargetGroup)
 from lms.db import db
 from lms.i18n import OSLO
 from lms.schoolyear import school_year_bounds, school_year_of
@@ -130,6 +136,31 @@ class ProgrammeRow:
     data: offering_ops.OfferingData
     sessions: list[DatedSession]
     responsible_email: str | None
+    #: Each session is a meeting of a series, joined on its own.
+    per_session: bool = False
+
+    def offerings(self, school_year: int) -> list[tuple[str, offering_ops.OfferingData, list[DatedSession]]]:
+        """Return (source key, data, sessions) of each offering the row becomes: one, or one per session."""
+        key = source_key_for(self.key, school_year)
+        if not self.per_session:
+            return [(key, self.data, self.sessions)]
+        return [(f"{key}/{number}", _meeting_data(self.data, session), [session])
+                for number, session in enumerate(self.sessions, start=1)]
+
+
+def _deadlines(data: offering_ops.OfferingData, first_start: datetime) -> None:
+    """Set the cancellation deadline and (with a minimum) the go/no-go day from the first session."""
+    data.cancellation_deadline = first_start - CANCELLATION_NOTICE
+    data.go_no_go_date = (first_start.astimezone(OSLO).date() - GO_NO_GO_NOTICE) if data.min_participants else None
+
+
+def _meeting_data(data: offering_ops.OfferingData, session: DatedSession) -> offering_ops.OfferingData:
+    """Return the fields of one meeting of a series: the row's, titled and dated by the session."""
+    meeting = replace(data, target_groups=list(data.target_groups),
+                      title=f"{data.title}: {session.title}" if session.title
+                      else f"{data.title} {session.starts_at.astimezone(OSLO):%d.%m.%Y}")
+    _deadlines(meeting, session.starts_at)
+    return meeting
 
 
 def programme_files() -> list[Path]:
@@ -182,14 +213,14 @@ def read_row(path: Path, school_year: int) -> ProgrammeRow:
         organiser=str(meta.get("organiser", "")).strip(),
         target_groups=_enum_list(TargetGroup, meta["target_groups"], where, "target_groups"),
         plan_area=plan_area, min_participants=min_participants,
-        go_no_go_date=(first_start.astimezone(OSLO).date() - GO_NO_GO_NOTICE) if min_participants else None,
-        cancellation_deadline=first_start - CANCELLATION_NOTICE,
         location=location, online_url=online_url,
         onboarding_cohort=_enum_list(OnboardingCohort, cohort, where, "onboarding_cohort")[0] if cohort else None,
     )
+    _deadlines(data, first_start)
     responsible = meta.get("responsible")
     return ProgrammeRow(key=key, path=path, data=data, sessions=sessions,
-                        responsible_email=str(responsible).strip().lower() if responsible else None)
+                        responsible_email=str(responsible).strip().lower() if responsible else None,
+                        per_session=bool(meta.get("per_session", False)))
 
 
 # --- loading ------------------------------------------------------------------------
@@ -252,7 +283,7 @@ def _person(email: str, where: str) -> User:
 
 
 def load_programme(now: datetime, admin: User, summary: ProgrammeSummary) -> None:
-    """Create or update one offering per programme file, dated into the summary's school year."""
+    """Create or update the offerings of every programme file (one, or one per session), dated into the school year."""
     seen: dict[str, Path] = {}
     for path in programme_files():
         row = read_row(path, summary.school_year)
@@ -262,30 +293,62 @@ def load_programme(now: datetime, admin: User, summary: ProgrammeSummary) -> Non
         # Without a named organiser the admin manages the offering, as create_offering would decide.
         row.data.responsible_id = (_person(row.responsible_email, str(path)).id if row.responsible_email
                                    else admin.id)
-        source_key = source_key_for(row.key, summary.school_year)
-        offering = db.session.scalar(sa.select(Offering).where(Offering.source_key == source_key))
-        try:
-            if offering is None:
-                row.data.registration_opens_at = now
-                offering = offering_ops.create_offering(row.data, actor=admin, now=now, source_key=source_key)
-                _sync_sessions(offering, row.sessions, admin=admin, now=now)
-                offering_ops.publish(offering, actor=admin, now=now)
-                summary.created += 1
-            elif offering.status == OfferingStatus.CANCELLED:
-                summary.unchanged += 1  # cancelled by hand: leave it be
-            else:
-                row.data.registration_opens_at = offering.registration_opens_at
-                changed = _differs(offering, row.data)
-                if changed:
-                    offering_ops.update_offering(offering, row.data, actor=admin, now=now)
-                changed = _sync_sessions(offering, row.sessions, admin=admin, now=now) or changed
-                if changed:
-                    summary.updated += 1
-                else:
-                    summary.unchanged += 1
-        except offering_ops.OfferingError as err:
-            raise DemoContentError(f"{path}: {err}") from None
-        summary.sessions += len(offering.live_sessions)
+        series = _series(row, summary.school_year, now) if row.per_session else None
+        for source_key, data, sessions in row.offerings(summary.school_year):
+            try:
+                offering = _load_offering(source_key, data, sessions, admin=admin, now=now, summary=summary)
+            except offering_ops.OfferingError as err:
+                raise DemoContentError(f"{path}: {err}") from None
+            if series is not None and offering.series_id != series.id:
+                offering.series = series
+            summary.sessions += len(offering.live_sessions)
+
+
+def _series(row: ProgrammeRow, school_year: int, now: datetime) -> OfferingSeries:
+    """Return the series a per-session row's meetings belong to, made the first time."""
+    key = source_key_for(row.key, school_year)
+    series = db.session.scalar(sa.select(OfferingSeries).where(OfferingSeries.source_key == key))
+    if series is None:
+        series = OfferingSeries(title=row.data.title, source_key=key, created_at=now)
+        db.session.add(series)
+    series.title = row.data.title
+    return series
+
+
+def _load_offering(source_key: str, data: offering_ops.OfferingData, sessions: list[DatedSession], *,
+                   admin: User, now: datetime, summary: ProgrammeSummary) -> Offering:
+    """Create, update or leave be the offering of ``source_key``; return it."""
+    offering = db.session.scalar(sa.select(Offering).where(Offering.source_key == source_key))
+    if offering is None:
+        data.registration_opens_at = now
+        offering = offering_ops.create_offering(data, actor=admin, now=now, source_key=source_key)
+        _sync_sessions(offering, sessions, admin=admin, now=now)
+        offering_ops.publish(offering, actor=admin, now=now)
+        summary.created += 1
+    elif offering.status == OfferingStatus.CANCELLED:
+        summary.unchanged += 1  # cancelled by hand: leave it be
+    else:
+        data.registration_opens_at = offering.registration_opens_at
+        changed = _differs(offering, data)
+        if changed:
+            offering_ops.update_offering(offering, data, actor=admin, now=now)
+        changed = _sync_sessions(offering, sessions, admin=admin, now=now) or changed
+        if changed:
+            summary.updated += 1
+        else:
+            summary.unchanged += 1
+    return offering
+
+
+def offerings_for_key(key: str, school_year: int) -> list[Offering]:
+    """Return the offering a programme key names in a school year, or the meetings of its series."""
+    source_key = source_key_for(key, school_year)
+    offering = db.session.scalar(sa.select(Offering).where(Offering.source_key == source_key))
+    if offering is not None:
+        return [offering]
+    return list(db.session.scalars(
+        sa.select(Offering).join(OfferingSeries, OfferingSeries.id == Offering.series_id)
+        .where(OfferingSeries.source_key == source_key).order_by(Offering.first_starts_at, Offering.id)))
 
 
 def load_enrollments(now: datetime, summary: ProgrammeSummary) -> None:
@@ -296,25 +359,31 @@ def load_enrollments(now: datetime, summary: ProgrammeSummary) -> None:
     for i, row in enumerate(read_front_matter(path).metadata.get("enrollments") or []):
         where = f"{path}: påmelding {i + 1}"
         key = str(row.get("offering", ""))
-        offering = db.session.scalar(sa.select(Offering).where(
-            Offering.source_key == source_key_for(key, summary.school_year)))
-        if offering is None:
+        offerings = offerings_for_key(key, summary.school_year)
+        if not offerings:
             raise DemoContentError(f"{where}: ukjent tilbud {key!r}")
         by = _person(row["by"], where) if row.get("by") else None
         for email in row.get("people") or []:
             person = _person(email, where)
-            if enrollment_ops.active_enrollment(offering.id, person.id) is not None:
-                summary.already_enrolled += 1
-            elif enrollment_ops.registration_problem(offering, now):
-                summary.closed += 1  # the offering has started: the demo runs later in the year
-            else:
-                try:
-                    enrollment = enrollment_ops.enroll(offering.id, person, actor=by or person, now=now)
-                except enrollment_ops.EnrollmentError as err:
-                    raise DemoContentError(f"{where}: {email}: {err}") from None
-                summary.enrolled += 1
-                if enrollment.state == EnrollmentState.WAITLISTED:
-                    summary.waitlisted += 1
+            # A series' meetings are joined one by one: the person is signed up for each still open.
+            for offering in offerings:
+                _enroll(offering, person, by, now, summary, f"{where}: {email}")
+
+
+def _enroll(offering: Offering, person: User, by: User | None, now: datetime, summary: ProgrammeSummary,
+            where: str) -> None:
+    if enrollment_ops.active_enrollment(offering.id, person.id) is not None:
+        summary.already_enrolled += 1
+    elif enrollment_ops.registration_problem(offering, now):
+        summary.closed += 1  # the offering has started: the demo runs later in the year
+    else:
+        try:
+            enrollment = enrollment_ops.enroll(offering.id, person, actor=by or person, now=now)
+        except enrollment_ops.EnrollmentError as err:
+            raise DemoContentError(f"{where}: {err}") from None
+        summary.enrolled += 1
+        if enrollment.state == EnrollmentState.WAITLISTED:
+            summary.waitlisted += 1
 
 
 def load_demo(now: datetime) -> str:
@@ -327,6 +396,7 @@ def load_demo(now: datetime) -> str:
 
 def demo_offerings(school_year: int) -> list[Offering]:
     """Return the offerings the demo programme loaded for a school year."""
-    return list(db.session.scalars(sa.select(Offering).where(Offering.source_key.like(f"%/{school_year}"))
-                                   .order_by(Offering.source_key)))
+    return list(db.session.scalars(sa.select(Offering).where(sa.or_(
+        Offering.source_key.like(f"%/{school_year}"), Offering.source_key.like(f"%/{school_year}/%")))
+        .order_by(Offering.source_key)))
 

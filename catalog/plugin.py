@@ -13,12 +13,13 @@ from catalog.enrollment import mails
 from catalog.enrollment import operations as enrollment_ops
 from catalog.enrollment.models import EnrollmentState
 from catalog.enrollment.views import bp as enrollment_bp
+from catalog.offerings import mails as offering_mails
+from catalog.offerings import operations as offering_ops
 from catalog.offerings.views import bp as offerings_bp
 from catalog.onboarding import operations as onboarding_ops
 from catalog.onboarding.views import bp as onboarding_bp
 from events.feeds import register_feed_source
 from lms.db import now_utc
-from lms.i18n import to_oslo
 from lms.plugins import MenuItem, Plugin
 
 
@@ -27,6 +28,7 @@ def _init_app(app: Flask) -> None:
         app.register_blueprint(bp)
     app.cli.add_command(catalog_cli)
     mails.init_app(app)
+    offering_mails.init_app(app)
     register_feed_source(app, "person", calendar.PERSON_SOURCE)
     register_feed_source(app, "school", calendar.SCHOOL_SOURCE)
     lms_plugin.init_app(app)
@@ -40,10 +42,14 @@ def dashboard_figures(user) -> list[tuple[str, object, str | None]]:
         (_("på venteliste"), counts.get(EnrollmentState.WAITLISTED, 0), "enrollment.my_courses"),
         (_("fullførte kurs"), counts.get(EnrollmentState.COMPLETED, 0), "enrollment.record"),
     ]
+    now = now_utc()
     led = user.led_school_ids()
     if led:
-        waiting_hires = [r for r in onboarding_ops.new_hires_at(led, to_oslo(now_utc()).date()) if r.enrollment is None]
+        waiting_hires = [r for r in onboarding_ops.new_hires_at(led, now) if r.enrollment is None]
         figures.append((_("nyansatte uten oppstartskurs"), len(waiting_hires), "onboarding.index"))
+    if user.is_admin:
+        figures.append((_("tilbud under minstekravet venter på beslutning"),
+                        len(offering_ops.awaiting_decision(now)), "offerings.decisions"))
     if counts.get(EnrollmentState.OFFERED):
         figures.insert(0, (_("plasser tilbudt deg – svar nå"), counts[EnrollmentState.OFFERED], "enrollment.my_courses"))
     return figures

@@ -53,7 +53,10 @@ def _ics(enrollment: Enrollment, method: str, events) -> tuple[mail.Attachment, 
                             content_type=f"text/calendar; method={method}; charset=utf-8", data=data),)
 
 
-def _request(enrollment: Enrollment, intent: str = calendar.CONFIRM):
+def _request(enrollment: Enrollment, intent: str | None = None):
+    """Return the invitation to the sessions: confirmed, or held (tentative) while a seat is only offered."""
+    if intent is None:
+        intent = calendar.HOLD if enrollment.state == EnrollmentState.OFFERED else calendar.CONFIRM
     live = [e for e in calendar.enrollment_events(enrollment, intent=intent) if not e.cancelled]
     return _ics(enrollment, "REQUEST", live)
 
@@ -96,7 +99,7 @@ def render_enrollment(params: dict) -> mail.RenderedMail:
                              _("Du er flyttet fra ventelisten og er nå påmeldt «%(t)s».", t=title))
         else:
             subject, text = _("Påmeldt: %(t)s", t=title), _("Du er påmeldt «%(t)s».", t=title)
-        attachments = _request(enrollment)
+        attachments = _request(enrollment, calendar.CONFIRM)
     elif after == EnrollmentState.WAITLISTED:
         subject = _("Venteliste: %(t)s", t=title)
         text = _("Kurset er fullt. Du står som nummer %(n)d på ventelisten til «%(t)s».",
@@ -137,30 +140,35 @@ def render_changed(params: dict) -> mail.RenderedMail:
 
 
 def render_session_cancelled(params: dict) -> mail.RenderedMail:
-    """Write the mail about one cancelled session of an offering that goes on."""
+    """Write the mail about one cancelled session of an offering that goes on, with the organiser's reason."""
     enrollment = _enrollment(params)
     session = db.session.get(Session, params.get("session_id") or 0)
     if session is None:
         raise mail.MailObsolete("the session is gone")
     title = enrollment.offering.title
+    reason = (params.get("reason") or "").strip()
     return mail.RenderedMail(
         subject=_("Avlyst økt: %(t)s", t=title),
         text=_body(enrollment, _("Økten %(when)s i «%(t)s» er avlyst. Resten av tilbudet går som planlagt.",
-                                 when=fmt_datetime(session.starts_at), t=title)),
+                                 when=fmt_datetime(session.starts_at), t=title),
+                   _("Begrunnelse fra arrangøren: %(reason)s", reason=reason) if reason else ""),
         attachments=_cancel(enrollment, session.id))
 
 
 def render_reminder(params: dict) -> mail.RenderedMail:
-    """Write the reminder before a session."""
+    """Write the reminder before a session (to someone offered a seat: a reminder to answer)."""
     enrollment = _enrollment(params)
     session = db.session.get(Session, params.get("session_id") or 0)
     if session is None or enrollment.state == EnrollmentState.CANCELLED:
         raise mail.MailObsolete("nothing to remind of")
-    title = enrollment.offering.title
-    return mail.RenderedMail(
-        subject=_("Påminnelse: %(t)s %(when)s", t=title, when=fmt_datetime(session.starts_at)),
-        text=_body(enrollment, _("Velkommen til «%(t)s» %(when)s.", t=title, when=fmt_datetime(session.starts_at))),
-        attachments=_request(enrollment))
+    title, when = enrollment.offering.title, fmt_datetime(session.starts_at)
+    if enrollment.state == EnrollmentState.OFFERED:
+        text = _("«%(t)s» har en økt %(when)s, og du er tilbudt plass. Takk ja innen %(until)s under «Mine kurs», "
+                 "ellers går plassen videre.", t=title, when=when, until=fmt_datetime(enrollment.offer_expires_at))
+    else:
+        text = _("Velkommen til «%(t)s» %(when)s.", t=title, when=when)
+    return mail.RenderedMail(subject=_("Påminnelse: %(t)s %(when)s", t=title, when=when),
+                             text=_body(enrollment, text), attachments=_request(enrollment))
 
 
 def init_app(app: Flask) -> None:

@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from blinker import Namespace
+from sqlalchemy.orm import selectinload
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -23,6 +24,7 @@ from catalog.enrollment.models import (CONFIRMED_STATES, SEAT_STATES, TRANSITION
 from catalog.offerings.models import Offering, OfferingStatus, TargetGroup
 from events.models import Session, SessionStatus
 from lms.audit import operations as audit
+from lms.audit.models import AuditEntry
 from lms.auth.operations import require
 from lms.db import begin_writing, db
 from lms.i18n import fmt_datetime
@@ -33,6 +35,8 @@ OFFER_HOURS = settings.register("catalog.offer_hours", int, 48,
                                 _l("Timer en tilbudt plass holdes før den går videre"), minimum=0)
 REMINDER_DAYS = settings.register("catalog.reminder_days", int, 2,
                                   _l("Dager før en økt deltakerne får en påminnelse (0: ingen)"), minimum=0)
+ATTENDANCE_OPENS_MINUTES = settings.register(
+    "catalog.attendance_opens_minutes", int, 15, _l("Minutter før en økt starter at oppmøte kan føres"), minimum=0)
 NEW_HIRE_MONTHS = settings.register("catalog.new_hire_months", int, 12,
                                     _l("Måneder en ansatt regnes som nyansatt"), minimum=1)
 
@@ -183,6 +187,27 @@ def started(offering: Offering, now: datetime) -> bool:
     return offering.first_starts_at is not None and now >= offering.first_starts_at
 
 
+def sessions_ahead(offering: Offering, now: datetime) -> list[Session]:
+    """Return the offering's live sessions that have not ended yet, soonest first."""
+    return [s for s in offering.live_sessions if s.ends_at > now]
+
+
+def deadline_passed(offering: Offering, now: datetime) -> bool:
+    """Return whether participants may no longer give up their seat themselves."""
+    return offering.cancellation_deadline is not None and now >= offering.cancellation_deadline
+
+
+#: States a person may cancel from: a seat not yet used, an offer, a place on the waitlist.
+CANCELLABLE_STATES = frozenset({EnrollmentState.ENROLLED, EnrollmentState.WAITLISTED, EnrollmentState.OFFERED})
+
+
+def may_cancel_self(enrollment: Enrollment, now: datetime) -> bool:
+    """Return whether the person may cancel this enrollment themselves now (what the buttons offer)."""
+    if enrollment.state not in CANCELLABLE_STATES:
+        return False
+    return enrollment.state not in SEAT_STATES or not deadline_passed(enrollment.offering, now)
+
+
 # --- the one transition -------------------------------------------------------
 
 def transition(enrollment: Enrollment, to_state: EnrollmentState, *, actor: User | None, now: datetime,
@@ -306,11 +331,10 @@ def cancel_enrollment(enrollment: Enrollment, *, actor: User, now: datetime, not
     db.session.refresh(enrollment)
     manager = can_manage(actor, offering)
     require(manager or can_act_for(actor, enrollment.user), _("Du kan ikke melde av denne personen."))
-    if enrollment.state not in (EnrollmentState.ENROLLED, EnrollmentState.WAITLISTED, EnrollmentState.OFFERED):
+    if enrollment.state not in CANCELLABLE_STATES:
         raise EnrollmentError(_("Denne påmeldingen kan ikke avmeldes (%(state)s).", state=enrollment.state.label))
     holds_seat = enrollment.state in SEAT_STATES
-    if (holds_seat and not manager and offering.cancellation_deadline is not None
-            and now >= offering.cancellation_deadline):
+    if holds_seat and not manager and deadline_passed(offering, now):
         raise EnrollmentError(_("Avmeldingsfristen var %(when)s. Kontakt arrangøren.",
                                 when=fmt_datetime(offering.cancellation_deadline)))
     transition(enrollment, EnrollmentState.CANCELLED, actor=actor, now=now, note=note)
@@ -404,31 +428,42 @@ def cancel_everyone(offering: Offering, *, actor: User, now: datetime, reason: s
     return len(active)
 
 
+def seat_holders() -> sa.Select:
+    """Select the enrollments told of everything about the offering's coming sessions.
+
+    Everyone who holds a seat: enrolled, offered one, and those whose
+    attendance is already recorded (attended, no-show, even completed), who
+    still have the sessions ahead. A moved or cancelled session and every
+    reminder go to exactly these people; nobody on the waitlist.
+    """
+    return sa.select(Enrollment).where(Enrollment.state.in_(SEAT_STATES))
+
+
 def notify_participants(offering: Offering, kind: str, now: datetime, **params) -> int:
-    """Queue a mail of ``kind`` (see :mod:`catalog.enrollment.mails`) to everyone enrolled; return how many."""
-    enrolled = db.session.scalars(sa.select(Enrollment).where(
-        Enrollment.offering_id == offering.id, Enrollment.state == EnrollmentState.ENROLLED)).all()
-    for enrollment in enrolled:
+    """Queue a mail of ``kind`` (see :mod:`catalog.enrollment.mails`) to every seat holder; return how many."""
+    holders = db.session.scalars(
+        seat_holders().where(Enrollment.offering_id == offering.id).order_by(Enrollment.id)).all()
+    for enrollment in holders:
         mails.queue(kind, enrollment, now, **params)
-    return len(enrolled)
+    return len(holders)
 
 
 def queue_reminders(now: datetime) -> int:
     """Queue a reminder for every session starting within the reminder days; return how many are new.
 
     Each person is reminded once per session (the outbox's once-only key),
-    however often this runs; whoever enrolled inside the window has just had
-    the confirmation and is not reminded again.
+    however often this runs; whoever got their seat inside the window has
+    just had the confirmation and is not reminded again.
     """
     days = settings.get(REMINDER_DAYS.key)
     if days <= 0:
         return 0
     horizon = now + timedelta(days=days)
     rows = db.session.execute(
-        sa.select(Enrollment, Session.id, Session.starts_at)
+        seat_holders().add_columns(Session.id, Session.starts_at)
         .join(Offering, Offering.id == Enrollment.offering_id)
         .join(Session, Session.schedule_id == Offering.schedule_id)
-        .where(Offering.status == OfferingStatus.PUBLISHED, Enrollment.state == EnrollmentState.ENROLLED,
+        .where(Offering.status == OfferingStatus.PUBLISHED,
                Session.status == SessionStatus.SCHEDULED, Session.starts_at > now, Session.starts_at <= horizon)
         .order_by(Session.starts_at, Enrollment.id)).all()
     queued = 0
@@ -439,6 +474,36 @@ def queue_reminders(now: datetime) -> int:
                        dedupe_key=f"catalog.reminder:{session_id}:{enrollment.user_id}"):
             queued += 1
     return queued
+
+
+def participants(offering: Offering) -> list[Enrollment]:
+    """Return one enrollment per person who ever signed up for the offering: the current one.
+
+    A person who cancelled and signed up again is one row, in their state
+    now; the earlier sign-ups are in :func:`participant_history`.
+    """
+    current: dict[int, Enrollment] = {}
+    for enrollment in db.session.scalars(
+            sa.select(Enrollment).where(Enrollment.offering_id == offering.id)
+            .options(selectinload(Enrollment.user), selectinload(Enrollment.enrolled_by)).order_by(Enrollment.id)):
+        # Only one enrollment per person is ever active, and it is their newest.
+        current[enrollment.user_id] = enrollment
+    return list(current.values())
+
+
+def participant_history(offering: Offering) -> dict[int, list[AuditEntry]]:
+    """Return every sign-up, offer, cancellation and attendance change in the offering, by person, oldest first."""
+    owners = dict(db.session.execute(sa.select(Enrollment.id, Enrollment.user_id)
+                                     .where(Enrollment.offering_id == offering.id)).all())
+    history: dict[int, list[AuditEntry]] = {}
+    if not owners:
+        return history
+    for entry in db.session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.object_type == "enrollment",
+                                        AuditEntry.object_id.in_(list(owners)))
+            .options(selectinload(AuditEntry.actor)).order_by(AuditEntry.at, AuditEntry.id)):
+        history.setdefault(owners[entry.object_id], []).append(entry)
+    return history
 
 
 #: Who takes part in the sessions, and so has attendance recorded.
@@ -454,10 +519,28 @@ def attendance_list(offering: Offering) -> list[Enrollment]:
         .order_by(User.name, Enrollment.id)))
 
 
+def attendance_opens_at(session: Session) -> datetime:
+    """Return when attendance for a session may first be recorded: shortly before it starts (a setting)."""
+    return session.starts_at - timedelta(minutes=settings.get(ATTENDANCE_OPENS_MINUTES.key))
+
+
+def attendance_problem(session: Session, now: datetime) -> str | None:
+    """Return why attendance cannot be recorded for the session now, or None when it can."""
+    if session.status == SessionStatus.CANCELLED:
+        return _("Økten er avlyst, så det føres ikke oppmøte for den.")
+    opens = attendance_opens_at(session)
+    if now < opens:
+        return _("Oppmøte kan føres fra %(when)s, like før økten starter.", when=fmt_datetime(opens))
+    return None
+
+
 def record_attendance(session: Session, offering: Offering, present_ids: set[int], *, actor: User,
                       now: datetime) -> None:
     """Record who was present at a session and update each participant's state."""
     require(can_manage(actor, offering), _("Du kan ikke føre oppmøte for dette tilbudet."))
+    problem = attendance_problem(session, now)
+    if problem:
+        raise EnrollmentError(problem)
     participants = attendance_list(offering)
     existing = {(a.enrollment_id): a for a in db.session.scalars(
         sa.select(Attendance).where(Attendance.session_id == session.id))}
@@ -506,3 +589,13 @@ def staff_of_led_schools(leader: User) -> list[User]:
     return list(db.session.scalars(
         sa.select(User).join(Membership, Membership.user_id == User.id)
         .where(Membership.school_id.in_(led), User.active.is_(True)).distinct().order_by(User.name)))
+
+
+def staff_to_enroll(leader: User, offering: Offering, now: datetime) -> list[User]:
+    """Return whom a leader may enroll in the offering: their staff in its target groups, by name.
+
+    The offering's own organiser (a fyrtårn running an open course, say) is
+    not among them: they run it, they do not take it.
+    """
+    return [p for p in staff_of_led_schools(leader)
+            if p.id != offering.responsible_id and eligible(p, offering, now.date())]

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from catalog.enrollment import operations as enrollment_ops
 from catalog.enrollment.forms import EnrollForm
-from catalog.enrollment.models import SEAT_STATES, Enrollment, EnrollmentState
+from catalog.enrollment.models import CONFIRMED_STATES, Enrollment, EnrollmentState
 from catalog.offerings.models import Offering
 from catalog.offerings.views import managed_offering, session_or_404
 from catalog.onboarding import operations as onboarding_ops
@@ -52,6 +52,9 @@ def enroll(offering_id: int):
     if not form.validate_on_submit():
         flash(_("Påmeldingen kunne ikke sendes. Last siden på nytt og prøv igjen."), "error")
         return _back_to(offering_id)
+    if form.chose_nobody(request.form):
+        flash(_("Velg hvem du vil melde på."), "error")
+        return _back_to(offering_id)
     person = current_user
     if form.person_id.data:
         person = db.session.get(User, form.person_id.data)
@@ -72,11 +75,13 @@ def enroll(offering_id: int):
     else:
         # A newcomer joins the waitlist last, so its length is the place.
         position = offering.waitlist_length
-        message = (_("Kurset er fullt. Du står som nummer %(n)d på ventelisten.", n=position) if myself
-                   else _("Kurset er fullt. %(name)s står som nummer %(n)d på ventelisten.", name=person.name,
-                          n=position))
+        message = (_("Du står som nr. %(n)d på ventelisten til «%(title)s». Du får e-post når det blir ledig "
+                     "plass til deg.", n=position, title=offering.title) if myself
+                   else _("%(name)s står som nr. %(n)d på ventelisten til «%(title)s».", name=person.name,
+                          n=position, title=offering.title))
     db.session.commit()
-    flash(message, "success" if enrollment.state == EnrollmentState.ENROLLED else "warning")
+    # Both are what was asked for: a place, or a place in the queue.
+    flash(message, "success")
     return _back_to(offering_id)
 
 
@@ -139,16 +144,18 @@ def my_courses():
     rows = _my_enrollments(current_user.id)
     offered = [e for e in rows if e.state == EnrollmentState.OFFERED]
     waiting = [(e, enrollment_ops.waitlist_position(e)) for e in rows if e.state == EnrollmentState.WAITLISTED]
-    upcoming = [e for e in rows if e.state == EnrollmentState.ENROLLED
-                and (e.offering.first_starts_at is None or e.offering.first_starts_at >= now)]
+    # A course with sessions ahead is coming, whatever attendance its first sessions have had.
+    taking_part = [e for e in rows if e.state in CONFIRMED_STATES]
+    upcoming = [e for e in taking_part if enrollment_ops.sessions_ahead(e.offering, now)]
     upcoming.reverse()
-    past = [e for e in rows if e not in upcoming and e.state in SEAT_STATES and e.state != EnrollmentState.OFFERED]
+    past = [e for e in taking_part if e not in upcoming]
     completed = [e for e in rows if e.state == EnrollmentState.COMPLETED]
     cancelled = [e for e in rows if e.state == EnrollmentState.CANCELLED][:10]
-    onboarding = onboarding_ops.course_for(current_user, to_oslo(now).date())
+    onboarding = onboarding_ops.course_for(current_user, now)
     return render_template("catalog/enrollment/my_courses.html", offered=offered, waiting=waiting, upcoming=upcoming,
                            past=past, completed=completed, cancelled=cancelled, onboarding=onboarding,
-                           action_form=ActionForm(), now=now)
+                           action_form=ActionForm(), now=now, sessions_ahead=enrollment_ops.sessions_ahead,
+                           may_cancel=lambda e: enrollment_ops.may_cancel_self(e, now))
 
 
 @bp.route("/mine-kurs/kursbevis")
@@ -166,10 +173,10 @@ STATE_ORDER = [EnrollmentState.ENROLLED, EnrollmentState.OFFERED, EnrollmentStat
 
 
 def _participants(offering: Offering) -> list[Enrollment]:
-    rows = db.session.scalars(sa.select(Enrollment).where(Enrollment.offering_id == offering.id)
-                              .options(selectinload(Enrollment.user))
-                              .order_by(Enrollment.waitlisted_at.nulls_first(), Enrollment.created_at, Enrollment.id)).all()
-    return sorted(rows, key=lambda e: STATE_ORDER.index(e.state))
+    """Return one row per person, in the order of their state, then of the waitlist and of signing up."""
+    # The waitlist in the order it is served; everyone else by when they first signed up.
+    return sorted(enrollment_ops.participants(offering),
+                  key=lambda e: (STATE_ORDER.index(e.state), e.waitlisted_at or e.created_at, e.id))
 
 
 def _school_names(enrollment: Enrollment) -> str:
@@ -198,7 +205,10 @@ def participants(offering_id: int):
     positions = {e.id: i + 1 for i, e in enumerate(e for e in rows if e.state == EnrollmentState.WAITLISTED)}
     return render_template("catalog/enrollment/participants.html", offering=offering, rows=rows, positions=positions,
                            action_form=ActionForm(), school_names=_school_names,
-                           seats_taken=offering.seats_taken)
+                           seats_taken=offering.seats_taken, history=enrollment_ops.participant_history(offering),
+                           state_label=lambda value: EnrollmentState(value).label,
+                           open_sessions=[s for s in offering.live_sessions
+                                          if enrollment_ops.attendance_problem(s, now_utc()) is None])
 
 
 @bp.route("/kurs/<int:offering_id>/deltakere.csv")
@@ -241,13 +251,14 @@ def attendance(offering_id: int, session_id: int):
     offering = managed_offering(offering_id)
     session = session_or_404(offering, session_id)
     form = ActionForm()
+    status = 200
     if form.validate_on_submit():
         try:
             enrollment_ops.record_attendance(session, offering, _ids_from_form("present"), actor=current_user,
                                              now=now_utc())
-        except enrollment_ops.EnrollmentError as err:
-            db.session.rollback()
-            flash(str(err), "error")
+        except enrollment_ops.EnrollmentError:
+            db.session.rollback()  # the page says why (not yet, or cancelled)
+            status = 400
         else:
             db.session.commit()
             flash(_("Oppmøtet er lagret."), "success")
@@ -255,7 +266,8 @@ def attendance(offering_id: int, session_id: int):
     rows = enrollment_ops.attendance_list(offering)
     present = enrollment_ops.present_at(session.id)
     return render_template("catalog/enrollment/attendance.html", offering=offering, session=session, rows=rows,
-                           present=present, form=form)
+                           present=present, form=form,
+                           not_yet=enrollment_ops.attendance_problem(session, now_utc())), status
 
 
 @bp.route("/kurs/<int:offering_id>/fullfort", methods=["POST"])

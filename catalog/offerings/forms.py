@@ -1,7 +1,8 @@
 """Forms of the offerings: an offering, its sessions, cancelling it."""
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -40,6 +41,40 @@ class OsloDateTimeField(StringField):
         if self.raw_data:
             return self.raw_data[0]
         return self.data.astimezone(OSLO).strftime("%Y-%m-%dT%H:%M") if self.data else ""
+
+
+_ISO_WEEK = re.compile(r"(\d{4}) ?-? ?w ?(\d{1,2})")
+_WEEK_WORDS = re.compile(r"(?:(?:uke|veke|week|wk|w|u|v)\.? ?)?(\d{1,2})(?: ?[,/-]? ?(\d{4}))?")
+
+
+def _weeks_in(year: int) -> int:
+    return date(year, 12, 28).isocalendar().week
+
+
+def parse_week(raw: str | None, today: date) -> tuple[int, int] | None:
+    """Read an ISO week as people type it; return (year, week), None when blank, or raise ValueError.
+
+    Browsers that show ``type=week`` as a plain text box (Safari, Firefox)
+    send what was typed: "41", "uke 41", "veke 41", "week 41", "2026-W41",
+    in any case and spacing. A week without a year is the coming one: this
+    year's if it has not ended yet, otherwise next year's.
+    """
+    text = " ".join((raw or "").lower().split())
+    if not text:
+        return None
+    if m := _ISO_WEEK.fullmatch(text):
+        candidates = [(int(m[1]), int(m[2]))]
+    elif m := _WEEK_WORDS.fullmatch(text):
+        week = int(m[1])
+        this_year = today.isocalendar().year
+        candidates = [(int(m[2]), week)] if m[2] else [(this_year, week), (this_year + 1, week)]
+    else:
+        raise ValueError(raw)
+    for year, week in candidates:
+        if FIRST_YEAR <= year <= LAST_YEAR and 1 <= week <= _weeks_in(year):
+            if len(candidates) == 1 or date.fromisocalendar(year, week, 7) >= today:
+                return year, week
+    raise ValueError(raw)
 
 
 def _choices(enum_cls):
@@ -114,3 +149,7 @@ class SessionForm(FlaskForm):
 class CancelOfferingForm(FlaskForm):
     reason = TextAreaField(_l("Begrunnelse til deltakerne"), validators=[
         DataRequired(_l("Skriv en kort begrunnelse til deltakerne.")), Length(max=2000)])
+
+
+class CancelSessionForm(FlaskForm):
+    reason = TextAreaField(_l("Begrunnelse til deltakerne (valgfritt)"), validators=[Optional(), Length(max=2000)])

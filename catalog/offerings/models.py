@@ -93,6 +93,25 @@ class OnboardingCohort(LabelledEnum):
         }
 
 
+class OfferingSeries(db.Model):
+    """Offerings that belong together but are each joined on their own.
+
+    A network that meets three times a year, a user forum twice a year: each
+    meeting is an offering of its own, with its own seats, waitlist, sign-up
+    deadline and calendar events, so a person can sign up for the spring
+    meeting after the autumn one has taken place, or for one meeting only.
+    The series only groups the meetings on the pages.
+    """
+
+    __tablename__ = "offering_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    #: Stable key for a series loaded from the demo programme's files.
+    source_key: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+
 class Offering(db.Model):
     __tablename__ = "offering"
 
@@ -117,6 +136,9 @@ class Offering(db.Model):
     min_participants: Mapped[int] = mapped_column(default=0)
     #: The day it is decided whether enough have enrolled for it to run.
     go_no_go_date: Mapped[date | None] = mapped_column(sa.Date)
+    #: When an organiser decided that it runs although fewer than the minimum
+    #: signed up; below the minimum without this it waits for a decision.
+    go_ahead_at: Mapped[datetime | None]
     registration_opens_at: Mapped[datetime | None]
     registration_closes_at: Mapped[datetime | None]
     #: Participants may cancel themselves until this moment.
@@ -135,10 +157,14 @@ class Offering(db.Model):
     last_starts_at: Mapped[datetime | None]
     #: Stable key for content loaded from files (the demo programme).
     source_key: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
+    #: The series this offering is one meeting of, joined on its own (see OfferingSeries).
+    series_id: Mapped[int | None] = mapped_column(sa.ForeignKey("offering_series.id", ondelete="SET NULL"),
+                                                  index=True)
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(default=now_utc)
 
     schedule: Mapped[Schedule] = relationship()
+    series: Mapped[OfferingSeries | None] = relationship()
     responsible: Mapped[User | None] = relationship()
     target_group_rows: Mapped[list["OfferingTargetGroup"]] = relationship(
         cascade="all, delete-orphan", lazy="selectin")

@@ -3,21 +3,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+import sqlalchemy as sa
 from blinker import Namespace
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from catalog.enrollment import mails
 from catalog.enrollment import operations as enrollment_ops
-from catalog.offerings.models import (Offering, OfferingKind, OfferingStatus, OfferingTargetGroup,
+from catalog.offerings import mails as offering_mails
+from catalog.offerings.models import (Offering, OfferingKind, OfferingSeries, OfferingStatus, OfferingTargetGroup,
                                       OnboardingCohort, TargetGroup)
 from events import operations as events_ops
 from events.models import Session, SessionStatus
+from lms.audit import operations as audit
+from lms.auth.operations import require
 from lms.db import db
+from lms.i18n import to_oslo
+from lms.people.models import Membership, Role, User
+from lms.settings import operations as settings
 
-from lms.people.models import Role, User
+GO_NO_GO_NOTICE_DAYS = settings.register(
+    "catalog.go_no_go_notice_days", int, 3,
+    _l("Dager før beslutningsdatoen arrangøren får vite hvor mange som er påmeldt (0: ingen varsel)"), minimum=0)
 
 
 signals = Namespace()
@@ -234,13 +244,175 @@ def update_session(offering: Offering, session: Session, *, actor: User, now: da
         enrollment_ops.notify_participants(offering, mails.CHANGED, now)
 
 
-def cancel_session(offering: Offering, session: Session, *, actor: User, now: datetime) -> None:
-    """Cancel one session of an offering (the offering itself goes on)."""
+def cancel_session(offering: Offering, session: Session, *, actor: User, now: datetime, reason: str = "") -> int:
+    """Cancel one session of an offering (the offering itself goes on); return how many were told.
+
+    Everyone holding a seat gets the organiser's ``reason`` (it may be empty)
+    in the mail.
+    """
     if not enrollment_ops.can_manage(actor, offering) or session.schedule_id != offering.schedule_id:
         raise OfferingError(_("Du kan ikke endre denne økten."))
     if session.status == SessionStatus.CANCELLED:
-        return
+        raise OfferingError(_("Økten er allerede avlyst."))
     events_ops.cancel_session(session, now)
     _sync_first_start(offering)
-    if offering.status == OfferingStatus.PUBLISHED:
-        enrollment_ops.notify_participants(offering, mails.SESSION_CANCELLED, now, session_id=session.id)
+    if offering.status != OfferingStatus.PUBLISHED:
+        return 0
+    return enrollment_ops.notify_participants(offering, mails.SESSION_CANCELLED, now, session_id=session.id,
+                                              reason=reason.strip())
+
+
+# --- series: meetings joined one by one ------------------------------------------------
+
+def series_of(offering: Offering, *, with_drafts: bool = False) -> list[Offering]:
+    """Return the meetings of the offering's series (itself included), soonest first; none outside a series."""
+    if offering.series_id is None:
+        return []
+    shown = [OfferingStatus.PUBLISHED, OfferingStatus.CANCELLED] + ([OfferingStatus.DRAFT] if with_drafts else [])
+    return list(db.session.scalars(
+        sa.select(Offering).where(Offering.series_id == offering.series_id, Offering.status.in_(shown))
+        .order_by(Offering.first_starts_at.is_(None), Offering.first_starts_at, Offering.id)))
+
+
+def add_next_in_series(offering: Offering, *, actor: User, now: datetime) -> Offering:
+    """Make a draft of the series' next meeting from this one (starting the series if need be).
+
+    The draft has the same content, audience and capacity, no sessions and
+    no dates: the organiser gives it its day and publishes it, and people
+    sign up for it on its own.
+    """
+    if not enrollment_ops.can_manage(actor, offering):
+        raise OfferingError(_("Du kan ikke endre dette tilbudet."))
+    if offering.series is None:
+        offering.series = OfferingSeries(title=offering.title, created_at=now)
+    data = OfferingData(
+        title=offering.title, kind=offering.kind, capacity=offering.capacity, school_year=offering.school_year,
+        theme=offering.theme, description=offering.description, organiser=offering.organiser,
+        target_groups=list(offering.target_groups), plan_area=offering.plan_area,
+        min_participants=offering.min_participants, location=offering.location, online_url=offering.online_url,
+        onboarding_cohort=offering.onboarding_cohort, responsible_id=offering.responsible_id)
+    draft = create_offering(data, actor=actor, now=now)
+    draft.series = offering.series
+    db.session.flush()
+    return draft
+
+
+# --- the minimum number of participants -------------------------------------------------
+
+def _oslo_today(now: datetime) -> date:
+    return to_oslo(now).date()
+
+
+def undecided(now: datetime) -> sa.ColumnElement[bool]:
+    """Select offerings waiting for a person's go/no-go decision.
+
+    Published, their go/no-go day come, fewer seats taken than the minimum,
+    nobody has decided to go ahead, and they have not taken place. They are
+    never cancelled by themselves: an organiser goes ahead or cancels.
+    """
+    return sa.and_(Offering.status == OfferingStatus.PUBLISHED, Offering.min_participants > 0,
+                   Offering.go_no_go_date.is_not(None), Offering.go_no_go_date <= _oslo_today(now),
+                   Offering.seats_taken < Offering.min_participants, Offering.go_ahead_at.is_(None),
+                   Offering.last_starts_at >= now)
+
+
+@dataclass(frozen=True)
+class MinimumStatus:
+    """Where an offering with a minimum number of participants stands against it (for its organiser)."""
+
+    minimum: int
+    signed_up: int
+    waiting: int
+    decide_on: date | None
+    go_ahead_at: datetime | None
+    #: The go/no-go day has come, too few have signed up and nobody has decided.
+    undecided: bool
+
+    @property
+    def below(self) -> bool:
+        return self.signed_up < self.minimum
+
+
+def minimum_status(offering: Offering, now: datetime) -> MinimumStatus | None:
+    """Return how the offering stands against its minimum, or None when it has none."""
+    if not offering.min_participants:
+        return None
+    db.session.flush()
+    waiting = db.session.scalar(sa.select(sa.exists().where(Offering.id == offering.id, undecided(now))))
+    return MinimumStatus(minimum=offering.min_participants, signed_up=offering.seats_taken,
+                         waiting=offering.waitlist_length, decide_on=offering.go_no_go_date,
+                         go_ahead_at=offering.go_ahead_at, undecided=bool(waiting))
+
+
+def awaiting_decision(now: datetime) -> list[Offering]:
+    """Return every offering waiting for a go/no-go decision, the oldest decision day first."""
+    return list(db.session.scalars(sa.select(Offering).where(undecided(now))
+                                   .order_by(Offering.go_no_go_date, Offering.first_starts_at, Offering.id)))
+
+
+def decisions_coming(now: datetime) -> list[Offering]:
+    """Return the offerings whose go/no-go day is within the notice days and still below their minimum."""
+    today = _oslo_today(now)
+    days = settings.get(GO_NO_GO_NOTICE_DAYS.key)
+    return list(db.session.scalars(sa.select(Offering).where(*_coming_decision(today, days, now),
+                                                             Offering.seats_taken < Offering.min_participants)
+                                   .order_by(Offering.go_no_go_date, Offering.id)))
+
+
+def _coming_decision(today: date, days: int, now: datetime) -> tuple:
+    return (Offering.status == OfferingStatus.PUBLISHED, Offering.min_participants > 0,
+            Offering.go_no_go_date > today, Offering.go_no_go_date <= today + timedelta(days=days),
+            Offering.last_starts_at >= now)
+
+
+def go_ahead(offering: Offering, *, actor: User, now: datetime) -> None:
+    """Record an organiser's decision that the offering runs although fewer than the minimum signed up."""
+    offering = enrollment_ops.lock_offering(offering.id)
+    require(enrollment_ops.can_manage(actor, offering), _("Du kan ikke bestemme over dette tilbudet."))
+    if offering.status != OfferingStatus.PUBLISHED:
+        raise OfferingError(_("Bare et publisert tilbud kan gjennomføres."))
+    if offering.go_ahead_at is not None:
+        raise OfferingError(_("Det er allerede bestemt at tilbudet gjennomføres."))
+    offering.go_ahead_at = now
+    offering.updated_at = now
+    db.session.flush()
+    audit.record(object_type="offering", object_id=offering.id, from_state="undecided", to_state="go_ahead",
+                 actor_id=actor.id, at=now,
+                 note=f"{offering.seats_taken}/{offering.min_participants}")
+    offering_changed.send(offering)
+
+
+def organisers(offering: Offering) -> list[User]:
+    """Return who decides about an offering: its responsible person, or the programme admins without one."""
+    if offering.responsible is not None and offering.responsible.active:
+        return [offering.responsible]
+    return list(db.session.scalars(
+        sa.select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.role == Role.ADMIN, User.active.is_(True)).distinct().order_by(User.id)))
+
+
+def queue_minimum_mails(now: datetime) -> tuple[int, int]:
+    """Tell organisers how their offerings stand against the minimum; return (notices, decisions due) queued.
+
+    Within the notice days before the go/no-go day each organiser is told the
+    numbers once; from the day on, an offering still below its minimum asks
+    them once for a decision. Each mail is queued once per offering and
+    person, however often this runs (the outbox's once-only key).
+    """
+    today = _oslo_today(now)
+    days = settings.get(GO_NO_GO_NOTICE_DAYS.key)
+    notices = due = 0
+    if days > 0:
+        for offering in db.session.scalars(sa.select(Offering).where(*_coming_decision(today, days, now))
+                                           .order_by(Offering.id)):
+            notices += _tell_organisers(offering_mails.MINIMUM_NOTICE, offering, now)
+    for offering in awaiting_decision(now):
+        due += _tell_organisers(offering_mails.DECISION_DUE, offering, now)
+    return notices, due
+
+
+def _tell_organisers(kind: str, offering: Offering, now: datetime) -> int:
+    queued = 0
+    for person in organisers(offering):
+        queued += offering_mails.queue(kind, offering, person, now)
+    return queued

@@ -31,6 +31,8 @@ class CatalogFilter:
     month: tuple[int, int] | None = None
     free_seats: bool = False
     include_past: bool = False
+    #: The week as typed, when it could not be read (the page says so and keeps it).
+    week_not_understood: str = ""
 
 
 def _oslo_midnight(day: date) -> datetime:
@@ -65,8 +67,26 @@ def offering_conditions(f: CatalogFilter) -> list[sa.ColumnElement[bool]]:
     return conditions
 
 
+def joinable(now: datetime) -> sa.ColumnElement[bool]:
+    """Select the offerings one can sign up for now (a seat or the waitlist).
+
+    The same rule as :func:`catalog.enrollment.operations.registration_problem`
+    answering None, as SQL: published, the sign-up window open, the first
+    session still to come.
+    """
+    return sa.and_(Offering.status == OfferingStatus.PUBLISHED,
+                   sa.or_(Offering.registration_opens_at.is_(None), Offering.registration_opens_at <= now),
+                   sa.or_(Offering.registration_closes_at.is_(None), Offering.registration_closes_at > now),
+                   sa.or_(Offering.first_starts_at.is_(None), Offering.first_starts_at > now))
+
+
+def free_seat(now: datetime) -> sa.ColumnElement[bool]:
+    """Select the offerings where one can get a seat now, not only a place on the waitlist."""
+    return sa.and_(joinable(now), Offering.seats_taken < Offering.capacity, Offering.waitlist_length == 0)
+
+
 def catalog_query(f: CatalogFilter, now: datetime) -> sa.Select:
-    """Return the query for published offerings matching the filter, soonest first."""
+    """Return the query for published offerings matching the filter, without an order."""
     # Only offerings with a dated session are listed; by default only those
     # with a session still to come (a network meeting all year stays listed).
     query = sa.select(Offering).where(Offering.status == OfferingStatus.PUBLISHED,
@@ -84,8 +104,45 @@ def catalog_query(f: CatalogFilter, now: datetime) -> sa.Select:
         query = query.where(Offering.schedule_id.in_(
             sa.select(Session.schedule_id).where(Session.starts_at >= bounds[0], Session.starts_at < bounds[1])))
     if f.free_seats:
-        query = query.where(Offering.seats_taken < Offering.capacity)
-    return query.order_by(Offering.first_starts_at, Offering.id)
+        query = query.where(free_seat(now))
+    return query
+
+
+@dataclass
+class CatalogPage:
+    total: int
+    page: int
+    pages: int
+    offerings: list[Offering]
+
+
+def catalog_page(f: CatalogFilter, now: datetime, page: int, size: int, *options) -> CatalogPage:
+    """Return one page of the offerings matching the filter: what one can join first, then the rest.
+
+    Each part is in the order of its first session. The parts are read one
+    after the other, each walking the offerings in date order and stopping
+    at the page (one sort over every match would cost more than the page):
+    the one that can be joined first, the rest only where the page reaches
+    past them. ``options`` are loader options for the offerings.
+    """
+    query = catalog_query(f, now)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    pages = max((total + size - 1) // size, 1)
+    page = min(page, pages)
+    offset = (page - 1) * size
+
+    def part(condition, skip: int, take: int) -> list[Offering]:
+        return list(db.session.scalars(query.where(condition).options(*options)
+                                       .order_by(Offering.first_starts_at, Offering.id).limit(take).offset(skip)))
+
+    open_now = joinable(now)
+    offerings = part(open_now, offset, size)
+    if len(offerings) < size:
+        # Fewer than a page left to join: how many there are tells where the rest starts.
+        joinable_count = (offset + len(offerings) if offerings else db.session.scalar(
+            sa.select(sa.func.count()).select_from(query.where(open_now).subquery())))
+        offerings += part(sa.not_(open_now), max(offset - joinable_count, 0), size - len(offerings))
+    return CatalogPage(total=total, page=page, pages=pages, offerings=offerings)
 
 
 def themes() -> list[str]:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -11,7 +10,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
-from wtforms import SelectChoice
 
 from catalog import calendar
 from catalog.enrollment import operations as enrollment_ops
@@ -19,7 +17,7 @@ from catalog.enrollment.forms import EnrollForm
 from catalog.enrollment.models import Enrollment, EnrollmentState
 from catalog.offerings import operations as offering_ops
 from catalog.offerings import search
-from catalog.offerings.forms import CancelOfferingForm, OfferingForm, SessionForm
+from catalog.offerings.forms import CancelOfferingForm, CancelSessionForm, OfferingForm, SessionForm, parse_week
 from catalog.offerings.models import Offering, OfferingKind, OfferingStatus, OnboardingCohort, TargetGroup
 from events.calendar import build_calendar, ics_filename, ics_response, make_etag
 from events.feeds import FeedAnswer, answer_feed
@@ -33,7 +31,6 @@ from lms.schoolyear import school_year_of
 
 bp = Blueprint("offerings", __name__, template_folder="../templates")
 
-_WEEK = re.compile(r"^(\d{4})-W(\d{1,2})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 
 
@@ -54,10 +51,11 @@ def parse_filter(args) -> search.CatalogFilter:
     )
     if args.get("omrade") in ("4", "6"):
         f.plan_area = int(args["omrade"])
-    if m := _WEEK.match(args.get("uke", "")):
-        year, week = int(m[1]), int(m[2])
-        if 2000 <= year <= 2100 and 1 <= week <= date(year, 12, 28).isocalendar().week:
-            f.week = (year, week)
+    typed_week = args.get("uke", "")[:40]
+    try:
+        f.week = parse_week(typed_week, to_oslo(now_utc()).date())
+    except ValueError:
+        f.week_not_understood = typed_week
     if m := _MONTH.match(args.get("maned", "")):
         year, month = int(m[1]), int(m[2])
         if 1 <= month <= 12 and 2000 <= year <= 2100:
@@ -103,17 +101,13 @@ offering_ops.offering_changed.connect(results_cache.invalidate)
 
 
 def _render_results(f: search.CatalogFilter, page_asked: int, now) -> str:
-    query = search.catalog_query(f, now)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
-    size = current_app.config["PAGE_SIZE"]
-    pages = max((total + size - 1) // size, 1)
-    page = min(page_asked, pages)
-    offerings = db.session.scalars(
-        query.options(selectinload(Offering.schedule).selectinload(Schedule.sessions))
-        .limit(size).offset((page - 1) * size)).all()
+    found = search.catalog_page(f, now, page_asked, current_app.config["PAGE_SIZE"],
+                                selectinload(Offering.schedule).selectinload(Schedule.sessions),
+                                selectinload(Offering.series))
     args = {k: v for k, v in request.args.items() if k != "side"}
-    return render_template("catalog/offerings/_results.html", offerings=offerings, total=total, page=page, pages=pages,
-                           args=args, now=now)
+    closed = {o.id: enrollment_ops.registration_problem(o, now) for o in found.offerings}
+    return render_template("catalog/offerings/_results.html", offerings=found.offerings, total=found.total,
+                           page=found.page, pages=found.pages, args=args, now=now, closed=closed)
 
 
 @bp.route("/kurs")
@@ -138,21 +132,25 @@ def show(offering_id: int):
     offering = offering_or_404(offering_id)
     user = current_user if current_user.is_authenticated else None
     mine = enrollment_ops.active_enrollment(offering.id, user.id) if user else None
-    staff_choices = []
-    if user and user.led_school_ids():
-        taken_ids = set(db.session.scalars(sa.select(Enrollment.user_id).where(
-            Enrollment.offering_id == offering.id, Enrollment.state != EnrollmentState.CANCELLED)))
-        staff_choices = [p for p in enrollment_ops.staff_of_led_schools(user)
-                         if p.id not in taken_ids and enrollment_ops.eligible(p, offering, now.date())]
     enroll_form = EnrollForm()
-    enroll_form.person_id.choices = [SelectChoice(p.id, p.name) for p in staff_choices]
+    staff_choices = enrollment_ops.staff_to_enroll(user, offering, now) if user else []
+    if staff_choices:
+        taken = {e.user_id: e.state.label for e in db.session.scalars(sa.select(Enrollment).where(
+            Enrollment.offering_id == offering.id, Enrollment.state != EnrollmentState.CANCELLED))}
+        enroll_form.offer_staff(staff_choices, taken)
+    can_manage = enrollment_ops.can_manage(user, offering)
     return render_template(
-        "catalog/offerings/show.html", offering=offering, mine=mine, position=enrollment_ops.waitlist_position(mine) if mine else None,
+        "catalog/offerings/show.html", offering=offering, mine=mine,
+        position=enrollment_ops.waitlist_position(mine) if mine else None,
         closed_reason=enrollment_ops.registration_problem(offering, now),
         eligible=user is not None and enrollment_ops.eligible(user, offering, now.date()),
-        can_manage=enrollment_ops.can_manage(user, offering), staff_choices=staff_choices,
+        can_manage=can_manage, staff_choices=staff_choices,
         enroll_form=enroll_form, action_form=ActionForm(), now=now,
-        can_cancel_seat=mine is not None and (offering.cancellation_deadline is None or now < offering.cancellation_deadline))
+        can_cancel_seat=mine is not None and enrollment_ops.may_cancel_self(mine, now),
+        attendance_open=lambda s: enrollment_ops.attendance_problem(s, now) is None,
+        series=offering_ops.series_of(offering, with_drafts=can_manage),
+        closed_for=lambda o: enrollment_ops.registration_problem(o, now),
+        decision=offering_ops.minimum_status(offering, now) if can_manage else None)
 
 
 # --- the public feeds ---------------------------------------------------------------
@@ -273,21 +271,32 @@ def edit(offering_id: int):
     return render_template("catalog/offerings/form.html", form=form, offering=offering), status
 
 
-@bp.route("/kurs/<int:offering_id>/publiser", methods=["POST"])
-@login_required
-def publish(offering_id: int):
+def _button_action(offering_id: int, operation, message: str, then=None):
+    """Run an operation on a managed offering from a button; say how it went and go back to the offering.
+
+    ``operation(offering)`` raises OfferingError to refuse; ``then(result)``,
+    when given, is where to go after it succeeded instead.
+    """
     offering = managed_offering(offering_id)
     if not ActionForm().validate_on_submit():
         abort(400)
+    back = url_for("offerings.show", offering_id=offering.id)
     try:
-        offering_ops.publish(offering, actor=current_user, now=now_utc())
+        result = operation(offering)
     except offering_ops.OfferingError as err:
         db.session.rollback()
         flash(str(err), "error")
-    else:
-        db.session.commit()
-        flash(_("Tilbudet er publisert i kurskatalogen."), "success")
-    return redirect(url_for("offerings.show", offering_id=offering.id), 303)
+        return redirect(back, 303)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(then(result) if then else back, 303)
+
+
+@bp.route("/kurs/<int:offering_id>/publiser", methods=["POST"])
+@login_required
+def publish(offering_id: int):
+    return _button_action(offering_id, lambda o: offering_ops.publish(o, actor=current_user, now=now_utc()),
+                          _("Tilbudet er publisert i kurskatalogen."))
 
 
 @bp.route("/kurs/<int:offering_id>/avlys", methods=["GET", "POST"])
@@ -338,14 +347,51 @@ def session_form(offering_id: int, session_id: int | None = None):
     return render_template("catalog/offerings/session_form.html", form=form, offering=offering, session=session), status
 
 
-@bp.route("/kurs/<int:offering_id>/okter/<int:session_id>/avlys", methods=["POST"])
+@bp.route("/kurs/<int:offering_id>/okter/<int:session_id>/avlys", methods=["GET", "POST"])
 @login_required
 def cancel_session(offering_id: int, session_id: int):
+    """Ask once before cancelling a session, with an optional reason that the participants' mail carries."""
     offering = managed_offering(offering_id)
     session = session_or_404(offering, session_id)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    offering_ops.cancel_session(offering, session, actor=current_user, now=now_utc())
-    db.session.commit()
-    flash(_("Økten er avlyst."), "success")
-    return redirect(url_for("offerings.show", offering_id=offering.id), 303)
+    form = CancelSessionForm()
+    if form.validate_on_submit():
+        told = _save(form, lambda: offering_ops.cancel_session(offering, session, actor=current_user, now=now_utc(),
+                                                               reason=form.reason.data or ""))
+        if told is not REFUSED:
+            flash(_("Økten er avlyst. %(n)d deltakere har fått beskjed.", n=told), "success")
+            return redirect(url_for("offerings.show", offering_id=offering.id), 303)
+    status = 400 if request.method == "POST" else 200
+    told = db.session.scalar(sa.select(sa.func.count()).select_from(
+        enrollment_ops.seat_holders().where(Enrollment.offering_id == offering.id).subquery()))
+    return render_template("catalog/offerings/cancel_session.html", form=form, offering=offering, session=session,
+                           told=told if offering.status == OfferingStatus.PUBLISHED else 0), status
+
+
+# --- minimum participants and series -----------------------------------------------------
+
+@bp.route("/kurs/<int:offering_id>/gjennomfor", methods=["POST"])
+@login_required
+def go_ahead(offering_id: int):
+    """The organiser's decision that an offering below its minimum runs all the same."""
+    return _button_action(offering_id, lambda o: offering_ops.go_ahead(o, actor=current_user, now=now_utc()),
+                          _("Tilbudet gjennomføres. Påmeldingen er fortsatt åpen."))
+
+
+@bp.route("/kurs/beslutninger")
+@login_required
+def decisions():
+    """The programme admins' list of offerings below their minimum that wait for a person's decision."""
+    require(current_user.is_admin)
+    now = now_utc()
+    return render_template("catalog/offerings/decisions.html", undecided=offering_ops.awaiting_decision(now),
+                           coming=offering_ops.decisions_coming(now))
+
+
+@bp.route("/kurs/<int:offering_id>/neste-i-serien", methods=["POST"])
+@login_required
+def next_in_series(offering_id: int):
+    """Make a draft of the series' next meeting, to be joined on its own."""
+    return _button_action(
+        offering_id, lambda o: offering_ops.add_next_in_series(o, actor=current_user, now=now_utc()),
+        _("Neste møte i serien er laget som utkast. Gi det tittel og dato, og publiser det."),
+        then=lambda draft: url_for("offerings.edit", offering_id=draft.id))

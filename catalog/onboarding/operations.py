@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -11,6 +11,7 @@ from catalog.enrollment import operations as enrollment_ops
 from catalog.enrollment.models import Enrollment, EnrollmentState
 from catalog.offerings.models import Offering, OfferingKind, OfferingStatus, OnboardingCohort
 from lms.db import db
+from lms.i18n import to_oslo
 from lms.people.models import Membership, Role, User
 from lms.schoolyear import school_year_of
 from lms.settings import operations as settings
@@ -42,17 +43,44 @@ def cohort_for(hire_date: date) -> OnboardingCohort:
     return OnboardingCohort.AUGUST if hire_date <= school_start(year) else OnboardingCohort.FOLLOW_UP
 
 
-def course_for(person: User, today: date) -> Offering | None:
-    """Return the onboarding course of this school year that fits the person's hire date."""
+def _onboarding_courses(school_year: int) -> list[Offering]:
+    return list(db.session.scalars(
+        sa.select(Offering).where(Offering.kind == OfferingKind.ONBOARDING, Offering.school_year == school_year,
+                                  Offering.status == OfferingStatus.PUBLISHED)
+        .order_by(Offering.first_starts_at, Offering.id)))
+
+
+def course_for(person: User, now: datetime, courses: list[Offering] | None = None) -> Offering | None:
+    """Return the onboarding course of this school year to point a new hire to.
+
+    The one they already have a place in (or wait for), if any; otherwise
+    the first course for their cohort they can still join, and once the
+    August course has taken place, the follow-up course. Never a course
+    whose sign-up has closed: None when there is nothing left to join.
+    ``courses`` are this school year's onboarding courses, when the caller
+    has them already.
+    """
+    today = to_oslo(now).date()
     if not enrollment_ops.is_new_hire(person, today):
         return None
+    if courses is None:
+        courses = _onboarding_courses(school_year_of(today))
+    if not courses:
+        return None
+    taken = set(db.session.scalars(sa.select(Enrollment.offering_id).where(
+        Enrollment.user_id == person.id, Enrollment.state != EnrollmentState.CANCELLED,
+        Enrollment.offering_id.in_([c.id for c in courses]))))
+    for course in courses:
+        if course.id in taken:
+            return course
     cohort = cohort_for(max(person.hire_date, date(school_year_of(today), 8, 1)))
-    return db.session.scalar(
-        sa.select(Offering).where(Offering.kind == OfferingKind.ONBOARDING,
-                                  Offering.onboarding_cohort == cohort,
-                                  Offering.school_year == school_year_of(today),
-                                  Offering.status == OfferingStatus.PUBLISHED)
-        .order_by(Offering.first_starts_at).limit(1))
+    # The August course for those hired before school start, then the follow-up for everyone.
+    wanted = [cohort] if cohort == OnboardingCohort.FOLLOW_UP else [cohort, OnboardingCohort.FOLLOW_UP]
+    for group in wanted:
+        for course in courses:
+            if course.onboarding_cohort == group and enrollment_ops.registration_problem(course, now) is None:
+                return course
+    return None
 
 
 @dataclass
@@ -64,7 +92,7 @@ class NewHireStatus:
     @property
     def label(self) -> str:
         if self.course is None:
-            return str(_l("Ingen oppstartskurs er publisert for denne gruppen"))
+            return str(_l("Ingen oppstartskurs med åpen påmelding"))
         if self.enrollment is None:
             return str(_l("Ikke påmeldt"))
         return self.enrollment.state.label
@@ -74,18 +102,20 @@ class NewHireStatus:
         return self.enrollment is not None and self.enrollment.state == EnrollmentState.COMPLETED
 
 
-def new_hires_at(school_ids: set[int], today: date) -> list[NewHireStatus]:
+def new_hires_at(school_ids: set[int], now: datetime) -> list[NewHireStatus]:
     """Return the new hires at these schools with their onboarding status, those left to act on first."""
+    today = to_oslo(now).date()
     people = db.session.scalars(
         sa.select(User).join(Membership, Membership.user_id == User.id)
         .where(Membership.school_id.in_(school_ids), Membership.role.in_([Role.TEACHER, Role.LIGHTHOUSE, Role.LEADER]),
                User.active.is_(True), User.hire_date.is_not(None))
         .distinct().order_by(User.name)).all()
     rows = []
+    courses = _onboarding_courses(school_year_of(today))
     for person in people:
         if not enrollment_ops.is_new_hire(person, today):
             continue
-        course = course_for(person, today)
+        course = course_for(person, now, courses)
         enrollment = None
         if course is not None:
             enrollment = enrollment_ops.active_enrollment(course.id, person.id)

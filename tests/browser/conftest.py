@@ -99,7 +99,7 @@ def new_page(browser, live_server):
             with page.expect_navigation():
                 page.click("main button[type=submit]")
             # The next page must know the person: a LoginSession that was never committed would not.
-            assert "/logg-inn" not in page.url and page.locator("form[action='/logg-ut']").count() == 1, \
+            assert "/logg-inn" not in page.url and page.locator("form[action='/logg-ut']").count() >= 1, \
                 f"sign-in as {email} through the form did not hold: {page.url}"
         return page
 

@@ -54,10 +54,18 @@ def offering_for(key: str, now) -> Offering:
         Offering.source_key == demo.source_key_for(key, school_year))).one()
 
 
+def offerings_per_file(meta) -> int:
+    return len(meta["sessions"]) if meta.get("per_session") else 1
+
+
+#: How many offerings the programme loads: one per file, one per session for a series.
+OFFERINGS = sum(offerings_per_file(frontmatter.load(p).metadata) for p in PROGRAMME)
+
+
 def test_loading_twice_changes_nothing(now):
     load_all(now)
     first = snapshot()
-    assert first["counts"][3] == len(PROGRAMME)
+    assert first["counts"][3] == OFFERINGS
     assert count(Enrollment) > 0
     summary = load_all(now + timedelta(hours=1))
     assert snapshot() == first
@@ -76,21 +84,42 @@ def test_every_programme_file_loads_with_sessions_inside_the_school_year(now):
     load_all(now)  # once for all files: a load takes about a second
     for path in PROGRAMME:
         meta = frontmatter.load(path).metadata
-        offering = offering_for(meta["key"], now)
-        first, last = school_year_bounds(offering.school_year)
-        assert offering.school_year == 2026, path.name
-        assert len(offering.live_sessions) == len(meta["sessions"]) >= 1, path.name
-        specs = sorted(meta["sessions"], key=lambda s: demo.session_day(s, offering.school_year))
-        for session, spec in zip(offering.live_sessions, specs):
+        offerings = demo.offerings_for_key(meta["key"], 2026)
+        assert len(offerings) == offerings_per_file(meta), path.name
+        sessions = [s for o in offerings for s in o.live_sessions]
+        assert len(sessions) == len(meta["sessions"]) >= 1, path.name
+        specs = sorted(meta["sessions"], key=lambda s: demo.session_day(s, 2026))
+        for session, spec in zip(sessions, specs):
             local = session.starts_at.astimezone(OSLO)
+            first, last = school_year_bounds(2026)
             assert first <= local.date() <= last, path.name
             # The wall-clock time in Oslo is the one in the file, whatever the UTC offset that day.
             assert local.strftime("%H:%M") == spec["start"], path.name
             assert session.ends_at.astimezone(OSLO).strftime("%H:%M") == spec["end"], path.name
-        assert offering.title and offering.description and offering.organiser, path.name
-        assert offering.status.value == "published", path.name
-        assert offering.registration_opens_at == now, path.name
-        assert offering.cancellation_deadline == offering.first_starts_at - timedelta(days=2), path.name
+        for offering in offerings:
+            assert offering.school_year == 2026, path.name
+            assert offering.title and offering.description and offering.organiser, path.name
+            assert offering.status.value == "published", path.name
+            assert offering.registration_opens_at == now, path.name
+            assert offering.cancellation_deadline == offering.first_starts_at - timedelta(days=2), path.name
+
+
+def test_a_series_row_gives_meetings_joined_one_by_one(now):
+    """The network meets three times a year: after the autumn meeting one can still sign up for the next."""
+    load_all(now)
+    meetings = demo.offerings_for_key("digitalt-medborgerskap-nettverk", 2026)
+    assert [len(m.live_sessions) for m in meetings] == [1, 1, 1]
+    assert meetings[0].title == "Nettverksmøter i digitalt medborgerskap: Kildekritikk og falske nyheter"
+    assert {m.series.title for m in meetings} == {"Nettverksmøter i digitalt medborgerskap"}
+    after_autumn = meetings[0].first_starts_at + timedelta(days=1)
+    assert enrollment_ops.registration_problem(meetings[0], after_autumn) is not None
+    assert enrollment_ops.registration_problem(meetings[1], after_autumn) is None
+    teacher = db.session.scalars(sa.select(User).where(User.email == "eva.strand@kommune.example")).one()
+    assert enrollment_ops.enroll(meetings[1].id, teacher, actor=teacher, now=after_autumn).state \
+        == EnrollmentState.ENROLLED
+    # The demo's sign-up for the network reached every meeting.
+    lars = db.session.scalars(sa.select(User.id).where(User.email == "lars.nilsen@kommune.example")).one()
+    assert all(enrollment_ops.active_enrollment(m.id, lars) for m in meetings)
 
 
 def test_collaboration_school_gathering_is_in_week_41_or_42(now):
@@ -246,7 +275,7 @@ def test_an_edited_file_updates_its_offering_in_place(content_copy, now):
     moved = after.live_sessions[0]
     assert moved.starts_at.astimezone(OSLO) == datetime(2026, 11, 11, 14, 0, tzinfo=OSLO)
     assert moved.sequence == 1
-    assert count(Offering) == len(PROGRAMME)
+    assert count(Offering) == OFFERINGS
     assert "(0 nye, 1 endret)" in summary
 
 
@@ -254,8 +283,8 @@ def test_a_new_school_year_gets_its_own_programme(now):
     load_all(now)
     next_year = now + timedelta(days=365)
     load_all(next_year)
-    assert count(Offering) == 2 * len(PROGRAMME)
-    assert len(demo.demo_offerings(2027)) == len(PROGRAMME)
+    assert count(Offering) == 2 * OFFERINGS
+    assert len(demo.demo_offerings(2027)) == OFFERINGS
     assert offering_for("samarbeidsskoler-hostsamling", next_year).first_starts_at.year == 2027
 
 

@@ -5,7 +5,8 @@ import pytest
 import sqlalchemy as sa
 
 from catalog.enrollment import operations as ops
-from catalog.enrollment.models import Enrollment, EnrollmentState
+from catalog.enrollment.models import SEAT_STATES, Enrollment, EnrollmentState
+from catalog.offerings import operations as offering_ops
 from catalog.offerings.models import TargetGroup
 from lms.audit.operations import history
 from lms.auth.operations import PermissionDenied
@@ -13,6 +14,7 @@ from lms.db import db
 from lms.mail.models import OutboxMessage
 from lms.mail.operations import render
 from lms.people.models import Role
+from lms.settings import operations as settings
 
 
 def test_enrollment_takes_a_seat_until_full_then_waitlists(make_offering, make_user, now):
@@ -253,3 +255,129 @@ def test_only_admins_and_fyrtarn_for_their_own_course_create_offerings(make_user
         with pytest.raises(offering_ops.OfferingError, match="Bare programadministratorer"):
             offering_ops.create_offering(data(responsible), actor=actor, now=now)
     assert offering_ops.create_offering(data(teacher), actor=admin, now=now).responsible_id == teacher.id
+
+
+# --- who hears of a coming session: everyone holding a seat, whatever their attendance ---------------
+
+def _enrollment_in(state, offering, make_user, admin, at):
+    """Bring a new person's enrollment in ``offering`` to ``state`` through the ordinary operations.
+
+    Sign-ups happen at ``at``; attendance is taken ten minutes before the
+    first session, so everything is in place a little before it starts,
+    with the second session ahead and an offered seat's offer still open.
+    """
+    person = make_user()
+    if state == EnrollmentState.OFFERED:
+        first = make_user()
+        holder = ops.enroll(offering.id, first, actor=first, now=at)
+        ops.change_capacity(offering, offering.seats_taken, actor=admin, now=at)  # full
+        waiting = ops.enroll(offering.id, person, actor=person, now=at)
+        ops.cancel_enrollment(holder, actor=first, now=at)
+        assert waiting.state == EnrollmentState.OFFERED
+        return waiting
+    if state == EnrollmentState.WAITLISTED:
+        ops.change_capacity(offering, max(offering.seats_taken, 1), actor=admin, now=at)
+        filler = make_user()
+        if offering.seats_taken < offering.capacity:
+            ops.enroll(offering.id, filler, actor=filler, now=at)
+        return ops.enroll(offering.id, person, actor=person, now=at)
+    enrollment = ops.enroll(offering.id, person, actor=person, now=at)
+    first_session = offering.live_sessions[0]
+    if state == EnrollmentState.CANCELLED:
+        ops.cancel_enrollment(enrollment, actor=person, now=at)
+    elif state in (EnrollmentState.ATTENDED, EnrollmentState.NO_SHOW, EnrollmentState.COMPLETED):
+        present = {enrollment.id} if state != EnrollmentState.NO_SHOW else set()
+        taken_at = first_session.starts_at - timedelta(minutes=10)
+        ops.record_attendance(first_session, offering, present, actor=admin, now=taken_at)
+        if state == EnrollmentState.COMPLETED:
+            ops.mark_completed(offering, {enrollment.id}, actor=admin, now=taken_at)
+    assert enrollment.state == state
+    return enrollment
+
+
+def _just_before(offering):
+    return offering.live_sessions[0].starts_at - timedelta(minutes=5)
+
+
+def _kinds_to(user) -> list[str]:
+    return list(db.session.scalars(sa.select(OutboxMessage.kind).where(OutboxMessage.recipient == user.email)
+                                   .order_by(OutboxMessage.id)))
+
+
+@pytest.mark.parametrize("state", list(EnrollmentState))
+def test_a_cancelled_session_reaches_everyone_holding_a_seat_whatever_their_attendance(
+        state, make_offering, make_user, admin, now):
+    offering = make_offering(capacity=5, sessions=2, starts_in=timedelta(days=5))
+    enrollment = _enrollment_in(state, offering, make_user, admin, now)
+    second = offering.live_sessions[1]
+    offering_ops.cancel_session(offering, second, actor=admin, now=_just_before(offering), reason="Foreleseren er syk.")
+    told = "catalog.session_cancelled" in _kinds_to(enrollment.user)
+    assert told == (state in SEAT_STATES), f"{state}: told={told}"
+    if told:
+        mail = render(db.session.scalars(sa.select(OutboxMessage).where(
+            OutboxMessage.recipient == enrollment.user.email, OutboxMessage.kind == "catalog.session_cancelled")).one())
+        assert "Foreleseren er syk." in mail.text
+
+
+@pytest.mark.parametrize("state", list(EnrollmentState))
+def test_a_moved_session_reaches_everyone_holding_a_seat(state, make_offering, make_user, admin, now):
+    offering = make_offering(capacity=5, sessions=2, starts_in=timedelta(days=5))
+    enrollment = _enrollment_in(state, offering, make_user, admin, now)
+    second = offering.live_sessions[1]
+    offering_ops.update_session(offering, second, actor=admin, now=_just_before(offering),
+                                starts_at=second.starts_at + timedelta(hours=1),
+                                ends_at=second.ends_at + timedelta(hours=1), location="Rådhuset, sal 3")
+    assert ("catalog.offering_changed" in _kinds_to(enrollment.user)) == (state in SEAT_STATES), state
+
+
+@pytest.mark.parametrize("state", list(EnrollmentState))
+def test_reminders_reach_everyone_holding_a_seat(state, make_offering, make_user, admin, now):
+    offering = make_offering(capacity=5, sessions=2, starts_in=timedelta(days=5))
+    enrollment = _enrollment_in(state, offering, make_user, admin, now)
+    settings.set_value(ops.REMINDER_DAYS.key, "8")  # the second session, a week after the first, is in the window
+    ops.queue_reminders(_just_before(offering))
+    reminded_of = list(db.session.scalars(sa.select(OutboxMessage.params).where(
+        OutboxMessage.recipient == enrollment.user.email, OutboxMessage.kind == "catalog.reminder")))
+    second = offering.live_sessions[1].id
+    assert (second in {p["session_id"] for p in reminded_of}) == (state in SEAT_STATES), state
+
+
+def test_an_offered_seat_is_reminded_to_answer_and_held_tentatively(make_offering, make_user, admin, now):
+    offering = make_offering(capacity=5, sessions=1, starts_in=timedelta(days=3))
+    enrollment = _enrollment_in(EnrollmentState.OFFERED, offering, make_user, admin, now)
+    ops.queue_reminders(now + timedelta(days=1, hours=12))
+    reminder = render(db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.recipient == enrollment.user.email, OutboxMessage.kind == "catalog.reminder")).one())
+    assert "du er tilbudt plass" in reminder.text and "Takk ja innen" in reminder.text
+    assert b"STATUS:TENTATIVE" in reminder.attachments[0].data
+
+
+# --- attendance is taken at the session, not before -------------------------------------------------
+
+def test_attendance_is_refused_before_shortly_before_the_session(make_offering, make_user, admin, now):
+    offering = make_offering(sessions=2)
+    enrollment = ops.enroll(offering.id, make_user(), actor=admin, now=now)
+    first = offering.live_sessions[0]
+    with pytest.raises(ops.EnrollmentError, match="Oppmøte kan føres fra"):
+        ops.record_attendance(first, offering, {enrollment.id}, actor=admin, now=first.starts_at - timedelta(hours=1))
+    assert enrollment.state == EnrollmentState.ENROLLED
+    ops.record_attendance(first, offering, {enrollment.id}, actor=admin, now=first.starts_at - timedelta(minutes=15))
+    assert enrollment.state == EnrollmentState.ATTENDED
+
+
+def test_the_attendance_window_is_an_admin_setting(make_offering, make_user, admin, now):
+    offering = make_offering()
+    enrollment = ops.enroll(offering.id, make_user(), actor=admin, now=now)
+    first = offering.live_sessions[0]
+    settings.set_value(ops.ATTENDANCE_OPENS_MINUTES.key, "120")
+    ops.record_attendance(first, offering, {enrollment.id}, actor=admin, now=first.starts_at - timedelta(hours=2))
+    assert enrollment.state == EnrollmentState.ATTENDED
+
+
+def test_no_attendance_for_a_cancelled_session(make_offering, make_user, admin, now):
+    offering = make_offering(sessions=2)
+    enrollment = ops.enroll(offering.id, make_user(), actor=admin, now=now)
+    first = offering.live_sessions[0]
+    offering_ops.cancel_session(offering, first, actor=admin, now=now)
+    with pytest.raises(ops.EnrollmentError, match="avlyst"):
+        ops.record_attendance(first, offering, {enrollment.id}, actor=admin, now=first.starts_at)

@@ -1,13 +1,14 @@
 """What people see and do on the enrollment pages: signing up, seats, Mine kurs, participant lists."""
 import csv
 import io
+from datetime import timedelta
 
 from openpyxl import load_workbook
 
 from catalog.enrollment import operations as ops
 from catalog.enrollment.models import EnrollmentState
 from catalog.offerings.models import TargetGroup
-from lms.db import db
+from lms.db import db, set_clock
 from lms.people.models import Role
 
 
@@ -100,6 +101,7 @@ def test_attendance_and_completion_reach_the_record(login, admin, make_offering,
     db.session.commit()
     c = login(admin)
     session_id = offering.sessions[0].id
+    set_clock(offering.sessions[0].starts_at)  # attendance is taken at the session
     c.post(f"/kurs/{offering.id}/okter/{session_id}/oppmote", data={"present": [str(e.id)]})
     db.session.refresh(e)
     assert e.state == EnrollmentState.ATTENDED
@@ -120,3 +122,151 @@ def test_leader_enrolls_staff_from_offering_page(login, make_offering, make_user
     page = c.post(f"/kurs/{offering.id}/pamelding", data={"person_id": str(teacher.id)},
                   follow_redirects=True).get_data(as_text=True)
     assert "Tone Lærer er påmeldt" in page
+
+
+# --- Mine kurs: cancelling from the list, and what counts as coming ------------------------------------
+
+def test_each_coming_course_in_my_courses_can_be_cancelled_after_a_confirmation(login, make_offering, make_user,
+                                                                                now):
+    first = make_offering("Lesing i alle fag")
+    second = make_offering("Kildekritikk", starts_in=timedelta(days=40))
+    teacher = make_user()
+    enrollments = [ops.enroll(o.id, teacher, actor=teacher, now=now) for o in (first, second)]
+    db.session.commit()
+    c = login(teacher)
+    page = c.get("/mine-kurs").get_data(as_text=True)
+    for e in enrollments:
+        assert f'action="/pameldinger/{e.id}/avmeld"' in page
+    assert page.count("<summary class=\"ds-button\" data-variant=\"secondary\">Meld meg av") == 2
+    assert "Ja, meld meg av" in page and "står noen på ventelisten, får de den" in page
+    response = c.post(f"/pameldinger/{enrollments[1].id}/avmeld", data={"next": "/mine-kurs"})
+    assert response.headers["Location"].endswith("/mine-kurs")
+    db.session.refresh(enrollments[1])
+    assert enrollments[1].state == EnrollmentState.CANCELLED
+
+
+def test_leaving_the_waitlist_says_the_place_in_the_queue_is_lost(login, make_offering, make_user, now):
+    offering = make_offering(capacity=1)
+    seat = make_user()
+    ops.enroll(offering.id, seat, actor=seat, now=now)
+    teacher = make_user()
+    ops.enroll(offering.id, teacher, actor=teacher, now=now)
+    db.session.commit()
+    c = login(teacher)
+    for page in (c.get("/mine-kurs").get_data(as_text=True), c.get(f"/kurs/{offering.id}").get_data(as_text=True)):
+        assert "Forlat ventelisten" in page and "Du mister plassen din i køen (nummer 1)" in page
+        assert "Ja, forlat ventelisten" in page
+
+
+def test_a_course_with_attendance_so_far_stays_under_coming_courses(login, admin, make_offering, make_user, now):
+    offering = make_offering("Digital vurdering", sessions=3, starts_in=timedelta(days=1))
+    teacher = make_user()
+    e = ops.enroll(offering.id, teacher, actor=teacher, now=now)
+    first = offering.live_sessions[0]
+    ops.record_attendance(first, offering, {e.id}, actor=admin, now=first.starts_at)
+    db.session.commit()
+    set_clock(first.ends_at + timedelta(hours=1))
+    page = login(teacher).get("/mine-kurs").get_data(as_text=True)
+    coming, past = page.split('id="tidligere"')
+    assert "Digital vurdering" in coming and "Deltok" in coming
+    assert "Digital vurdering" not in past and "Ingen tidligere kurs." in past
+
+
+def test_a_course_whose_sessions_are_over_is_a_past_course(login, admin, make_offering, make_user, now):
+    offering = make_offering("Digital vurdering", sessions=2, starts_in=timedelta(days=1))
+    teacher = make_user()
+    e = ops.enroll(offering.id, teacher, actor=teacher, now=now)
+    for session in offering.live_sessions:
+        ops.record_attendance(session, offering, {e.id}, actor=admin, now=session.starts_at)
+    db.session.commit()
+    set_clock(offering.live_sessions[-1].ends_at + timedelta(minutes=1))
+    page = login(teacher).get("/mine-kurs").get_data(as_text=True)
+    assert "Digital vurdering" in page.split('id="tidligere"')[1]
+
+
+# --- attendance from shortly before the session, not earlier -------------------------------------------
+
+def test_attendance_is_not_offered_before_the_session(login, admin, make_offering, make_user, now):
+    offering = make_offering(sessions=2)
+    e = ops.enroll(offering.id, make_user(), actor=admin, now=now)
+    db.session.commit()
+    first = offering.live_sessions[0]
+    attendance_url = f"/kurs/{offering.id}/okter/{first.id}/oppmote"
+    c = login(admin)
+    assert attendance_url not in c.get(f"/kurs/{offering.id}").get_data(as_text=True)
+    assert attendance_url not in c.get(f"/kurs/{offering.id}/deltakere").get_data(as_text=True)
+    page = c.get(attendance_url).get_data(as_text=True)
+    assert "Oppmøte kan føres fra" in page and "Lagre oppmøte" not in page
+    refused = c.post(attendance_url, data={"present": [str(e.id)]})
+    assert refused.status_code == 400 and "Oppmøte kan føres fra" in refused.get_data(as_text=True)
+    db.session.refresh(e)
+    assert e.state == EnrollmentState.ENROLLED
+    set_clock(first.starts_at - timedelta(minutes=10))
+    assert attendance_url in c.get(f"/kurs/{offering.id}").get_data(as_text=True)
+    assert "Lagre oppmøte" in c.get(attendance_url).get_data(as_text=True)
+
+
+# --- joining the waitlist is a success, with dates not yet confirmed ------------------------------------
+
+def test_joining_the_waitlist_is_confirmed_as_a_success_with_the_place(login, make_offering, make_user, now):
+    offering = make_offering("Programmering i matematikk", capacity=1)
+    for _ in range(3):
+        person = make_user()
+        ops.enroll(offering.id, person, actor=person, now=now)
+    db.session.commit()
+    page = login(make_user()).post(f"/kurs/{offering.id}/pamelding", follow_redirects=True).get_data(as_text=True)
+    assert ('<div class="ds-alert" data-color="success" role="status">\n          <p class="ds-paragraph">'
+            'Du står som nr. 3 på ventelisten til «Programmering i matematikk».') in page
+    assert 'data-color="warning"' not in page.split("<main")[1].split("</div>")[0]
+    assert "Kurset er fullt" not in page
+    assert "Legg til i kalenderen (ikke bekreftet ennå)" in page
+    assert "Datoene er ikke bekreftet for deg før du har fått plass." in page
+
+
+# --- the participant list: one row per person, the history on demand -----------------------------------
+
+def test_participant_list_has_one_row_per_person_with_the_history_on_demand(login, admin, make_offering,
+                                                                            make_user, now):
+    offering = make_offering(capacity=5)
+    kari, ola = make_user("Kari Nordmann"), make_user("Ola Nordmann")
+    first = ops.enroll(offering.id, kari, actor=kari, now=now)
+    ops.cancel_enrollment(first, actor=kari, now=now + timedelta(hours=1))
+    ops.enroll(offering.id, kari, actor=kari, now=now + timedelta(hours=2))
+    ops.enroll(offering.id, ola, actor=ola, now=now)
+    db.session.commit()
+    c = login(admin)
+    page = c.get(f"/kurs/{offering.id}/deltakere").get_data(as_text=True)
+    body = page.split("<tbody>")[1].split("</tbody>")[0]
+    assert body.count("<tr>") == 2 and body.count("Kari Nordmann<br>") == 1
+    kari_row = body.split("Kari Nordmann<br>")[1].split("</tr>")[0]
+    assert "<td>Påmeldt" in kari_row
+    assert "<details" in kari_row and "3 endringer" in kari_row
+    assert kari_row.count("Påmeldt") >= 3 and "Avmeldt" in kari_row  # signed up, cancelled, signed up again
+    rows = list(csv.reader(io.StringIO(c.get(f"/kurs/{offering.id}/deltakere.csv").get_data(as_text=True)
+                                       .lstrip("\ufeff")), delimiter=";"))
+    assert sorted(r[0] for r in rows[1:]) == ["Kari Nordmann", "Ola Nordmann"]  # the export too
+
+
+# --- the staff picker -----------------------------------------------------------------------------------
+
+def test_staff_picker_chooses_nobody_shows_who_is_in_and_leaves_out_the_organiser(login, make_offering, make_user,
+                                                                                 make_school, now):
+    school = make_school()
+    leader = make_user("Rita Rektor", roles=(Role.LEADER,), school=school)
+    fyrtarn = make_user("Marte Fyrtårn", roles=(Role.TEACHER, Role.LIGHTHOUSE), school=school)
+    tone = make_user("Tone Lærer", school=school)
+    kari = make_user("Kari Lærer", school=school)
+    offering = make_offering("Åpent kurs i brøk", responsible_id=fyrtarn.id)
+    ops.enroll(offering.id, kari, actor=kari, now=now)
+    db.session.commit()
+    c = login(leader)
+    page = c.get(f"/kurs/{offering.id}").get_data(as_text=True)
+    picker = page.split('id="person_id"')[1].split("</select>")[0]
+    # The empty first choice is the one selected: nobody is chosen until the leader chooses.
+    assert picker.count("selected") == 1 and '<option selected value="">Velg en ansatt</option>' in picker
+    assert f'<option disabled value="{kari.id}">Kari Lærer (Påmeldt)</option>' in picker
+    assert f'value="{tone.id}">Tone Lærer</option>' in picker
+    assert "Marte Fyrtårn" not in picker
+    nobody = c.post(f"/kurs/{offering.id}/pamelding", data={"person_id": ""}, follow_redirects=True)
+    assert "Velg hvem du vil melde på." in nobody.get_data(as_text=True)
+    assert ops.active_enrollment(offering.id, tone.id) is None

@@ -27,7 +27,7 @@ CAPACITY = 10
 TITLE = "Rushkurs i digital vurdering"
 ENROLLED_MESSAGE = f"Du er påmeldt «{TITLE}». Du får en bekreftelse på e-post."
 ALREADY_MESSAGE = "Du er allerede påmeldt eller på ventelisten."
-WAITLISTED = re.compile(r"^Kurset er fullt\. Du står som nummer (\d+) på ventelisten\.$")
+WAITLISTED = re.compile(r"^Du står som nr\. (\d+) på ventelisten til «" + re.escape(TITLE) + r"»\. Du får e-post når det blir ledig plass til deg\.$")
 
 
 @pytest.fixture
