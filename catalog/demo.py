@@ -1,12 +1,15 @@
 """Loading the demo programme from ``content/programme/`` into the current school year.
 
 Each Markdown file is one row of the municipality's competence programme:
-YAML front matter (key, title, kind, theme, target groups, organiser, when,
-plan area, capacity, place, sessions) and the content as the Markdown body.
-Sessions are given relative to the school year, as an ISO week and weekday
+YAML front matter (key, title, kind, theme, target groups and the table's
+own words for them, organiser, when, plan area, capacity, place, sessions)
+and the content as the Markdown body. Sessions are given relative to the
+school year, as an ISO week and weekday
 (``{week: 41, weekday: 2, start: "12:00", end: "15:30"}``) or a month and day
 (``{month: 8, day: 12, ...}``), in Europe/Oslo local time; the loader dates
-them into the school year that ``now`` falls in and stores them in UTC.
+them into the school year that ``now`` falls in and stores them in UTC. A row
+of ``kind: scheme`` has no sessions: it is a catalogue entry that leads to the
+page of the feature that carries it (``endpoint``, ``endpoint_values``).
 
 A row whose meetings are each joined on their own (``per_session: true``: a
 forum twice a year, a network meeting three times a year) becomes a series
@@ -17,13 +20,17 @@ Offerings are created through the catalogue's operations, acting as the demo
 programme admin, and found again by their source key (the file's key and the
 school year), so loading twice changes nothing, an edited file updates its
 offering, and a new school year gets its own programme beside last year's.
-``content/demo/enrollments.md`` then enrolls a few demo people through the
-ordinary enrollment rules.
+A file's ``formerly`` lists the keys its row had before: the first offering
+found under one of them is taken over (renamed), so its enrollments stay;
+an offering of the school year whose key no file has any more is taken out,
+deleted when nobody ever enrolled in it and cancelled (with notice to those
+enrolled) otherwise. ``content/demo/enrollments.md`` then enrolls a few demo
+people through the ordinary enrollment rules.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
@@ -34,6 +41,8 @@ from catalog.enrollment.models import EnrollmentState
 from catalog.offerings import operations as offering_ops
 from catalog.offerings.models import (Offering, OfferingKind, OfferingSeries, OfferingStatus, OnboardingCohort,
                                       TargetGroup)
+from catalog.schemes import operations as scheme_ops
+from catalog.schemes.models import Scheme
 from lms.db import db
 from lms.i18n import OSLO
 from lms.schoolyear import school_year_bounds, school_year_of
@@ -42,6 +51,8 @@ from lms.people.demo import demo_admin
 from lms.people.models import User
 
 PROGRAMME_DIR = "programme"
+#: The ``kind`` of a row that is a scheme (a catalogue entry without sessions), not an offering.
+SCHEME_KIND = "scheme"
 ENROLLMENTS_FILE = Path("demo") / "enrollments.md"
 KEY_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,100}$")
 #: Participants may cancel themselves until this long before the first session.
@@ -129,13 +140,15 @@ def dated_session(spec: dict, school_year: int, *, location: str = "", online_ur
 
 @dataclass
 class ProgrammeRow:
-    """One content file, dated into a school year and ready for the operations."""
+    """One content file of an offering, dated into a school year and ready for the operations."""
 
     key: str
     path: Path
     data: offering_ops.OfferingData
     sessions: list[DatedSession]
     responsible_email: str | None
+    #: Keys the row had in earlier versions of the programme.
+    formerly: list[str] = field(default_factory=list)
     #: Each session is a meeting of a series, joined on its own.
     per_session: bool = False
 
@@ -163,6 +176,16 @@ def _meeting_data(data: offering_ops.OfferingData, session: DatedSession) -> off
     return meeting
 
 
+@dataclass
+class SchemeRow:
+    """One content file of a scheme: a catalogue entry that leads to a feature's page."""
+
+    key: str
+    path: Path
+    data: scheme_ops.SchemeData
+    formerly: list[str] = field(default_factory=list)
+
+
 def programme_files() -> list[Path]:
     """Return the programme's content files in name order."""
     return sorted((content_dir() / PROGRAMME_DIR).glob("*.md"))
@@ -183,36 +206,57 @@ def _enum_list(cls, values, where: str, name: str) -> list:
         raise DemoContentError(f"{where}: {name}: {err} (gyldige verdier: {allowed})") from None
 
 
-def read_row(path: Path, school_year: int) -> ProgrammeRow:
-    """Read and check one programme file and date its sessions into the school year."""
-    post = read_front_matter(path)
-    meta, where = post.metadata, str(path)
-    key = str(meta.get("key", "")).strip()
+def _text(meta: dict, name: str) -> str:
+    return str(meta.get(name, "") or "").strip()
+
+
+def _keys(meta: dict, where: str) -> tuple[str, list[str]]:
+    """Return the row's key and its former keys, checked."""
+    key = _text(meta, "key")
     if not KEY_PATTERN.match(key):
         raise DemoContentError(f"{where}: «key» må være små bokstaver, tall og bindestrek, ikke {key!r}")
+    formerly = meta.get("formerly") or []
+    formerly = [formerly] if isinstance(formerly, str) else list(formerly)
+    for old in formerly:
+        if not KEY_PATTERN.match(str(old)) or str(old) == key:
+            raise DemoContentError(f"{where}: «formerly» må være andre nøkler enn {key!r}, ikke {old!r}")
+    return key, [str(old) for old in formerly]
+
+
+def _plan_area(meta: dict, where: str) -> int | None:
+    try:
+        return None if meta.get("plan_area") in (None, "") else int(meta["plan_area"])
+    except (TypeError, ValueError) as err:
+        raise DemoContentError(f"{where}: {err}") from None
+
+
+def read_row(path: Path, school_year: int) -> ProgrammeRow | SchemeRow:
+    """Read and check one programme file; an offering's sessions are dated into the school year."""
+    post = read_front_matter(path)
+    meta, where = post.metadata, str(path)
+    key, formerly = _keys(meta, where)
+    if meta.get("kind") == SCHEME_KIND:
+        return _read_scheme(meta, post.content.strip(), key, formerly, path, school_year)
     for required in ("title", "kind", "capacity", "target_groups", "sessions"):
         if meta.get(required) in (None, "", []):
             raise DemoContentError(f"{where}: mangler «{required}»")
     kind = _enum_list(OfferingKind, meta["kind"], where, "kind")[0]
     cohort = meta.get("onboarding_cohort")
-    location, online_url = str(meta.get("location", "")).strip(), str(meta.get("online_url", "")).strip()
+    location, online_url = _text(meta, "location"), _text(meta, "online_url")
     sessions = sorted((dated_session(spec, school_year, location=location, online_url=online_url,
                                      where=f"{where}: økt {i + 1}")
                        for i, spec in enumerate(meta["sessions"])), key=lambda s: s.starts_at)
     first_start = sessions[0].starts_at
     try:
         capacity, min_participants = int(meta["capacity"]), int(meta.get("min_participants", 0))
-        plan_area = None if meta.get("plan_area") in (None, "") else int(meta["plan_area"])
     except (TypeError, ValueError) as err:
         raise DemoContentError(f"{where}: {err}") from None
-    body, when = post.content.strip(), str(meta.get("when", "")).strip()
-    description = f"{body}\n\n*Når i skoleåret: {when}.*" if when else body
     data = offering_ops.OfferingData(
-        title=str(meta["title"]).strip(), kind=kind, capacity=capacity, school_year=school_year,
-        theme=str(meta.get("theme", "")).strip(), description=description,
-        organiser=str(meta.get("organiser", "")).strip(),
+        title=_text(meta, "title"), kind=kind, capacity=capacity, school_year=school_year,
+        theme=_text(meta, "theme"), description=post.content.strip(), organiser=_text(meta, "organiser"),
         target_groups=_enum_list(TargetGroup, meta["target_groups"], where, "target_groups"),
-        plan_area=plan_area, min_participants=min_participants,
+        target_group_text=_text(meta, "target_group_text"), timing=_text(meta, "when"),
+        plan_area=_plan_area(meta, where), min_participants=min_participants,
         location=location, online_url=online_url,
         onboarding_cohort=_enum_list(OnboardingCohort, cohort, where, "onboarding_cohort")[0] if cohort else None,
     )
@@ -220,7 +264,27 @@ def read_row(path: Path, school_year: int) -> ProgrammeRow:
     responsible = meta.get("responsible")
     return ProgrammeRow(key=key, path=path, data=data, sessions=sessions,
                         responsible_email=str(responsible).strip().lower() if responsible else None,
-                        per_session=bool(meta.get("per_session", False)))
+                        formerly=formerly, per_session=bool(meta.get("per_session", False)))
+
+
+def _read_scheme(meta: dict, body: str, key: str, formerly: list[str], path: Path, school_year: int) -> SchemeRow:
+    where = str(path)
+    for required in ("title", "endpoint", "target_groups"):
+        if meta.get(required) in (None, "", []):
+            raise DemoContentError(f"{where}: mangler «{required}»")
+    if meta.get("sessions"):
+        raise DemoContentError(f"{where}: en ordning (kind: scheme) har ingen økter")
+    values = meta.get("endpoint_values") or {}
+    if not isinstance(values, dict):
+        raise DemoContentError(f"{where}: «endpoint_values» må være en tabell, ikke {values!r}")
+    data = scheme_ops.SchemeData(
+        title=_text(meta, "title"), endpoint=_text(meta, "endpoint"), school_year=school_year,
+        endpoint_values={str(k): str(v) for k, v in values.items()}, theme=_text(meta, "theme"),
+        description=body, organiser=_text(meta, "organiser"),
+        target_groups=_enum_list(TargetGroup, meta["target_groups"], where, "target_groups"),
+        target_group_text=_text(meta, "target_group_text"), timing=_text(meta, "when"),
+        plan_area=_plan_area(meta, where))
+    return SchemeRow(key=key, path=path, data=data, formerly=formerly)
 
 
 # --- loading ------------------------------------------------------------------------
@@ -231,6 +295,14 @@ class ProgrammeSummary:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    #: Offerings taken over from a former key, deleted or cancelled because no file has their key.
+    renamed: int = 0
+    removed: int = 0
+    cancelled: int = 0
+    schemes: int = 0
+    schemes_created: int = 0
+    schemes_updated: int = 0
+    schemes_removed: int = 0
     sessions: int = 0
     enrolled: int = 0
     waitlisted: int = 0
@@ -241,6 +313,9 @@ class ProgrammeSummary:
         total = self.created + self.updated + self.unchanged
         return (f"{total} tilbud i skoleåret {self.school_year}/{self.school_year + 1} "
                 f"({self.created} nye, {self.updated} endret), {self.sessions} økter; "
+                f"fra tidligere programmer: {self.renamed} med ny nøkkel, {self.removed} slettet, "
+                f"{self.cancelled} avlyst; {self.schemes} ordninger ({self.schemes_created} nye, "
+                f"{self.schemes_updated} endret, {self.schemes_removed} fjernet); "
                 f"påmeldinger: {self.enrolled} nye ({self.waitlisted} på venteliste), "
                 f"{self.already_enrolled} fantes fra før, {self.closed} hoppet over fordi påmeldingen er stengt")
 
@@ -282,26 +357,57 @@ def _person(email: str, where: str) -> User:
     return user
 
 
-def load_programme(now: datetime, admin: User, summary: ProgrammeSummary) -> None:
-    """Create or update the offerings of every programme file (one, or one per session), dated into the school year."""
+def read_programme(school_year: int) -> list[ProgrammeRow | SchemeRow]:
+    """Read every programme file for a school year, checking that keys are used once."""
+    rows: list[ProgrammeRow | SchemeRow] = []
     seen: dict[str, Path] = {}
     for path in programme_files():
-        row = read_row(path, summary.school_year)
+        row = read_row(path, school_year)
         if row.key in seen:
             raise DemoContentError(f"{path}: nøkkelen {row.key!r} er også brukt i {seen[row.key].name}")
         seen[row.key] = path
-        # Without a named organiser the admin manages the offering, as create_offering would decide.
-        row.data.responsible_id = (_person(row.responsible_email, str(path)).id if row.responsible_email
-                                   else admin.id)
-        series = _series(row, summary.school_year, now) if row.per_session else None
-        for source_key, data, sessions in row.offerings(summary.school_year):
-            try:
-                offering = _load_offering(source_key, data, sessions, admin=admin, now=now, summary=summary)
-            except offering_ops.OfferingError as err:
-                raise DemoContentError(f"{path}: {err}") from None
-            if series is not None and offering.series_id != series.id:
-                offering.series = series
-            summary.sessions += len(offering.live_sessions)
+        rows.append(row)
+    offering_keys = {row.key for row in rows if isinstance(row, ProgrammeRow)}
+    for row in rows:
+        for old in row.formerly:
+            if old in offering_keys:
+                raise DemoContentError(f"{row.path}: «formerly» nevner {old!r}, som er nøkkelen til et tilbud nå")
+    return rows
+
+
+def _offering_by_key(key: str, school_year: int) -> Offering | None:
+    return db.session.scalar(sa.select(Offering).where(Offering.source_key == source_key_for(key, school_year)))
+
+
+def _take_over_former(row: ProgrammeRow, school_year: int) -> Offering | None:
+    """Return the offering of one of the row's former keys, now under the row's key; None if there is none."""
+    for old in row.formerly:
+        offering = _offering_by_key(old, school_year)
+        if offering is not None and offering.status != OfferingStatus.CANCELLED:
+            offering.source_key = source_key_for(row.key, school_year)
+            db.session.flush()
+            return offering
+    return None
+
+
+def _load_offering(row: ProgrammeRow, now: datetime, admin: User, summary: ProgrammeSummary) -> None:
+    """Create or update the offerings of one programme file (one, or one per session of a series)."""
+    # Without a named organiser the admin manages the offering, as create_offering would decide.
+    row.data.responsible_id = (_person(row.responsible_email, str(row.path)).id if row.responsible_email
+                               else admin.id)
+    series = _series(row, summary.school_year, now) if row.per_session else None
+    for source_key, data, sessions in row.offerings(summary.school_year):
+        offering = db.session.scalar(sa.select(Offering).where(Offering.source_key == source_key))
+        if offering is None and series is None:
+            offering = _take_over_former(row, summary.school_year)
+            summary.renamed += offering is not None
+        try:
+            offering = _load_one(offering, source_key, data, sessions, admin=admin, now=now, summary=summary)
+        except offering_ops.OfferingError as err:
+            raise DemoContentError(f"{row.path}: {err}") from None
+        if series is not None and offering.series_id != series.id:
+            offering.series = series
+        summary.sessions += len(offering.live_sessions)
 
 
 def _series(row: ProgrammeRow, school_year: int, now: datetime) -> OfferingSeries:
@@ -315,10 +421,9 @@ def _series(row: ProgrammeRow, school_year: int, now: datetime) -> OfferingSerie
     return series
 
 
-def _load_offering(source_key: str, data: offering_ops.OfferingData, sessions: list[DatedSession], *,
-                   admin: User, now: datetime, summary: ProgrammeSummary) -> Offering:
+def _load_one(offering: Offering | None, source_key: str, data: offering_ops.OfferingData,
+              sessions: list[DatedSession], *, admin: User, now: datetime, summary: ProgrammeSummary) -> Offering:
     """Create, update or leave be the offering of ``source_key``; return it."""
-    offering = db.session.scalar(sa.select(Offering).where(Offering.source_key == source_key))
     if offering is None:
         data.registration_opens_at = now
         offering = offering_ops.create_offering(data, actor=admin, now=now, source_key=source_key)
@@ -349,6 +454,76 @@ def offerings_for_key(key: str, school_year: int) -> list[Offering]:
     return list(db.session.scalars(
         sa.select(Offering).join(OfferingSeries, OfferingSeries.id == Offering.series_id)
         .where(OfferingSeries.source_key == source_key).order_by(Offering.first_starts_at, Offering.id)))
+
+
+def _load_scheme(row: SchemeRow, now: datetime, admin: User, summary: ProgrammeSummary) -> None:
+    source_key = source_key_for(row.key, summary.school_year)
+    scheme = db.session.scalar(sa.select(Scheme).where(Scheme.source_key == source_key))
+    try:
+        if scheme is None:
+            scheme_ops.create_scheme(row.data, actor=admin, now=now, source_key=source_key)
+            summary.schemes_created += 1
+        elif scheme_ops.differs(scheme, row.data):
+            scheme_ops.update_scheme(scheme, row.data, actor=admin, now=now)
+            summary.schemes_updated += 1
+    except scheme_ops.SchemeError as err:
+        raise DemoContentError(f"{row.path}: {err}") from None
+    summary.schemes += 1
+
+
+def _retire_former_offerings(rows: list[ProgrammeRow | SchemeRow], now: datetime, admin: User,
+                             summary: ProgrammeSummary) -> None:
+    """Take out the school year's offerings whose key no offering file has: delete, or cancel with notice.
+
+    A row that became a series (or stopped being one) has its offerings under
+    other keys (``key/year/n`` for each meeting): the ones of its former shape go.
+    """
+    single = {row.key for row in rows if isinstance(row, ProgrammeRow) and not row.per_session}
+    series = {row.key for row in rows if isinstance(row, ProgrammeRow) and row.per_session}
+    successor = {row.key: row.data.title for row in rows if isinstance(row, (SchemeRow, ProgrammeRow))}
+    successor.update({old: row.data.title for row in rows for old in row.formerly})
+    year = summary.school_year
+    former = db.session.scalars(sa.select(Offering).where(
+        sa.or_(Offering.source_key.like(f"%/{year}"), Offering.source_key.like(f"%/{year}/%")),
+        Offering.status != OfferingStatus.CANCELLED).order_by(Offering.source_key)).all()
+    for offering in former:
+        key, *rest = offering.source_key.split("/")
+        meeting = len(rest) > 1
+        if (key in single and not meeting) or (key in series and meeting):
+            continue
+        title = successor.get(key)
+        reason = (f"Tilbudet inngår nå i «{title}» i programmet." if title
+                  else "Tilbudet er tatt ut av programmet.")
+        try:
+            offering_ops.delete_offering(offering, actor=admin, now=now, note=reason)
+            summary.removed += 1
+        except offering_ops.OfferingError:
+            # Someone has been enrolled: they are told, and the history stays.
+            offering_ops.cancel_offering(offering, actor=admin, now=now, reason=reason)
+            summary.cancelled += 1
+
+
+def _remove_former_schemes(rows: list[ProgrammeRow | SchemeRow], now: datetime, admin: User,
+                           summary: ProgrammeSummary) -> None:
+    current = {source_key_for(row.key, summary.school_year) for row in rows if isinstance(row, SchemeRow)}
+    for scheme in db.session.scalars(sa.select(Scheme).where(
+            Scheme.source_key.like(f"%/{summary.school_year}")).order_by(Scheme.source_key)).all():
+        if scheme.source_key not in current:
+            scheme_ops.remove_scheme(scheme, actor=admin, now=now, note="Tatt ut av programmet.")
+            summary.schemes_removed += 1
+
+
+def load_programme(now: datetime, admin: User, summary: ProgrammeSummary) -> None:
+    """Bring the summary's school year to the programme files: one offering or scheme per file, no others."""
+    rows = read_programme(summary.school_year)
+    for row in rows:
+        if isinstance(row, ProgrammeRow):
+            _load_offering(row, now, admin, summary)
+    for row in rows:
+        if isinstance(row, SchemeRow):
+            _load_scheme(row, now, admin, summary)
+    _retire_former_offerings(rows, now, admin, summary)
+    _remove_former_schemes(rows, now, admin, summary)
 
 
 def load_enrollments(now: datetime, summary: ProgrammeSummary) -> None:

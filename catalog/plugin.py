@@ -2,7 +2,6 @@
 from pathlib import Path
 
 from flask import Flask
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from catalog import calendar
@@ -11,16 +10,20 @@ from catalog.cli import catalog_cli
 from catalog.demo import load_demo
 from catalog.enrollment import mails
 from catalog.enrollment import operations as enrollment_ops
-from catalog.enrollment.models import EnrollmentState
 from catalog.enrollment.views import bp as enrollment_bp
 from catalog.offerings import mails as offering_mails
-from catalog.offerings import operations as offering_ops
+from catalog.offerings import search
 from catalog.offerings.views import bp as offerings_bp
 from catalog.onboarding import operations as onboarding_ops
 from catalog.onboarding.views import bp as onboarding_bp
+
+# The models are imported here so that the schema (and Alembic) knows them
+# even before any view is loaded.
+from catalog.schemes import models as _scheme_models  # noqa: F401
 from events.feeds import register_feed_source
-from lms.db import now_utc
-from lms.plugins import MenuItem, Plugin
+from lms.forms import ActionForm
+from lms.i18n import to_oslo
+from lms.plugins import DISCOVER, TASKS, FrontPageSection, MenuItem, Plugin
 
 
 def _init_app(app: Flask) -> None:
@@ -34,25 +37,43 @@ def _init_app(app: Flask) -> None:
     lms_plugin.init_app(app)
 
 
-def dashboard_figures(user) -> list[tuple[str, object, str | None]]:
-    """Return the figures the front page shows this person."""
-    counts = enrollment_ops.counts_by_state(user.id)
-    figures = [
-        (_("påmeldte kurs"), counts.get(EnrollmentState.ENROLLED, 0), "enrollment.my_courses"),
-        (_("på venteliste"), counts.get(EnrollmentState.WAITLISTED, 0), "enrollment.my_courses"),
-        (_("fullførte kurs"), counts.get(EnrollmentState.COMPLETED, 0), "enrollment.record"),
+#: How many offerings open for sign-up the front page shows.
+OPEN_SHOWN = 5
+#: How many offerings short of their minimum an organiser is shown, and how close their go/no-go day is.
+SHORT_SHOWN = 10
+GO_NO_GO_SOON_DAYS = 14
+#: How many new hires without onboarding a leader is shown by name.
+NEW_HIRES_SHOWN = 8
+
+
+def front_page(user, now) -> list[FrontPageSection]:
+    """Give the front page the catalogue's search and next offerings, and a person's seats and tasks."""
+    sections = [
+        FrontPageSection(DISCOVER, 10, "catalog/offerings/_front_search.html"),
+        FrontPageSection(DISCOVER, 20, "catalog/offerings/_front_open.html",
+                         {"offerings": search.open_for_signup(now, OPEN_SHOWN)}),
     ]
-    now = now_utc()
+    if user is None:
+        return sections
+    today = to_oslo(now).date()
+    offered = enrollment_ops.offered_seats(user.id)
+    if offered:
+        sections.append(FrontPageSection(TASKS, 10, "catalog/enrollment/_front_offered.html",
+                                         {"offered": offered, "action_form": ActionForm()}))
+    waiting = enrollment_ops.waitlist_places(user.id)
+    if waiting:
+        sections.append(FrontPageSection(TASKS, 30, "catalog/enrollment/_front_waiting.html", {"waiting": waiting}))
     led = user.led_school_ids()
     if led:
-        waiting_hires = [r for r in onboarding_ops.new_hires_at(led, now) if r.enrollment is None]
-        figures.append((_("nyansatte uten oppstartskurs"), len(waiting_hires), "onboarding.index"))
-    if user.is_admin:
-        figures.append((_("tilbud under minstekravet venter på beslutning"),
-                        len(offering_ops.awaiting_decision(now)), "offerings.decisions"))
-    if counts.get(EnrollmentState.OFFERED):
-        figures.insert(0, (_("plasser tilbudt deg – svar nå"), counts[EnrollmentState.OFFERED], "enrollment.my_courses"))
-    return figures
+        without = [r for r in onboarding_ops.new_hires_at(led, now) if r.enrollment is None]
+        if without:
+            sections.append(FrontPageSection(TASKS, 40, "catalog/onboarding/_front_new_hires.html",
+                                             {"rows": without[:NEW_HIRES_SHOWN], "total": len(without)}))
+    short = search.short_of_minimum(None if user.is_admin else user.id, today, GO_NO_GO_SOON_DAYS, now, SHORT_SHOWN)
+    if short:
+        sections.append(FrontPageSection(TASKS, 60, "catalog/offerings/_front_short.html",
+                                         {"offerings": short, "today": today}))
+    return sections
 
 
 plugin = Plugin(
@@ -66,6 +87,6 @@ plugin = Plugin(
         MenuItem("offerings.new", _l("Nytt tilbud"), lambda u: u is not None and u.is_admin, 40),
     ),
     load_demo=load_demo,
-    dashboard=dashboard_figures,
+    front_page=front_page,
     translations=str(Path(__file__).resolve().parent / "translations"),
 )

@@ -89,6 +89,11 @@ def feed_events(scope: FeedScope | str, owner_id: int, now: datetime) -> list[Ca
     return events
 
 
+def upcoming_events(scope: FeedScope | str, owner_id: int, now: datetime, limit: int) -> list[CalendarEvent]:
+    """Return the owner's next events of every source that are neither cancelled nor over, soonest first."""
+    return [e for e in feed_events(scope, owner_id, now) if not e.cancelled and e.ends_at > now][:limit]
+
+
 def feed_version(scope: FeedScope | str, owner_id: int, now: datetime) -> tuple:
     """Return every source's version for the owner, as ``((name, version), ...)``."""
     return tuple((source.name, tuple(source.version(owner_id, now))) for source in feed_sources(scope))

@@ -9,6 +9,7 @@ from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_migrate import Migrate
+from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 
 from lms import config as config_module
@@ -28,11 +29,14 @@ from lms.lti import views as lti_views
 from lms.mail.cli import mail_cli
 from lms.mail.views import bp as mail_bp
 from lms.markdown import render as render_markdown
+from lms.pages.views import bp as pages_bp
 from lms.people.cli import people_cli
 from lms.people.views import bp as people_bp
 from lms.settings.views import bp as settings_bp
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+#: The language the municipality writes its programme in.
+PROGRAMME_LANG = "nb"
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 migrate = Migrate(render_as_batch=True, compare_type=True, render_item=render_migration_item)
 
@@ -46,6 +50,18 @@ HOST_MENU = (
     # After a launch from an LMS course with a member list, for the school's leaders.
     plugins.MenuItem("lti_content.members", _l("Deltakere i LMS-emnet"), lti_views.members_offered, 85),
 )
+
+
+def programme_lang() -> Markup:
+    """Return ` lang="nb"` where the page is in another language than the programme's texts, else nothing.
+
+    Titles, descriptions and organisers of the programme are the
+    municipality's own bokmål; a page in English or nynorsk marks them as
+    bokmål (WCAG 3.1.2), e.g. ``<h1{{ programme_lang() }}>``. A global, so
+    that macros imported without context can use it too.
+    """
+    lang = str(get_locale() or PROGRAMME_LANG)
+    return Markup("") if lang == PROGRAMME_LANG else Markup(f' lang="{PROGRAMME_LANG}"')
 
 
 class IdConverter(IntegerConverter):
@@ -89,12 +105,14 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(people_bp)
     app.register_blueprint(settings_bp)
     app.register_blueprint(mail_bp)
+    app.register_blueprint(pages_bp)
     app.cli.add_command(people_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(mail_cli)
     register_error_handlers(app)
 
     plugins.init_plugins(app, enabled)
+    app.jinja_env.globals["programme_lang"] = programme_lang
 
     @app.context_processor
     def _layout_context():

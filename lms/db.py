@@ -101,9 +101,10 @@ def configure_sqlite(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn):
-        if has_request_context() and request.method in READ_ONLY_METHODS and not g.get("kp_writes_on_get"):
-            conn.exec_driver_sql("BEGIN")
-        elif has_request_context() and g.pop("kp_defer_write_lock", False):
+        if not has_request_context() or g.pop("kp_write_next", False):  # see begin_writing()
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        elif (request.method in READ_ONLY_METHODS and not g.get("kp_writes_on_get")) \
+                or g.pop("kp_defer_write_lock", False):
             conn.exec_driver_sql("BEGIN")
             g.kp_reading = True  # see begin_writing()
         else:
@@ -159,7 +160,9 @@ def begin_writing() -> None:
     A read transaction cannot be turned into a writing one once another
     writer has committed (SQLite answers busy at once), so the reading one
     ends here, keeping what it loaded, and the next begins with BEGIN
-    IMMEDIATE. A no-op outside such a request and on PostgreSQL.
+    IMMEDIATE. That is a request under :func:`reads_before_writing`, or a
+    reading one (GET) that writes a little on the way, such as noting that a
+    page was read. A no-op outside such a request and on PostgreSQL.
     """
     if not (has_request_context() and g.pop("kp_reading", False)):
         return
@@ -172,6 +175,7 @@ def begin_writing() -> None:
         session.commit()
     finally:
         session.expire_on_commit = keep
+    g.kp_write_next = True
 
 
 def read_without_transaction() -> None:

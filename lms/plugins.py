@@ -8,7 +8,8 @@ hooks. A plugin that requires a disabled plugin is left out too.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from importlib.metadata import entry_points
 from typing import Callable
 
@@ -29,6 +30,29 @@ class MenuItem:
     order: int = 50
 
 
+#: Front-page area for what needs the signed-in person now (seats to answer, requests, tasks).
+TASKS = "tasks"
+#: Front-page area for what anyone may look at (the catalogue, the fyrtårn, the films).
+DISCOVER = "discover"
+
+
+@dataclass(frozen=True)
+class FrontPageSection:
+    """One part of the front page, given by a feature.
+
+    The host renders ``template`` with the section as ``section`` (its data
+    in ``section.context``) among the sections of its ``area``, :data:`TASKS`
+    or :data:`DISCOVER`, in the order of ``order``. A section that would be
+    empty is better left out than shown empty, unless its emptiness is news
+    ("no sessions coming up").
+    """
+
+    area: str
+    order: int
+    template: str
+    context: dict = field(default_factory=dict)
+
+
 @dataclass
 class Plugin:
     """A feature package as the host sees it.
@@ -36,8 +60,13 @@ class Plugin:
     ``init_app`` registers blueprints, CLI commands and template paths.
     ``menu`` lists main-menu links. ``load_demo(now)`` loads the package's part
     of the demo programme and must change nothing when run twice.
-    ``dashboard`` returns figures for a user's front page as
-    ``(label, value, endpoint)`` tuples.
+
+    ``front_page(user, now)`` is the front-page hook: the host calls it on
+    every view of the front page with the signed-in person (None for a
+    visitor) and returns the :class:`FrontPageSection` list it gets, so a
+    feature shows what it has without the host knowing it. It must answer in
+    a fixed number of queries, however much data there is: the front page's
+    query count is tested.
     """
 
     name: str
@@ -45,7 +74,7 @@ class Plugin:
     requires: tuple[str, ...] = ()
     menu: tuple[MenuItem, ...] = ()
     load_demo: Callable[..., None] | None = None
-    dashboard: Callable[[object], list[tuple[str, object, str | None]]] | None = None
+    front_page: Callable[[object | None, datetime], list[FrontPageSection]] | None = None
     #: The package's compiled message catalogues, merged with the host's.
     translations: str | None = None
 
@@ -92,3 +121,9 @@ def init_plugins(app: Flask, plugins: list[Plugin]) -> None:
 def active(app: Flask) -> list[Plugin]:
     """Return the plugins initialised on ``app``."""
     return app.extensions.get("kp_plugins", [])
+
+
+def front_page_sections(app: Flask, user, now: datetime) -> list[FrontPageSection]:
+    """Return every enabled plugin's front-page sections for the person (None for a visitor), in order."""
+    sections = [section for plugin in active(app) if plugin.front_page for section in plugin.front_page(user, now)]
+    return sorted(sections, key=lambda s: (s.area, s.order))

@@ -36,7 +36,8 @@ NOW = datetime(2026, 9, 1, 8, 0, tzinfo=timezone.utc)
 
 
 #: Folders whose tests do not depend on the database underneath (the browser, the form fuzzing): `make test`
-#: runs them in its SQLite pass only. A single test elsewhere says so with ``@pytest.mark.db_independent``.
+#: runs them in its SQLite pass only, as it does every test marked ``browser`` wherever it lives. A single test
+#: elsewhere says so with ``@pytest.mark.db_independent``.
 DB_INDEPENDENT = ("browser", "forms")
 
 
@@ -44,7 +45,7 @@ def pytest_collection_modifyitems(config, items):
     here = Path(__file__).parent
     folders = [here / name for name in DB_INDEPENDENT]
     for item in items:
-        if any(folder in Path(str(item.fspath)).parents for folder in folders):
+        if item.get_closest_marker("browser") or any(folder in Path(str(item.fspath)).parents for folder in folders):
             item.add_marker(pytest.mark.db_independent)
 
 

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from blinker import Namespace
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import aliased, contains_eager, selectinload
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -92,17 +92,40 @@ def waitlist(offering_id: int, limit: int | None = None) -> list[Enrollment]:
     return list(db.session.scalars(query))
 
 
+def _place_on_waitlist(waiting) -> sa.ScalarSelect:
+    """Return the 1-based waitlist place of ``waiting`` (the Enrollment entity or an alias) as a subquery."""
+    ahead = aliased(Enrollment)
+    return (sa.select(sa.func.count() + 1).select_from(ahead).where(
+        ahead.offering_id == waiting.offering_id, ahead.state == EnrollmentState.WAITLISTED,
+        sa.or_(ahead.waitlisted_at < waiting.waitlisted_at,
+               sa.and_(ahead.waitlisted_at == waiting.waitlisted_at, ahead.id < waiting.id)))
+            .correlate(waiting).scalar_subquery())
+
+
 def waitlist_position(enrollment: Enrollment) -> int | None:
     """Return the 1-based place on the waitlist, or None if not waiting."""
     if enrollment.state != EnrollmentState.WAITLISTED:
         return None
-    ahead = db.session.scalar(
-        sa.select(sa.func.count()).select_from(Enrollment).where(
-            Enrollment.offering_id == enrollment.offering_id,
-            Enrollment.state == EnrollmentState.WAITLISTED,
-            sa.or_(Enrollment.waitlisted_at < enrollment.waitlisted_at,
-                   sa.and_(Enrollment.waitlisted_at == enrollment.waitlisted_at, Enrollment.id < enrollment.id))))
-    return (ahead or 0) + 1
+    return db.session.scalar(sa.select(_place_on_waitlist(Enrollment)).where(Enrollment.id == enrollment.id))
+
+
+def waitlist_places(user_id: int) -> list[tuple[Enrollment, int]]:
+    """Return the person's places on waitlists with their offerings, in one query, soonest offering first."""
+    rows = db.session.execute(
+        sa.select(Enrollment, _place_on_waitlist(Enrollment)).join(Enrollment.offering)
+        .where(Enrollment.user_id == user_id, Enrollment.state == EnrollmentState.WAITLISTED)
+        .options(contains_eager(Enrollment.offering))
+        .order_by(Offering.first_starts_at, Enrollment.id))
+    return [(enrollment, place) for enrollment, place in rows]
+
+
+def offered_seats(user_id: int) -> list[Enrollment]:
+    """Return the seats offered to the person from a waitlist, with their offerings, soonest deadline first."""
+    return list(db.session.scalars(
+        sa.select(Enrollment).join(Enrollment.offering)
+        .where(Enrollment.user_id == user_id, Enrollment.state == EnrollmentState.OFFERED)
+        .options(contains_eager(Enrollment.offering))
+        .order_by(Enrollment.offer_expires_at, Enrollment.id)))
 
 
 def lock_offering(offering_id: int) -> Offering:
@@ -124,11 +147,6 @@ def active_enrollment(offering_id: int, user_id: int) -> Enrollment | None:
 
 
 
-def counts_by_state(user_id: int) -> dict[EnrollmentState, int]:
-    """Return how many of the person's enrollments are in each state (states without any are left out)."""
-    return dict(db.session.execute(
-        sa.select(Enrollment.state, sa.func.count()).where(Enrollment.user_id == user_id)
-        .group_by(Enrollment.state)).all())
 
 # --- permissions and eligibility --------------------------------------------
 
@@ -163,6 +181,7 @@ def eligible(person: User, offering: Offering, today: date) -> bool:
         TargetGroup.DIGITAL_SUPERVISORS: lambda: person.is_digital_supervisor,
         TargetGroup.NEW_HIRES: lambda: is_new_hire(person, today),
         TargetGroup.PARENTS: lambda: False,  # parents sign up without an account
+        TargetGroup.PUPILS: lambda: False,  # pupils take part through their school
     }
     return any(checks[group]() for group in offering.target_groups)
 

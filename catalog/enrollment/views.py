@@ -143,7 +143,7 @@ def my_courses():
     now = now_utc()
     rows = _my_enrollments(current_user.id)
     offered = [e for e in rows if e.state == EnrollmentState.OFFERED]
-    waiting = [(e, enrollment_ops.waitlist_position(e)) for e in rows if e.state == EnrollmentState.WAITLISTED]
+    waiting = enrollment_ops.waitlist_places(current_user.id)
     # A course with sessions ahead is coming, whatever attendance its first sessions have had.
     taking_part = [e for e in rows if e.state in CONFIRMED_STATES]
     upcoming = [e for e in taking_part if enrollment_ops.sessions_ahead(e.offering, now)]

@@ -88,6 +88,8 @@ class OfferingForm(FlaskForm):
     description = TextAreaField(_l("Innhold (Markdown)"), validators=[Optional(), Length(max=20000)])
     organiser = StringField(_l("Arrangør"), validators=[Optional(), Length(max=200)])
     target_groups = MultiCheckboxField(_l("Målgrupper"), validators=[DataRequired(_l("Velg minst én målgruppe."))])
+    target_group_text = StringField(_l("Målgruppe med programmets ord"), validators=[Optional(), Length(max=300)])
+    timing = StringField(_l("Når i skoleåret, med programmets ord"), validators=[Optional(), Length(max=200)])
     plan_area = SelectField(_l("Område i utviklingsplanen"), choices=[
         SelectChoice("", _l("Ingen")), SelectChoice("4", _l("4 – Kompetanseheving")),
         SelectChoice("6", _l("6 – Informasjon og forankring"))],

@@ -31,6 +31,7 @@ class OfferingKind(LabelledEnum):
     PARENT_SCHOOL = "parent_school"
     WEBINAR = "webinar"
     GUIDANCE = "guidance"
+    MEETING = "meeting"
 
     @staticmethod
     def LABELS():
@@ -42,6 +43,7 @@ class OfferingKind(LabelledEnum):
             OfferingKind.PARENT_SCHOOL: _l("Foreldreskole"),
             OfferingKind.WEBINAR: _l("Webinar"),
             OfferingKind.GUIDANCE: _l("Veiledning"),
+            OfferingKind.MEETING: _l("Møte"),
         }
 
 
@@ -52,6 +54,8 @@ class TargetGroup(LabelledEnum):
     DIGITAL_SUPERVISORS = "digital_supervisors"
     PARENTS = "parents"
     ALL_STAFF = "all_staff"
+    #: Pupils take part through their school; they have no accounts to enroll with.
+    PUPILS = "pupils"
 
     @staticmethod
     def LABELS():
@@ -62,6 +66,7 @@ class TargetGroup(LabelledEnum):
             TargetGroup.DIGITAL_SUPERVISORS: _l("Digitale veiledere"),
             TargetGroup.PARENTS: _l("Foresatte"),
             TargetGroup.ALL_STAFF: _l("Alle ansatte"),
+            TargetGroup.PUPILS: _l("Elever"),
         }
 
 
@@ -123,6 +128,11 @@ class Offering(db.Model):
     description: Mapped[str] = mapped_column(sa.Text, default="")
     #: Who arranges it, as shown to participants (e.g. "Oppvekst skole").
     organiser: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: Who it is for in the programme's own words ("Skoleledere, miljølærere og
+    #: digitale veiledere"), shown beside the target groups that enrollment checks.
+    target_group_text: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    #: When in the school year, in the programme's own words ("3 ganger per skoleår").
+    timing: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
     #: The person who manages participants and sessions, besides the admins.
     responsible_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
     #: Development-plan area the offering serves: 4 (competence) or 6 (anchoring).

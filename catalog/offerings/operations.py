@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from catalog.enrollment import mails
 from catalog.enrollment import operations as enrollment_ops
+from catalog.enrollment.models import Enrollment
 from catalog.offerings import mails as offering_mails
 from catalog.offerings.models import (Offering, OfferingKind, OfferingSeries, OfferingStatus, OfferingTargetGroup,
                                       OnboardingCohort, TargetGroup)
@@ -28,6 +29,9 @@ from lms.settings import operations as settings
 GO_NO_GO_NOTICE_DAYS = settings.register(
     "catalog.go_no_go_notice_days", int, 3,
     _l("Dager før beslutningsdatoen arrangøren får vite hvor mange som er påmeldt (0: ingen varsel)"), minimum=0)
+
+#: Audit object type of offerings taken out altogether.
+AUDIT_TYPE = "catalog.offering"
 
 
 signals = Namespace()
@@ -53,6 +57,8 @@ class OfferingData:
     description: str = ""
     organiser: str = ""
     target_groups: list[TargetGroup] = field(default_factory=list)
+    target_group_text: str = ""
+    timing: str = ""
     plan_area: int | None = None
     min_participants: int = 0
     go_no_go_date: date | None = None
@@ -65,17 +71,32 @@ class OfferingData:
     responsible_id: int | None = None
 
 
+def audience_problem(target_groups: list[TargetGroup], plan_area: int | None) -> str | None:
+    """Say what is wrong with the target groups and plan area of a programme row (offering or scheme), if anything."""
+    if not target_groups:
+        return _("Velg minst én målgruppe.")
+    if plan_area not in (None, 4, 6):
+        return _("Planområde må være 4, 6 eller ingen.")
+    return None
+
+
+def target_group_rows(rows: list, wanted: list[TargetGroup], make_row: Callable[[TargetGroup], object]) -> list:
+    """Return the association rows for exactly the wanted target groups, keeping those there already."""
+    wanted = list(dict.fromkeys(wanted))
+    kept = [row for row in rows if row.group in wanted]
+    have = {row.group for row in kept}
+    return kept + [make_row(group) for group in wanted if group not in have]
+
+
 def _check(data: OfferingData) -> None:
     if not data.title.strip():
         raise OfferingError(_("Tilbudet må ha en tittel."))
-    if not data.target_groups:
-        raise OfferingError(_("Velg minst én målgruppe."))
+    if problem := audience_problem(data.target_groups, data.plan_area):
+        raise OfferingError(problem)
     if data.capacity < 1:
         raise OfferingError(_("Kapasiteten må være minst 1."))
     if data.min_participants > data.capacity:
         raise OfferingError(_("Minste antall deltakere kan ikke være større enn kapasiteten."))
-    if data.plan_area not in (None, 4, 6):
-        raise OfferingError(_("Planområde må være 4, 6 eller ingen."))
     if (data.registration_opens_at and data.registration_closes_at
             and data.registration_closes_at <= data.registration_opens_at):
         raise OfferingError(_("Påmeldingen må stenge etter at den åpner."))
@@ -84,15 +105,14 @@ def _check(data: OfferingData) -> None:
 
 
 def _apply(offering: Offering, data: OfferingData) -> None:
-    for name in ("title", "kind", "school_year", "theme", "description", "organiser", "plan_area",
+    for name in ("title", "kind", "school_year", "theme", "description", "organiser", "target_group_text",
+                 "timing", "plan_area",
                  "min_participants", "go_no_go_date", "registration_opens_at", "registration_closes_at",
                  "cancellation_deadline", "location", "online_url", "onboarding_cohort", "responsible_id"):
         setattr(offering, name, getattr(data, name))
     offering.title = offering.title.strip()
-    wanted = list(dict.fromkeys(data.target_groups))
-    offering.target_group_rows = [row for row in offering.target_group_rows if row.group in wanted]
-    have = {row.group for row in offering.target_group_rows}
-    offering.target_group_rows += [OfferingTargetGroup(group=g) for g in wanted if g not in have]
+    offering.target_group_rows = target_group_rows(offering.target_group_rows, data.target_groups,
+                                                   lambda group: OfferingTargetGroup(group=group))
 
 
 def may_create(actor: User, responsible_id: int | None) -> bool:
@@ -176,6 +196,22 @@ def cancel_offering(offering: Offering, *, actor: User, now: datetime, reason: s
         events_ops.cancel_session(session, now)
     offering_changed.send(offering)
     return enrollment_ops.cancel_everyone(offering, actor=actor, now=now, reason=offering.cancel_reason)
+
+
+def delete_offering(offering: Offering, *, actor: User, now: datetime, note: str = "") -> None:
+    """Delete an offering nobody ever enrolled in, with its sessions; one with enrollments is cancelled instead."""
+    if not enrollment_ops.can_manage(actor, offering):
+        raise OfferingError(_("Du kan ikke slette dette tilbudet."))
+    if db.session.scalar(sa.select(Enrollment.id).where(Enrollment.offering_id == offering.id).limit(1)):
+        raise OfferingError(_("Noen har vært påmeldt tilbudet, så det kan bare avlyses."))
+    audit.record(object_type=AUDIT_TYPE, object_id=offering.id, from_state=offering.status.value, to_state="deleted",
+                 actor_id=actor.id, at=now, note=note or offering.title)
+    schedule = offering.schedule
+    db.session.delete(offering)
+    db.session.flush()
+    db.session.delete(schedule)
+    db.session.flush()
+    offering_changed.send(offering)
 
 
 def _sync_first_start(offering: Offering) -> None:

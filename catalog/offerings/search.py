@@ -97,7 +97,8 @@ def catalog_query(f: CatalogFilter, now: datetime) -> sa.Select:
         like = f"%{f.q.strip().lower()}%"
         query = query.where(sa.or_(sa.func.lower(Offering.title).like(like), sa.func.lower(Offering.theme).like(like),
                                    sa.func.lower(Offering.description).like(like),
-                                   sa.func.lower(Offering.organiser).like(like)))
+                                   sa.func.lower(Offering.organiser).like(like),
+                                   sa.func.lower(Offering.target_group_text).like(like)))
     query = query.where(*offering_conditions(f))
     bounds = period_bounds(f)
     if bounds:
@@ -150,3 +151,31 @@ def themes() -> list[str]:
     return list(db.session.scalars(sa.select(Offering.theme).distinct()
                                    .where(Offering.status == OfferingStatus.PUBLISHED, Offering.theme != "")
                                    .order_by(Offering.theme)))
+
+
+def open_for_signup(now: datetime, limit: int) -> list[Offering]:
+    """Return the next published offerings that one can sign up for now, soonest first."""
+    return list(db.session.scalars(
+        sa.select(Offering).where(
+            Offering.status == OfferingStatus.PUBLISHED, Offering.first_starts_at > now,
+            sa.or_(Offering.registration_opens_at.is_(None), Offering.registration_opens_at <= now),
+            sa.or_(Offering.registration_closes_at.is_(None), Offering.registration_closes_at > now))
+        .order_by(Offering.first_starts_at, Offering.id).limit(limit)))
+
+
+def short_of_minimum(manager_id: int | None, today: date, days_ahead: int, now: datetime,
+                     limit: int) -> list[Offering]:
+    """Return offerings still to start with fewer seats taken than their minimum, decided within ``days_ahead``.
+
+    ``manager_id`` is the organiser whose offerings these are; None means every
+    offering (a programme admin). Those whose go/no-go day has passed without
+    a decision come first, as they are the most urgent.
+    """
+    query = sa.select(Offering).where(
+        Offering.status == OfferingStatus.PUBLISHED, Offering.min_participants > 0,
+        Offering.seats_taken < Offering.min_participants, Offering.go_no_go_date.is_not(None),
+        Offering.go_no_go_date <= today + timedelta(days=days_ahead), Offering.first_starts_at > now,
+        Offering.go_ahead_at.is_(None))  # decided to run anyway: nothing left to decide
+    if manager_id is not None:
+        query = query.where(Offering.responsible_id == manager_id)
+    return list(db.session.scalars(query.order_by(Offering.go_no_go_date, Offering.id).limit(limit)))

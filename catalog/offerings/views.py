@@ -19,6 +19,7 @@ from catalog.offerings import operations as offering_ops
 from catalog.offerings import search
 from catalog.offerings.forms import CancelOfferingForm, CancelSessionForm, OfferingForm, SessionForm, parse_week
 from catalog.offerings.models import Offering, OfferingKind, OfferingStatus, OnboardingCohort, TargetGroup
+from catalog.schemes import operations as scheme_ops
 from events.calendar import build_calendar, ics_filename, ics_response, make_etag
 from events.feeds import FeedAnswer, answer_feed
 from events.models import Schedule, Session
@@ -98,6 +99,7 @@ def session_or_404(offering: Offering, session_id: int) -> Session:
 results_cache = FragmentCache()
 enrollment_ops.enrollment_changed.connect(results_cache.invalidate)
 offering_ops.offering_changed.connect(results_cache.invalidate)
+scheme_ops.scheme_changed.connect(results_cache.invalidate)
 
 
 def _render_results(f: search.CatalogFilter, page_asked: int, now) -> str:
@@ -110,6 +112,14 @@ def _render_results(f: search.CatalogFilter, page_asked: int, now) -> str:
                            page=found.page, pages=found.pages, args=args, now=now, closed=closed)
 
 
+def _render_schemes(f: search.CatalogFilter, now) -> str:
+    return render_template("catalog/schemes/_list.html", schemes=scheme_ops.listed_schemes(f, to_oslo(now).date()))
+
+
+def _themes() -> list[str]:
+    return sorted(set(search.themes()) | set(scheme_ops.themes()))
+
+
 @bp.route("/kurs")
 def index():
     now = now_utc()
@@ -119,9 +129,12 @@ def index():
     locale = str(get_locale())
     results = results_cache.get_or_make(("results", request.query_string, locale), ttl,
                                         lambda: _render_results(f, page, now))
-    themes = results_cache.get_or_make(("themes",), ttl, search.themes)
+    schemes = results_cache.get_or_make(("schemes", request.query_string, locale), ttl,
+                                        lambda: _render_schemes(f, now))
+    themes = results_cache.get_or_make(("themes",), ttl, _themes)
     feed_args = {k: v for k, v in request.args.items() if k in FEED_FILTERS and v}
-    return render_template("catalog/offerings/index.html", results=Markup(results), f=f, themes=themes,
+    return render_template("catalog/offerings/index.html", results=Markup(results), schemes=Markup(schemes),
+                           f=f, themes=themes,
                            kinds=list(OfferingKind), groups=list(TargetGroup),
                            feed_url=url_for("offerings.catalogue_feed", _external=True, **feed_args))
 
@@ -218,6 +231,7 @@ def _offering_data(form: OfferingForm) -> offering_ops.OfferingData:
         school_year=form.school_year.data, theme=(form.theme.data or "").strip(),
         description=form.description.data or "", organiser=(form.organiser.data or "").strip(),
         target_groups=[TargetGroup(v) for v in form.target_groups.data],
+        target_group_text=(form.target_group_text.data or "").strip(), timing=(form.timing.data or "").strip(),
         plan_area=int(form.plan_area.data) if form.plan_area.data else None,
         min_participants=form.min_participants.data or 0, go_no_go_date=form.go_no_go_date.data,
         registration_opens_at=form.registration_opens_at.data,

@@ -50,15 +50,16 @@ def _onboarding_courses(school_year: int) -> list[Offering]:
         .order_by(Offering.first_starts_at, Offering.id)))
 
 
-def course_for(person: User, now: datetime, courses: list[Offering] | None = None) -> Offering | None:
+def course_for(person: User, now: datetime, courses: list[Offering] | None = None,
+               taken: set[int] | None = None) -> Offering | None:
     """Return the onboarding course of this school year to point a new hire to.
 
     The one they already have a place in (or wait for), if any; otherwise
     the first course for their cohort they can still join, and once the
     August course has taken place, the follow-up course. Never a course
     whose sign-up has closed: None when there is nothing left to join.
-    ``courses`` are this school year's onboarding courses, when the caller
-    has them already.
+    ``courses`` are this school year's onboarding courses and ``taken`` the
+    ids of those the person is in, when the caller has them already.
     """
     today = to_oslo(now).date()
     if not enrollment_ops.is_new_hire(person, today):
@@ -67,9 +68,10 @@ def course_for(person: User, now: datetime, courses: list[Offering] | None = Non
         courses = _onboarding_courses(school_year_of(today))
     if not courses:
         return None
-    taken = set(db.session.scalars(sa.select(Enrollment.offering_id).where(
-        Enrollment.user_id == person.id, Enrollment.state != EnrollmentState.CANCELLED,
-        Enrollment.offering_id.in_([c.id for c in courses]))))
+    if taken is None:
+        taken = set(db.session.scalars(sa.select(Enrollment.offering_id).where(
+            Enrollment.user_id == person.id, Enrollment.state != EnrollmentState.CANCELLED,
+            Enrollment.offering_id.in_([c.id for c in courses]))))
     for course in courses:
         if course.id in taken:
             return course
@@ -103,22 +105,30 @@ class NewHireStatus:
 
 
 def new_hires_at(school_ids: set[int], now: datetime) -> list[NewHireStatus]:
-    """Return the new hires at these schools with their onboarding status, those left to act on first."""
+    """Return the new hires at these schools with their onboarding status, those left to act on first.
+
+    A fixed number of queries however many people: the people, this school
+    year's onboarding courses and the people's enrollments in them.
+    """
     today = to_oslo(now).date()
     people = db.session.scalars(
         sa.select(User).join(Membership, Membership.user_id == User.id)
         .where(Membership.school_id.in_(school_ids), Membership.role.in_([Role.TEACHER, Role.LIGHTHOUSE, Role.LEADER]),
                User.active.is_(True), User.hire_date.is_not(None))
         .distinct().order_by(User.name)).all()
-    rows = []
+    new = [person for person in people if enrollment_ops.is_new_hire(person, today)]
     courses = _onboarding_courses(school_year_of(today))
-    for person in people:
-        if not enrollment_ops.is_new_hire(person, today):
-            continue
-        course = course_for(person, now, courses)
-        enrollment = None
-        if course is not None:
-            enrollment = enrollment_ops.active_enrollment(course.id, person.id)
+    course_ids = [course.id for course in courses]
+    enrollments = {}
+    if new and course_ids:
+        enrollments = {(e.user_id, e.offering_id): e for e in db.session.scalars(sa.select(Enrollment).where(
+            Enrollment.user_id.in_([person.id for person in new]), Enrollment.offering_id.in_(course_ids),
+            Enrollment.state != EnrollmentState.CANCELLED))}
+    rows = []
+    for person in new:
+        mine = {offering_id: e for (user_id, offering_id), e in enrollments.items() if user_id == person.id}
+        course = course_for(person, now, courses, set(mine))
+        enrollment = mine.get(course.id) if course is not None else None
         rows.append(NewHireStatus(person, course, enrollment))
     rows.sort(key=lambda r: (r.done, r.enrollment is not None, r.person.name))
     return rows

@@ -194,6 +194,12 @@ class Booking(db.Model):
     #: What the fyrtårn did, in their words, after the session.
     work_record: Mapped[str] = mapped_column(sa.Text, default="")
     recorded_at: Mapped[datetime | None]
+    #: When the fyrtårn side last answered the school (confirmed, declined, proposed a
+    #: time, cancelled, or the request lapsed unanswered): the school's leaders have
+    #: an answer to read until ``school_read_at`` passes it.
+    answered_at: Mapped[datetime | None]
+    #: When a leader of the school last opened the booking.
+    school_read_at: Mapped[datetime | None]
     #: The booking's dates in the calendar kernel; its session exists from confirmation.
     schedule_id: Mapped[int | None] = mapped_column(sa.ForeignKey("schedule.id", ondelete="SET NULL"), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=now_utc)

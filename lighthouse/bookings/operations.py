@@ -59,6 +59,8 @@ booking_changed = signals.signal("booking-changed")
 
 #: States in which the school or the fyrtårn can still cancel.
 CANCELLABLE_STATES = frozenset({BookingState.REQUESTED, BookingState.PROPOSED, BookingState.CONFIRMED})
+#: What the fyrtårn may answer a request with.
+ANSWER_STATES = frozenset({BookingState.CONFIRMED, BookingState.DECLINED, BookingState.PROPOSED})
 #: States whose session has (or had) taken place: feedback and the fyrtårn's record.
 FOLLOW_UP_STATES = frozenset({BookingState.CONFIRMED, BookingState.COMPLETED})
 
@@ -382,6 +384,8 @@ def transition(booking: Booking, to_state: BookingState, *, actor: User | None, 
                              a=from_state.label if from_state else "-", b=to_state.label))
     booking.state = to_state
     booking.updated_at = now
+    if _is_answer(booking, from_state, to_state):
+        booking.answered_at = now
     if from_state is None:
         # Only the insert can meet the one-held-start index; its savepoint
         # keeps the rest of the transaction usable when it does.
@@ -395,6 +399,14 @@ def transition(booking: Booking, to_state: BookingState, *, actor: User | None, 
                  actor_id=actor.id if actor else None, at=now, note=note)
     mails.queue_transition(booking, from_state, to_state, now, note=note)
     booking_changed.send(booking, from_state=from_state, to_state=to_state, now=now)
+
+
+def _is_answer(booking: Booking, from_state: BookingState | None, to_state: BookingState) -> bool:
+    """Whether a transition is the fyrtårn side's answer to the school, for its leaders to read."""
+    if from_state == BookingState.REQUESTED and to_state in ANSWER_STATES:
+        return True
+    # Cancelled by the fyrtårn (or an admin for them), or lapsed unanswered: not the school's own doing.
+    return to_state == BookingState.CANCELLED and booking.cancelled_by != BookingSide.SCHOOL
 
 
 def _record_change(booking: Booking, *, actor: User, now: datetime, note: str) -> None:
@@ -727,6 +739,43 @@ def bookings_for_schools(school_ids: Iterable[int]) -> list[Booking]:
         return []
     return list(db.session.scalars(sa.select(Booking).where(Booking.school_id.in_(ids))
                                    .order_by(Booking.starts_at.desc(), Booking.id.desc())))
+
+
+def has_unread_answer(booking: Booking) -> bool:
+    """Whether the fyrtårn side has answered since a leader of the school last opened the booking."""
+    return booking.answered_at is not None and (booking.school_read_at is None
+                                                or booking.school_read_at < booking.answered_at)
+
+
+def unread_answers(school_ids: Iterable[int], limit: int) -> list[Booking]:
+    """Return the schools' bookings with an answer no leader has opened yet, newest answer first."""
+    ids = list(school_ids)
+    if not ids:
+        return []
+    return list(db.session.scalars(
+        sa.select(Booking).where(Booking.school_id.in_(ids), Booking.answered_at.is_not(None),
+                                 sa.or_(Booking.school_read_at.is_(None), Booking.school_read_at < Booking.answered_at))
+        .order_by(Booking.answered_at.desc(), Booking.id.desc()).limit(limit)))
+
+
+def mark_answer_read(booking: Booking, *, actor: User, now: datetime) -> bool:
+    """Note that a leader of the booking's school has seen its latest answer; return whether there was one.
+
+    A read receipt, not a change of the booking: no audit entry, no mail.
+    """
+    if booking.school_id not in actor.led_school_ids() or not has_unread_answer(booking):
+        return False
+    begin_writing()  # on a page that only reads, SQLite's write lock is taken for this one statement
+    db.session.execute(sa.update(Booking).where(Booking.id == booking.id).values(school_read_at=now))
+    return True
+
+
+def requests_to_answer(profile_id: int, now: datetime, limit: int) -> list[Booking]:
+    """Return the fyrtårn's requests still waiting for their answer, soonest first."""
+    return list(db.session.scalars(
+        sa.select(Booking).where(Booking.profile_id == profile_id, Booking.state == BookingState.REQUESTED,
+                                 Booking.ends_at > now)
+        .order_by(Booking.starts_at, Booking.id).limit(limit)))
 
 
 def bookings_page(state: BookingState | None, page: int, per_page: int) -> tuple[list[Booking], int, int]:

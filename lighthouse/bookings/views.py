@@ -166,7 +166,7 @@ def _state_label(value: str | None) -> str:
         return value
 
 
-def _render_show(booking: Booking, status: int = 200, **given: FlaskForm):
+def _render_show(booking: Booking, status: int = 200, unread_answer: bool = False, **given: FlaskForm):
     now = now_utc()
     is_fyrtarn = ops.is_lighthouse_of(current_user, booking)
     is_school = ops.may_book_for(current_user, booking.school_id)
@@ -188,14 +188,19 @@ def _render_show(booking: Booking, status: int = 200, **given: FlaskForm):
         and not booking.work_record,
         may_name=is_school and booking.state in (BookingState.REQUESTED, BookingState.PROPOSED,
                                                  BookingState.CONFIRMED) and not over,
-        history=history("lighthouse.booking", booking.id), state_label=_state_label, **_forms(booking, **given),
+        history=history("lighthouse.booking", booking.id), state_label=_state_label, unread_answer=unread_answer,
+        **_forms(booking, **given),
     ), status
 
 
 @bp.route("/bestillinger/<int:booking_id>")
 @login_required
 def show(booking_id: int):
-    return _render_show(_booking_or_404(booking_id))
+    booking = _booking_or_404(booking_id)
+    unread = ops.has_unread_answer(booking)
+    if ops.mark_answer_read(booking, actor=current_user, now=now_utc()):
+        db.session.commit()
+    return _render_show(booking, unread_answer=unread)
 
 
 @bp.route("/bestillinger/<int:booking_id>.ics")

@@ -328,6 +328,11 @@ def find_published(f: FilmFilter, *, page: int, size: int) -> tuple[list[Learnin
     return films, total, page, pages
 
 
+def newest_films(limit: int) -> list[LearningFilm]:
+    """Return the latest published films, newest first."""
+    return list(db.session.scalars(published_query(FilmFilter()).limit(limit)))
+
+
 def managed_films(actor: User) -> list[LearningFilm]:
     """Return the films this person manages: their own, or every film for an admin; drafts first."""
     query = sa.select(LearningFilm)

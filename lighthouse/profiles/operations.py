@@ -53,7 +53,8 @@ class ProfileData:
     active: bool = True
 
 
-def active_profiles(subject: Subject | None = None, grade: GradeLevel | None = None) -> list[LighthouseProfile]:
+def active_profiles(subject: Subject | None = None, grade: GradeLevel | None = None,
+                    limit: int | None = None) -> list[LighthouseProfile]:
     """Return the active profiles, by name, that work in the subject and grade level (when given)."""
     query = (sa.select(LighthouseProfile).join(User, LighthouseProfile.user_id == User.id)
              .where(LighthouseProfile.active.is_(True), User.active.is_(True)))
@@ -63,7 +64,7 @@ def active_profiles(subject: Subject | None = None, grade: GradeLevel | None = N
     if grade:
         query = query.where(sa.exists().where(ProfileGrade.profile_id == LighthouseProfile.id,
                                               ProfileGrade.grade == grade))
-    return list(db.session.scalars(query.order_by(User.name, LighthouseProfile.id)))
+    return list(db.session.scalars(query.order_by(User.name, LighthouseProfile.id).limit(limit)))
 
 
 def profile_of(user: User | None) -> LighthouseProfile | None:

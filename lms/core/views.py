@@ -17,12 +17,10 @@ bp = Blueprint("core", __name__)
 
 @bp.route("/")
 def index():
-    figures = []
-    if current_user.is_authenticated:
-        for plugin in plugins.active(current_app):
-            if plugin.dashboard:
-                figures.extend(plugin.dashboard(current_user))
-    return render_template("core/index.html", figures=figures)
+    user = current_user if current_user.is_authenticated else None
+    sections = plugins.front_page_sections(current_app, user, now_utc())
+    return render_template("core/index.html", tasks=[s for s in sections if s.area == plugins.TASKS],
+                           discover=[s for s in sections if s.area == plugins.DISCOVER])
 
 
 @bp.route("/healthz")

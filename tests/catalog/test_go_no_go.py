@@ -71,7 +71,10 @@ def test_below_the_minimum_on_the_day_it_waits_for_a_decision_and_is_not_cancell
     assert "Gjennomfør likevel" in page and f'href="/kurs/{offering.id}/avlys"' in page
     overview = login(admin).get("/kurs/beslutninger").get_data(as_text=True)
     assert "Programmering i matematikk" in overview.split('id="venter"')[1].split('id="snart"')[0]
-    assert "tilbud under minstekravet venter på beslutning" in login(admin).get("/").get_data(as_text=True)
+    front = login(admin).get("/").get_data(as_text=True)
+    task = front.split('id="under-minstetallet"')[1].split("</section>")[0]
+    assert "Programmering i matematikk" in task and "Skulle vært avgjort" in task
+    assert 'href="/kurs/beslutninger"' in task
 
 
 def test_going_ahead_is_a_recorded_decision(login, make_offering, make_user):

@@ -1,0 +1,1 @@
+"""Information pages: Markdown with front matter from ``content/pages/``."""
