@@ -15,7 +15,8 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, current_app, g, has_request_context, request
-from flask_babel import Babel, format_date, format_datetime, format_time, get_locale
+from flask.globals import _cv_app
+from flask_babel import Babel, format_date, format_datetime, format_time, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -144,8 +145,36 @@ def fmt_time(value: datetime | None) -> str:
     return format_time(value, "HH:mm")
 
 
+def request_translations():
+    """Return the translations of this request's language, looked up once per request and language.
+
+    Flask-Babel finds them anew for every string, some ten context lookups
+    each, and a page has dozens of strings. The pair kept beside Flask-Babel's
+    own state (on ``g``) holds the locale it is for, so ``force_locale`` (a
+    mail in the recipient's language, built inside a request) gets its own.
+    """
+    app_ctx = _cv_app.get(None)
+    state = app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
+    if state is not None:
+        kept, locale = state.__dict__.get("kp_translations"), state.__dict__.get("babel_locale")
+        if kept is not None and locale is not None and kept[0] is locale:
+            return kept[1]
+    translations = get_translations()
+    state = app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
+    if state is not None:
+        state.kp_translations = (state.__dict__.get("babel_locale"), translations)
+    return translations
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    # The templates' _() and ngettext() through request_translations(); the rest as Flask-Babel installs it.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+        newstyle=True)
     app.after_request(_vary_on_language)
     app.jinja_env.filters.update(
         datetime=fmt_datetime, date=fmt_date, shortdatetime=fmt_short, time=fmt_time,
