@@ -12,8 +12,9 @@ for every cancelled one. Seats are never un-cancelled, so the number only
 rises: a cancellation, or a new seat after one, always reaches the calendar.
 
 Content depends on the calendar day (cancelled events are kept for 30 days,
-history for a year), so every cut-off is the start of a day in Oslo and the
-feeds' versions include that day.
+history for a year), so every cut-off is the start of a day in Oslo. A feed's
+validator is the hash of what it prints (:func:`events.calendar.body_etag`),
+so there is no separate version to keep in step with the events.
 """
 from __future__ import annotations
 
@@ -107,36 +108,14 @@ def _statements() -> dict[str, sa.Executable]:
         return (sa.select(Enrollment.user_id, Enrollment.offering_id, Enrollment.state, Enrollment.updated_at,
                           Enrollment.id, _CONFIRMED_SEAT.label("confirmed")).where(who).order_by(Enrollment.id))
 
-    def version(who):
-        seat_summary = sa.select(
-            sa.func.max(Enrollment.updated_at).label("seat_changed"), sa.func.count(Enrollment.id).label("seats"),
-            sa.func.count(Enrollment.id).filter(Enrollment.state == EnrollmentState.CANCELLED).label("cancelled"),
-            sa.func.count(Enrollment.confirmed_at).label("confirmed"),
-        ).where(who).subquery()
-        offerings = sa.select(Enrollment.offering_id).where(who, _CONFIRMED_SEAT)
-        sessions = _session_summary(Offering.id.in_(offerings))
-        # Two one-row summaries side by side: one round trip.
-        return sa.select(seat_summary, sessions).select_from(seat_summary.join(sessions, sa.true()))
-
     return {
         "person_seats": seats(person), "school_seats": seats(school),
-        "person_version": version(person), "school_version": version(school),
-        "offering_version": sa.select(_session_summary(Offering.id == sa.bindparam("owner"))),
         "sessions": (sa.select(*_SESSION_COLUMNS, *_OFFERING_COLUMNS)
                      .join(Offering, Offering.schedule_id == Session.schedule_id)
                      .outerjoin(User, User.id == Offering.responsible_id)
                      .where(Offering.id.in_(sa.bindparam("offerings", expanding=True)),
                             Session.ends_at >= sa.bindparam("since"))),
     }
-
-
-def _session_summary(which) -> sa.Subquery:
-    return (sa.select(sa.func.max(Offering.updated_at).label("offering_changed"),
-                      sa.func.max(Session.updated_at).label("session_changed"),
-                      sa.func.count(Session.id).label("sessions"),
-                      sa.func.coalesce(sa.func.sum(Session.sequence), 0).label("sequences"))
-            .select_from(Offering).join(Session, Session.schedule_id == Offering.schedule_id)
-            .where(which).subquery())
 
 
 def _run(name: str, **params) -> sa.CursorResult:
@@ -252,19 +231,6 @@ def _latest(history: list[tuple]) -> tuple:
     return state, changed_at, _seat_sequence(history)
 
 
-def person_version(user_id: int, now: datetime) -> tuple:
-    """Return what changes whenever the person's feed does: the newest change, counts and the day."""
-    return _version(_run("person_version", owner=user_id).one(), now)
-
-
-def _version(row, now: datetime) -> tuple:
-    day = _day_start(now)
-    stamps = [t for t in (row.seat_changed, row.offering_changed, row.session_changed) if t is not None]
-    # The feed's content also moves with the day (30-day and history cut-offs).
-    return (max([*stamps, day]), row.seats, row.cancelled, row.confirmed, row.sessions, int(row.sequences),
-            day.date().isoformat())
-
-
 # --- one school ------------------------------------------------------------------
 
 def school_events(school_id: int, now: datetime) -> list[CalendarEvent]:
@@ -296,13 +262,8 @@ def _participants_note(names: list[str]) -> str:
     return _("Fra skolen: %(names)s", names=", ".join(names)) if names else ""
 
 
-def school_version(school_id: int, now: datetime) -> tuple:
-    """Return what changes whenever the school's feed does."""
-    return _version(_run("school_version", owner=school_id).one(), now)
-
-
-PERSON_SOURCE = FeedSource(name="catalog", events=person_events, version=person_version)
-SCHOOL_SOURCE = FeedSource(name="catalog", events=school_events, version=school_version)
+PERSON_SOURCE = FeedSource(name="catalog", events=person_events)
+SCHOOL_SOURCE = FeedSource(name="catalog", events=school_events)
 
 
 # --- the public catalogue and one offering -----------------------------------------
@@ -324,28 +285,6 @@ def public_events(f: CatalogFilter, now: datetime) -> list[CalendarEvent]:
     writer = _Writer("public")
     events = (writer.event(row, _Offering(*row[_N_SESSION:])) for row in rows)
     return [event for event in events if _visible(event, keep_since)]
-
-
-def public_version(f: CatalogFilter, now: datetime) -> tuple:
-    """Return what changes whenever the filtered public feed does."""
-    keep_since, _history = _cutoffs(now)
-    newest, count, sequences = db.session.execute(
-        sa.select(sa.func.max(Session.updated_at), sa.func.count(Session.id),
-                  sa.func.coalesce(sa.func.sum(Session.sequence), 0))
-        .select_from(Session).join(Offering, Offering.schedule_id == Session.schedule_id)
-        .where(_public_where(f), Session.ends_at >= keep_since)).one()
-    offering_newest = db.session.scalar(sa.select(sa.func.max(Offering.updated_at)).where(_public_where(f)))
-    day = _day_start(now)
-    stamps = [t for t in (newest, offering_newest) if t is not None]
-    return (max([*stamps, day]), count, int(sequences), day.date().isoformat())
-
-
-def offering_version(offering_id: int, now: datetime) -> tuple:
-    """Return what changes whenever one offering's feed does."""
-    row = _run("offering_version", owner=offering_id).one()
-    day = _day_start(now)
-    stamps = [t for t in (row.offering_changed, row.session_changed) if t is not None]
-    return (max([*stamps, day]), row.sessions, int(row.sequences), day.date().isoformat())
 
 
 def offering_events(offering_id: int, now: datetime) -> list[CalendarEvent]:

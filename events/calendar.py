@@ -9,7 +9,8 @@ Times are written as Oslo wall-clock times with ``TZID=Europe/Oslo`` and one
 VTIMEZONE in the rule-based form (a DAYLIGHT and a STANDARD part with yearly
 RRULEs) that Thunderbird (ical.js), libical, Apple, Google and Outlook all read
 the same way. A calendar is byte-identical as long as its events are, so a
-feed's ETag can be computed from the events' versions alone.
+feed's ETag is the hash of its bytes (:func:`body_etag`): it moves with every
+printed field and with nothing else.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache, lru_cache
+from typing import Callable
 
 from flask import Response, has_app_context, request
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vDuration
@@ -61,8 +63,8 @@ REFRESH_INTERVAL = timedelta(hours=1)
 METHODS = ("PUBLISH", "REQUEST", "CANCEL")
 #: Every feed and .ics answer: personal data in some of them, and clients must ask again to see changes.
 CACHE_CONTROL = "private, max-age=0, must-revalidate"
-#: Part of every feed's ETag: raise it when the output's form changes, so clients fetch the new form.
-FORMAT_VERSION = 1
+#: Part of the shared cache's keys: raise it when the output's form changes.
+FORMAT_VERSION = 2
 
 
 @cache
@@ -185,47 +187,48 @@ def _published_event(item: CalendarEvent) -> bytes:
     return _event(item, "PUBLISH", None).to_ical()
 
 
-def make_etag(*parts) -> str:
-    """Return a short, stable ETag value for the given hashable parts (their ``repr``)."""
-    return hashlib.sha256(repr((FORMAT_VERSION, parts)).encode()).hexdigest()[:32]
+def body_etag(body: bytes) -> str:
+    """Return a feed's ETag: a hash of the very bytes it serves, so it moves whenever anything printed does."""
+    return hashlib.sha256(body).hexdigest()[:32]
 
 
-def ics_response(body: bytes, *, filename: str, etag: str | None = None,
-                 last_modified: datetime | None = None, inline: bool = False) -> Response:
+def ics_response(body: bytes, *, filename: str, etag: str | None = None, inline: bool = False) -> Response:
     """Return an iCalendar answer: a download (``inline=False``) or a feed a client reads in place."""
     response = Response(body, content_type="text/calendar; charset=utf-8")
     disposition = "inline" if inline else "attachment"
     response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
-    _cache_headers(response, etag, last_modified)
+    _cache_headers(response, etag)
     return response
 
 
-def _cache_headers(response: Response, etag: str | None, last_modified: datetime | None) -> None:
+def _cache_headers(response: Response, etag: str | None) -> None:
     response.headers["Cache-Control"] = CACHE_CONTROL
     if etag:
         response.set_etag(etag)
-    if last_modified is not None:
-        response.last_modified = last_modified
 
 
-def feed_response(build, *, filename: str, etag: str, last_modified: datetime | None = None) -> Response:
-    """Answer a feed request: 304 without calling ``build()`` when the client has this version.
+def feed_response(body: Callable[[], bytes | None], *, filename: str, etag: str) -> Response:
+    """Answer a feed request: 304 when the client has this version (``etag``), else the body.
 
-    ``build()`` returns the calendar's bytes; ``etag`` and ``last_modified``
-    must come from cheap version information, never from building the feed.
+    A feed has no Last-Modified: no change time covers everything a feed
+    prints (a renamed person, a school's new staff), so a client that asks
+    with If-Modified-Since alone always gets the whole feed. ``body()`` is
+    called only for a 200 and returns the bytes whose hash ``etag`` is.
     """
-    if not is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
+    if not is_resource_modified(request.environ, etag=etag):
         response = Response(status=304)
-        _cache_headers(response, etag, last_modified)
+        _cache_headers(response, etag)
         return response
-    # The ETag names this feed's content, so a feed built once is served again
-    # until it changes (to the calendars that do not ask conditionally).
-    body = feed_bodies.get_or_make((request.full_path, etag), FEED_BODY_SECONDS, build)
-    return ics_response(body, filename=filename, etag=etag, last_modified=last_modified, inline=True)
+    data = body()
+    if data is None:
+        raise RuntimeError("a feed answer without its body")
+    # Kept for the shared cache's answers (:func:`events.feeds.answer_feed`), which skip the database.
+    feed_bodies.get_or_make((request.full_path, etag), FEED_BODY_SECONDS, lambda: data)
+    return ics_response(data, filename=filename, etag=etag, inline=True)
 
 
-#: Feeds built in this process, by address and ETag; a 500-event feed is
-#: about 400 kB, so at most 64 are kept.
+#: Feeds built in this process, by address and ETag (the hash of the body); a
+#: 500-event feed is about 400 kB, so at most 64 are kept.
 feed_bodies = FragmentCache(maxsize=64)
 FEED_BODY_SECONDS = 3600
 

@@ -68,13 +68,11 @@ def test_moved_session_raises_sequence_and_mails_the_participants(make_offering,
     session = offering.sessions[0]
     with app.test_request_context():
         before = calendar.person_events(kari.id, now)[0]
-        version = calendar.person_version(kari.id, now)
         start = session.starts_at + timedelta(days=1)
         offering_ops.update_session(offering, session, actor=admin, now=now + timedelta(minutes=5), starts_at=start,
                                     ends_at=start + timedelta(hours=2), location="Biblioteket")
         after = calendar.person_events(kari.id, now + timedelta(minutes=6))[0]
         assert after.sequence == before.sequence + 1 and after.location == "Biblioteket"
-        assert calendar.person_version(kari.id, now + timedelta(minutes=6)) != version
         changed = _mails_to(kari)[-1]
     assert changed.subject == f"Changed: {offering.title}"
     cal, (event,) = _vevents(changed.attachments[0])

@@ -37,30 +37,23 @@ def session_event(uid: str, start: datetime, *, hours: int = 2, changed: datetim
 
 @dataclass
 class FakeSource:
-    """A feed source holding events per owner, counting how often the feed asks it for what."""
+    """A feed source holding events per owner, counting how often the feed asks for them."""
 
     name: str = "fake"
     by_owner: dict[int, list[CalendarEvent]] = field(default_factory=dict)
     events_calls: int = 0
-    version_calls: int = 0
 
     def events(self, owner_id: int, now: datetime) -> list[CalendarEvent]:
         self.events_calls += 1
         return list(self.by_owner.get(owner_id, []))
 
-    def version(self, owner_id: int, now: datetime) -> tuple:
-        self.version_calls += 1
-        events = self.by_owner.get(owner_id, [])
-        newest = max((e.last_modified for e in events), default=None)
-        return (newest, len(events), repr(events))
-
     def source(self) -> FeedSource:
-        return FeedSource(name=self.name, events=self.events, version=self.version)
+        return FeedSource(name=self.name, events=self.events)
 
 
 def _register(app, scope: FeedScope, fake: FakeSource):
     # The fake stands alone for the test, so other packages' sources (the
-    # catalogue's) neither add events nor move Last-Modified; theirs come back after.
+    # catalogue's) add no events; theirs come back after.
     sources = app.extensions.setdefault("kp_feed_sources", {}).setdefault(scope, [])
     saved = list(sources)
     sources.clear()
