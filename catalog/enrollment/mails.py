@@ -32,9 +32,16 @@ REMINDER = "catalog.reminder"
 
 def queue(kind: str, enrollment: Enrollment, now: datetime, *, dedupe_key: str | None = None,
           **params) -> bool:
-    """Queue a mail of ``kind`` about ``enrollment`` to its person; False if its once-only key was used."""
-    return mail.queue_event(kind, enrollment.user, {"enrollment_id": enrollment.id, **params}, now,
-                            dedupe_key=dedupe_key) is not None
+    """Queue a mail of ``kind`` about ``enrollment`` to its person; False if its once-only key was used.
+
+    The sessions' SEQUENCE of this moment goes with it, so the invitation or
+    cancellation says what the feed said when it was queued, even if it is
+    written after later changes.
+    """
+    db.session.flush()
+    sequences = calendar.session_sequences(enrollment.offering.sessions)
+    return mail.queue_event(kind, enrollment.user, {"enrollment_id": enrollment.id, "sequences": sequences,
+                                                    **params}, now, dedupe_key=dedupe_key) is not None
 
 
 def _enrollment(params: dict) -> Enrollment:
@@ -53,16 +60,18 @@ def _ics(enrollment: Enrollment, method: str, events) -> tuple[mail.Attachment, 
                             content_type=f"text/calendar; method={method}; charset=utf-8", data=data),)
 
 
-def _request(enrollment: Enrollment, intent: str | None = None):
+def _request(enrollment: Enrollment, params: dict, intent: str | None = None):
     """Return the invitation to the sessions: confirmed, or held (tentative) while a seat is only offered."""
     if intent is None:
         intent = calendar.HOLD if enrollment.state == EnrollmentState.OFFERED else calendar.CONFIRM
-    live = [e for e in calendar.enrollment_events(enrollment, intent=intent) if not e.cancelled]
+    live = [e for e in calendar.enrollment_events(enrollment, intent=intent, sequences=params.get("sequences"))
+            if not e.cancelled]
     return _ics(enrollment, "REQUEST", live)
 
 
-def _cancel(enrollment: Enrollment, session_id: int | None = None):
-    events = [e for e in calendar.enrollment_events(enrollment, intent=calendar.WITHDRAW)
+def _cancel(enrollment: Enrollment, params: dict, session_id: int | None = None):
+    events = [e for e in calendar.enrollment_events(enrollment, intent=calendar.WITHDRAW,
+                                                    sequences=params.get("sequences"))
               if session_id is None or e.uid == calendar.session_uid(session_id, f"person-{enrollment.user_id}")]
     return _ics(enrollment, "CANCEL", events)
 
@@ -99,19 +108,19 @@ def render_enrollment(params: dict) -> mail.RenderedMail:
                              _("Du er flyttet fra ventelisten og er nå påmeldt «%(t)s».", t=title))
         else:
             subject, text = _("Påmeldt: %(t)s", t=title), _("Du er påmeldt «%(t)s».", t=title)
-        attachments = _request(enrollment, calendar.CONFIRM)
+        attachments = _request(enrollment, params, calendar.CONFIRM)
     elif after == EnrollmentState.WAITLISTED:
         subject = _("Venteliste: %(t)s", t=title)
         text = _("Kurset er fullt. Du står som nummer %(n)d på ventelisten til «%(t)s».",
                  n=params.get("position") or 0, t=title)
         note = _("Datoene ligger som foreløpige i kalenderen din til du får plass eller går av ventelisten.")
-        attachments = _request(enrollment, calendar.HOLD)
+        attachments = _request(enrollment, params, calendar.HOLD)
     elif after == EnrollmentState.OFFERED:
         subject = _("Ledig plass til deg: %(t)s", t=title)
         text = _("Det er blitt ledig plass på «%(t)s». Takk ja innen %(when)s under «Mine kurs», ellers går plassen videre.",
                  t=title, when=fmt_datetime(datetime.fromisoformat(params["offer_expires_at"]))
                  if params.get("offer_expires_at") else "")
-        attachments = _request(enrollment, calendar.HOLD)
+        attachments = _request(enrollment, params, calendar.HOLD)
     elif after == EnrollmentState.CANCELLED:
         subject = _("Avmeldt: %(t)s", t=title)
         if offering.status == OfferingStatus.CANCELLED:
@@ -123,7 +132,7 @@ def render_enrollment(params: dict) -> mail.RenderedMail:
         else:
             text = _("Du er avmeldt «%(t)s».", t=title)
         # Whoever had the dates, as a seat or held while waiting, has them withdrawn.
-        attachments = _cancel(enrollment)
+        attachments = _cancel(enrollment, params)
     else:
         raise mail.MailObsolete(f"no mail for {before} -> {after}")
     return mail.RenderedMail(subject=subject, text=_body(enrollment, text, note), attachments=attachments)
@@ -136,7 +145,7 @@ def render_changed(params: dict) -> mail.RenderedMail:
     return mail.RenderedMail(
         subject=_("Endret: %(t)s", t=title),
         text=_body(enrollment, _("Tid eller sted for «%(t)s» er endret. Se tidspunktene nedenfor.", t=title)),
-        attachments=_request(enrollment))
+        attachments=_request(enrollment, params))
 
 
 def render_session_cancelled(params: dict) -> mail.RenderedMail:
@@ -152,7 +161,7 @@ def render_session_cancelled(params: dict) -> mail.RenderedMail:
         text=_body(enrollment, _("Økten %(when)s i «%(t)s» er avlyst. Resten av tilbudet går som planlagt.",
                                  when=fmt_datetime(session.starts_at), t=title),
                    _("Begrunnelse fra arrangøren: %(reason)s", reason=reason) if reason else ""),
-        attachments=_cancel(enrollment, session.id))
+        attachments=_cancel(enrollment, params, session.id))
 
 
 def render_reminder(params: dict) -> mail.RenderedMail:
@@ -168,7 +177,7 @@ def render_reminder(params: dict) -> mail.RenderedMail:
     else:
         text = _("Velkommen til «%(t)s» %(when)s.", t=title, when=when)
     return mail.RenderedMail(subject=_("Påminnelse: %(t)s %(when)s", t=title, when=when),
-                             text=_body(enrollment, text), attachments=_request(enrollment))
+                             text=_body(enrollment, text), attachments=_request(enrollment, params))
 
 
 def init_app(app: Flask) -> None:

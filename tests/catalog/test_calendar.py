@@ -119,6 +119,8 @@ def test_waiting_holds_the_dates_tentatively_until_the_seat_or_the_cancellation(
     leaving = ops.enroll(offering.id, third, actor=third, now=now)
     ops.cancel_enrollment(seat, actor=first, now=now)          # second is offered the seat
     ops.accept_offer(waiting, actor=second, now=now)
+    with app.test_request_context():
+        feed_then = calendar.person_events(second.id, now)
     ops.cancel_enrollment(leaving, actor=third, now=now)       # third leaves the waitlist
     with app.test_request_context():
         joined, offered, got = _mails_to(second)
@@ -135,7 +137,9 @@ def test_waiting_holds_the_dates_tentatively_until_the_seat_or_the_cancellation(
     assert read(got)[:2] == ("REQUEST", {"CONFIRMED"})
     assert all(g > h for g, h in zip(read(got)[2], read(offered)[2]))
     assert read(got)[3] == read(joined)[3] == [e.uid for e in feed]
-    assert read(got)[2] == [e.sequence for e in feed]
+    # The invitation says what the feed said when it was sent; the feed only rises after.
+    assert read(got)[2] == [e.sequence for e in feed_then]
+    assert all(f >= g for f, g in zip([e.sequence for e in feed], read(got)[2]))
     assert read(third_left)[:2] == ("CANCEL", {"CANCELLED"})
     assert all(c > j for c, j in zip(read(third_left)[2], read(third_joined)[2]))
     with app.test_request_context():
@@ -262,15 +266,33 @@ def test_catalogue_feed_keeps_the_filters_of_the_page(make_offering, client):
     assert client.get("/kurs/kalender.ics?type=workshop", headers={"If-None-Match": feed.headers["ETag"]}).status_code == 304
 
 
-def test_other_peoples_session_file_is_the_public_event(make_offering, make_user, login, now):
+def test_a_session_file_downloaded_before_enrolling_is_the_event_the_invitation_updates(
+        make_offering, make_user, login, client, now, app):
+    """Issue 15, finding 8: the download, the invitation and the personal feed are one event."""
+    from events import operations as events_ops
+    from events.models import FeedScope
+
     offering = make_offering()
-    kari, ola = make_user(), make_user()
-    ops.enroll(offering.id, kari, actor=kari, now=now)
+    kari = make_user()
+    token = events_ops.issue_feed_token(FeedScope.PERSON, kari.id, actor=kari, now=now)
     db.session.commit()
     path = f"/kurs/{offering.id}/okter/{offering.sessions[0].id}.ics"
-    mine = icalendar.Calendar.from_ical(login(kari).get(path).data).walk("VEVENT")[0]
-    theirs = icalendar.Calendar.from_ical(login(ola).get(path).data).walk("VEVENT")[0]
-    assert f"person-{kari.id}" in str(mine["UID"]) and "public" in str(theirs["UID"])
+    anonymous = icalendar.Calendar.from_ical(client.get(path).data).walk("VEVENT")[0]
+    signed_in = login(kari)
+    before = icalendar.Calendar.from_ical(signed_in.get(path).data).walk("VEVENT")[0]
+    ops.enroll(offering.id, kari, actor=kari, now=now)
+    db.session.commit()
+    after = icalendar.Calendar.from_ical(signed_in.get(path).data).walk("VEVENT")[0]
+    with app.test_request_context():
+        (invitation,) = _mails_to(kari)
+    _cal, (invited,) = _vevents(invitation.attachments[0])
+    (fed,) = icalendar.Calendar.from_ical(client.get(f"/kalender/{token}.ics").data).walk("VEVENT")
+    assert "public" in str(anonymous["UID"])
+    assert str(before["UID"]) == str(after["UID"]) == str(invited["UID"]) == str(fed["UID"])
+    assert f"person-{kari.id}" in str(before["UID"])
+    # Enrolling raised SEQUENCE, so the invitation updates the event downloaded before.
+    assert int(invited["SEQUENCE"]) > int(before["SEQUENCE"])
+    assert int(after["SEQUENCE"]) == int(invited["SEQUENCE"]) == int(fed["SEQUENCE"])
 
 
 def test_every_kind_of_feed_reads_the_same_in_three_parsers(make_offering, make_user, make_school, admin, now, app):
@@ -335,3 +357,39 @@ def test_feed_read_in_one_statement_still_refuses_wrong_and_revoked_links(make_o
     assert client.get(f"/kalender/{'a' * 300}.ics").status_code == 404
     (event,) = icalendar.Calendar.from_ical(client.get(f"/kalender/{new}.ics").data).walk("VEVENT")
     assert f"person-{kari.id}" in str(event["UID"])
+
+
+def test_one_sequence_everywhere_that_never_goes_down(make_offering, make_user, make_school, now, app):
+    """Issue 15, finding 7: the same SEQUENCE in mail, personal, school and public feed; staff leaving lowers none."""
+    from lms.people.models import Membership
+
+    school = make_school()
+    offering = make_offering(sessions=2)
+    kari, ola = make_user(school=school), make_user(school=school)
+    ops.enroll(offering.id, ola, actor=ola, now=now)
+    kari_seat = ops.enroll(offering.id, kari, actor=kari, now=now)
+
+    def sequences():
+        with app.test_request_context():
+            return {"kari": [e.sequence for e in calendar.person_events(kari.id, now)],
+                    "school": [e.sequence for e in calendar.school_events(school.id, now)],
+                    "public": [e.sequence for e in calendar.offering_events(offering.id, now)]}
+
+    first = sequences()
+    assert first["kari"] == first["school"] == first["public"]
+    with app.test_request_context():
+        (invitation,) = _mails_to(kari)
+    assert [int(e["SEQUENCE"]) for e in _vevents(invitation.attachments[0])[1]] == first["kari"]
+
+    db.session.execute(sa.delete(Membership).where(Membership.user_id == ola.id))  # ola leaves the school
+    db.session.flush()
+    left = sequences()
+    assert all(after >= before for after, before in zip(left["school"], first["school"]))
+
+    ops.cancel_enrollment(kari_seat, actor=kari, now=now)
+    cancelled = sequences()
+    with app.test_request_context():
+        _invitation, cancel = _mails_to(kari)
+    sent = [int(e["SEQUENCE"]) for e in _vevents(cancel.attachments[0])[1]]
+    assert sent == cancelled["kari"] == cancelled["school"] == cancelled["public"]
+    assert all(c > f for c, f in zip(sent, first["kari"]))
