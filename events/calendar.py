@@ -56,6 +56,8 @@ class CalendarEvent:
 
 
 PRODID = "-//Kompetanseportalen//Kalender//NB"
+#: The organiser of an invitation whose own organiser is its recipient.
+PLATFORM_NAME = "Kompetanseportalen"
 TZID = "Europe/Oslo"
 #: How often subscribed calendars should fetch a feed again.
 REFRESH_INTERVAL = timedelta(hours=1)
@@ -124,8 +126,12 @@ def _event(item: CalendarEvent, method: str, attendee: tuple[str, str] | None) -
         event.add("url", item.url)
     # iTIP (invitations, cancellations) requires an organiser; a feed shows one only when it is known.
     if item.organizer_email or item.organizer_name or method != "PUBLISH":
-        event.add("organizer", _address(item.organizer_name,
-                                        item.organizer_email or _fallback_organizer_email()))
+        name, email = item.organizer_name, item.organizer_email or _fallback_organizer_email()
+        if attendee is not None and method != "PUBLISH" and email.casefold() == attendee[1].casefold():
+            # Never the recipient: clients ignore a CANCEL (or REQUEST) for a meeting "you" organise.
+            # The platform sends it on behalf of the other party, so it stands as the organiser.
+            name, email = PLATFORM_NAME, _fallback_organizer_email()
+        event.add("organizer", _address(name, email))
     if attendee is not None and method != "PUBLISH":
         name, email = attendee
         # The answer is given on the site (enrolling, accepting an offer), so no accept/decline

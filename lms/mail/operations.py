@@ -140,7 +140,20 @@ def message_id(message: OutboxMessage, sender: str) -> str:
 
 
 def build_email(message: OutboxMessage, mail: RenderedMail, *, sender: str, now: datetime) -> EmailMessage:
-    """Return the MIME mail: a UTF-8 text part and each attachment with its full content type."""
+    """Return the MIME mail: a UTF-8 text part, an invitation beside it, and the attachments.
+
+    A calendar attachment that carries a ``method`` (REQUEST, CANCEL) is an
+    invitation, built the way Outlook and Gmail build theirs, so that both
+    show it as one (with the event, not as a file)::
+
+        multipart/mixed
+          multipart/alternative
+            text/plain; charset=utf-8
+            text/calendar; method=REQUEST; charset=utf-8
+          application/ics; name=invitasjon.ics   (the same calendar, to save)
+
+    Any other attachment follows as it is.
+    """
     result = EmailMessage()
     result["From"] = sender
     result["To"] = message.recipient
@@ -149,12 +162,29 @@ def build_email(message: OutboxMessage, mail: RenderedMail, *, sender: str, now:
     result["Message-ID"] = message_id(message, sender)
     # Quoted-printable passes any server, even one without 8BITMIME, and stays readable.
     result.set_content(mail.text, charset="utf-8", cte="quoted-printable")
-    for attachment in mail.attachments:
-        content_type = HeaderRegistry()("Content-Type", attachment.content_type)
-        # The parameters (a calendar's method=REQUEST) tell the mail program what to do with it.
-        result.add_attachment(attachment.data, maintype=content_type.maintype, subtype=content_type.subtype,
-                              filename=attachment.filename, params=dict(content_type.params))
+    parsed = [(attachment, HeaderRegistry()("Content-Type", attachment.content_type))
+              for attachment in mail.attachments]
+    invitations = [(a, t) for a, t in parsed if _is_invitation(t)]
+    if len(invitations) > 1:
+        raise ValueError("a mail carries at most one invitation: clients act on one")
+    for attachment, content_type in invitations:
+        # Base64 keeps the calendar's bytes (CRLF line ends included) exactly as written.
+        result.add_alternative(attachment.data, maintype="text", subtype="calendar", cte="base64",
+                               params=dict(content_type.params))
+    for attachment, content_type in parsed:
+        if _is_invitation(content_type):
+            result.add_attachment(attachment.data, maintype="application", subtype="ics",
+                                  filename=attachment.filename)
+        else:
+            # The parameters (a calendar's charset) tell the mail program how to read it.
+            result.add_attachment(attachment.data, maintype=content_type.maintype, subtype=content_type.subtype,
+                                  filename=attachment.filename, params=dict(content_type.params))
     return result
+
+
+def _is_invitation(content_type) -> bool:
+    """Tell whether an attachment's content type is an iTIP calendar (``text/calendar`` with a method)."""
+    return content_type.content_type == "text/calendar" and "method" in content_type.params
 
 
 @dataclass
