@@ -27,6 +27,17 @@ def _vevents(attachment):
     return cal, [c for c in cal.walk("VEVENT")]
 
 
+def _merged(mails):
+    """Return (methods, events) of several per-session mails, each of which must carry exactly one event."""
+    methods, events = set(), []
+    for mail in mails:
+        (attachment,) = mail.attachments
+        cal, (event,) = _vevents(attachment)
+        methods.add(str(cal["METHOD"]))
+        events.append(event)
+    return methods, events
+
+
 def test_person_feed_has_the_seat_then_cancels_it_for_30_days(make_offering, make_user, now, app):
     offering = make_offering(sessions=2)
     kari = make_user()
@@ -82,22 +93,37 @@ def test_moved_session_raises_sequence_and_mails_the_participants(make_offering,
 
 
 def test_enrollment_mail_carries_an_invitation_and_cancellation_a_cancel(make_offering, make_user, now, app):
-    offering = make_offering(sessions=2)
+    """Issue 15, finding 5: one invitation object per session (one UID each), one mail each."""
+    offering = make_offering(sessions=3)
     kari = make_user()
     enrollment = ops.enroll(offering.id, kari, actor=kari, now=now)
     ops.cancel_enrollment(enrollment, actor=kari, now=now + timedelta(hours=1))
     with app.test_request_context():
-        confirmed, cancelled = _mails_to(kari)
+        mails = _mails_to(kari)
         feed = calendar.person_events(kari.id, now + timedelta(hours=1))
-    assert confirmed.subject.startswith("Påmeldt:") and "Hei" in confirmed.text
-    invite_cal, invited = _vevents(confirmed.attachments[0])
-    cancel_cal, withdrawn = _vevents(cancelled.attachments[0])
-    assert invite_cal["METHOD"] == "REQUEST" and cancel_cal["METHOD"] == "CANCEL"
-    assert "method=CANCEL" in cancelled.attachments[0].content_type
+    assert len(mails) == 6
+    confirmations, cancellations = mails[:3], mails[3:]
+    assert [m.subject for m in confirmations] == [f"Påmeldt: {offering.title} (økt {n} av 3)" for n in (1, 2, 3)]
+    assert all("Hei" in m.text and "Hver økt kommer i sin egen e-post" in m.text for m in confirmations)
+    invite_methods, invited = _merged(confirmations)
+    cancel_methods, withdrawn = _merged(cancellations)
+    assert invite_methods == {"REQUEST"} and cancel_methods == {"CANCEL"}
+    assert all("method=CANCEL" in m.attachments[0].content_type for m in cancellations)
     assert [e["UID"] for e in invited] == [e["UID"] for e in withdrawn] == [e.uid for e in feed]
+    assert len({str(e["UID"]) for e in invited}) == 3
     assert all(int(c["SEQUENCE"]) > int(i["SEQUENCE"]) for i, c in zip(invited, withdrawn))
     assert all(str(e["STATUS"]) == "CANCELLED" for e in withdrawn)
     assert kari.email in str(invited[0]["ATTENDEE"])
+
+
+def test_a_one_session_offering_sends_one_mail_without_a_part_number(make_offering, make_user, now, app):
+    offering = make_offering(sessions=1)
+    kari = make_user()
+    ops.enroll(offering.id, kari, actor=kari, now=now)
+    with app.test_request_context():
+        (mail,) = _mails_to(kari)
+    assert mail.subject == f"Påmeldt: {offering.title}"
+    assert "Hver økt" not in mail.text
 
 
 def test_mail_is_written_in_the_recipients_language(make_offering, make_user, now, app):
@@ -123,13 +149,17 @@ def test_waiting_holds_the_dates_tentatively_until_the_seat_or_the_cancellation(
         feed_then = calendar.person_events(second.id, now)
     ops.cancel_enrollment(leaving, actor=third, now=now)       # third leaves the waitlist
     with app.test_request_context():
-        joined, offered, got = _mails_to(second)
+        mails = _mails_to(second)
+        joined, offered, got = mails[0:2], mails[2:4], mails[4:6]
         feed = calendar.person_events(second.id, now)
-        third_joined, third_left = _mails_to(third)
+        third_mails = _mails_to(third)
+        third_joined, third_left = third_mails[0:2], third_mails[2:4]
+    assert len(mails) == len(third_mails) + 2 == 6  # one mail per session
 
-    def read(mail):
-        cal, events = _vevents(mail.attachments[0])
-        return str(cal["METHOD"]), {str(e["STATUS"]) for e in events}, [int(e["SEQUENCE"]) for e in events], \
+    def read(mails):
+        methods, events = _merged(mails)
+        (method,) = methods
+        return method, {str(e["STATUS"]) for e in events}, [int(e["SEQUENCE"]) for e in events], \
             [str(e["UID"]) for e in events]
 
     assert read(joined)[:2] == ("REQUEST", {"TENTATIVE"})
@@ -378,8 +408,8 @@ def test_one_sequence_everywhere_that_never_goes_down(make_offering, make_user, 
     first = sequences()
     assert first["kari"] == first["school"] == first["public"]
     with app.test_request_context():
-        (invitation,) = _mails_to(kari)
-    assert [int(e["SEQUENCE"]) for e in _vevents(invitation.attachments[0])[1]] == first["kari"]
+        invitations = _mails_to(kari)
+    assert [int(e["SEQUENCE"]) for e in _merged(invitations)[1]] == first["kari"]
 
     db.session.execute(sa.delete(Membership).where(Membership.user_id == ola.id))  # ola leaves the school
     db.session.flush()
@@ -389,7 +419,7 @@ def test_one_sequence_everywhere_that_never_goes_down(make_offering, make_user, 
     ops.cancel_enrollment(kari_seat, actor=kari, now=now)
     cancelled = sequences()
     with app.test_request_context():
-        _invitation, cancel = _mails_to(kari)
-    sent = [int(e["SEQUENCE"]) for e in _vevents(cancel.attachments[0])[1]]
+        cancels = _mails_to(kari)[2:]
+    sent = [int(e["SEQUENCE"]) for e in _merged(cancels)[1]]
     assert sent == cancelled["kari"] == cancelled["school"] == cancelled["public"]
     assert all(c > f for c, f in zip(sent, first["kari"]))
