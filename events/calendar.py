@@ -5,7 +5,8 @@ alone turns them into iCalendar (with the ``icalendar`` library), so every
 feed, every single ``.ics`` download and every mail attachment writes times,
 time zone, UIDs and SEQUENCE the same way.
 
-Times are written as Oslo wall-clock times with ``TZID=Europe/Oslo`` and one
+Times are written as Oslo wall-clock times with ``TZID=Europe/Oslo`` (in UTC
+only in the October hour that happens twice, see :func:`_written_time`) and one
 VTIMEZONE in the rule-based form (a DAYLIGHT and a STANDARD part with yearly
 RRULEs) that Thunderbird (ical.js), libical, Apple, Google and Outlook all read
 the same way. A calendar is byte-identical as long as its events are, so a
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from functools import cache, lru_cache
 from typing import Callable
 
@@ -25,7 +26,7 @@ from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStand
 from werkzeug.http import is_resource_modified
 
 from lms.cache import FragmentCache
-from lms.i18n import OSLO
+from lms.i18n import OSLO, is_ambiguous
 from lms.links import public_host
 
 
@@ -106,14 +107,28 @@ def _address(name: str, email: str, **params: str) -> vCalAddress:
     return address
 
 
+def _written_time(value: datetime) -> datetime:
+    """Return how an instant is written: Oslo time with TZID, or UTC where the Oslo time happens twice.
+
+    In the hour that repeats when summer time ends (02:00-03:00 on the last
+    Sunday of October) a local time with TZID names two instants; RFC 5545
+    picks the first, but ical.js (Thunderbird) and libical (Evolution) pick
+    the second. Such an instant is written in UTC (``...Z``), which every
+    client reads alike.
+    """
+    if is_ambiguous(value):
+        return value.astimezone(timezone.utc)
+    return value.astimezone(OSLO)
+
+
 def _event(item: CalendarEvent, method: str, attendee: tuple[str, str] | None) -> Event:
     event = Event()
     event.add("uid", item.uid)
     # The change time, not the time of writing: an unchanged feed stays byte-identical.
     event.add("dtstamp", item.last_modified)
     event.add("last-modified", item.last_modified)
-    event.add("dtstart", item.starts_at.astimezone(OSLO))
-    event.add("dtend", item.ends_at.astimezone(OSLO))
+    event.add("dtstart", _written_time(item.starts_at))
+    event.add("dtend", _written_time(item.ends_at))
     event.add("sequence", item.sequence)
     event.add("status", "CANCELLED" if item.cancelled or method == "CANCEL"
               else "TENTATIVE" if item.tentative else "CONFIRMED")

@@ -39,7 +39,7 @@ from lighthouse.bookings.models import (HOLDING_STATES, TRANSITIONS, Availabilit
 from lighthouse.profiles.models import LighthouseProfile, ReleaseTime, semester_of
 from lms.audit import operations as audit
 from lms.db import begin_writing, db
-from lms.i18n import OSLO, fmt_datetime
+from lms.i18n import OSLO, WallTimeError, fmt_datetime, oslo_wall_time
 from lms.people.models import Membership, School, User
 from lms.settings import operations as settings
 
@@ -118,7 +118,10 @@ def _window_starts(profile_id: int, duration: timedelta, first: date, last: date
             local = datetime.combine(day, window.start_time)
             closes = datetime.combine(day, window.end_time)
             while local + duration <= closes:
-                starts.add(local.replace(tzinfo=OSLO).astimezone(timezone.utc))
+                try:
+                    starts.add(oslo_wall_time(day, local.time()).astimezone(timezone.utc))
+                except WallTimeError:
+                    pass  # a time the clock skips or repeats that night is offered by no one
                 local += duration
         day += timedelta(days=1)
     return sorted(starts)

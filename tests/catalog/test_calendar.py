@@ -1,5 +1,5 @@
 """The catalogue's dates in calendars: personal and school feeds, public feeds, mails with .ics, reminders."""
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import icalendar
 import sqlalchemy as sa
@@ -14,6 +14,8 @@ from lms.i18n import OSLO
 from lms.mail.models import OutboxMessage
 from lms.mail.operations import render
 from lms.people.models import Role
+from tests.events.conftest import libical_reader as libical_reader  # the fixtures, for this module's tests
+from tests.events.conftest import read_with_libical as read_with_libical
 
 
 def _mails_to(user):
@@ -325,8 +327,11 @@ def test_a_session_file_downloaded_before_enrolling_is_the_event_the_invitation_
     assert int(after["SEQUENCE"]) == int(invited["SEQUENCE"]) == int(fed["SEQUENCE"])
 
 
-def test_every_kind_of_feed_reads_the_same_in_three_parsers(make_offering, make_user, make_school, admin, now, app):
-    """Person, school, catalogue and offering feeds and a single .ics: 14:00 Oslo either side of both changes."""
+def test_every_kind_of_feed_reads_the_same_in_four_parsers(make_offering, make_user, make_school, admin, now, app,
+                                                          request):
+    """Person, school, catalogue and offering feeds, a single .ics and the invitations: 14:00 Oslo either side
+    of both changes, and both occurrences of the October hour that happens twice, in icalendar, vobject,
+    ical.js (Thunderbird) and libical (Evolution)."""
     from datetime import date
 
     import vobject
@@ -335,10 +340,16 @@ def test_every_kind_of_feed_reads_the_same_in_three_parsers(make_offering, make_
     from events.models import FeedScope
     from tests.events.conftest import read_with_icaljs
 
+    read_with_libical = request.getfixturevalue("read_with_libical")
+    utc = timezone.utc
     days = [(date(2026, 10, 24), 2), (date(2026, 10, 26), 1), (date(2027, 3, 27), 1), (date(2027, 3, 29), 2)]
+    # 02:30 on 25 October 2026, first in summer time (00:30 UTC), then again in winter time (01:30 UTC).
+    repeated = [datetime(2026, 10, 25, 0, 30, tzinfo=utc), datetime(2026, 10, 25, 1, 30, tzinfo=utc)]
     offering = make_offering("Vurdering gjennom året", sessions=0, publish=False, kind=OfferingKind.WORKSHOP)
     for day, _offset in days:
         offering_ops.add_session(offering, actor=admin, now=now, starts_at=_oslo(day, 14), ends_at=_oslo(day, 16))
+    for start in repeated:
+        offering_ops.add_session(offering, actor=admin, now=now, starts_at=start, ends_at=start + timedelta(minutes=45))
     offering_ops.publish(offering, actor=admin, now=now)
     school = make_school()
     kari = make_user(school=school)
@@ -347,6 +358,7 @@ def test_every_kind_of_feed_reads_the_same_in_three_parsers(make_offering, make_
     person_token = events_ops.issue_feed_token(FeedScope.PERSON, kari.id, actor=kari, now=now)
     school_token = events_ops.issue_feed_token(FeedScope.SCHOOL, school.id, actor=leader, now=now)
     db.session.commit()
+    starts = sorted([_oslo(day, 14).astimezone(utc) for day, _offset in days] + repeated)
     client = app.test_client()
     feeds = {
         "person": f"/kalender/{person_token}.ics",
@@ -354,21 +366,41 @@ def test_every_kind_of_feed_reads_the_same_in_three_parsers(make_offering, make_
         "catalogue": "/kurs/kalender.ics?type=workshop",
         "offering": f"/kurs/{offering.id}/kalender.ics",
     }
+    expected = [(day.year, day.month, day.day, 14, 0, offset) for day, offset in days]
+
+    def afternoons(times):
+        return [(t.year, t.month, t.day, t.hour, t.minute, t.utcoffset().total_seconds() / 3600)
+                for t in times if t.hour == 14]
+
     for kind, path in feeds.items():
         body = client.get(path).data
-        expected = [(day.year, day.month, day.day, 14, 0, offset) for day, offset in days]
         ours = [e.decoded("DTSTART") for e in icalendar.Calendar.from_ical(body).walk("VEVENT")]
-        assert [(t.year, t.month, t.day, t.hour, t.minute, t.utcoffset().total_seconds() / 3600)
-                for t in ours] == expected, kind
+        assert afternoons(ours) == expected, kind
+        assert [t.astimezone(utc) for t in ours] == starts, kind
         theirs = [e.dtstart.value for e in vobject.readOne(body.decode()).vevent_list]
-        assert [(t.year, t.month, t.day, t.hour, t.minute, t.utcoffset().total_seconds() / 3600)
-                for t in theirs] == expected, kind
+        assert afternoons(theirs) == expected, kind
+        assert [t.astimezone(utc) for t in theirs] == starts, kind
         read = read_with_icaljs(body)
         assert read["method"] == "PUBLISH", kind
-        assert [(*e["start"]["local"], e["start"]["utcOffsetSeconds"] / 3600) for e in read["events"]] == expected
+        assert [(*e["start"]["local"], e["start"]["utcOffsetSeconds"] / 3600) for e in read["events"]
+                if e["start"]["local"][3] == 14] == expected
+        assert [datetime.fromtimestamp(e["start"]["unix"], utc) for e in read["events"]] == starts, kind
+        by_libical = read_with_libical(body)
+        assert by_libical["method"] == "PUBLISH", kind
+        assert [e["start"] for e in by_libical["events"]] == starts, kind
     single = client.get(f"/kurs/{offering.id}/okter/{offering.sessions[1].id}.ics").data
     (event,) = vobject.readOne(single.decode()).vevent_list
-    assert (event.dtstart.value.hour, event.dtstart.value.utcoffset()) == (14, timedelta(hours=1))
+    assert event.dtstart.value.astimezone(utc) == starts[1]
+    assert [e["start"] for e in read_with_libical(single)["events"]] == [starts[1]]
+    with app.test_request_context():
+        invitations = _mails_to(kari)
+    assert len(invitations) == len(starts)
+    for mail, start in zip(invitations, starts):
+        read = read_with_libical(mail.attachments[0].data)
+        assert read["method"] == "REQUEST"
+        assert [e["start"] for e in read["events"]] == [start]
+        assert [datetime.fromtimestamp(e["start"]["unix"], utc) for e in read_with_icaljs(
+            mail.attachments[0].data)["events"]] == [start]
 
 
 def test_feed_read_in_one_statement_still_refuses_wrong_and_revoked_links(make_offering, make_user, now, app):
