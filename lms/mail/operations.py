@@ -14,6 +14,7 @@ that one.
 """
 from __future__ import annotations
 
+import base64
 import email.utils
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -295,7 +296,8 @@ def send_pending(transport: Transport | None = None, *, limit: int = 100,
                                                   give_up=attempts >= max_attempts))
                 continue
             _update(message_id, sent_at=now_utc(), attempts=attempts, claimed_until=None, next_attempt_at=None,
-                    subject=mail.subject[:SUBJECT_LENGTH], body_text=mail.text, last_error="")
+                    subject=mail.subject[:SUBJECT_LENGTH], body_text=mail.text, last_error="",
+                    sent_attachments=_stored(mail.attachments))
             report.sent += 1
     finally:
         transport.close()
@@ -339,21 +341,31 @@ def get_message(actor: User, message_id: int) -> OutboxMessage:
 
 
 def preview(message: OutboxMessage) -> Preview:
-    """Return the mail as it will be sent or, once sent, as it was sent."""
-    problem = ""
+    """Return the mail as it will be sent or, once sent, as it was sent (its attachments too)."""
+    if message.sent_at is not None:  # the outbox keeps what the recipient got, not today's version of it
+        return Preview(message.subject, message.body_text, _restored(message.sent_attachments))
     try:
-        mail: RenderedMail | None = render(message)
+        mail = render(message)
     except MailObsolete:
-        mail, problem = None, _("Denne e-posten sendes ikke: det den gjaldt, finnes ikke lenger.")
+        return Preview(message.subject, message.body_text, (),
+                       _("Denne e-posten sendes ikke: det den gjaldt, finnes ikke lenger."))
     except Exception as err:  # the page that shows what went wrong must not fail with it
         current_app.logger.exception("outbox message %s could not be written", message.id)
-        mail, problem = None, _("E-posten kan ikke skrives: %(error)s", error=f"{type(err).__name__}: {err}")
-    attachments = mail.attachments if mail else ()
-    if message.sent_at is not None:  # the outbox keeps what the recipient got
-        return Preview(message.subject, message.body_text, attachments)
-    if mail is None:
-        return Preview(message.subject, message.body_text, (), problem)
-    return Preview(mail.subject, mail.text, attachments)
+        return Preview(message.subject, message.body_text, (),
+                       _("E-posten kan ikke skrives: %(error)s", error=f"{type(err).__name__}: {err}"))
+    return Preview(mail.subject, mail.text, mail.attachments)
+
+
+def _stored(attachments: tuple[Attachment, ...]) -> list[dict]:
+    """Return attachments as the outbox row keeps them (JSON: the bytes in base64)."""
+    return [{"filename": a.filename, "content_type": a.content_type, "data": base64.b64encode(a.data).decode()}
+            for a in attachments]
+
+
+def _restored(rows: list[dict] | None) -> tuple[Attachment, ...]:
+    """Return the attachments an outbox row kept when it was sent (none for mail sent before they were kept)."""
+    return tuple(Attachment(filename=row["filename"], content_type=row["content_type"],
+                            data=base64.b64decode(row["data"])) for row in rows or ())
 
 
 def retry(message: OutboxMessage, actor: User, now: datetime) -> None:

@@ -574,3 +574,34 @@ def test_mail_to_a_nynorsk_person_is_written_in_nynorsk_by_the_worker(smtp, send
     assert "Om tilbodet: http" in reminder and "Mine kurs: http" in reminder
     [invitation] = list(by_subject[("sigrid@skule.test", "Påmeldt: Vurdering for læring")].iter_attachments())
     assert invitation.get_content_type() == "application/ics"
+
+
+def test_attachment_download_names_its_type_once_and_leaves_the_date_to_the_server(make_user, admin, login, now):
+    """Issue 15, finding 9: no doubled charset, and no Date of its own beside the server's."""
+    invite = mail.queue_event(INVITE, make_user(), {}, now)
+    db.session.flush()
+    download = login(admin).get(f"/admin/epost/{invite.id}/vedlegg/1")
+    assert download.headers.getlist("Content-Type") == ["text/calendar; method=REQUEST; charset=utf-8"]
+    assert download.headers.getlist("Date") == []
+    assert download.headers["Content-Disposition"] == "attachment; filename=invitasjon.ics"
+    assert download.data == CALENDAR
+
+
+def test_a_sent_mails_attachment_is_what_was_sent_not_written_again(app, smtp, send, make_user, admin, login, now,
+                                                                    monkeypatch):
+    """Issue 15, finding 9: the outbox offers the .ics the recipient got, whatever the data says today."""
+    invite = mail.queue_event(INVITE, make_user(), {}, now)
+    db.session.commit()
+    send()
+    changed = CALENDAR.replace(b"Digital vurdering", b"Endret siden")
+    monkeypatch.setitem(app.extensions["kp_mail_renderers"], INVITE, lambda params: mail.RenderedMail(
+        subject="Invitasjon", text="Endret.", attachments=(
+            mail.Attachment("invitasjon.ics", "text/calendar; method=REQUEST; charset=utf-8", changed),)))
+    signed_in = login(admin)
+    assert signed_in.get(f"/admin/epost/{invite.id}/vedlegg/1").data == CALENDAR
+    [received] = smtp.inbox.messages
+    assert list(received.iter_attachments())[0].get_payload(decode=True) == CALENDAR
+    # Unsent mail is still written as it will be.
+    waiting = mail.queue_event(INVITE, make_user(), {}, now)
+    db.session.flush()
+    assert signed_in.get(f"/admin/epost/{waiting.id}/vedlegg/1").data == changed
