@@ -121,11 +121,14 @@ def _written_time(value: datetime) -> datetime:
     return value.astimezone(OSLO)
 
 
-def _event(item: CalendarEvent, method: str, attendee: tuple[str, str] | None) -> Event:
+def _event(item: CalendarEvent, method: str, attendee: tuple[str, str] | None,
+           stamp: datetime | None = None) -> Event:
     event = Event()
     event.add("uid", item.uid)
-    # The change time, not the time of writing: an unchanged feed stays byte-identical.
-    event.add("dtstamp", item.last_modified)
+    # DTSTAMP is when this calendar object was made (RFC 5545 3.8.7.2): the moment a mail or a
+    # download is written. A feed is made anew only when what it shows changes, so its events
+    # carry their change time, and an unchanged feed stays byte-identical (its ETag is its hash).
+    event.add("dtstamp", stamp or item.last_modified)
     event.add("last-modified", item.last_modified)
     event.add("dtstart", _written_time(item.starts_at))
     event.add("dtend", _written_time(item.ends_at))
@@ -157,19 +160,20 @@ def _event(item: CalendarEvent, method: str, attendee: tuple[str, str] | None) -
 
 
 def build_calendar(events, *, name: str, method: str = "PUBLISH",
-                   attendee: tuple[str, str] | None = None) -> bytes:
+                   attendee: tuple[str, str] | None = None, stamp: datetime | None = None) -> bytes:
     """Return an iCalendar file (UTF-8, CRLF) with ``events``, in the order given.
 
     ``method`` is PUBLISH for feeds and downloads, REQUEST for a mail about an
     enrollment and CANCEL for its cancellation (every event then CANCELLED);
-    ``attendee`` is the ``(name, email)`` the mail goes to.
+    ``attendee`` is the ``(name, email)`` the mail goes to. ``stamp`` is the
+    moment a mail or download is written (its DTSTAMP); a feed has none.
     """
     if method not in METHODS:
         raise ValueError(f"unknown iCalendar method {method!r}")
-    if method == "PUBLISH" and attendee is None:
+    if method == "PUBLISH" and attendee is None and stamp is None:
         body = b"".join(_published_event(item) for item in events)
     else:
-        body = b"".join(_event(item, method, attendee).to_ical() for item in events)
+        body = b"".join(_event(item, method, attendee, stamp).to_ical() for item in events)
     return _calendar_head(name, method) + body + _CALENDAR_END
 
 

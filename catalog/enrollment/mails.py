@@ -19,7 +19,7 @@ from catalog.enrollment.models import Enrollment, EnrollmentState
 from catalog.offerings.models import OfferingStatus
 from events.calendar import build_calendar
 from events.models import Session, SessionStatus
-from lms.db import db
+from lms.db import db, now_utc
 from lms.i18n import fmt_datetime, fmt_time
 from lms.links import absolute_url
 from lms.mail import operations as mail
@@ -72,7 +72,8 @@ def _ics(enrollment: Enrollment, method: str, events) -> tuple[mail.Attachment, 
     if not events:
         return ()
     user = enrollment.user
-    data = build_calendar(events, name=enrollment.offering.title, method=method, attendee=(user.name, user.email))
+    data = build_calendar(events, name=enrollment.offering.title, method=method, attendee=(user.name, user.email),
+                          stamp=now_utc())
     return (mail.Attachment(filename="invitasjon.ics" if method == "REQUEST" else "avlysning.ics",
                             content_type=f"text/calendar; method={method}; charset=utf-8", data=data),)
 

@@ -214,7 +214,8 @@ def session_ics(offering_id: int, session_id: int):
     session = session_or_404(offering, session_id)
     user = current_user if current_user.is_authenticated else None
     event = calendar.session_event_for(session, offering.id, user)
-    return ics_response(build_calendar([event], name=offering.title), filename=ics_filename(offering.title))
+    return ics_response(build_calendar([event], name=offering.title, stamp=now_utc()),
+                        filename=ics_filename(offering.title))
 
 
 # --- organising -----------------------------------------------------------------

@@ -38,7 +38,7 @@ from lighthouse.bookings.models import (HOLDING_STATES, TRANSITIONS, Availabilit
                                         BookingParticipant, BookingSide, BookingState, Venue)
 from lighthouse.profiles.models import LighthouseProfile, ReleaseTime, semester_of
 from lms.audit import operations as audit
-from lms.db import begin_writing, db
+from lms.db import begin_writing, db, now_utc
 from lms.i18n import OSLO, WallTimeError, fmt_datetime, oslo_wall_time
 from lms.people.models import Membership, School, User
 from lms.settings import operations as settings
@@ -809,4 +809,4 @@ def booking_ics(booking: Booking, *, cancel: bool = False, user: User | None = N
     fyrtårn, a named participant), otherwise that of the school's feed.
     """
     event = calendar.event_for(booking, calendar.audience_for(booking, user), cancelled=cancel)
-    return build_calendar([event], name=booking.offering.title)
+    return build_calendar([event], name=booking.offering.title, stamp=now_utc())

@@ -455,3 +455,29 @@ def test_one_sequence_everywhere_that_never_goes_down(make_offering, make_user, 
     sent = [int(e["SEQUENCE"]) for e in _merged(cancels)[1]]
     assert sent == cancelled["kari"] == cancelled["school"] == cancelled["public"]
     assert all(c > f for c, f in zip(sent, first["kari"]))
+
+
+def test_dtstamp_is_when_a_mail_or_download_is_written_and_a_feeds_change_time(
+        make_offering, make_user, login, client, now, app):
+    """Issue 15, finding 9 (RFC 5545 3.8.7.2): DTSTAMP is when the object was made, not when the event changed."""
+    from events import operations as events_ops
+    from events.models import FeedScope
+    from lms.db import set_clock
+
+    offering = make_offering()
+    kari = make_user()
+    ops.enroll(offering.id, kari, actor=kari, now=now)
+    token = events_ops.issue_feed_token(FeedScope.PERSON, kari.id, actor=kari, now=now)
+    db.session.commit()
+    later = now + timedelta(hours=3)
+    set_clock(later)  # the worker writes the mail, and the person downloads the file, three hours on
+    with app.test_request_context():
+        (invitation,) = _mails_to(kari)
+    _cal, (invited,) = _vevents(invitation.attachments[0])
+    downloaded = icalendar.Calendar.from_ical(
+        login(kari).get(f"/kurs/{offering.id}/okter/{offering.sessions[0].id}.ics").data).walk("VEVENT")[0]
+    (fed,) = icalendar.Calendar.from_ical(client.get(f"/kalender/{token}.ics").data).walk("VEVENT")
+    for event in (invited, downloaded):
+        assert event.decoded("DTSTAMP") == later
+        assert event.decoded("LAST-MODIFIED") <= now
+    assert fed.decoded("DTSTAMP") == fed.decoded("LAST-MODIFIED") <= now
