@@ -28,13 +28,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Iterable
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, redirect, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.http import is_resource_modified
 
-from events.calendar import (FORMAT_VERSION, CalendarEvent, body_etag, build_calendar, feed_bodies, feed_response,
-                             ics_filename)
+from events.calendar import (CACHE_CONTROL, FORMAT_VERSION, CalendarEvent, body_etag, build_calendar, feed_bodies,
+                             feed_response, ics_filename)
 from events.models import FeedScope
 from events.operations import FeedOwner
 from lms.shared_cache import shared_cache
@@ -133,6 +133,9 @@ def answer_feed(find: Callable[[], FeedAnswer | None], *, vary: tuple = ()) -> R
     cancelled event leaves after 30 days, the day moves the cut-offs); a kept
     entry misses that for at most ``ENTRY_SECONDS``, five minutes.
     """
+    plain = insecure_redirect()
+    if plain is not None:
+        return plain
     cache = shared_cache()
     if cache is None:
         return _answer(find())
@@ -149,6 +152,21 @@ def answer_feed(find: Callable[[], FeedAnswer | None], *, vary: tuple = ()) -> R
     if answer is not None and answer.shared and generation is not None:
         cache.store(key, generation, json.dumps([answer.etag, answer.filename]).encode())
     return _answer(answer)
+
+
+def insecure_redirect() -> Response | None:
+    """Answer a feed asked for over plain http, where the site is https: a redirect, never the feed.
+
+    ``webcal://`` links make Outlook and Google fetch ``http://``; the feed's
+    content (a person's dates) must not travel unencrypted, so the answer is
+    only the https address, before anything is looked up, the same for any
+    token. Calendar apps follow it and keep polling the https address.
+    """
+    if current_app.config.get("PREFERRED_URL_SCHEME") != "https" or request.scheme == "https":
+        return None
+    response = redirect("https://" + request.url.split("://", 1)[1], 301)
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response
 
 
 def _answer(answer: FeedAnswer | None) -> Response | None:

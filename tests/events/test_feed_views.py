@@ -279,3 +279,36 @@ def test_bad_school_choice_is_ignored_or_refused_cleanly(login, admin, query, st
     assert response.status_code == status
     if status == 200:
         assert "/kalender/skole/" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/kalender/{token}.ics", "/kalender/{random}.ics", "/kurs/kalender.ics"])
+def test_on_an_https_site_a_feed_asked_over_http_is_only_a_redirect(make_app, subscriber, path):
+    """Issue 15, finding 9: webcal:// makes Outlook and Google ask over http; the dates never travel so."""
+    token = _token_for(subscriber)
+    site = make_app(PREFERRED_URL_SCHEME="https", PROXY_HOPS=1).test_client()
+    url = path.format(token=token, random=secrets.token_urlsafe(32))
+    plain = site.get(url, base_url="http://kp.example")
+    assert plain.status_code == 301
+    assert plain.headers["Location"] == f"https://kp.example{url}"
+    assert b"VCALENDAR" not in plain.get_data() and b"Tone" not in plain.get_data()
+    assert plain.headers["Cache-Control"] == "private, max-age=0, must-revalidate"
+    # Behind the proxy that ends TLS (X-Forwarded-Proto), and directly over https: the feed.
+    for headers, base in (({"X-Forwarded-Proto": "https"}, "http://kp.example"), ({}, "https://kp.example")):
+        answered = site.get(url, base_url=base, headers=headers)
+        assert answered.status_code == (404 if "{random}" in path else 200)
+
+
+def test_a_development_site_on_http_serves_feeds_on_http(client, subscriber):
+    response = client.get(f"/kalender/{_token_for(subscriber)}.ics", base_url="http://127.0.0.1:5000")
+    assert response.status_code == 200 and b"BEGIN:VCALENDAR" in response.get_data()
+
+
+def test_the_calendar_page_says_how_often_calendars_refresh_and_what_a_subscription_beside_invitations_does(
+        login, subscriber):
+    """Issue 15, findings 8 and 9: Google refreshes a subscription only every several hours; a subscription
+    is a calendar of its own beside the invitations in the person's own."""
+    page = login(subscriber).get("/kalender").get_data(as_text=True)
+    assert "omtrent én gang i timen" not in page
+    assert "Google Kalender kan bruke flere timer" in page
+    assert "egen kalender ved siden av din egen" in page
+    assert "samme økt derfor stå to ganger" in page
