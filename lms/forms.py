@@ -100,8 +100,11 @@ class ClockField(TimeField):
 
 
 def check_wall_time(day: date | None, clock: time | None) -> None:
-    """Refuse a time of day that does not exist in Oslo on ``day``, or happens twice (a form's field validator)."""
-    if day is None or clock is None:
+    """Refuse a time of day that does not exist in Oslo on ``day``, or happens twice (a form's field validator).
+
+    A day outside the years a form accepts is left to the day's own validator.
+    """
+    if day is None or clock is None or not FIRST_YEAR <= day.year <= LAST_YEAR:
         return
     try:
         oslo_wall_time(day, clock)
