@@ -212,15 +212,16 @@ def test_event_carries_every_field_a_calendar_shows():
     assert "ATTENDEE" not in body.decode()
 
 
-def test_cancelled_event_stays_with_status_cancelled_and_its_sequence():
+def test_cancelled_event_stays_with_status_cancelled_and_its_sequence(read_with_libical):
     body = build_calendar([session_event("a@test", oslo(2026, 11, 3, 14, 0), cancelled=True, sequence=4)], name="T")
     event = icalendar.Calendar.from_ical(body).walk("VEVENT")[0]
     assert (str(event["status"]), event.decoded("sequence")) == ("CANCELLED", 4)
     assert vobject.readOne(body.decode()).vevent.status.value == "CANCELLED"
     assert read_with_icaljs(body)["events"][0]["status"] == "CANCELLED"
+    assert [(e["status"], e["sequence"]) for e in read_with_libical(body)["events"]] == [("CANCELLED", 4)]
 
 
-def test_request_and_cancel_name_the_attendee_and_an_organiser():
+def test_request_and_cancel_name_the_attendee_and_an_organiser(read_with_libical):
     event = session_event("a@test", oslo(2026, 11, 3, 14, 0), sequence=1)
     request = icalendar.Calendar.from_ical(
         build_calendar([event], name="T", method="REQUEST", attendee=("Tone Lærer", "tone@skole.test")))
@@ -237,6 +238,10 @@ def test_request_and_cancel_name_the_attendee_and_an_organiser():
         assert str(parsed["organizer"]).startswith("mailto:noreply@")
         read = read_with_icaljs(calendar.to_ical())
         assert (read["method"], read["events"][0]["status"], read["events"][0]["uid"]) == (method, status, "a@test")
+        by_libical = read_with_libical(calendar.to_ical())
+        assert (by_libical["method"], by_libical["events"][0]["status"], by_libical["events"][0]["uid"]) == (
+            method, status, "a@test")
+        assert by_libical["events"][0]["sequence"] == 1
         assert vobject.readOne(calendar.to_ical().decode()).vevent.attendee.value == "mailto:tone@skole.test"
 
 
@@ -322,3 +327,19 @@ def test_a_session_needs_time_zones_and_an_end_after_its_start(now):
     session = events.add_session(schedule, starts_at=now, ends_at=(now + timedelta(minutes=30)).astimezone(OSLO),
                                  now=now)
     assert (session.title, session.location, session.online_url, session.updated_at) == ("", "", "", now)
+
+
+@pytest.mark.parametrize("method", ["REQUEST", "CANCEL"])
+def test_an_invitation_to_its_own_organiser_names_the_platform_instead(method, read_with_libical):
+    """Issue 15, finding 6: clients ignore an iTIP message for a meeting the recipient organises."""
+    event = session_event("a@test", oslo(2026, 10, 25, 14, 0), organizer_name="Frida Fyrtårn",
+                          organizer_email="Frida@Skole.test", sequence=2)
+    body = build_calendar([event], name="T", method=method, attendee=("Frida Fyrtårn", "frida@skole.test"))
+    parsed = icalendar.Calendar.from_ical(body).walk("VEVENT")[0]
+    assert str(parsed["attendee"]) == "mailto:frida@skole.test"
+    assert str(parsed["organizer"]).startswith("mailto:noreply@")
+    assert parsed["organizer"].params["CN"] == "Kompetanseportalen"
+    assert read_with_libical(body)["method"] == method
+    # Sent to someone else, the organiser stays who organises.
+    other = build_calendar([event], name="T", method=method, attendee=("Tor Lærer", "tor@skole.test"))
+    assert str(icalendar.Calendar.from_ical(other).walk("VEVENT")[0]["organizer"]) == "mailto:Frida@Skole.test"
