@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_migrate import Migrate
 from markupsafe import Markup
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from lms import config as config_module
@@ -85,6 +86,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS",
                           config_module.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["PROXY_HOPS"]:
+        # Only the scheme: feeds and cookies must know that the client came over https (see README).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=0, x_proto=app.config["PROXY_HOPS"], x_host=0, x_port=0,
+                                x_prefix=0)
 
     db.init_app(app)
     with app.app_context():

@@ -11,7 +11,7 @@ and the switch in the header is always in view.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, current_app, g, has_request_context, request
@@ -89,6 +89,37 @@ def remember_language(response: Response, language: str) -> None:
 def to_oslo(value: datetime) -> datetime:
     """Return an aware datetime in Oslo time."""
     return value.astimezone(OSLO)
+
+
+class WallTimeError(ValueError):
+    """An Oslo wall-clock time that does not exist (the March night) or happens twice (the October night)."""
+
+
+def oslo_wall_time(day: date, clock: time) -> datetime:
+    """Return a date and a time of day in Oslo as an aware datetime; the one way a typed local time comes in.
+
+    Raise :class:`WallTimeError`, with a message for the person who typed
+    it, for a time the clock skips when summer time starts (02:30 on the
+    last Sunday of March) or passes twice when it ends (02:30 on the last
+    Sunday of October): the first would silently become another time, the
+    second could be either of two instants an hour apart.
+    """
+    local = datetime.combine(day, clock, tzinfo=OSLO)
+    earlier, later = local.replace(fold=0), local.replace(fold=1)
+    shown = clock.strftime("%H:%M")
+    if local.astimezone(timezone.utc).astimezone(OSLO).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise WallTimeError(_("Klokka stilles fram én time natt til %(day)s, så %(time)s finnes ikke den dagen. "
+                              "Velg et annet klokkeslett.", day=fmt_date(day), time=shown))
+    if earlier.utcoffset() != later.utcoffset():
+        raise WallTimeError(_("Klokka stilles tilbake én time natt til %(day)s, så %(time)s kommer to ganger den "
+                              "dagen. Velg et klokkeslett utenfor den timen.", day=fmt_date(day), time=shown))
+    return local
+
+
+def is_ambiguous(value: datetime) -> bool:
+    """Tell whether an instant's Oslo wall-clock time happens twice that day (the October night)."""
+    local = value.astimezone(OSLO)
+    return local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset()
 
 
 def iso_week(value: date | datetime) -> int:

@@ -20,7 +20,7 @@ from catalog.offerings import search
 from catalog.offerings.forms import CancelOfferingForm, CancelSessionForm, OfferingForm, SessionForm, parse_week
 from catalog.offerings.models import Offering, OfferingKind, OfferingStatus, OnboardingCohort, TargetGroup
 from catalog.schemes import operations as scheme_ops
-from events.calendar import build_calendar, ics_filename, ics_response, make_etag
+from events.calendar import build_calendar, ics_filename, ics_response
 from events.feeds import FeedAnswer, answer_feed
 from events.models import Schedule, Session
 from lms.auth.operations import require
@@ -229,11 +229,8 @@ def _catalogue_feed() -> FeedAnswer:
     read_without_transaction()
     now = now_utc()
     f = parse_filter(request.args)
-    version = calendar.public_version(f, now)
-    name = _public_filter_name(f)
-    return FeedAnswer(etag=make_etag("catalogue", str(get_locale()), version), last_modified=version[0],
-                      filename="kurskatalog.ics",
-                      build=lambda: build_calendar(calendar.public_events(f, now), name=name))
+    return FeedAnswer(body=build_calendar(calendar.public_events(f, now), name=_public_filter_name(f)),
+                      filename="kurskatalog.ics")
 
 
 @bp.route("/kurs/<int:offering_id>/kalender.ics")
@@ -246,11 +243,8 @@ def _offering_feed(offering_id: int) -> FeedAnswer:
     read_without_transaction()
     now = now_utc()
     offering = offering_or_404(offering_id)
-    version = calendar.offering_version(offering.id, now)
-    return FeedAnswer(etag=make_etag("offering", str(get_locale()), version), last_modified=version[0],
-                      filename=ics_filename(offering.title),
-                      build=lambda: build_calendar(calendar.offering_events(offering.id, now), name=offering.title),
-                      shared=offering.status != OfferingStatus.DRAFT)
+    return FeedAnswer(body=build_calendar(calendar.offering_events(offering.id, now), name=offering.title),
+                      filename=ics_filename(offering.title), shared=offering.status != OfferingStatus.DRAFT)
 
 
 @bp.route("/kurs/<int:offering_id>/okter/<int:session_id>.ics")
@@ -260,7 +254,8 @@ def session_ics(offering_id: int, session_id: int):
     session = session_or_404(offering, session_id)
     user = current_user if current_user.is_authenticated else None
     event = calendar.session_event_for(session, offering.id, user)
-    return ics_response(build_calendar([event], name=offering.title), filename=ics_filename(offering.title))
+    return ics_response(build_calendar([event], name=offering.title, stamp=now_utc()),
+                        filename=ics_filename(offering.title))
 
 
 # --- organising -----------------------------------------------------------------
