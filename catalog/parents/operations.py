@@ -277,8 +277,10 @@ class SignupData:
 class SignupResult:
     """What a sign-up led to, and the manage link's token (only here and in the mail)."""
 
-    def __init__(self, signup: ParentSignup, token: str, updated: bool):
+    def __init__(self, signup: ParentSignup, token: str, updated: bool, position: int | None = None):
         self.signup, self.token, self.updated = signup, token, updated
+        #: The place on the hall's waitlist when the sign-up joined it.
+        self.position = position
 
     @property
     def waitlisted(self) -> bool:
@@ -410,13 +412,15 @@ def sign_up(event_id: int, data: SignupData, *, now: datetime) -> SignupResult:
     signup.updated_at = now
     if not keep_place:
         _take(event, signup, now)
+    # Whoever joins the waitlist joins it last, so its length is the place.
+    position = event.offering.waitlist_length if signup.state == SignupState.WAITLISTED and not keep_place else None
     token = _new_token(signup)
     db.session.add(signup)
     db.session.flush()
     if freed:
         promote_from_waitlist(event, now)
     mails.queue(mails.SIGNED_UP, signup, now, token=token, updated=updated)
-    return SignupResult(signup, token, updated)
+    return SignupResult(signup, token, updated, position or (waitlist_position(signup) if updated else None))
 
 
 def promote_from_waitlist(event: ParentEvent, now: datetime) -> list[ParentSignup]:

@@ -111,8 +111,8 @@ def sign_up(event_id: int):
     if result is REFUSED:
         return _signup_page(event, form, 409)
     if result.waitlisted:
-        flash(_("Salen er full, så du står på ventelisten til salen. Vi sender deg e-post med lenke der du kan "
-                "bytte til strømming eller melde deg av."), "info")
+        flash(_("Salen er full, så du står som nr. %(n)d på ventelisten til salen. Vi sender deg e-post med lenke "
+                "der du kan bytte til strømming eller melde deg av.", n=result.position), "info")
     elif result.updated:
         flash(_("Påmeldingen din er oppdatert. Sjekk e-posten din for bekreftelsen."), "success")
     else:
