@@ -100,7 +100,8 @@ class SignupForm(FlaskForm):
 class ChangeForm(FlaskForm):
     """On the manage page: hall or stream, and how many come."""
 
-    mode = RadioField(_l("Hvordan vil du delta?"), validate_choice=False, validators=[Optional()])
+    mode = RadioField(_l("Hvordan vil du delta?"), validate_choice=False, validators=[
+        DataRequired(_l("Velg om du kommer i salen eller følger strømmingen."))])
     party_size = RadioField(_l("Hvor mange kommer?"), coerce=_optional_number, validate_choice=False,
                             validators=[Optional()], choices=[SelectChoice(1, _l("1 person")), SelectChoice(2, _l("2 personer"))], default=1)
 

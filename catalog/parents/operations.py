@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import contains_eager, selectinload
 
 from catalog.enrollment import operations as enrollment_ops
 from catalog.offerings.models import Offering, OfferingKind, OfferingStatus, OfferingTargetGroup, TargetGroup
@@ -27,7 +28,7 @@ from catalog.parents import mails
 from catalog.parents.models import (GRADES, AttendanceMode, ParentAttempt, ParentEvent, ParentEventGrade,
                                     ParentEventKind, ParentQuestion, ParentSignup, ParentTally, SignupState)
 from events import operations as events_ops
-from events.models import Session, SessionStatus
+from events.models import Schedule, Session, SessionStatus
 from lms.auth.operations import require
 from lms.db import db
 from lms.mail.models import OutboxMessage
@@ -182,6 +183,8 @@ def upcoming(now: datetime, *, school_id: int | None = None, grade: int | None =
     """Return published parent events not yet over, soonest first, for a school's and a grade's parents."""
     query = (sa.select(ParentEvent).join(ParentEvent.offering)
              .where(Offering.status == OfferingStatus.PUBLISHED, Offering.last_starts_at >= now - timedelta(hours=3))
+             .options(contains_eager(ParentEvent.offering).joinedload(Offering.schedule)
+                      .selectinload(Schedule.sessions), selectinload(ParentEvent.school))
              .order_by(Offering.first_starts_at, ParentEvent.id).limit(limit))
     if school_id is not None:
         query = query.where(sa.or_(ParentEvent.school_id.is_(None), ParentEvent.school_id == school_id))

@@ -90,7 +90,7 @@ def sign_up(event_id: int):
     event = _event_or_404(event_id)
     form = SignupForm().for_event(event, ops.schools())
     if not form.validate_on_submit():
-        return _signup_page(event, form, 422 if form.errors else 400)
+        return _signup_page(event, form, 400)
     if form.nettside.data:
         # A bot filled in the field people never see: it is told what a person would be, and nothing is kept.
         flash(_("Takk! Sjekk e-posten din for bekreftelsen."), "success")
@@ -109,7 +109,7 @@ def sign_up(event_id: int):
         return _signup_page(event, form, TOO_MANY_REQUESTS)
     result = save(form, lambda: ops.sign_up(event.id, data, now=now), ops.ParentError)
     if result is REFUSED:
-        return _signup_page(event, form, 409)
+        return _signup_page(event, form, 400)
     if result.waitlisted:
         flash(_("Salen er full, så du står som nr. %(n)d på ventelisten til salen. Vi sender deg e-post med lenke "
                 "der du kan bytte til strømming eller melde deg av.", n=result.position), "info")
@@ -126,7 +126,7 @@ def ask(event_id: int):
     form = QuestionForm(prefix="q")
     signup_form = SignupForm(formdata=None).for_event(event, ops.schools())
     if not form.validate_on_submit():
-        return _signup_page(event, signup_form, 422, form)
+        return _signup_page(event, signup_form, 400, form)
     if form.nettside.data:
         flash(_("Takk for spørsmålet!"), "success")
         return redirect(url_for("parents.show", event_id=event.id), 303)
@@ -139,7 +139,7 @@ def ask(event_id: int):
         form.form_errors.append(str(err))
         return _signup_page(event, signup_form, TOO_MANY_REQUESTS, form)
     if save(form, lambda: ops.add_question(event, form.question.data, now=now), ops.ParentError) is REFUSED:
-        return _signup_page(event, signup_form, 409, form)
+        return _signup_page(event, signup_form, 400, form)
     flash(_("Takk for spørsmålet! Arrangøren ser det uten navnet ditt."), "success")
     return redirect(url_for("parents.show", event_id=event.id), 303)
 
@@ -170,12 +170,12 @@ def change(token: str):
     signup = _signup_or_404(token)
     form = ChangeForm().for_event(signup.event)
     if not form.validate_on_submit():
-        return _manage_page(signup, form, 422)
+        return _manage_page(signup, form, 400)
     mode = AttendanceMode(form.mode.data)
     new_token = save(form, lambda: ops.change_mode(signup, mode, form.party_size.data or 1, now=now_utc()),
                      ops.ParentError)
     if new_token is REFUSED:
-        return _manage_page(signup, form, 409)
+        return _manage_page(signup, form, 400)
     flash(_("Påmeldingen er endret. Du får en ny e-post med en ny lenke; denne lenken virker ikke lenger."),
           "success")
     return redirect(url_for("parents.show", event_id=signup.event_id), 303)
@@ -232,7 +232,7 @@ def new():
         if event is not REFUSED:
             flash(_("Arrangementet er publisert."), "success")
             return redirect(url_for("parents.door", event_id=event.id), 303)
-    status = 422 if request.method == "POST" else 200
+    status = 400 if request.method == "POST" else 200
     return render_template("catalog/parents/event_form.html", form=form), status
 
 
