@@ -179,13 +179,13 @@ def get_event(event_id: int) -> ParentEvent | None:
 
 
 def upcoming(now: datetime, *, school_id: int | None = None, grade: int | None = None,
-             limit: int = 200) -> list[ParentEvent]:
+             limit: int = 200, offset: int = 0) -> list[ParentEvent]:
     """Return published parent events not yet over, soonest first, for a school's and a grade's parents."""
     query = (sa.select(ParentEvent).join(ParentEvent.offering)
              .where(Offering.status == OfferingStatus.PUBLISHED, Offering.last_starts_at >= now - timedelta(hours=3))
              .options(contains_eager(ParentEvent.offering).joinedload(Offering.schedule)
                       .selectinload(Schedule.sessions), selectinload(ParentEvent.school))
-             .order_by(Offering.first_starts_at, ParentEvent.id).limit(limit))
+             .order_by(Offering.first_starts_at, ParentEvent.id).limit(limit).offset(offset))
     if school_id is not None:
         query = query.where(sa.or_(ParentEvent.school_id.is_(None), ParentEvent.school_id == school_id))
     if grade is not None:

@@ -17,12 +17,14 @@ from catalog.parents.forms import ChangeForm, EventForm, QuestionForm, SignupFor
 from catalog.parents.models import GRADES, AttendanceMode, ParentEvent
 from lms.auth.operations import PermissionDenied
 from lms.db import db, now_utc
-from lms.forms import REFUSED, ActionForm, save, whole_number
+from lms.forms import REFUSED, ActionForm, page_number, save, whole_number
 from lms.links import absolute_url
 from lms.people.models import School
 
 bp = Blueprint("parents", __name__, template_folder="../templates")
 
+#: Events per page of the public list: a phone's worth.
+PAGE_SIZE = 20
 #: HTTP status of a refused burst of sign-ups.
 TOO_MANY_REQUESTS = 429
 
@@ -66,9 +68,14 @@ def index():
     school_id = whole_number(request.args.get("skole"))
     grade = whole_number(request.args.get("trinn"), max(GRADES))
     school = db.session.get(School, school_id) if school_id else None
-    events = ops.upcoming(now_utc(), school_id=school.id if school else None, grade=grade)
-    return render_template("catalog/parents/index.html", events=events, schools=schools, school=school,
-                           grade=grade, grades=GRADES, grade_label=grade_label, now=now_utc())
+    page = page_number(request.args)
+    # One more than a page tells whether there is a next one.
+    events = ops.upcoming(now_utc(), school_id=school.id if school else None, grade=grade,
+                          limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+    args = {k: v for k, v in (("skole", school.id if school else None), ("trinn", grade)) if v}
+    return render_template("catalog/parents/index.html", events=events[:PAGE_SIZE], schools=schools, school=school,
+                           grade=grade, grades=GRADES, grade_label=grade_label, page=page,
+                           more=len(events) > PAGE_SIZE, args=args)
 
 
 def _signup_page(event: ParentEvent, form: SignupForm, status: int = 200, question_form: QuestionForm | None = None):

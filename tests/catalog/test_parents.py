@@ -436,3 +436,13 @@ def test_parent_list_query_count_does_not_grow_with_events(make_event, make_scho
         assert f"Møte {n}-{n - 1}" in page
         counts.append(len(statements))
     assert counts[0] == counts[1]
+
+
+def test_parent_list_is_paged(make_event, client):
+    for i in range(23):
+        make_event(f"Kveld {i:02d}", school=None, starts_in=timedelta(days=3 + i))
+    first = client.get("/foreldre").get_data(as_text=True)
+    assert "Kveld 00" in first and "Kveld 19" in first and "Kveld 20" not in first and "side=2" in first
+    second = client.get("/foreldre?side=2").get_data(as_text=True)
+    assert "Kveld 20" in second and "Kveld 22" in second and "Kveld 19" not in second
+    assert client.get("/foreldre?side=99999999999999").status_code == 200
