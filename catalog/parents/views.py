@@ -3,19 +3,22 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import NamedTuple
 
 import segno
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from markupsafe import Markup
 
+from catalog.offerings.operations import offering_changed
 from catalog.parents import operations as ops
 from catalog.parents.forms import ChangeForm, EventForm, QuestionForm, SignupForm, grade_label
 from catalog.parents.models import GRADES, AttendanceMode, ParentEvent
 from lms.auth.operations import PermissionDenied
+from lms.cache import FragmentCache
 from lms.db import db, now_utc
 from lms.forms import REFUSED, ActionForm, page_number, save, whole_number
 from lms.links import absolute_url
@@ -27,6 +30,13 @@ bp = Blueprint("parents", __name__, template_folder="../templates")
 PAGE_SIZE = 20
 #: HTTP status of a refused burst of sign-ups.
 TOO_MANY_REQUESTS = 429
+
+
+class SchoolChoice(NamedTuple):
+    """A school as the filter offers it: kept in the cache, so no database object."""
+
+    id: int
+    name: str
 
 
 def _event_or_404(event_id: int) -> ParentEvent:
@@ -62,20 +72,33 @@ def _locale() -> str:
 
 # --- the public pages ---------------------------------------------------------------
 
+#: The rendered public list, shared by every parent who asks the same in the same language; dropped on this
+#: instance's own changes to offerings (a new event, a moved or cancelled one), by the others within the TTL.
+list_cache = FragmentCache()
+offering_changed.connect(list_cache.invalidate)
+
+
 @bp.route("/foreldre")
 def index():
-    schools = ops.schools()
+    schools = list_cache.get_or_make(("schools",), current_app.config["CATALOG_CACHE_SECONDS"],
+                                     lambda: [SchoolChoice(s.id, s.name) for s in ops.schools()])
     school_id = whole_number(request.args.get("skole"))
     grade = whole_number(request.args.get("trinn"), max(GRADES))
     school = db.session.get(School, school_id) if school_id else None
     page = page_number(request.args)
-    # One more than a page tells whether there is a next one.
-    events = ops.upcoming(now_utc(), school_id=school.id if school else None, grade=grade,
-                          limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
     args = {k: v for k, v in (("skole", school.id if school else None), ("trinn", grade)) if v}
-    return render_template("catalog/parents/index.html", events=events[:PAGE_SIZE], schools=schools, school=school,
-                           grade=grade, grades=GRADES, grade_label=grade_label, page=page,
-                           more=len(events) > PAGE_SIZE, args=args)
+
+    def render_list() -> str:
+        # One more than a page tells whether there is a next one.
+        events = ops.upcoming(now_utc(), school_id=school.id if school else None, grade=grade,
+                              limit=PAGE_SIZE + 1, offset=(page - 1) * PAGE_SIZE)
+        return render_template("catalog/parents/_list.html", events=events[:PAGE_SIZE], grade_label=grade_label,
+                               page=page, more=len(events) > PAGE_SIZE, args=args)
+
+    results = list_cache.get_or_make(("list", school.id if school else None, grade, page, str(get_locale())),
+                                     current_app.config["CATALOG_CACHE_SECONDS"], render_list)
+    return render_template("catalog/parents/index.html", results=Markup(results), schools=schools, school=school,
+                           grade=grade, grades=GRADES, grade_label=grade_label)
 
 
 def _signup_page(event: ParentEvent, form: SignupForm, status: int = 200, question_form: QuestionForm | None = None):

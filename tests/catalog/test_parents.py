@@ -446,3 +446,10 @@ def test_parent_list_is_paged(make_event, client):
     second = client.get("/foreldre?side=2").get_data(as_text=True)
     assert "Kveld 20" in second and "Kveld 22" in second and "Kveld 19" not in second
     assert client.get("/foreldre?side=99999999999999").status_code == 200
+
+
+def test_a_new_event_shows_in_the_list_at_once(make_event, client):
+    make_event("Første kveld", school=None)
+    assert "Første kveld" in client.get("/foreldre").get_data(as_text=True)
+    make_event("Andre kveld", school=None)
+    assert "Andre kveld" in client.get("/foreldre").get_data(as_text=True)
