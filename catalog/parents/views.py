@@ -80,11 +80,16 @@ offering_changed.connect(list_cache.invalidate)
 
 @bp.route("/foreldre")
 def index():
-    schools = list_cache.get_or_make(("schools",), current_app.config["CATALOG_CACHE_SECONDS"],
-                                     lambda: [SchoolChoice(s.id, s.name) for s in ops.schools()])
-    school_id = whole_number(request.args.get("skole"))
+    ttl = current_app.config["CATALOG_CACHE_SECONDS"]
+    locale = str(get_locale())
+    schools = list_cache.get_or_make(("schools",), ttl, lambda: {s.id: SchoolChoice(s.id, s.name)
+                                                                for s in ops.schools()})
     grade = whole_number(request.args.get("trinn"), max(GRADES))
-    school = db.session.get(School, school_id) if school_id else None
+    school = schools.get(whole_number(request.args.get("skole")))
+    filter_form = list_cache.get_or_make(
+        ("filter", school, grade, locale), ttl,
+        lambda: render_template("catalog/parents/_filter.html", schools=list(schools.values()), school=school,
+                                grade=grade, grades=GRADES, grade_label=grade_label))
     page = page_number(request.args)
     args = {k: v for k, v in (("skole", school.id if school else None), ("trinn", grade)) if v}
 
@@ -95,10 +100,9 @@ def index():
         return render_template("catalog/parents/_list.html", events=events[:PAGE_SIZE], grade_label=grade_label,
                                page=page, more=len(events) > PAGE_SIZE, args=args)
 
-    results = list_cache.get_or_make(("list", school.id if school else None, grade, page, str(get_locale())),
-                                     current_app.config["CATALOG_CACHE_SECONDS"], render_list)
-    return render_template("catalog/parents/index.html", results=Markup(results), schools=schools, school=school,
-                           grade=grade, grades=GRADES, grade_label=grade_label)
+    results = list_cache.get_or_make(("list", school.id if school else None, grade, page, locale), ttl, render_list)
+    return render_template("catalog/parents/index.html", results=Markup(results), filter_form=Markup(filter_form),
+                           school=school)
 
 
 def _signup_page(event: ParentEvent, form: SignupForm, status: int = 200, question_form: QuestionForm | None = None):

@@ -453,3 +453,18 @@ def test_a_new_event_shows_in_the_list_at_once(make_event, client):
     assert "Første kveld" in client.get("/foreldre").get_data(as_text=True)
     make_event("Andre kveld", school=None)
     assert "Andre kveld" in client.get("/foreldre").get_data(as_text=True)
+
+
+def test_demo_programme_shows_its_home_school_rows_for_parents(app, client, now):
+    from catalog.demo import load_demo
+    from lms.people.demo import load_people
+    load_people(now)
+    load_demo(now)
+    db.session.commit()
+    first = db.session.scalar(sa.select(sa.func.count()).select_from(ops.ParentEvent))
+    load_demo(now)
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ops.ParentEvent)) == first >= 4
+    page = client.get("/foreldre").get_data(as_text=True)
+    assert "Foreldreskole" in page and "Brukerforum/webinar" in page
+    assert "video.kommune.example" not in page
