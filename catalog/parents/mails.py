@@ -13,6 +13,7 @@ from flask import Flask
 from flask_babel import gettext as _
 
 from catalog import calendar
+from catalog.offerings.models import OfferingStatus
 from catalog.parents.models import AttendanceMode, ParentSignup, SignupState
 from events.calendar import CalendarEvent, build_calendar
 from events.models import Session, SessionStatus
@@ -121,7 +122,13 @@ def render_promoted(params: dict) -> mail.RenderedMail:
 
 def render_cancelled(params: dict) -> mail.RenderedMail:
     signup = _signup(params)
-    title = signup.event.offering.title
+    offering = signup.event.offering
+    title = offering.title
+    if offering.status == OfferingStatus.CANCELLED:
+        subject = _("Avlyst: %(t)s", t=title)
+        text = _("«%(t)s» er avlyst, og påmeldingen din er derfor slettet.", t=title)
+        return mail.RenderedMail(subject=subject, text=_body(signup, None, text, offering.cancel_reason),
+                                 attachments=_ics(signup, "CANCEL"))
     return mail.RenderedMail(subject=_("Avmeldt: %(t)s", t=title),
                              text=_body(signup, None, _("Du er avmeldt «%(t)s».", t=title)),
                              attachments=_ics(signup, "CANCEL"))

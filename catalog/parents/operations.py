@@ -518,6 +518,30 @@ def delete_signup(signup: ParentSignup, *, now: datetime) -> None:
         promote_from_waitlist(event, now)
 
 
+def _cancel_with_offering(offering: Offering, **_kwargs) -> None:
+    """Cancel every parent's sign-up when the catalogue cancels the event's offering, and tell them.
+
+    The receiver of ``offering_changed`` (sent by the catalogue's operations
+    in the transaction that changed the offering, under its lock when it is
+    cancelled).
+    """
+    if offering.status != OfferingStatus.CANCELLED:
+        return
+    event = db.session.scalar(sa.select(ParentEvent).where(ParentEvent.offering_id == offering.id))
+    if event is None:
+        return
+    now = offering.updated_at
+    for signup in db.session.scalars(sa.select(ParentSignup).where(
+            ParentSignup.event_id == event.id, ParentSignup.state != SignupState.CANCELLED)):
+        _release(event, signup)
+        signup.state, signup.waitlisted_at, signup.updated_at = SignupState.CANCELLED, None, now
+        db.session.flush()
+        mails.queue(mails.CANCELLED, signup, now)
+
+
+offering_changed.connect(_cancel_with_offering)
+
+
 # --- the organiser's door list and questions -------------------------------------------------
 
 def door_list(event: ParentEvent) -> list[ParentSignup]:

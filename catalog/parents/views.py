@@ -6,7 +6,8 @@ import io
 from typing import NamedTuple
 
 import segno
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, Response, abort, current_app, flash, make_response, redirect, render_template, request,
+                   url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -188,10 +189,14 @@ def privacy():
 def _manage_page(signup, change_form: ChangeForm | None = None, status: int = 200):
     if change_form is None:
         change_form = ChangeForm(formdata=None, mode=signup.mode.value, party_size=signup.party_size)
-    return render_template("catalog/parents/manage.html", signup=signup, event=signup.event,
-                           form=change_form.for_event(signup.event), action_form=ActionForm(),
-                           position=ops.waitlist_position(signup), grade_label=grade_label,
-                           closed=ops.signup_problem(signup.event, now_utc())), status
+    response = make_response(render_template(
+        "catalog/parents/manage.html", signup=signup, event=signup.event, form=change_form.for_event(signup.event),
+        action_form=ActionForm(), position=ops.waitlist_position(signup), grade_label=grade_label,
+        closed=ops.signup_problem(signup.event, now_utc())), status)
+    # A parent's data behind a secret link: kept by no cache, and no referrer carries the link on.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 @bp.route("/foreldre/p/<token>")

@@ -295,8 +295,10 @@ def test_manage_link_changes_cancels_and_deletes_and_wrong_or_used_links_are_404
     db.session.commit()
     assert client.get("/foreldre/p/" + "A" * 43).status_code == 404
     assert client.get("/foreldre/p/x").status_code == 404
-    page = client.get(f"/foreldre/p/{result.token}").get_data(as_text=True)
+    response = client.get(f"/foreldre/p/{result.token}")
+    page = response.get_data(as_text=True)
     assert "Dette har vi lagret om deg" in page and "Forelder 1" in page
+    assert response.headers["Cache-Control"] == "no-store" and response.headers["Referrer-Policy"] == "no-referrer"
     changed = client.post(f"/foreldre/p/{result.token}/endre", data={"mode": "stream", "party_size": "1"})
     assert changed.status_code == 303
     assert client.get(f"/foreldre/p/{result.token}").status_code == 404  # the change mailed a new link
@@ -468,3 +470,20 @@ def test_demo_programme_shows_its_home_school_rows_for_parents(app, client, now)
     page = client.get("/foreldre").get_data(as_text=True)
     assert "Foreldreskole" in page and "Brukerforum/webinar" in page
     assert "video.kommune.example" not in page
+
+
+def test_cancelling_the_offering_in_the_catalogue_tells_every_parent(make_event, admin):
+    from catalog.offerings import operations as offering_ops
+    event = make_event(hall=1)
+    signup(event, 1)
+    signup(event, 2)  # waiting
+    signup(event, 3, mode=AttendanceMode.STREAM)
+    db.session.commit()
+    offering_ops.cancel_offering(event.offering, actor=admin, now=NOW, reason="Foredragsholderen er syk.")
+    db.session.commit()
+    assert {s.state for s in db.session.scalars(sa.select(ParentSignup))} == {SignupState.CANCELLED}
+    told = outbox("parents.cancelled")
+    assert sorted(m.recipient for m in told) == [f"forelder{n}@example.no" for n in (1, 2, 3)]
+    parsed = sent(told[0])
+    assert parsed["Subject"].startswith("Avlyst") and "Foredragsholderen er syk." in text_of(parsed)
+    assert (event.offering.seats_taken, event.offering.waitlist_length, event.stream_taken) == (0, 0, 0)
