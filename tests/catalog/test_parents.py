@@ -487,3 +487,17 @@ def test_cancelling_the_offering_in_the_catalogue_tells_every_parent(make_event,
     parsed = sent(told[0])
     assert parsed["Subject"].startswith("Avlyst") and "Foredragsholderen er syk." in text_of(parsed)
     assert (event.offering.seats_taken, event.offering.waitlist_length, event.stream_taken) == (0, 0, 0)
+
+
+def test_cron_commands_purge_and_remind(app, make_event):
+    event = make_event(starts_in=timedelta(days=-40))
+    db.session.add(ParentSignup(event_id=event.id, name="Gammel Forelder", email="gammel@example.no",
+                                email_key="gammel@example.no", mode=AttendanceMode.HALL, party_size=1,
+                                state=SignupState.CONFIRMED, token_hash="0" * 64, created_at=NOW))
+    db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["parents", "purge"])
+    assert result.exit_code == 0 and "1 arrangementer ryddet, 1 påmeldinger slettet" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ParentSignup)) == 0
+    result = runner.invoke(args=["parents", "remind"])
+    assert result.exit_code == 0 and "0 strømmelenker" in result.output
