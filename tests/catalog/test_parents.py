@@ -501,3 +501,10 @@ def test_cron_commands_purge_and_remind(app, make_event):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ParentSignup)) == 0
     result = runner.invoke(args=["parents", "remind"])
     assert result.exit_code == 0 and "0 strømmelenker" in result.output
+
+
+def test_catalogue_page_of_a_parent_offering_points_parents_to_their_sign_up(make_event, client):
+    event = make_event()
+    page = client.get(f"/kurs/{event.offering_id}").get_data(as_text=True)
+    assert "Foresatte melder seg på under «For foreldre», uten konto." in page and 'href="/foreldre"' in page
+    assert STREAM_URL not in page
