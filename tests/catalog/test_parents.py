@@ -508,3 +508,35 @@ def test_catalogue_page_of_a_parent_offering_points_parents_to_their_sign_up(mak
     page = client.get(f"/kurs/{event.offering_id}").get_data(as_text=True)
     assert "Foresatte melder seg på under «For foreldre», uten konto." in page and 'href="/foreldre"' in page
     assert STREAM_URL not in page
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    """A real SMTP server on loopback, with the app's mail settings pointed at it."""
+    from tests.lms.test_mail import SmtpServer
+    server = SmtpServer()
+    server.start()
+    for key, value in {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": server.port, "SMTP_SECURITY": "none",
+                       "SMTP_TIMEOUT": 10.0, "MAIL_FROM": "Kommunen <post@kommune.test>"}.items():
+        monkeypatch.setitem(app.config, key, value)
+    yield server
+    server.stop()
+
+
+def test_a_parent_signing_up_in_english_gets_the_mail_over_smtp_and_manages_with_it(app, smtp, make_event, client):
+    event = make_event("Foreldreskole", mode=AttendanceMode.HALL)
+    client.post("/sprak", data={"lang": "en"})
+    response = client.post(f"/foreldre/{event.id}", data={"name": "Emma Parent", "email": "emma@example.no",
+                                                          "party_size": "2"}, follow_redirects=True)
+    assert "Thank you! You are signed up." in response.get_data(as_text=True)
+    result = app.test_cli_runner().invoke(args=["mail", "send"])
+    assert result.exit_code == 0, result.output
+    [received] = smtp.inbox.messages
+    assert received["To"] == "emma@example.no" and received["Subject"] == "Enrolled: Foreldreskole"
+    text = received.get_body(("plain",)).get_content()
+    assert "Hi Emma Parent" in text and "Number coming: 2" in text
+    [invitation] = [p for p in received.iter_attachments() if p.get_content_type() == "text/calendar"]
+    vevent = icalendar.Calendar.from_ical(invitation.get_payload(decode=True)).walk("VEVENT")[0]
+    assert str(vevent["SUMMARY"]) == "Foreldreskole" and "emma@example.no" in str(vevent["ATTENDEE"])
+    path = re.search(r"https?://[^/\s]+(/foreldre/p/[A-Za-z0-9_-]+)", text).group(1)
+    assert "What we hold about you" in client.get(path).get_data(as_text=True)
