@@ -41,6 +41,7 @@ from catalog.enrollment.models import EnrollmentState
 from catalog.offerings import operations as offering_ops
 from catalog.offerings.models import (Offering, OfferingKind, OfferingSeries, OfferingStatus, OnboardingCohort,
                                       TargetGroup)
+from catalog.parents.demo import link_parent_events
 from catalog.schemes import operations as scheme_ops
 from catalog.schemes.models import Scheme
 from lms.db import db
@@ -566,7 +567,8 @@ def load_demo(now: datetime) -> str:
     summary = ProgrammeSummary(school_year=school_year_of(now.astimezone(OSLO).date()))
     load_programme(now, demo_admin(), summary)
     load_enrollments(now, summary)
-    return str(summary)
+    added = link_parent_events(summary.school_year)
+    return str(summary) + (f" {added} av dem nye som foreldrearrangementer." if added else "")
 
 
 def demo_offerings(school_year: int) -> list[Offering]:

@@ -16,6 +16,9 @@ from catalog.offerings import search
 from catalog.offerings.views import bp as offerings_bp
 from catalog.onboarding import operations as onboarding_ops
 from catalog.onboarding.views import bp as onboarding_bp
+from catalog.parents import mails as parent_mails
+from catalog.parents.cli import parents_cli
+from catalog.parents.views import bp as parents_bp
 
 # The models are imported here so that the schema (and Alembic) knows them
 # even before any view is loaded.
@@ -27,9 +30,11 @@ from lms.plugins import DISCOVER, TASKS, FrontPageSection, MenuItem, Plugin
 
 
 def _init_app(app: Flask) -> None:
-    for bp in (offerings_bp, enrollment_bp, onboarding_bp):
+    for bp in (offerings_bp, enrollment_bp, onboarding_bp, parents_bp):
         app.register_blueprint(bp)
     app.cli.add_command(catalog_cli)
+    app.cli.add_command(parents_cli)
+    parent_mails.init_app(app)
     mails.init_app(app)
     offering_mails.init_app(app)
     register_feed_source(app, "person", calendar.PERSON_SOURCE)
@@ -85,6 +90,9 @@ plugin = Plugin(
         MenuItem("enrollment.my_courses", _l("Mine kurs"), lambda u: u is not None, 20),
         MenuItem("onboarding.index", _l("Nyansatte"), lambda u: u is not None and (bool(u.led_school_ids()) or u.is_admin), 30),
         MenuItem("offerings.new", _l("Nytt tilbud"), lambda u: u is not None and u.is_admin, 40),
+        MenuItem("parents.index", _l("For foreldre"), order=45),
+        MenuItem("parents.organiser", _l("Foreldrearrangementer"),
+                 lambda u: u is not None and (u.is_admin or bool(u.led_school_ids())), 46),
     ),
     load_demo=load_demo,
     front_page=front_page,

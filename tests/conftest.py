@@ -21,6 +21,7 @@ from flask_migrate import upgrade
 from catalog.offerings import operations as offering_ops
 from catalog.offerings.models import Offering, OfferingKind, TargetGroup
 from catalog.offerings.views import results_cache
+from catalog.parents.views import list_cache as parent_list_cache
 from events.calendar import feed_bodies
 from lms import create_app
 from lms.auth.operations import hash_password
@@ -94,6 +95,7 @@ def _clean_database(app):
     """Give every test empty tables and a frozen clock at NOW."""
     set_clock(NOW)
     results_cache.invalidate()
+    parent_list_cache.invalidate()
     feed_bodies.invalidate()
     ctx = app.app_context()
     ctx.push()

@@ -1,0 +1,542 @@
+"""Parent events: sign-up without an account, hall and stream, waitlist, manage link, limits, forgetting."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from email import message_from_bytes
+from email.policy import default as default_policy
+
+import icalendar
+import pytest
+import sqlalchemy as sa
+
+from catalog.offerings.models import Offering
+from catalog.parents import operations as ops
+from catalog.parents.models import AttendanceMode, ParentEventKind, ParentSignup, SignupState
+from lms.db import db, set_clock
+from lms.mail import operations as mail
+from lms.mail.models import OutboxMessage
+from lms.people.models import Role
+from lms.settings import operations as settings
+from tests.conftest import NOW
+
+STREAM_URL = "https://video.kommune.example/hemmelig-strom-42"
+
+
+@pytest.fixture
+def school(make_school):
+    return make_school("Eikeli skole")
+
+
+@pytest.fixture
+def other_school(make_school):
+    return make_school("Bekkestua skole")
+
+
+@pytest.fixture
+def leader(make_user, school):
+    return make_user("Rita Rektor", roles=(Role.LEADER,), school=school, email="rektor@eikeli.test")
+
+
+@pytest.fixture
+def make_event(admin, now, make_school):
+    def make(title="Foreldreskole for 1. trinn", *, actor=None, school="own", mode=AttendanceMode.BOTH, hall=3,
+             stream=None, grades=(1,), kind=ParentEventKind.PARENT_SCHOOL, starts_in=timedelta(days=14),
+             questions=False):
+        start = now + starts_in
+        if school == "own":
+            school = make_school()
+        event = ops.create_event(ops.EventData(
+            title=title, kind=kind, school_id=school.id if school else None, starts_at=start,
+            ends_at=start + timedelta(hours=2), mode=mode, hall_capacity=hall if mode != AttendanceMode.STREAM else None,
+            stream_capacity=stream, stream_url=STREAM_URL if mode != AttendanceMode.HALL else "",
+            location="Eikeli skole, aulaen", grades=list(grades), takes_questions=questions),
+            actor=actor or admin, now=now)
+        db.session.commit()
+        return event
+    return make
+
+
+def signup(event, n=1, *, mode=AttendanceMode.HALL, party=1, school_id=None, grade=None, now=NOW, locale="nb"):
+    return ops.sign_up(event.id, ops.SignupData(name=f"Forelder {n}", email=f"forelder{n}@example.no", mode=mode,
+                                                party_size=party, school_id=school_id, grade=grade, locale=locale),
+                       now=now)
+
+
+def outbox(kind=None):
+    query = sa.select(OutboxMessage).order_by(OutboxMessage.id)
+    if kind:
+        query = query.where(OutboxMessage.kind == kind)
+    return list(db.session.scalars(query))
+
+
+def sent(message: OutboxMessage):
+    """Return the mail as the worker would send it, parsed back by the standard library."""
+    built = mail.build_email(message, mail.render(message), sender="Kommunen <post@kommune.test>", now=NOW)
+    return message_from_bytes(built.as_bytes(), policy=default_policy)
+
+
+def text_of(parsed) -> str:
+    return parsed.get_body(("plain",)).get_content()
+
+
+def manage_path(parsed) -> str:
+    return re.search(r"https?://[^/\s]+(/foreldre/p/[A-Za-z0-9_-]+)", text_of(parsed)).group(1)
+
+
+# --- seats: hall, stream, waitlist --------------------------------------------------
+
+def test_hall_seats_counted_by_party_then_waitlist_then_promoted_in_order(make_event):
+    event = make_event(hall=3)
+    first = signup(event, 1, party=2)
+    second = signup(event, 2, party=1)
+    third = signup(event, 3, party=2)
+    fourth = signup(event, 4, party=1)
+    db.session.commit()
+    assert (first.signup.state, second.signup.state) == (SignupState.CONFIRMED, SignupState.CONFIRMED)
+    # A party of two at the head of the queue is not passed by one behind it.
+    assert third.waitlisted and fourth.waitlisted
+    assert (event.offering.seats_taken, event.offering.waitlist_length) == (3, 2)
+    ops.cancel_signup(second.signup, now=NOW)
+    db.session.commit()
+    assert third.signup.state == SignupState.WAITLISTED  # one seat free, party of two waits
+    ops.cancel_signup(first.signup, now=NOW)
+    db.session.commit()
+    assert third.signup.state == SignupState.CONFIRMED and fourth.signup.state == SignupState.CONFIRMED
+    assert (event.offering.seats_taken, event.offering.waitlist_length) == (3, 0)
+    promoted = outbox("parents.promoted")
+    assert [m.recipient for m in promoted] == ["forelder3@example.no", "forelder4@example.no"]
+    assert "Du har fått plass i salen" in sent(promoted[0])["Subject"]
+
+
+def test_full_stream_is_refused_and_unlimited_stream_takes_everyone(make_event):
+    limited = make_event(mode=AttendanceMode.STREAM, stream=2)
+    signup(limited, 1, mode=AttendanceMode.STREAM)
+    signup(limited, 2, mode=AttendanceMode.STREAM)
+    with pytest.raises(ops.ParentError, match="Strømmingen er full"):
+        signup(limited, 3, mode=AttendanceMode.STREAM)
+    db.session.rollback()
+    open_stream = make_event("Brukerforum", mode=AttendanceMode.STREAM, stream=None)
+    for n in range(10):
+        assert signup(open_stream, n, mode=AttendanceMode.STREAM).signup.state == SignupState.CONFIRMED
+    assert open_stream.stream_taken == 10
+
+
+def test_second_signup_with_same_email_updates_the_first(make_event):
+    event = make_event(hall=5)
+    first = signup(event, 1, party=1)
+    again = ops.sign_up(event.id, ops.SignupData(name="Forelder Ny", email="FORELDER1@example.no",
+                                                 mode=AttendanceMode.HALL, party_size=2), now=NOW)
+    db.session.commit()
+    assert again.updated and again.signup.id == first.signup.id
+    rows = db.session.scalars(sa.select(ParentSignup)).all()
+    assert len(rows) == 1 and rows[0].name == "Forelder Ny" and rows[0].party_size == 2
+    assert event.offering.seats_taken == 2
+    # The first mail's link no longer opens anything.
+    assert ops.find_by_token(first.token) is None and ops.find_by_token(again.token).id == first.signup.id
+
+
+def test_moving_to_stream_frees_the_hall_seat_for_the_waitlist(make_event):
+    event = make_event(hall=1)
+    first = signup(event, 1)
+    waiting = signup(event, 2)
+    ops.change_mode(first.signup, AttendanceMode.STREAM, 1, now=NOW)
+    db.session.commit()
+    assert waiting.signup.state == SignupState.CONFIRMED and first.signup.mode == AttendanceMode.STREAM
+    assert (event.offering.seats_taken, event.stream_taken) == (1, 1)
+
+
+def test_token_is_random_long_and_only_its_hash_is_stored(make_event):
+    event = make_event()
+    result = signup(event)
+    db.session.commit()
+    assert len(result.token) >= 32  # 256 random bits, url-safe
+    row = db.session.get(ParentSignup, result.signup.id)
+    assert row.token_hash != result.token and result.token not in str(db.session.execute(
+        sa.select(ParentSignup.__table__)).all())
+
+
+# --- mails ---------------------------------------------------------------------------
+
+def test_confirmation_mail_in_the_parents_language_with_invitation_and_manage_link(make_event, client):
+    event = make_event()
+    signup(event, 1)
+    db.session.commit()
+    parsed = sent(outbox("parents.signed_up")[0])
+    assert parsed["To"] == "forelder1@example.no"
+    assert "Påmeld" in parsed["Subject"]
+    body = text_of(parsed)
+    assert "Hei Forelder 1" in body
+    ics = [p for p in parsed.walk() if p.get_content_type() == "text/calendar"]
+    assert ics and ics[0].get_param("method") == "REQUEST"
+    calendar = icalendar.Calendar.from_ical(ics[0].get_content())
+    vevent = calendar.walk("VEVENT")[0]
+    assert str(vevent["SUMMARY"]) == "Foreldreskole for 1. trinn"
+    assert STREAM_URL not in body
+    page = client.get(manage_path(parsed))
+    assert page.status_code == 200 and "forelder1@example.no" in page.get_data(as_text=True)
+
+
+def test_mail_is_written_in_nynorsk_and_english_for_those_who_signed_up_so(make_event):
+    event = make_event()
+    signup(event, 1, locale="nn")
+    signup(event, 2, locale="en")
+    db.session.commit()
+    nn, en = (sent(m) for m in outbox("parents.signed_up"))
+    assert "Endre, melde av eller slette påmeldinga, og sjå kva vi har lagra om deg:" in text_of(nn)
+    assert "Change, cancel or delete your sign-up, and see what we hold about you:" in text_of(en)
+    assert en["Subject"].startswith("Signed up") or "Foreldreskole for 1. trinn" in en["Subject"]
+
+
+def test_stream_link_only_in_the_reminder_shortly_before_and_only_once(make_event, client):
+    event = make_event(starts_in=timedelta(days=2))
+    signup(event, 1, mode=AttendanceMode.STREAM)
+    signup(event, 2, mode=AttendanceMode.HALL)
+    db.session.commit()
+    assert ops.queue_stream_reminders(NOW) == 0  # two days ahead: too early
+    soon = event.offering.first_starts_at - timedelta(hours=2)
+    assert ops.queue_stream_reminders(soon) == 1
+    assert ops.queue_stream_reminders(soon + timedelta(minutes=30)) == 0
+    db.session.commit()
+    reminder = outbox("parents.stream_reminder")
+    assert [m.recipient for m in reminder] == ["forelder1@example.no"]
+    assert STREAM_URL in text_of(sent(reminder[0]))
+    for path in ("/foreldre", f"/foreldre/{event.id}", f"/foreldre/skole/{event.offering.id}/plakat"):
+        assert STREAM_URL not in client.get(path).get_data(as_text=True)
+
+
+# --- the public pages --------------------------------------------------------------
+
+def test_parent_list_filters_by_school_and_grade_without_signing_in(make_event, school, other_school, client):
+    make_event("Foreldreskole Eikeli 1. trinn", school=school, grades=(1,))
+    make_event("Foreldremøte Bekkestua 8. trinn", school=other_school, grades=(8,))
+    make_event("Brukerforum for alle", school=None, grades=())
+    everything = client.get("/foreldre").get_data(as_text=True)
+    assert all(t in everything for t in ("Eikeli 1. trinn", "Bekkestua 8. trinn", "Brukerforum for alle"))
+    at_eikeli = client.get(f"/foreldre?skole={school.id}").get_data(as_text=True)
+    assert "Eikeli 1. trinn" in at_eikeli and "Brukerforum for alle" in at_eikeli and "Bekkestua" not in at_eikeli.split("<main")[1].split("</select>")[-1]
+    eighth = client.get("/foreldre?trinn=8").get_data(as_text=True)
+    assert "Bekkestua 8. trinn" in eighth and "Eikeli 1. trinn" not in eighth
+    assert client.get("/foreldre?skole=99999999999999999999&trinn=-3").status_code == 200
+
+
+def test_signup_form_asks_only_what_the_event_needs(make_event, school, client):
+    own = make_event(school=school, grades=(1,), mode=AttendanceMode.HALL)
+    page = client.get(f"/foreldre/{own.id}").get_data(as_text=True)
+    assert 'name="name"' in page and 'name="email"' in page and 'name="party_size"' in page
+    assert 'name="school_id"' not in page and 'name="grade"' not in page and 'name="mode"' not in page
+    assert 'href="/foreldre/personvern"' in page
+    municipal = make_event("Brukerforum", school=None, mode=AttendanceMode.STREAM, grades=())
+    page = client.get(f"/foreldre/{municipal.id}").get_data(as_text=True)
+    assert 'name="school_id"' in page and 'name="grade"' in page and 'name="party_size"' not in page
+    assert client.get("/foreldre/personvern").status_code == 200
+
+
+def test_signup_through_the_page_with_bad_input_keeps_what_was_typed(make_event, client):
+    event = make_event("Brukerforum", school=None, mode=AttendanceMode.BOTH, grades=())
+    response = client.post(f"/foreldre/{event.id}", data={"name": "Kari Nordmann", "email": "ikke-en-adresse",
+                                                          "school_id": "999999999999", "grade": "17",
+                                                          "mode": "tribune", "party_size": "9"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Skjemaet har feil som må rettes" in page and "Kari Nordmann" in page and "ikke-en-adresse" in page
+    assert "Skriv en gyldig e-postadresse" in page and "Velg skolen barnet ditt går på." in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ParentSignup)) == 0
+
+
+def test_signup_through_the_page_and_full_hall_says_so(make_event, school, client):
+    event = make_event(school=school, hall=1, mode=AttendanceMode.BOTH)
+    ok = client.post(f"/foreldre/{event.id}", data={"name": "Kari", "email": "kari@example.no", "mode": "hall",
+                                                    "party_size": "1"}, follow_redirects=True)
+    assert "Du er påmeldt" in ok.get_data(as_text=True)
+    page = client.get(f"/foreldre/{event.id}").get_data(as_text=True)
+    assert "Salen er full." in page and "Du kan følge strømmingen" in page
+    waiting = client.post(f"/foreldre/{event.id}", data={"name": "Ola", "email": "ola@example.no", "mode": "hall",
+                                                         "party_size": "1"}, follow_redirects=True)
+    assert "ventelisten" in waiting.get_data(as_text=True)
+
+
+def test_honeypot_filled_keeps_nothing(make_event, school, client):
+    event = make_event(school=school)
+    response = client.post(f"/foreldre/{event.id}", data={"name": "Bot", "email": "bot@example.no", "mode": "hall",
+                                                           "party_size": "1", "nettside": "http://spam"})
+    assert response.status_code == 303
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ParentSignup)) == 0 and not outbox()
+
+
+def test_burst_from_one_address_is_refused_in_norwegian_with_429(make_event, school, client):
+    event = make_event(school=school, hall=500, mode=AttendanceMode.HALL)
+    settings.set_value(ops.ADDRESS_LIMIT.key, "5")
+    db.session.commit()
+    codes = [client.post(f"/foreldre/{event.id}", data={"name": f"P {n}", "email": f"p{n}@example.no",
+                                                        "party_size": "1"}).status_code for n in range(7)]
+    assert codes[:5] == [303] * 5 and codes[5:] == [429, 429]
+    page = client.post(f"/foreldre/{event.id}", data={"name": "Siste", "email": "siste@example.no",
+                                                      "party_size": "1"}).get_data(as_text=True)
+    assert "for mange påmeldinger fra denne nettadressen" in page and "Siste" in page
+    set_clock(NOW + timedelta(hours=2))
+    assert client.post(f"/foreldre/{event.id}", data={"name": "Senere", "email": "senere@example.no",
+                                                      "party_size": "1"}).status_code == 303
+
+
+def test_same_email_is_limited_per_day(make_event, school):
+    make_event(school=school)
+    for _ in range(settings.get(ops.EMAIL_LIMIT.key)):
+        ops.check_limits("10.0.0.1", "a@example.no", NOW)
+    with pytest.raises(ops.TooMany, match="denne e-postadressen"):
+        ops.check_limits("10.0.0.2", "a@example.no", NOW)
+
+
+# --- the manage link ---------------------------------------------------------------
+
+def test_manage_link_changes_cancels_and_deletes_and_wrong_or_used_links_are_404(make_event, school, client):
+    event = make_event(school=school, hall=2)
+    result = signup(event, 1)
+    db.session.commit()
+    assert client.get("/foreldre/p/" + "A" * 43).status_code == 404
+    assert client.get("/foreldre/p/x").status_code == 404
+    response = client.get(f"/foreldre/p/{result.token}")
+    page = response.get_data(as_text=True)
+    assert "Dette har vi lagret om deg" in page and "Forelder 1" in page
+    assert response.headers["Cache-Control"] == "no-store" and response.headers["Referrer-Policy"] == "no-referrer"
+    changed = client.post(f"/foreldre/p/{result.token}/endre", data={"mode": "stream", "party_size": "1"})
+    assert changed.status_code == 303
+    assert client.get(f"/foreldre/p/{result.token}").status_code == 404  # the change mailed a new link
+    token = manage_path(sent(outbox("parents.signed_up")[-1])).rsplit("/", 1)[1]
+    assert client.post(f"/foreldre/p/{token}/avmeld").status_code == 303
+    assert db.session.get(ParentSignup, result.signup.id).state == SignupState.CANCELLED
+    assert client.post(f"/foreldre/p/{token}/slett").status_code == 303
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ParentSignup)) == 0
+    assert client.get(f"/foreldre/p/{token}").status_code == 404
+    assert all(m.recipient == "" for m in outbox())
+
+
+# --- organisers ----------------------------------------------------------------------
+
+def test_leader_creates_events_for_own_school_only(leader, school, other_school, login):
+    c = login(leader)
+    form = {"title": "Foreldremøte 5. trinn", "kind": "parent_meeting", "school_id": str(school.id),
+            "grades": ["5"], "day": "2026-10-06", "start": "18:00", "end": "19:30", "mode": "hall",
+            "location": "Aulaen", "hall_capacity": "80"}
+    response = c.post("/foreldre/arrangor/nytt", data=form)
+    assert response.status_code == 303
+    created = db.session.scalar(sa.select(Offering).where(Offering.title == "Foreldremøte 5. trinn"))
+    assert created is not None and created.organiser == "Eikeli skole" and created.capacity == 80
+    refused = c.post("/foreldre/arrangor/nytt", data={**form, "school_id": str(other_school.id)})
+    assert refused.status_code == 400 and "Velg bare blant alternativene" in refused.get_data(as_text=True)
+    with pytest.raises(Exception):
+        ops.create_event(ops.EventData(title="x", kind=ParentEventKind.PARENT_MEETING, school_id=other_school.id,
+                                       starts_at=NOW + timedelta(days=3), ends_at=NOW + timedelta(days=3, hours=1),
+                                       mode=AttendanceMode.HALL, hall_capacity=3, location="x"), actor=leader, now=NOW)
+
+
+def test_door_list_and_csv_for_the_organiser_only(make_event, leader, school, make_user, login):
+    event = make_event(school=school, actor=leader)
+    signup(event, 1)
+    ops.sign_up(event.id, ops.SignupData(name="=HYPERLINK(1)", email="x@example.no", mode=AttendanceMode.HALL),
+                now=NOW)
+    db.session.commit()
+    c = login(leader)
+    assert "Forelder 1" in c.get(f"/foreldre/arrangor/{event.id}").get_data(as_text=True)
+    csv_text = c.get(f"/foreldre/arrangor/{event.id}/deltakere.csv").get_data(as_text=True)
+    assert "forelder1@example.no" in csv_text and "'=HYPERLINK(1)" in csv_text
+    stranger = login(make_user("Annen Rektor", roles=(Role.LEADER,)))
+    assert stranger.get(f"/foreldre/arrangor/{event.id}").status_code == 403
+    assert stranger.get(f"/foreldre/arrangor/{event.id}/deltakere.csv").status_code == 403
+
+
+def test_questions_are_kept_apart_and_shown_without_who_asked(make_event, leader, school, login, client):
+    event = make_event("Brukerforum", school=school, actor=leader, kind=ParentEventKind.USER_FORUM, questions=True)
+    signup(event, 1)
+    db.session.commit()
+    assert client.post(f"/foreldre/{event.id}/sporsmal", data={"q-question": "Hvor lenge bruker elevene skjerm?"}
+                       ).status_code == 303
+    page = login(leader).get(f"/foreldre/arrangor/{event.id}").get_data(as_text=True)
+    questions_part = page.split("Spørsmål på forhånd")[1]
+    assert "Hvor lenge bruker elevene skjerm?" in questions_part and "Forelder 1" not in questions_part
+
+
+def test_poster_has_a_qr_code_of_the_schools_link(school, client):
+    page = client.get(f"/foreldre/skole/{school.id}/plakat").get_data(as_text=True)
+    assert "<svg" in page and f"/foreldre?skole={school.id}" in page
+    assert client.get("/foreldre/skole/99999/plakat").status_code == 404
+
+
+# --- forgetting ----------------------------------------------------------------------
+
+def _text_values() -> str:
+    """Every text value of every table, joined: what a search of the database would find."""
+    found = []
+    for table in db.metadata.sorted_tables:
+        columns = [c for c in table.columns if isinstance(c.type, (sa.String, sa.Text, sa.JSON))]
+        if not columns:
+            continue
+        for row in db.session.execute(sa.select(*columns)):
+            found.extend(str(v) for v in row if v is not None)
+    return "\n".join(found)
+
+
+def test_purge_after_retention_forgets_every_parent_and_keeps_the_counts(make_event, school, other_school,
+                                                                        leader, admin, login):
+    event = make_event("Brukerforum", school=None, grades=(), hall=2, mode=AttendanceMode.BOTH, questions=True)
+    kept = make_event("Senere møte", school=school, actor=leader, starts_in=timedelta(days=60))
+    signup(event, 1, party=2, school_id=school.id, grade=3)
+    signup(event, 2, school_id=other_school.id, grade=8)  # waitlisted: not reached
+    signup(event, 3, mode=AttendanceMode.STREAM, school_id=school.id, grade=3)
+    later = signup(kept, 9)
+    ops.add_question(event, "Et spørsmål fra Forelder 1", now=NOW)
+    ops.record_attendance(event, {s.id for s in ops.door_list(event) if s.name == "Forelder 1"}, actor=admin)
+    db.session.commit()
+    before = ops.counts(event)
+    assert before == {"hall": 2, "stream": 1, "waiting": 1, "attended": 2}
+    start = NOW
+    figures_before = ops.plan_figures([school.id, other_school.id], start, start + timedelta(days=30))
+    end = max(s.ends_at for s in event.offering.sessions)
+    assert ops.purge(end + timedelta(days=29)).events == 0  # not yet
+    report = ops.purge(end + timedelta(days=31))
+    db.session.commit()
+    assert report.events == 1 and report.signups == 3
+    values = _text_values()
+    for n in (1, 2, 3):
+        assert f"Forelder {n}" not in values and f"forelder{n}@example.no" not in values
+    assert "forelder9@example.no" in values  # the later event keeps its sign-ups
+    assert ops.counts(event) == {**before, "waiting": 0}
+    assert ops.plan_figures([school.id, other_school.id], start, start + timedelta(days=30)) == figures_before
+    assert figures_before[school.id] == {"events": 0, "reached": 3, "attended": 2}
+    page = login(leader).get(f"/foreldre/arrangor/{kept.id}").get_data(as_text=True)
+    assert "Forelder 9" in page
+    admin_page = login(admin)
+    gone = admin_page.get(f"/foreldre/arrangor/{event.id}")
+    assert "Deltakerlisten ble slettet" in gone.get_data(as_text=True)
+    assert admin_page.get(f"/foreldre/arrangor/{event.id}/deltakere.csv").status_code == 410
+    assert ops.find_by_token(later.token) is not None
+
+
+def test_plan_figures_count_the_schools_own_events_in_the_period(make_event, school, other_school, leader):
+    own = make_event(school=school, actor=leader, hall=10)
+    make_event("Utenfor perioden", school=school, actor=leader, starts_in=timedelta(days=200))
+    signup(own, 1, party=2)
+    db.session.commit()
+    figures = ops.plan_figures([school.id, other_school.id], NOW, NOW + timedelta(days=90))
+    assert figures == {school.id: {"events": 1, "reached": 2, "attended": 0},
+                       other_school.id: {"events": 0, "reached": 0, "attended": 0}}
+    assert ops.plan_figures([school.id], NOW, NOW + timedelta(days=90), event_ids=[]) == {
+        school.id: {"events": 0, "reached": 0, "attended": 0}}
+
+
+def test_parent_list_query_count_does_not_grow_with_events(make_event, make_school, client):
+    from sqlalchemy import event as sa_event
+    counts = []
+    for n in (2, 8):
+        for i in range(n):
+            make_event(f"Møte {n}-{i}", school=make_school() if i % 2 else None, grades=(1, 2))
+        statements = []
+        listener = lambda *args: statements.append(1)  # noqa: E731
+        sa_event.listen(db.engine, "before_cursor_execute", listener)
+        page = client.get("/foreldre").get_data(as_text=True)
+        sa_event.remove(db.engine, "before_cursor_execute", listener)
+        assert f"Møte {n}-{n - 1}" in page
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
+
+
+def test_parent_list_is_paged(make_event, client):
+    for i in range(23):
+        make_event(f"Kveld {i:02d}", school=None, starts_in=timedelta(days=3 + i))
+    first = client.get("/foreldre").get_data(as_text=True)
+    assert "Kveld 00" in first and "Kveld 19" in first and "Kveld 20" not in first and "side=2" in first
+    second = client.get("/foreldre?side=2").get_data(as_text=True)
+    assert "Kveld 20" in second and "Kveld 22" in second and "Kveld 19" not in second
+    assert client.get("/foreldre?side=99999999999999").status_code == 200
+
+
+def test_a_new_event_shows_in_the_list_at_once(make_event, client):
+    make_event("Første kveld", school=None)
+    assert "Første kveld" in client.get("/foreldre").get_data(as_text=True)
+    make_event("Andre kveld", school=None)
+    assert "Andre kveld" in client.get("/foreldre").get_data(as_text=True)
+
+
+def test_demo_programme_shows_its_home_school_rows_for_parents(app, client, now):
+    from catalog.demo import load_demo
+    from lms.people.demo import load_people
+    load_people(now)
+    load_demo(now)
+    db.session.commit()
+    first = db.session.scalar(sa.select(sa.func.count()).select_from(ops.ParentEvent))
+    load_demo(now)
+    db.session.commit()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ops.ParentEvent)) == first >= 4
+    page = client.get("/foreldre").get_data(as_text=True)
+    assert "Foreldreskole" in page and "Brukerforum/webinar" in page
+    assert "video.kommune.example" not in page
+
+
+def test_cancelling_the_offering_in_the_catalogue_tells_every_parent(make_event, admin):
+    from catalog.offerings import operations as offering_ops
+    event = make_event(hall=1)
+    signup(event, 1)
+    signup(event, 2)  # waiting
+    signup(event, 3, mode=AttendanceMode.STREAM)
+    db.session.commit()
+    offering_ops.cancel_offering(event.offering, actor=admin, now=NOW, reason="Foredragsholderen er syk.")
+    db.session.commit()
+    assert {s.state for s in db.session.scalars(sa.select(ParentSignup))} == {SignupState.CANCELLED}
+    told = outbox("parents.cancelled")
+    assert sorted(m.recipient for m in told) == [f"forelder{n}@example.no" for n in (1, 2, 3)]
+    parsed = sent(told[0])
+    assert parsed["Subject"].startswith("Avlyst") and "Foredragsholderen er syk." in text_of(parsed)
+    assert (event.offering.seats_taken, event.offering.waitlist_length, event.stream_taken) == (0, 0, 0)
+
+
+def test_cron_commands_purge_and_remind(app, make_event):
+    event = make_event(starts_in=timedelta(days=-40))
+    db.session.add(ParentSignup(event_id=event.id, name="Gammel Forelder", email="gammel@example.no",
+                                email_key="gammel@example.no", mode=AttendanceMode.HALL, party_size=1,
+                                state=SignupState.CONFIRMED, token_hash="0" * 64, created_at=NOW))
+    db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["parents", "purge"])
+    assert result.exit_code == 0 and "1 arrangementer ryddet, 1 påmeldinger slettet" in result.output
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ParentSignup)) == 0
+    result = runner.invoke(args=["parents", "remind"])
+    assert result.exit_code == 0 and "0 strømmelenker" in result.output
+
+
+def test_catalogue_page_of_a_parent_offering_points_parents_to_their_sign_up(make_event, client):
+    event = make_event()
+    page = client.get(f"/kurs/{event.offering_id}").get_data(as_text=True)
+    assert "Foresatte melder seg på under «For foreldre», uten konto." in page and 'href="/foreldre"' in page
+    assert STREAM_URL not in page
+
+
+@pytest.fixture
+def smtp(app, monkeypatch):
+    """A real SMTP server on loopback, with the app's mail settings pointed at it."""
+    from tests.lms.test_mail import SmtpServer
+    server = SmtpServer()
+    server.start()
+    for key, value in {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": server.port, "SMTP_SECURITY": "none",
+                       "SMTP_TIMEOUT": 10.0, "MAIL_FROM": "Kommunen <post@kommune.test>"}.items():
+        monkeypatch.setitem(app.config, key, value)
+    yield server
+    server.stop()
+
+
+def test_a_parent_signing_up_in_english_gets_the_mail_over_smtp_and_manages_with_it(app, smtp, make_event, client):
+    event = make_event("Foreldreskole", mode=AttendanceMode.HALL)
+    client.post("/sprak", data={"lang": "en"})
+    response = client.post(f"/foreldre/{event.id}", data={"name": "Emma Parent", "email": "emma@example.no",
+                                                          "party_size": "2"}, follow_redirects=True)
+    assert "Thank you! You are signed up." in response.get_data(as_text=True)
+    result = app.test_cli_runner().invoke(args=["mail", "send"])
+    assert result.exit_code == 0, result.output
+    [received] = smtp.inbox.messages
+    assert received["To"] == "emma@example.no" and received["Subject"] == "Enrolled: Foreldreskole"
+    text = received.get_body(("plain",)).get_content()
+    assert "Hi Emma Parent" in text and "Number coming: 2" in text
+    [invitation] = [p for p in received.walk() if p.get_content_type() == "text/calendar"]
+    vevent = icalendar.Calendar.from_ical(invitation.get_payload(decode=True)).walk("VEVENT")[0]
+    assert str(vevent["SUMMARY"]) == "Foreldreskole" and "emma@example.no" in str(vevent["ATTENDEE"])
+    path = re.search(r"https?://[^/\s]+(/foreldre/p/[A-Za-z0-9_-]+)", text).group(1)
+    assert "What we hold about you" in client.get(path).get_data(as_text=True)
