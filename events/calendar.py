@@ -25,6 +25,7 @@ from werkzeug.http import is_resource_modified
 from lms.cache import FragmentCache
 from lms.i18n import OSLO
 from lms.links import public_host
+from lms.text import lines, one_line
 
 
 @dataclass(frozen=True)
@@ -95,16 +96,18 @@ def _fallback_organizer_email() -> str:
 
 
 def _address(name: str, email: str, **params: str) -> vCalAddress:
-    address = vCalAddress(f"mailto:{email}")
-    if name:
+    address = vCalAddress(f"mailto:{one_line(email)}")
+    if name := one_line(name):
         address.params["CN"] = name
     address.params.update(params)
     return address
 
 
 def _event(item: CalendarEvent, method: str, attendee: tuple[str, str] | None) -> Event:
+    # Every text passes the one-line (or, for the description, control-free) filter: a title with a line
+    # break or a control character stored by any path must not break the calendar it is written into.
     event = Event()
-    event.add("uid", item.uid)
+    event.add("uid", one_line(item.uid))
     # The change time, not the time of writing: an unchanged feed stays byte-identical.
     event.add("dtstamp", item.last_modified)
     event.add("last-modified", item.last_modified)
@@ -113,13 +116,13 @@ def _event(item: CalendarEvent, method: str, attendee: tuple[str, str] | None) -
     event.add("sequence", item.sequence)
     event.add("status", "CANCELLED" if item.cancelled or method == "CANCEL"
               else "TENTATIVE" if item.tentative else "CONFIRMED")
-    event.add("summary", item.summary)
-    if item.description:
-        event.add("description", item.description)
-    if item.location:
-        event.add("location", item.location)
-    if item.url:
-        event.add("url", item.url)
+    event.add("summary", one_line(item.summary))
+    if description := lines(item.description):
+        event.add("description", description)
+    if location := one_line(item.location):
+        event.add("location", location)
+    if url := one_line(item.url):
+        event.add("url", url)
     # iTIP (invitations, cancellations) requires an organiser; a feed shows one only when it is known.
     if item.organizer_email or item.organizer_name or method != "PUBLISH":
         event.add("organizer", _address(item.organizer_name,
@@ -143,6 +146,7 @@ def build_calendar(events, *, name: str, method: str = "PUBLISH",
     """
     if method not in METHODS:
         raise ValueError(f"unknown iCalendar method {method!r}")
+    name = one_line(name)
     if method == "PUBLISH" and attendee is None:
         body = b"".join(_published_event(item) for item in events)
     else:

@@ -72,6 +72,10 @@ def _feide_settings() -> dict:
     }
 
 
+#: The default request size limit: 3 MiB.
+MAX_REQUEST_BYTES = 3 * 1024 * 1024
+
+
 def from_environment(instance_path: str) -> dict:
     """Return the settings that environment variables give, with safe defaults."""
     sqlite_path = Path(instance_path) / "kompetanseportal.db"
@@ -97,6 +101,9 @@ def from_environment(instance_path: str) -> dict:
         # Bokmål first (the default and the source), nynorsk, English; see lms.i18n.select_locale.
         "LANGUAGES": ["nb", "nn", "en"],
         "PAGE_SIZE": int(os.environ.get("KP_PAGE_SIZE", "20")),
+        # The largest request body read at all (a bigger one is answered 413 before it is read): the staff
+        # CSV import (2 MB) with room for the form around it.
+        "MAX_CONTENT_LENGTH": int(_env_number("KP_MAX_REQUEST_BYTES", MAX_REQUEST_BYTES)),
         # Seconds a rendered catalogue result list may be reused (0: never).
         "CATALOG_CACHE_SECONDS": float(os.environ.get("KP_CATALOG_CACHE_SECONDS", "10")),
         # Redis shared by every instance (empty: none); feeds then answer unchanged versions from it.

@@ -24,9 +24,10 @@ from collections.abc import Iterable, Sequence
 from flask import Response
 from openpyxl import Workbook
 
+from lms.text import CONTROL_CHARACTERS
+
 #: What makes a spreadsheet program read a cell as a formula (or hide where one starts).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 CSV_MIMETYPE = "text/csv; charset=utf-8"
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -39,7 +40,7 @@ def safe_text(value: object) -> str:
     text = "" if value is None else str(value)
     if text.startswith(FORMULA_STARTS):
         text = "'" + text
-    return _CONTROL.sub(" ", text)
+    return CONTROL_CHARACTERS.sub(" ", text)
 
 
 def safe_cell(value: object) -> Cell:

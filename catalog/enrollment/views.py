@@ -19,7 +19,6 @@ from lms.db import db, now_utc, reads_before_writing
 from lms.exports import csv_response, xlsx_response
 from lms.forms import ActionForm, whole_number
 from lms.i18n import to_oslo
-from lms.people.models import User
 
 bp = Blueprint("enrollment", __name__, template_folder="../templates")
 
@@ -52,11 +51,7 @@ def enroll(offering_id: int):
     if form.chose_nobody(request.form):
         flash(_("Velg hvem du vil melde på."), "error")
         return _back_to(offering_id)
-    person = current_user
-    if form.person_id.data:
-        person = db.session.get(User, form.person_id.data)
-        if person is None:
-            abort(404)
+    person = enrollment_ops.person_to_enroll(current_user, form.person_id.data or None)
     try:
         enrollment = enrollment_ops.enroll(offering_id, person, actor=current_user, now=now_utc())
     except enrollment_ops.OfferingNotFound:

@@ -34,6 +34,7 @@ from lms.db import db, now_utc
 from lms.mail.models import MailStatus, OutboxMessage
 from lms.mail.transport import MessageRefused, ServerUnavailable, Transport, transport_from_config
 from lms.people.models import User
+from lms.text import one_line
 
 #: How long a worker holds a mail it is sending; another worker may take it
 #: over afterwards, so this must outlast one mail's conversation with the server.
@@ -143,8 +144,9 @@ def build_email(message: OutboxMessage, mail: RenderedMail, *, sender: str, now:
     """Return the MIME mail: a UTF-8 text part and each attachment with its full content type."""
     result = EmailMessage()
     result["From"] = sender
-    result["To"] = message.recipient
-    result["Subject"] = " ".join(mail.subject.split())  # a line break would end the header
+    # A line break or control character would end a header or be refused: text goes through one_line.
+    result["To"] = one_line(message.recipient)
+    result["Subject"] = one_line(mail.subject)
     result["Date"] = email.utils.format_datetime(now)
     result["Message-ID"] = message_id(message, sender)
     # Quoted-printable passes any server, even one without 8BITMIME, and stays readable.
@@ -153,7 +155,7 @@ def build_email(message: OutboxMessage, mail: RenderedMail, *, sender: str, now:
         content_type = HeaderRegistry()("Content-Type", attachment.content_type)
         # The parameters (a calendar's method=REQUEST) tell the mail program what to do with it.
         result.add_attachment(attachment.data, maintype=content_type.maintype, subtype=content_type.subtype,
-                              filename=attachment.filename, params=dict(content_type.params))
+                              filename=one_line(attachment.filename), params=dict(content_type.params))
     return result
 
 
