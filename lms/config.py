@@ -6,6 +6,7 @@ hours and the like) live in the database instead: see :mod:`lms.settings`.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 DEFAULT_SECRET_KEY = "dev-not-secret-change-me"
@@ -72,6 +73,8 @@ def _feide_settings() -> dict:
     }
 
 
+#: Default minutes a sign-in session may be idle, and hours it lives at most: a school day, not a week.
+SESSION_IDLE_MINUTES, SESSION_LIFETIME_HOURS = 120, 12
 #: The default request size limit: 3 MiB.
 MAX_REQUEST_BYTES = 3 * 1024 * 1024
 
@@ -101,6 +104,9 @@ def from_environment(instance_path: str) -> dict:
         # Bokmål first (the default and the source), nynorsk, English; see lms.i18n.select_locale.
         "LANGUAGES": ["nb", "nn", "en"],
         "PAGE_SIZE": int(os.environ.get("KP_PAGE_SIZE", "20")),
+        # A sign-in session ends after this long without a request, and this long after sign-in whatever happens.
+        "SESSION_IDLE_TIMEOUT": timedelta(minutes=_env_number("KP_SESSION_IDLE_MINUTES", SESSION_IDLE_MINUTES)),
+        "SESSION_LIFETIME": timedelta(hours=_env_number("KP_SESSION_LIFETIME_HOURS", SESSION_LIFETIME_HOURS)),
         # The largest request body read at all (a bigger one is answered 413 before it is read): the staff
         # CSV import (2 MB) with room for the form around it.
         "MAX_CONTENT_LENGTH": int(_env_number("KP_MAX_REQUEST_BYTES", MAX_REQUEST_BYTES)),

@@ -1,12 +1,15 @@
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_babel import ngettext
+from flask_login import current_user, login_required, login_user, logout_user
 
 from lms.auth import operations
-from lms.auth.forms import LoginForm
+from lms.auth.forms import LoginForm, PasswordChangeForm
+from lms.auth.login import begin_session
 from lms.db import db, now_utc, write_lock_deferred
 from lms.i18n import chosen_language
 from lms.feide import client as feide
+from lms.forms import ActionForm
 from lms.links import absolute_url, same_site_path
 from lms.people import operations as people
 
@@ -32,7 +35,7 @@ def login():
             db.session.commit()  # end the reading transaction before writing
             session.clear()  # a new session on every sign-in
             now = now_utc()
-            operations.start_session(user, now)
+            begin_session(user, now)
             people.keep_language_chosen_before_sign_in(user, chosen_language(), now)
             db.session.commit()  # the LoginSession must outlive this request
             login_user(user)
@@ -55,3 +58,74 @@ def logout():
     # Signed in through Feide: end Feide's session too, or the next "Logg inn med Feide" is silent.
     elsewhere = feide.end_session_url(id_token, absolute_url("core.index")) if id_token else None
     return redirect(elsewhere or url_for("core.index"))
+
+
+# --- the person's own account: sessions and password ---------------------------------------
+
+def _account_page(password_form: PasswordChangeForm | None = None, status: int = 200):
+    now = now_utc()
+    sessions = operations.live_sessions(current_user, now, lifetime=current_app.config["SESSION_LIFETIME"])
+    return render_template("auth/account.html", sessions=sessions, action_form=ActionForm(),
+                           is_current=lambda login: operations.is_current(login, current_user),
+                           password_form=password_form or PasswordChangeForm(formdata=None),
+                           can_change_password=bool(current_user.password_hash),
+                           idle=current_app.config["SESSION_IDLE_TIMEOUT"],
+                           lifetime=current_app.config["SESSION_LIFETIME"]), status
+
+
+@bp.get("/min-konto")
+@login_required
+def account():
+    return _account_page()
+
+
+@bp.post("/min-konto/okter/<int:session_id>/avslutt")
+@login_required
+def end_session(session_id: int):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    current = current_user.login_token
+    operations.end_own_session(current_user, session_id, now_utc())
+    db.session.commit()
+    if not current_user.is_authenticated or not operations.user_for_token(
+            current, now_utc(), lifetime=current_app.config["SESSION_LIFETIME"]):
+        # The person ended the session they are using: that is signing out.
+        logout_user()
+        session.clear()
+        flash(_("Du er logget ut."), "info")
+        return redirect(url_for("core.index"), 303)
+    flash(_("Påloggingen er avsluttet."), "success")
+    return redirect(url_for(".account"), 303)
+
+
+@bp.post("/min-konto/okter/avslutt-andre")
+@login_required
+def end_other_sessions():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    ended = operations.end_other_sessions(current_user, now_utc(), keep_token=current_user.login_token)
+    db.session.commit()
+    flash(ngettext("%(num)d annen pålogging er avsluttet.", "%(num)d andre pålogginger er avsluttet.", ended),
+          "success")
+    return redirect(url_for(".account"), 303)
+
+
+@bp.post("/min-konto/passord")
+@login_required
+def change_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        try:
+            with write_lock_deferred():
+                operations.change_own_password(current_user, form.current.data, form.new.data, now_utc())
+        except operations.WrongPassword as err:
+            db.session.rollback()
+            form.current.errors.append(str(err))
+        except operations.AuthError as err:  # too weak
+            db.session.rollback()
+            form.new.errors.append(str(err))
+        else:
+            db.session.commit()
+            flash(_("Passordet er byttet. Du er logget ut alle andre steder."), "success")
+            return redirect(url_for(".account"), 303)
+    return _account_page(form, 400)
