@@ -10,10 +10,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_migrate import Migrate
 from markupsafe import Markup
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from lms import config as config_module
 from lms import i18n, plugins, security, shared_cache
+from lms.auth import throttle as sign_in_throttle
 from lms.auth.login import login_manager
 from lms.auth.views import bp as auth_bp
 from lms.cli import demo_cli
@@ -84,6 +86,10 @@ def create_app(config: dict | None = None) -> Flask:
                           config_module.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     os.makedirs(app.instance_path, exist_ok=True)
 
+    if app.config.get("TRUSTED_PROXIES"):
+        # The client's address (for the sign-in throttle) and scheme as the proxies in front pass them on.
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
@@ -100,6 +106,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     feide_client.init_app(app)
+    sign_in_throttle.init_app(app)
     app.register_blueprint(feide_bp)
     lti_setup.init_app(app)
     app.register_blueprint(people_bp)

@@ -73,6 +73,13 @@ def _feide_settings() -> dict:
     }
 
 
+def _trusted_proxies() -> int:
+    raw = os.environ.get("KP_TRUSTED_PROXIES", "").strip() or "0"
+    if not raw.isdecimal() or int(raw) > 10:
+        raise ConfigError(f"KP_TRUSTED_PROXIES must be a whole number from 0 to 10, not {raw!r}")
+    return int(raw)
+
+
 #: Default minutes a sign-in session may be idle, and hours it lives at most: a school day, not a week.
 SESSION_IDLE_MINUTES, SESSION_LIFETIME_HOURS = 120, 12
 #: The default request size limit: 3 MiB.
@@ -107,6 +114,8 @@ def from_environment(instance_path: str) -> dict:
         # A sign-in session ends after this long without a request, and this long after sign-in whatever happens.
         "SESSION_IDLE_TIMEOUT": timedelta(minutes=_env_number("KP_SESSION_IDLE_MINUTES", SESSION_IDLE_MINUTES)),
         "SESSION_LIFETIME": timedelta(hours=_env_number("KP_SESSION_LIFETIME_HOURS", SESSION_LIFETIME_HOURS)),
+        # Proxies in front that set X-Forwarded-For/-Proto: the sign-in throttle counts the address they pass on.
+        "TRUSTED_PROXIES": _trusted_proxies(),
         # The largest request body read at all (a bigger one is answered 413 before it is read): the staff
         # CSV import (2 MB) with room for the form around it.
         "MAX_CONTENT_LENGTH": int(_env_number("KP_MAX_REQUEST_BYTES", MAX_REQUEST_BYTES)),

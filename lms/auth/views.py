@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
-from lms.auth import operations
+from lms.auth import operations, throttle
 from lms.auth.forms import LoginForm, PasswordChangeForm
 from lms.auth.login import begin_session
 from lms.db import db, now_utc, write_lock_deferred
@@ -21,13 +21,31 @@ def login():
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
-    status = 200
+    status, headers = 200, {}
     if form.validate_on_submit():
+        secret = current_app.config["SECRET_KEY"]
+        device = throttle.read_device(request.cookies.get(throttle.DEVICE_COOKIE), secret)
+        address = request.remote_addr or ""
+        # Counted (and committed) before the password is looked at, so parallel guesses are counted too.
+        attempt = throttle.count_attempt(form.email.data, address, device, now_utc())
+        db.session.commit()
+        if attempt.refusal:
+            current_app.logger.warning("sign-in refused while throttled: account=%r address=%s",
+                                       form.email.data.strip().lower()[:254], address)
+            form.password.errors.append(attempt.refusal)
+            status, headers = 429, {"Retry-After": str(attempt.retry_after)}
+            return render_template("auth/login.html", form=form,
+                                   feide=feide.configured(current_app.config)), status, headers
         try:
             # The password check is slow on purpose: keep it outside SQLite's write lock.
             with write_lock_deferred():
                 user = operations.authenticate(form.email.data, form.password.data)
         except operations.AuthError as err:
+            db.session.commit()  # end the reading transaction before writing
+            current_app.logger.warning("sign-in failed: account=%r address=%s",
+                                       form.email.data.strip().lower()[:254], address)
+            throttle.attempt_failed(attempt, now_utc())
+            db.session.commit()
             form.password.errors.append(str(err))
             status = 400
         else:
@@ -35,12 +53,18 @@ def login():
             db.session.commit()  # end the reading transaction before writing
             session.clear()  # a new session on every sign-in
             now = now_utc()
+            throttle.attempt_succeeded(attempt)
             begin_session(user, now)
             people.keep_language_chosen_before_sign_in(user, chosen_language(), now)
             db.session.commit()  # the LoginSession must outlive this request
             login_user(user)
             flash(_("Velkommen, %(name)s.", name=user.name), "success")
-            return redirect(target)
+            response = redirect(target)
+            response.set_cookie(throttle.DEVICE_COOKIE, throttle.device_cookie(device, user.id, secret),
+                                max_age=int(throttle.DEVICE_COOKIE_AGE.total_seconds()), httponly=True,
+                                secure=current_app.config["SESSION_COOKIE_SECURE"], samesite="Lax",
+                                path=url_for("auth.login"))
+            return response
     elif request.method == "POST":
         status = 400
     return render_template("auth/login.html", form=form, feide=feide.configured(current_app.config)), status
