@@ -18,7 +18,7 @@ from lms import i18n, plugins, security, shared_cache
 from lms.auth import throttle as sign_in_throttle
 from lms.auth.login import login_manager
 from lms.auth.views import bp as auth_bp
-from lms.cli import demo_cli
+from lms.cli import backup_command, demo_cli, restore_command
 from lms.core.views import bp as core_bp
 from lms.core.views import register_error_handlers
 from lms.db import MAX_ID, configure_sqlite, db, render_migration_item
@@ -115,6 +115,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(pages_bp)
     app.cli.add_command(people_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(mail_cli)
     register_error_handlers(app)
 

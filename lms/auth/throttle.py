@@ -169,7 +169,13 @@ def count_attempt(email: str, address: str, device: KnownDevice | None, now: dat
     db.session.execute(sa.delete(SignInThrottle).where(
         SignInThrottle.last_failed_at < now - WINDOW - LOCK_TIME,
         sa.or_(SignInThrottle.locked_until.is_(None), SignInThrottle.locked_until < now)))
-    rows = _rows(attempt.keys + ([attempt.address_key] if attempt.address_key else []), now)
+    rows = _rows(attempt.keys, now)
+    if attempt.address_key:
+        # Read, not made: a right sign-in leaves no trace of its address.
+        rows += db.session.scalars(sa.select(SignInThrottle).where(SignInThrottle.key == attempt.address_key))
+        for row in rows:
+            if row.last_failed_at < now - WINDOW and (row.locked_until is None or row.locked_until <= now):
+                row.failures, row.next_attempt_at, row.locked_until = 0, None, None
     waits = [(row.locked_until, True, row.key) for row in rows if row.locked_until and row.locked_until > now]
     waits += [(row.next_attempt_at, False, row.key) for row in rows
               if not (row.locked_until and row.locked_until > now) and row.next_attempt_at

@@ -26,7 +26,6 @@ from catalog.enrollment import operations as ops
 from catalog.enrollment.models import Enrollment, EnrollmentState
 from catalog.offerings.models import Offering, OfferingKind, OfferingStatus, OnboardingCohort, TargetGroup
 from lms.db import db
-from lms.people.models import User
 from lms.i18n import OSLO
 from tests.conftest import PASSWORD
 
@@ -343,10 +342,14 @@ def kari(make_user):
 @example(email="x" * 300, password="y" * 300)
 def test_login_form_never_fails_and_keeps_the_address(client, kari, email, password):
     response = send(client, "post", "/logg-inn", data={"email": email, "password": password})
-    assert_refused_in_norwegian(response)
+    if response.status_code == 429:  # the examples are many wrong passwords in a row: throttled, as it should be
+        assert "For mange mislykkede" in html_of(response) or "Innloggingen er sperret" in html_of(response)
+    else:
+        assert_refused_in_norwegian(response)
     if not has_nul([email, password]):
         assert_kept(response, {"email": email})
-        assert "Feil e-postadresse eller passord." in html_of(response) or FORM_HAS_ERRORS in html_of(response)
+        assert ("Feil e-postadresse eller passord." in html_of(response) or FORM_HAS_ERRORS in html_of(response)
+                or response.status_code == 429)
 
 
 @FUZZ
@@ -390,8 +393,8 @@ def _enrollment_status(person_id: str, ids: dict) -> int:
 
     A NUL is refused (400); no number, or none an id can be, is a refused form
     (back to the offering with a message, 303), as is 0 or nothing (oneself);
-    oneself is 303 too; another person who exists is not the teacher's to
-    enroll (403); an id nobody has is 404.
+    oneself is 303 too; another person is not the teacher's to enroll
+    (403), and an id nobody has gets the same 403, so ids cannot be probed.
     """
     if "\x00" in person_id:
         return 400
@@ -401,7 +404,7 @@ def _enrollment_status(person_id: str, ids: dict) -> int:
         return 303
     if not 0 < number <= 2**31 - 1 or number == ids["other"]:
         return 303
-    return 403 if db.session.get(User, number) is not None else 404
+    return 403
 
 
 ID_SEGMENTS = st.one_of(big_int, st.integers(0, 50).map(str), any_text.filter(lambda s: s not in ("", ".", "..")))

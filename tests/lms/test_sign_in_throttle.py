@@ -117,8 +117,12 @@ def test_many_right_sign_ins_from_one_address_are_never_slowed(app, make_user):
 
 def test_failures_are_logged(app, make_user, caplog):
     make_user(email="kari@skole.test")
-    with caplog.at_level(logging.WARNING, logger=app.logger.name):
-        attempt(app.test_client(), "kari@skole.test", WRONG, "10.3.3.3")
+    app.logger.addHandler(caplog.handler)  # straight on the app's logger, whatever others did to propagation
+    try:
+        with caplog.at_level(logging.WARNING, logger=app.logger.name):
+            attempt(app.test_client(), "kari@skole.test", WRONG, "10.3.3.3")
+    finally:
+        app.logger.removeHandler(caplog.handler)
     assert any("sign-in failed" in r.getMessage() and "kari@skole.test" in r.getMessage()
                and "10.3.3.3" in r.getMessage() for r in caplog.records)
 
