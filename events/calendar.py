@@ -28,6 +28,7 @@ from werkzeug.http import is_resource_modified
 from lms.cache import FragmentCache
 from lms.i18n import OSLO, is_ambiguous
 from lms.links import public_host
+from lms.text import lines, one_line
 
 
 @dataclass(frozen=True)
@@ -100,8 +101,8 @@ def _fallback_organizer_email() -> str:
 
 
 def _address(name: str, email: str, **params: str) -> vCalAddress:
-    address = vCalAddress(f"mailto:{email}")
-    if name:
+    address = vCalAddress(f"mailto:{one_line(email)}")
+    if name := one_line(name):
         address.params["CN"] = name
     address.params.update(params)
     return address
@@ -123,8 +124,10 @@ def _written_time(value: datetime) -> datetime:
 
 def _event(item: CalendarEvent, method: str, attendee: tuple[str, str] | None,
            stamp: datetime | None = None) -> Event:
+    # Every text passes the one-line (or, for the description, control-free) filter: a title with a line
+    # break or a control character stored by any path must not break the calendar it is written into.
     event = Event()
-    event.add("uid", item.uid)
+    event.add("uid", one_line(item.uid))
     # DTSTAMP is when this calendar object was made (RFC 5545 3.8.7.2): the moment a mail or a
     # download is written. A feed is made anew only when what it shows changes, so its events
     # carry their change time, and an unchanged feed stays byte-identical (its ETag is its hash).
@@ -135,13 +138,13 @@ def _event(item: CalendarEvent, method: str, attendee: tuple[str, str] | None,
     event.add("sequence", item.sequence)
     event.add("status", "CANCELLED" if item.cancelled or method == "CANCEL"
               else "TENTATIVE" if item.tentative else "CONFIRMED")
-    event.add("summary", item.summary)
-    if item.description:
-        event.add("description", item.description)
-    if item.location:
-        event.add("location", item.location)
-    if item.url:
-        event.add("url", item.url)
+    event.add("summary", one_line(item.summary))
+    if description := lines(item.description):
+        event.add("description", description)
+    if location := one_line(item.location):
+        event.add("location", location)
+    if url := one_line(item.url):
+        event.add("url", url)
     # iTIP (invitations, cancellations) requires an organiser; a feed shows one only when it is known.
     if item.organizer_email or item.organizer_name or method != "PUBLISH":
         name, email = item.organizer_name, item.organizer_email or _fallback_organizer_email()
@@ -170,6 +173,7 @@ def build_calendar(events, *, name: str, method: str = "PUBLISH",
     """
     if method not in METHODS:
         raise ValueError(f"unknown iCalendar method {method!r}")
+    name = one_line(name)
     if method == "PUBLISH" and attendee is None and stamp is None:
         body = b"".join(_published_event(item) for item in events)
     else:

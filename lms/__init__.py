@@ -16,9 +16,10 @@ from werkzeug.routing import IntegerConverter
 
 from lms import config as config_module
 from lms import i18n, plugins, security, shared_cache
+from lms.auth import throttle as sign_in_throttle
 from lms.auth.login import login_manager
 from lms.auth.views import bp as auth_bp
-from lms.cli import demo_cli
+from lms.cli import backup_command, demo_cli, restore_command
 from lms.core.header import page_header
 from lms.core.views import bp as core_bp
 from lms.core.views import register_error_handlers
@@ -86,11 +87,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS",
                           config_module.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     os.makedirs(app.instance_path, exist_ok=True)
-    if app.config["PROXY_HOPS"]:
-        # Only the scheme: feeds and cookies must know that the client came over https (see README).
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=0, x_proto=app.config["PROXY_HOPS"], x_host=0, x_port=0,
-                                x_prefix=0)
-
+    if app.config.get("TRUSTED_PROXIES"):
+        # The client's address (for the sign-in throttle) and scheme (feeds and cookies must know the client
+        # came over https) as the proxies in front pass them on; see README.
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     db.init_app(app)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
@@ -107,6 +108,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(core_bp)
     app.register_blueprint(auth_bp)
     feide_client.init_app(app)
+    sign_in_throttle.init_app(app)
     app.register_blueprint(feide_bp)
     lti_setup.init_app(app)
     app.register_blueprint(people_bp)
@@ -115,6 +117,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(pages_bp)
     app.cli.add_command(people_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     app.cli.add_command(mail_cli)
     register_error_handlers(app)
 

@@ -1,9 +1,11 @@
-"""Host CLI: loading the demo programme and listing its accounts."""
+"""Host CLI: loading the demo programme and listing its accounts; backing up and restoring SQLite."""
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from lms import plugins
+from lms import backup, plugins
 from lms.db import db, now_utc
 from lms.people.demo import DemoContentError, demo_accounts, load_people
 
@@ -54,3 +56,29 @@ def list_accounts():
     missing = [a.email for a in accounts if not a.loaded]
     if missing:
         click.echo(f"{len(missing)} av kontoene finnes ikke i databasen ennå: kjør «flask demo load».")
+
+
+@click.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(target: Path):
+    """Copy the SQLite database to TARGET while the platform runs (PostgreSQL: pg_dump)."""
+    try:
+        pages = backup.backup(db.engine, target)
+    except backup.BackupError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"Sikkerhetskopi skrevet til {target} ({pages} sider).")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Ja, erstatt alt i databasen med sikkerhetskopien.")
+def restore_command(source: Path, yes: bool):
+    """Replace the SQLite database with the backup SOURCE; stop the platform (and the mail worker) first."""
+    if not yes:
+        raise click.ClickException("Dette erstatter alt i databasen. Stopp plattformen og gjenta med --yes.")
+    db.session.remove()
+    try:
+        backup.restore(db.engine, source)
+    except backup.BackupError as err:
+        raise click.ClickException(str(err)) from None
+    click.echo(f"Databasen er hentet tilbake fra {source}.")

@@ -6,6 +6,7 @@ hours and the like) live in the database instead: see :mod:`lms.settings`.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 DEFAULT_SECRET_KEY = "dev-not-secret-change-me"
@@ -72,6 +73,20 @@ def _feide_settings() -> dict:
     }
 
 
+def _trusted_proxies(env: str) -> int:
+    """How many proxies in front pass on the client's address and scheme: one in production, else none."""
+    raw = os.environ.get("KP_TRUSTED_PROXIES", "").strip() or ("1" if env == "production" else "0")
+    if not raw.isdecimal() or int(raw) > 10:
+        raise ConfigError(f"KP_TRUSTED_PROXIES must be a whole number from 0 to 10, not {raw!r}")
+    return int(raw)
+
+
+#: Default minutes a sign-in session may be idle, and hours it lives at most: a school day, not a week.
+SESSION_IDLE_MINUTES, SESSION_LIFETIME_HOURS = 120, 12
+#: The default request size limit: 3 MiB.
+MAX_REQUEST_BYTES = 3 * 1024 * 1024
+
+
 def from_environment(instance_path: str) -> dict:
     """Return the settings that environment variables give, with safe defaults."""
     sqlite_path = Path(instance_path) / "kompetanseportal.db"
@@ -91,14 +106,21 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": os.environ.get("KP_COOKIE_SAMESITE", "Lax"),
         "PREFERRED_URL_SCHEME": "https" if env == "production" else "http",
-        # Proxies in front whose X-Forwarded-Proto is trusted (the scheme the client used): one in production.
-        "PROXY_HOPS": int(os.environ.get("KP_PROXY_HOPS", "1" if env == "production" else "0")),
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "nb",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",
         # Bokmål first (the default and the source), nynorsk, English; see lms.i18n.select_locale.
         "LANGUAGES": ["nb", "nn", "en"],
         "PAGE_SIZE": int(os.environ.get("KP_PAGE_SIZE", "20")),
+        # A sign-in session ends after this long without a request, and this long after sign-in whatever happens.
+        "SESSION_IDLE_TIMEOUT": timedelta(minutes=_env_number("KP_SESSION_IDLE_MINUTES", SESSION_IDLE_MINUTES)),
+        "SESSION_LIFETIME": timedelta(hours=_env_number("KP_SESSION_LIFETIME_HOURS", SESSION_LIFETIME_HOURS)),
+        # Proxies in front that set X-Forwarded-For/-Proto: the sign-in throttle counts the address they pass
+        # on, and feeds and cookies know the client came over https.
+        "TRUSTED_PROXIES": _trusted_proxies(env),
+        # The largest request body read at all (a bigger one is answered 413 before it is read): the staff
+        # CSV import (2 MB) with room for the form around it.
+        "MAX_CONTENT_LENGTH": int(_env_number("KP_MAX_REQUEST_BYTES", MAX_REQUEST_BYTES)),
         # Seconds a rendered catalogue result list may be reused (0: never).
         "CATALOG_CACHE_SECONDS": float(os.environ.get("KP_CATALOG_CACHE_SECONDS", "10")),
         # Redis shared by every instance (empty: none); feeds then answer unchanged versions from it.

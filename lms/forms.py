@@ -3,16 +3,18 @@ from __future__ import annotations
 
 from datetime import date, time
 from typing import Callable, TypeVar
+from urllib.parse import urlsplit
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, TimeField
-from wtforms.validators import ValidationError
+from wtforms import SelectMultipleField, StringField, TimeField, URLField
+from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.db import MAX_ID, db
 from lms.i18n import WallTimeError, oslo_wall_time
+from lms.text import has_control_characters, one_line
 
 T = TypeVar("T")
 
@@ -74,6 +76,45 @@ def coerce_id(value) -> int:
     if not 0 <= number <= MAX_ID:
         raise ValueError(value)
     return number
+
+
+def query_text(args, name: str, longest: int) -> str:
+    """Return the text a query argument carries, on one line and at most ``longest`` characters."""
+    return one_line(args.get(name, "")[:longest * 2])[:longest]
+
+
+ONE_LINE = _l("Skriv teksten på én linje, uten linjeskift, tabulatorer eller andre kontrolltegn.")
+
+
+class LineField(StringField):
+    """Text on one line (a title, a name, a place): a line break or another control character is refused.
+
+    Every single-line text field of every form is one of these, so nothing
+    typed can break a calendar line, a mail header or a spreadsheet row; what
+    was typed is kept in the field so the person can correct it.
+    """
+
+    def pre_validate(self, form):
+        if self.data and has_control_characters(self.data):
+            raise StopValidation(str(ONE_LINE))
+
+
+HTTPS_ONLY = _l("Skriv en fullstendig nettadresse som begynner med https://.")
+
+
+class HttpsURLField(URLField, LineField):
+    """A web address that must begin with https:// and name a host; blank is left to the validators."""
+
+    def pre_validate(self, form):
+        super().pre_validate(form)
+        if self.data:
+            try:
+                parts = urlsplit(self.data.strip())
+                valid = parts.scheme.lower() == "https" and bool(parts.hostname) and " " not in self.data.strip()
+            except ValueError:
+                valid = False
+            if not valid:
+                raise StopValidation(str(HTTPS_ONLY))
 
 
 class MultiCheckboxField(SelectMultipleField):

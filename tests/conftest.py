@@ -80,6 +80,10 @@ def app(tmp_path_factory):
         "WTF_CSRF_ENABLED": False,
         "SERVER_NAME": "localhost",
         "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        # Tests move the frozen clock by days and months with signed-in clients; the tests of expiry
+        # (tests/lms/test_sessions.py) set these back to the platform's defaults.
+        "SESSION_IDLE_TIMEOUT": timedelta(days=36500),
+        "SESSION_LIFETIME": timedelta(days=36500),
     })
     app.test_client_class = FreshRequestClient
     with app.app_context():

@@ -290,9 +290,24 @@ def _queue_mail(enrollment: Enrollment, from_state, to_state, now: datetime, not
 
 # --- operations ---------------------------------------------------------------
 
+def _may_not_act_for() -> str:
+    return _("Du kan bare melde på deg selv eller ansatte ved din skole.")
+
+
+def person_to_enroll(actor: User, person_id: int | None) -> User:
+    """Return whom ``actor`` signs up: themself (no id), or the person with ``person_id`` they may act for.
+
+    An id nobody has is refused exactly like a person the actor may not act
+    for, so that nobody can find out which ids exist.
+    """
+    person = actor if person_id is None else db.session.get(User, person_id)
+    require(person is not None and can_act_for(actor, person), _may_not_act_for())
+    return person
+
+
 def enroll(offering_id: int, person: User, *, actor: User, now: datetime) -> Enrollment:
     """Give the person a seat, or a place on the waitlist when the offering is full."""
-    require(can_act_for(actor, person), _("Du kan bare melde på deg selv eller ansatte ved din skole."))
+    require(can_act_for(actor, person), _may_not_act_for())
     # Who may enroll does not depend on the seats: check it before taking the
     # lock, so everyone else waits for as short a time as possible.
     offering = db.session.get(Offering, offering_id)

@@ -1,15 +1,11 @@
 """Enrollment pages: signing up, the buttons on a seat, "Mine kurs", and the organisers' participant lists."""
 from __future__ import annotations
 
-import csv
-import io
-
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from openpyxl import Workbook
 from sqlalchemy.orm import selectinload
 
 from catalog.enrollment import operations as enrollment_ops
@@ -20,9 +16,9 @@ from catalog.offerings.views import managed_offering, session_or_404
 from catalog.onboarding import operations as onboarding_ops
 from events.models import Schedule
 from lms.db import db, now_utc, reads_before_writing
+from lms.exports import csv_response, xlsx_response
 from lms.forms import ActionForm, whole_number
 from lms.i18n import to_oslo
-from lms.people.models import User
 
 bp = Blueprint("enrollment", __name__, template_folder="../templates")
 
@@ -55,11 +51,7 @@ def enroll(offering_id: int):
     if form.chose_nobody(request.form):
         flash(_("Velg hvem du vil melde på."), "error")
         return _back_to(offering_id)
-    person = current_user
-    if form.person_id.data:
-        person = db.session.get(User, form.person_id.data)
-        if person is None:
-            abort(404)
+    person = enrollment_ops.person_to_enroll(current_user, form.person_id.data or None)
     try:
         enrollment = enrollment_ops.enroll(offering_id, person, actor=current_user, now=now_utc())
     except enrollment_ops.OfferingNotFound:
@@ -215,30 +207,15 @@ def participants(offering_id: int):
 @login_required
 def participants_csv(offering_id: int):
     offering = managed_offering(offering_id)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow([str(h) for h in EXPORT_HEADER])
-    writer.writerows(_export_rows(offering))
-    # A BOM so that Excel opens Norwegian letters correctly.
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="deltakere-{offering.id}.csv"'})
+    return csv_response([[str(h) for h in EXPORT_HEADER], *_export_rows(offering)], f"deltakere-{offering.id}.csv")
 
 
 @bp.route("/kurs/<int:offering_id>/deltakere.xlsx")
 @login_required
 def participants_xlsx(offering_id: int):
     offering = managed_offering(offering_id)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = str(_("Deltakere"))
-    sheet.append([str(h) for h in EXPORT_HEADER])
-    for row in _export_rows(offering):
-        sheet.append(row)
-    out = io.BytesIO()
-    workbook.save(out)
-    return Response(out.getvalue(),
-                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="deltakere-{offering.id}.xlsx"'})
+    return xlsx_response([[str(h) for h in EXPORT_HEADER], *_export_rows(offering)], f"deltakere-{offering.id}.xlsx",
+                         sheet_title=_("Deltakere"))
 
 
 def _ids_from_form(name: str) -> set[int]:

@@ -6,12 +6,13 @@ from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField, URLField
+from wtforms import DateField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import DateTimeLocalInput
 
 from catalog.offerings.models import OfferingKind, OnboardingCohort, TargetGroup
-from lms.forms import FIRST_YEAR, LAST_YEAR, OUT_OF_RANGE, REQUIRED, ClockField, MultiCheckboxField, check_wall_time
+from lms.forms import (FIRST_YEAR, LAST_YEAR, OUT_OF_RANGE, REQUIRED, ClockField, HttpsURLField, LineField,
+                       MultiCheckboxField, check_wall_time)
 from lms.i18n import OSLO, WallTimeError, oslo_wall_time
 
 
@@ -85,18 +86,18 @@ def _choices(enum_cls):
 
 
 class OfferingForm(FlaskForm):
-    title = StringField(_l("Tittel"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    title = LineField(_l("Tittel"), validators=[DataRequired(REQUIRED), Length(max=200)])
     kind = SelectField(_l("Type"), validators=[InputRequired(REQUIRED)])
-    theme = StringField(_l("Tema"), validators=[Optional(), Length(max=120)])
+    theme = LineField(_l("Tema"), validators=[Optional(), Length(max=120)])
     description = TextAreaField(_l("Innhold (Markdown)"), validators=[Optional(), Length(max=20000)])
-    organiser = StringField(_l("Arrangør"), validators=[Optional(), Length(max=200)])
+    organiser = LineField(_l("Arrangør"), validators=[Optional(), Length(max=200)])
     target_groups = MultiCheckboxField(_l("Målgrupper"), validators=[DataRequired(_l("Velg minst én målgruppe."))])
-    target_group_text = StringField(_l("Målgruppe med programmets ord"), validators=[Optional(), Length(max=300)])
-    timing = StringField(_l("Når i skoleåret, med programmets ord"), validators=[Optional(), Length(max=200)])
-    plan_area = SelectField(_l("Område i utviklingsplanen"), choices=[
+    target_group_text = LineField(_l("Målgruppe med programmets ord"), validators=[Optional(), Length(max=300)])
+    timing = LineField(_l("Når i skoleåret, med programmets ord"), validators=[Optional(), Length(max=200)])
+    # No Optional() on the choices: it would let " " past the choice check (blank is the choice "").
+    plan_area = SelectField(_l("Område i utviklingsplanen"), default="", choices=[
         SelectChoice("", _l("Ingen")), SelectChoice("4", _l("4 – Kompetanseheving")),
-        SelectChoice("6", _l("6 – Informasjon og forankring"))],
-        validators=[Optional()])
+        SelectChoice("6", _l("6 – Informasjon og forankring"))])
     capacity = IntegerField(_l("Antall plasser"), validators=[
         InputRequired(REQUIRED), NumberRange(min=1, max=100000, message=_l("Skriv et tall fra 1 til 100 000."))])
     min_participants = IntegerField(_l("Minste antall deltakere"), default=0, validators=[
@@ -105,12 +106,12 @@ class OfferingForm(FlaskForm):
     registration_opens_at = OsloDateTimeField(_l("Påmeldingen åpner"), validators=[Optional()])
     registration_closes_at = OsloDateTimeField(_l("Påmeldingsfrist"), validators=[Optional()])
     cancellation_deadline = OsloDateTimeField(_l("Avmeldingsfrist"), validators=[Optional()])
-    location = StringField(_l("Sted"), validators=[Optional(), Length(max=300)])
-    online_url = URLField(_l("Lenke til nettmøte"), validators=[
+    location = LineField(_l("Sted"), validators=[Optional(), Length(max=300)])
+    online_url = HttpsURLField(_l("Lenke til nettmøte"), validators=[
         Optional(), URL(message=_l("Skriv en fullstendig nettadresse som begynner med https://.")), Length(max=500)])
     school_year = IntegerField(_l("Skoleår (startår)"), validators=[
         InputRequired(REQUIRED), NumberRange(min=2000, max=2100, message=_l("Skriv et årstall, for eksempel 2026."))])
-    onboarding_cohort = SelectField(_l("For nyansatte (oppstartskurs)"), validators=[Optional()])
+    onboarding_cohort = SelectField(_l("For nyansatte (oppstartskurs)"), default="")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -132,9 +133,9 @@ class SessionForm(FlaskForm):
     day = DateField(_l("Dato"), validators=[InputRequired(_l("Velg en dato."))])
     start = ClockField(_l("Fra klokken"), validators=[InputRequired(_l("Skriv når økten starter."))])
     end = ClockField(_l("Til klokken"), validators=[InputRequired(_l("Skriv når økten slutter."))])
-    title = StringField(_l("Navn på økten (valgfritt)"), validators=[Optional(), Length(max=200)])
-    location = StringField(_l("Sted"), validators=[Optional(), Length(max=300)])
-    online_url = URLField(_l("Lenke til nettmøte"), validators=[
+    title = LineField(_l("Navn på økten (valgfritt)"), validators=[Optional(), Length(max=200)])
+    location = LineField(_l("Sted"), validators=[Optional(), Length(max=300)])
+    online_url = HttpsURLField(_l("Lenke til nettmøte"), validators=[
         Optional(), URL(message=_l("Skriv en fullstendig nettadresse som begynner med https://.")), Length(max=500)])
 
     def validate_day(self, field):

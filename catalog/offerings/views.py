@@ -26,7 +26,7 @@ from events.models import Schedule, Session
 from lms.auth.operations import require
 from lms.cache import FragmentCache
 from lms.db import db, now_utc, read_without_transaction
-from lms.forms import REFUSED, ActionForm, page_number, save
+from lms.forms import REFUSED, ActionForm, page_number, query_text, save
 from lms.i18n import to_oslo
 from lms.schoolyear import school_year_of
 
@@ -45,7 +45,7 @@ def _enum_arg(enum_cls, raw: str | None):
 def parse_filter(args) -> search.CatalogFilter:
     """Read the catalogue filter from query arguments, ignoring what cannot be understood."""
     f = search.CatalogFilter(
-        q=args.get("q", "")[:200], theme=args.get("tema", "")[:120],
+        q=query_text(args, "q", 200), theme=query_text(args, "tema", 120),
         kind=_enum_arg(OfferingKind, args.get("type")),
         target_group=_enum_arg(TargetGroup, args.get("malgruppe")),
         free_seats=args.get("ledige") == "1",

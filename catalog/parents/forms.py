@@ -6,13 +6,14 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, EmailField, IntegerField, RadioField, SelectChoice, SelectField,
-                     StringField, TextAreaField, URLField)
+                     TextAreaField)
 from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from catalog.parents.models import GRADES, AttendanceMode, ParentEvent, ParentEventKind
 from catalog.parents.operations import (NAME_LENGTH, QUESTION_LENGTH, EventData, asks_grade, asks_school,
                                         grade_choices)
-from lms.forms import FIRST_YEAR, LAST_YEAR, OUT_OF_RANGE, REQUIRED, ClockField, MultiCheckboxField, whole_number
+from lms.forms import (FIRST_YEAR, LAST_YEAR, OUT_OF_RANGE, REQUIRED, ClockField, HttpsURLField, LineField,
+                       MultiCheckboxField, whole_number)
 from lms.i18n import OSLO
 
 
@@ -38,7 +39,7 @@ class SignupForm(FlaskForm):
     ``nettside`` is the honeypot: hidden from people, filled in by bots.
     """
 
-    name = StringField(_l("Navnet ditt"), validators=[DataRequired(_l("Skriv navnet ditt.")),
+    name = LineField(_l("Navnet ditt"), validators=[DataRequired(_l("Skriv navnet ditt.")),
                                                       Length(max=NAME_LENGTH, message=_l("Navnet er for langt."))])
     email = EmailField(_l("E-postadressen din"), validators=[
         DataRequired(_l("Skriv e-postadressen din.")), Length(max=254, message=_l("E-postadressen er for lang.")),
@@ -50,7 +51,7 @@ class SignupForm(FlaskForm):
     mode = RadioField(_l("Hvordan vil du delta?"), validate_choice=False, validators=[Optional()])
     party_size = RadioField(_l("Hvor mange kommer?"), coerce=_optional_number, validate_choice=False,
                             validators=[Optional()], choices=[SelectChoice(1, _l("1 person")), SelectChoice(2, _l("2 personer"))], default=1)
-    nettside = StringField(_l("La dette feltet stå tomt"), validators=[Optional()])
+    nettside = LineField(_l("La dette feltet stå tomt"), validators=[Optional()])
 
     def for_event(self, event: ParentEvent, schools) -> SignupForm:
         """Offer only what the event asks; leave out the rest."""
@@ -122,13 +123,13 @@ class QuestionForm(FlaskForm):
     question = TextAreaField(_l("Spørsmålet ditt"), validators=[
         DataRequired(_l("Skriv spørsmålet ditt.")),
         Length(max=QUESTION_LENGTH, message=_l("Spørsmålet kan ha høyst %(n)d tegn.", n=QUESTION_LENGTH))])
-    nettside = StringField(_l("La dette feltet stå tomt"), validators=[Optional()])
+    nettside = LineField(_l("La dette feltet stå tomt"), validators=[Optional()])
 
 
 class EventForm(FlaskForm):
     """The organiser's parent event: what, for whom, when, where and how."""
 
-    title = StringField(_l("Tittel"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    title = LineField(_l("Tittel"), validators=[DataRequired(REQUIRED), Length(max=200)])
     kind = SelectField(_l("Type"), choices=[SelectChoice(k.value, label) for k, label in ParentEventKind.LABELS().items()],
                        validate_choice=False,
                        validators=[InputRequired(REQUIRED)])
@@ -141,12 +142,12 @@ class EventForm(FlaskForm):
     mode = SelectField(_l("Deltakelse"), choices=[SelectChoice(m.value, label) for m, label in AttendanceMode.LABELS().items()],
                        validate_choice=False,
                        validators=[InputRequired(REQUIRED)])
-    location = StringField(_l("Sted (salen)"), validators=[Optional(), Length(max=300)])
+    location = LineField(_l("Sted (salen)"), validators=[Optional(), Length(max=300)])
     hall_capacity = IntegerField(_l("Plasser i salen"), validators=[
         Optional(), NumberRange(min=1, max=100000, message=_l("Skriv et tall fra 1 til 100 000."))])
     stream_capacity = IntegerField(_l("Plasser på strømmingen (tomt: ingen grense)"), validators=[
         Optional(), NumberRange(min=1, max=1000000, message=_l("Skriv et tall fra 1 til 1 000 000."))])
-    stream_url = URLField(_l("Lenke til strømmingen (sendes bare til de påmeldte)"), validators=[
+    stream_url = HttpsURLField(_l("Lenke til strømmingen (sendes bare til de påmeldte)"), validators=[
         Optional(), URL(message=_l("Skriv en fullstendig nettadresse som begynner med https://.")), Length(max=500)])
     takes_questions = BooleanField(_l("Ta imot spørsmål på forhånd"))
     description = TextAreaField(_l("Om arrangementet"), validators=[Optional(), Length(max=5000)])

@@ -1,12 +1,10 @@
 """Parent-event pages: the public list and sign-up, the parent's manage link, the organiser's pages."""
 from __future__ import annotations
 
-import csv
-import io
 from typing import NamedTuple
 
 import segno
-from flask import (Blueprint, Response, abort, current_app, flash, make_response, redirect, render_template, request,
+from flask import (Blueprint, abort, current_app, flash, make_response, redirect, render_template, request,
                    url_for)
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -19,6 +17,7 @@ from catalog.parents import operations as ops
 from catalog.parents.forms import ChangeForm, EventForm, QuestionForm, SignupForm, grade_label
 from catalog.parents.models import GRADES, AttendanceMode, ParentEvent
 from lms.auth.operations import PermissionDenied
+from lms import exports
 from lms.cache import FragmentCache
 from lms.db import db, now_utc
 from lms.forms import REFUSED, ActionForm, page_number, save, whole_number
@@ -294,12 +293,6 @@ def door(event_id: int):
                            questions=ops.questions(event), counts=ops.counts(event), grade_label=grade_label)
 
 
-def spreadsheet_cell(value) -> str:
-    """Return a value as a CSV cell a spreadsheet will not run: a leading = + - @ or tab is quoted away."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 DOOR_HEADER = [_l("Navn"), _l("E-post"), _l("Skole"), _l("Trinn"), _l("Deltar"), _l("Antall"), _l("Møtte")]
 
 
@@ -309,15 +302,12 @@ def door_csv(event_id: int):
     event = _managed_or_404(event_id)
     if event.purged_at is not None:
         abort(410)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow([str(h) for h in DOOR_HEADER])
-    for s in ops.door_list(event):
-        writer.writerow([spreadsheet_cell(v) for v in (
-            s.name, s.email, s.school.name if s.school else "", s.grade or "", s.mode.label, s.party_size,
-            _("Ja") if s.attended else "")])
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="foreldre-{event.id}.csv"', "Cache-Control": "no-store"})
+    rows = [[str(h) for h in DOOR_HEADER]] + [
+        [s.name, s.email, s.school.name if s.school else "", s.grade or "", s.mode.label, s.party_size,
+         _("Ja") if s.attended else ""] for s in ops.door_list(event)]
+    response = exports.csv_response(rows, f"foreldre-{event.id}.csv")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/foreldre/skole/<int:school_id>/plakat")

@@ -5,11 +5,10 @@ from datetime import datetime, timezone
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, IntegerField, RadioField, SelectChoice, SelectField, StringField, TextAreaField,
-                     URLField)
+from wtforms import BooleanField, IntegerField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from lms.forms import REQUIRED, MultiCheckboxField, coerce_id
+from lms.forms import REQUIRED, HttpsURLField, LineField, MultiCheckboxField, coerce_id
 from lighthouse.bookings.models import Venue
 
 NOT_A_NUMBER = _l("Skriv et helt tall.")
@@ -113,8 +112,9 @@ class BookingForm(FlaskForm):
 
 
 class ConfirmForm(FlaskForm):
-    location = StringField(_l("Sted"), validators=[Optional(), Length(max=300)])
-    online_url = URLField(_l("Lenke til nettmøte"), validators=[Optional(), URL(message=URL_MESSAGE), Length(max=500)])
+    location = LineField(_l("Sted"), validators=[Optional(), Length(max=300)])
+    online_url = HttpsURLField(_l("Lenke til nettmøte"),
+                               validators=[Optional(), URL(message=URL_MESSAGE), Length(max=500)])
 
 
 class DeclineForm(FlaskForm):

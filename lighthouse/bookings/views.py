@@ -111,13 +111,13 @@ def new(offering_id: int):
         except ops.BookingError as err:
             db.session.rollback()
             form.form_errors.append(str(err))
-            status = 409 if isinstance(err, ops.TimeTaken) else 200
+            status = 409 if isinstance(err, ops.TimeTaken) else 400
         else:
             flash(_("Forespørselen er sendt til %(name)s. Tidspunktet holdes av til fyrtårnet svarer.",
                     name=offering.profile.user.name), "success")
             return redirect(url_for("bookings.show", booking_id=booking.id), 303)
     elif request.method == "POST":
-        status = 200
+        status = 400  # the form's errors are shown on the page, as on every form
     start = _from_day(now)
     end = start + FREE_TIMES_AHEAD
     times = ops.free_times(offering, start=start, end=end, now=now)

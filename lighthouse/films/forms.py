@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField, StringField, TextAreaField, URLField
+from wtforms import SelectChoice, SelectField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from lms.forms import REQUIRED, MultiCheckboxField
+from lms.forms import REQUIRED, HttpsURLField, LineField, MultiCheckboxField
 from lighthouse.films import operations as film_ops
 from lighthouse.films.models import DEFAULT_LICENCE
 from lighthouse.profiles.models import GradeLevel, Subject
@@ -22,10 +22,10 @@ def _id(value) -> int | None:
 
 
 class FilmForm(FlaskForm):
-    title = StringField(_l("Tittel"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    title = LineField(_l("Tittel"), validators=[DataRequired(REQUIRED), Length(max=200)])
     summary = TextAreaField(_l("Kort om filmen"), validators=[
         Optional(), Length(max=500, message=_l("Skriv høyst 500 tegn."))])
-    video_url = URLField(_l("Adressen til filmen"), validators=[InputRequired(REQUIRED)])
+    video_url = HttpsURLField(_l("Adressen til filmen"), validators=[InputRequired(REQUIRED)])
     tasks = TextAreaField(_l("Oppgaver (Markdown)"), validators=[
         Optional(), Length(max=20000, message=_l("Skriv høyst 20 000 tegn."))])
     subject = SelectField(_l("Fag"), validate_choice=False, validators=[InputRequired(REQUIRED)])

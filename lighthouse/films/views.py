@@ -11,7 +11,7 @@ from lighthouse.films.models import LearningFilm
 from lighthouse.profiles.models import GradeLevel, Subject
 from lms import security
 from lms.auth.operations import require
-from lms.forms import REFUSED, ActionForm, page_number, save
+from lms.forms import REFUSED, ActionForm, page_number, query_text, save
 from lms.db import db, now_utc
 
 bp = Blueprint("films", __name__, template_folder="../templates")
@@ -53,7 +53,7 @@ def _fyrtarn_link(profile_id: int) -> str | None:
 
 @bp.get("/laeringsfilmer")
 def index():
-    f = film_ops.FilmFilter(q=request.args.get("q", "")[:200], subject=_enum_arg(Subject, request.args.get("fag")),
+    f = film_ops.FilmFilter(q=query_text(request.args, "q", 200), subject=_enum_arg(Subject, request.args.get("fag")),
                             grade=_enum_arg(GradeLevel, request.args.get("trinn")))
     films, total, page, pages = film_ops.find_published(f, page=page_number(request.args),
                                                         size=current_app.config["PAGE_SIZE"])

@@ -1,10 +1,7 @@
 """The programme admins' overview of the fyrtårn scheme."""
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -14,6 +11,7 @@ from lighthouse.profiles.models import semester_label
 from lighthouse.profiles.operations import format_hours as hours
 from lms.auth.operations import require
 from lms.db import now_utc
+from lms.exports import csv_response
 
 bp = Blueprint("lighthouse_overview", __name__, template_folder="../templates")
 
@@ -42,11 +40,6 @@ USE_HEADER = [_l("Fyrtårn"), _l("Hjemmeskole"), _l("Godkjente timer"), _l("Time
               _l("Timer gjennomført"), _l("Timer igjen"), _l("Bestillinger")]
 
 
-def _text(value: str) -> str:
-    """Return text for a spreadsheet cell; a leading = + - @ would make Excel run it as a formula."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
-
-
 def _demand_cells(row: overview_ops.SubjectDemand) -> list:
     return [row.requests, row.confirmed, row.declined, row.declined_for_capacity, row.cancelled, row.waiting]
 
@@ -55,21 +48,10 @@ def _demand_cells(row: overview_ops.SubjectDemand) -> list:
 @login_required
 def export_csv():
     _now, semester, demand, total, use = _figures()
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow([_("Fyrtårnoversikt"), semester_label(semester)])
-    writer.writerow([])
-    writer.writerow([_("Forespørsler per fagområde")])
-    writer.writerow([str(h) for h in DEMAND_HEADER])
-    for row in demand:
-        writer.writerow([str(row.subject.label), *_demand_cells(row)])
-    writer.writerow([_("Totalt"), *_demand_cells(total)])
-    writer.writerow([])
-    writer.writerow([_("Bruk av frikjøpstid")])
-    writer.writerow([str(h) for h in USE_HEADER])
-    for line in use:
-        writer.writerow([_text(line.name), _text(line.home_school), hours(line.approved_minutes), hours(line.held_minutes),
-                         hours(line.completed_minutes), hours(line.left_minutes), line.bookings])
-    # A BOM so that Excel opens Norwegian letters correctly; semicolons as Norwegian Excel expects.
-    return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="fyrtarn-oversikt-{semester}.csv"'})
+    rows: list[list] = [[_("Fyrtårnoversikt"), semester_label(semester)], [], [_("Forespørsler per fagområde")],
+                        [str(h) for h in DEMAND_HEADER]]
+    rows += [[str(row.subject.label), *_demand_cells(row)] for row in demand]
+    rows += [[_("Totalt"), *_demand_cells(total)], [], [_("Bruk av frikjøpstid")], [str(h) for h in USE_HEADER]]
+    rows += [[line.name, line.home_school, hours(line.approved_minutes), hours(line.held_minutes),
+              hours(line.completed_minutes), hours(line.left_minutes), line.bookings] for line in use]
+    return csv_response(rows, f"fyrtarn-oversikt-{semester}.csv")

@@ -3,12 +3,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, DateField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField,
-                     URLField)
+from wtforms import BooleanField, DateField, IntegerField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from lms.forms import (FIRST_YEAR, LAST_YEAR, OUT_OF_RANGE, REQUIRED, ClockField, MultiCheckboxField, check_wall_time,
-                       coerce_id)
+from lms.forms import (FIRST_YEAR, LAST_YEAR, OUT_OF_RANGE, REQUIRED, ClockField, HttpsURLField, LineField,
+                       MultiCheckboxField, check_wall_time, coerce_id)
 from catalog.offerings.models import TargetGroup
 from lighthouse.bookings.models import BookableKind, Venue
 from lighthouse.profiles.models import GradeLevel, Subject
@@ -68,10 +67,10 @@ class ApproveForm(FlaskForm):
 
 class BookableForm(FlaskForm):
     kind = SelectField(_l("Type"), validators=[InputRequired(REQUIRED)])
-    title = StringField(_l("Tittel"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    title = LineField(_l("Tittel"), validators=[DataRequired(REQUIRED), Length(max=200)])
     description = TextAreaField(_l("Beskrivelse (Markdown)"), validators=[Optional(), Length(max=20000)])
     subject = SelectField(_l("Fagområde"), validators=[InputRequired(REQUIRED)])
-    audience = StringField(_l("Målgruppe"), validators=[Optional(), Length(max=200)])
+    audience = LineField(_l("Målgruppe"), validators=[Optional(), Length(max=200)])
     duration_minutes = IntegerField(_l("Varighet (minutter)"), default=90, validators=[
         InputRequired(REQUIRED),
         NumberRange(min=15, max=600, message=_l("Varigheten må være fra 15 til 600 minutter."))])
@@ -118,7 +117,7 @@ class WindowForm(FlaskForm):
 
 
 class OpenCourseForm(FlaskForm):
-    title = StringField(_l("Tittel"), validators=[DataRequired(REQUIRED), Length(max=200)])
+    title = LineField(_l("Tittel"), validators=[DataRequired(REQUIRED), Length(max=200)])
     description = TextAreaField(_l("Innhold (Markdown)"), validators=[Optional(), Length(max=20000)])
     subject = SelectField(_l("Tema (fagområde)"), validators=[InputRequired(REQUIRED)])
     target_groups = MultiCheckboxField(_l("Målgrupper"), validators=[DataRequired(_l("Velg minst én målgruppe."))])
@@ -127,8 +126,8 @@ class OpenCourseForm(FlaskForm):
     day = DateField(_l("Dato"), validators=[InputRequired(_l("Velg en dato."))])
     start = ClockField(_l("Fra klokken"), validators=[InputRequired(_l("Skriv når kurset starter."))])
     end = ClockField(_l("Til klokken"), validators=[InputRequired(_l("Skriv når kurset slutter."))])
-    location = StringField(_l("Sted"), validators=[Optional(), Length(max=300)])
-    online_url = URLField(_l("Lenke til nettmøte"), validators=[
+    location = LineField(_l("Sted"), validators=[Optional(), Length(max=300)])
+    online_url = HttpsURLField(_l("Lenke til nettmøte"), validators=[
         Optional(), URL(message=_l("Skriv en fullstendig nettadresse som begynner med https://.")), Length(max=500)])
 
     def __init__(self, *args, **kwargs):

@@ -12,3 +12,12 @@ class LoginForm(FlaskForm):
     password = PasswordField(_l("Passord"), validators=[DataRequired(_l("Skriv inn passordet ditt.")),
                                                         Length(max=200)])
     next = HiddenField()
+
+
+class PasswordChangeForm(FlaskForm):
+    """A person's own new password, given with the one they have now."""
+
+    current = PasswordField(_l("Passordet du har nå"), validators=[DataRequired(_l("Skriv inn passordet ditt.")),
+                                                                   Length(max=200)])
+    new = PasswordField(_l("Nytt passord"), validators=[DataRequired(_l("Skriv inn et nytt passord.")),
+                                                        Length(max=200)])

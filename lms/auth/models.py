@@ -26,5 +26,31 @@ class LoginSession(db.Model):
     revoked_at: Mapped[datetime | None]
     #: How the person signed in: local, feide or lti.
     method: Mapped[str] = mapped_column(sa.String(10), default="local")
+    #: The browser's own description, so the person can tell their sessions apart on "Min konto".
+    user_agent: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
 
     user: Mapped[User] = relationship(lazy="joined")
+
+
+class SignInThrottle(db.Model):
+    """Failed sign-ins counted for one account, one address or one known device.
+
+    Every attempt is counted before the password is checked, so parallel
+    guesses cannot slip past the count; a correct sign-in removes the row.
+    After a few failures each further attempt must wait a growing delay
+    (``next_attempt_at``); after more, the key is locked until
+    ``locked_until``. The lock is temporary, and a known device of the
+    account is counted under its own key, so nobody can keep a person out.
+    """
+
+    __tablename__ = "sign_in_throttle"
+    __table_args__ = (sa.CheckConstraint("failures >= 0", name="failures_nonnegative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: ``account:<e-mail>``, ``address:<ip>`` or ``device:<user id>:<device id>``.
+    key: Mapped[str] = mapped_column(sa.String(320), unique=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failed_at: Mapped[datetime] = mapped_column(index=True)
+    #: No attempt is looked at before this time (the growing delay).
+    next_attempt_at: Mapped[datetime | None]
+    locked_until: Mapped[datetime | None]

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -12,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from lms.auth.models import LoginSession
 from lms.db import db
 from lms.people.models import User
+from lms.text import one_line
 
 #: A hash to compare against when the e-mail is unknown, so that a wrong
 #: address takes as long as a wrong password.
@@ -21,6 +23,10 @@ MIN_PASSWORD_LENGTH = 10
 
 class AuthError(Exception):
     """Sign-in refused; the message is safe to show."""
+
+
+class WrongPassword(AuthError):
+    """The password given as the person's present one is not."""
 
 
 def hash_password(password: str) -> str:
@@ -51,21 +57,30 @@ def authenticate(email: str, password: str) -> User:
     return user
 
 
-def start_session(user: User, now: datetime, method: str = "local") -> str:
+USER_AGENT_LENGTH = LoginSession.__table__.c.user_agent.type.length
+
+
+def start_session(user: User, now: datetime, method: str = "local", user_agent: str = "") -> str:
     """Open a new sign-in session for ``user`` and return its browser token."""
     token = secrets.token_urlsafe(32)
-    db.session.add(LoginSession(token_hash=_hash_token(token), user_id=user.id, created_at=now, method=method))
+    db.session.add(LoginSession(token_hash=_hash_token(token), user_id=user.id, created_at=now, method=method,
+                                user_agent=one_line(user_agent)[:USER_AGENT_LENGTH]))
     db.session.flush()
     user.login_token = token
     return token
 
 
-def user_for_token(token: str) -> User | None:
-    """Return the user of a live sign-in session, or None."""
+def user_for_token(token: str, now: datetime, *, lifetime: timedelta) -> User | None:
+    """Return the user of a live sign-in session begun less than ``lifetime`` before ``now``, or None.
+
+    The idle time is checked by the caller from the signed session cookie, so
+    that a request that only reads writes nothing.
+    """
     # One query for the person and their roles: every signed-in request asks.
     user = db.session.scalars(
         db.select(User).join(LoginSession, LoginSession.user_id == User.id)
-        .where(LoginSession.token_hash == _hash_token(token), LoginSession.revoked_at.is_(None))
+        .where(LoginSession.token_hash == _hash_token(token), LoginSession.revoked_at.is_(None),
+               LoginSession.created_at > now - lifetime)
         .options(joinedload(User.memberships))
     ).unique().one_or_none()
     if user is None or not user.active:
@@ -80,6 +95,55 @@ def end_session(token: str, now: datetime) -> None:
     if login is not None and login.revoked_at is None:
         login.revoked_at = now
         db.session.flush()
+
+
+def live_sessions(user: User, now: datetime, *, lifetime: timedelta) -> list[LoginSession]:
+    """Return the person's sign-in sessions that still work, newest first."""
+    return list(db.session.scalars(
+        db.select(LoginSession).where(LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None),
+                                      LoginSession.created_at > now - lifetime)
+        .order_by(LoginSession.created_at.desc(), LoginSession.id.desc())))
+
+
+def is_current(login: LoginSession, user: User) -> bool:
+    """Tell whether ``login`` is the session of the request ``user`` came with."""
+    return bool(user.login_token) and login.token_hash == _hash_token(user.login_token)
+
+
+def end_own_session(user: User, session_id: int, now: datetime) -> None:
+    """End one of the person's own sessions; someone else's, or one already ended, is refused alike."""
+    login = db.session.get(LoginSession, session_id)
+    require(login is not None and login.user_id == user.id and login.revoked_at is None,
+            _("Denne påloggingen finnes ikke, eller er allerede avsluttet."))
+    login.revoked_at = now
+    db.session.flush()
+
+
+def end_other_sessions(user: User, now: datetime, *, keep_token: str | None = None) -> int:
+    """End every live session of ``user`` but the one with ``keep_token``; return how many ended."""
+    condition = [LoginSession.user_id == user.id, LoginSession.revoked_at.is_(None)]
+    if keep_token:
+        condition.append(LoginSession.token_hash != _hash_token(keep_token))
+    result = db.session.execute(sa.update(LoginSession).where(*condition).values(revoked_at=now)
+                                .execution_options(synchronize_session=False))
+    return result.rowcount
+
+
+def change_own_password(user: User, current: str, new: str, now: datetime) -> None:
+    """Let a person replace their password, given the one they have; their other sessions end."""
+    if not user.password_hash or not check_password_hash(user.password_hash, current):
+        raise WrongPassword(_("Passordet du har nå, stemmer ikke."))
+    set_password(user, new, now, actor=user)
+
+
+def set_password(user: User, password: str, now: datetime, *, actor: User) -> None:
+    """Give ``user`` a new password and end their other sessions: whoever knew the old one is out.
+
+    The actor's own session stays when they change their own password.
+    """
+    check_password_strength(password)
+    user.password_hash = hash_password(password)
+    end_other_sessions(user, now, keep_token=actor.login_token if actor.id == user.id else None)
 
 
 class PermissionDenied(Exception):

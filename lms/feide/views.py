@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import login_user
 
 from lms.links import same_site_path
-from lms.auth.operations import start_session
+from lms.auth.login import begin_session
 from lms.db import db, now_utc, writes_on_get
 from lms.feide import client as feide
 from lms.feide.groups import GroupsUnavailable, fetch_memberships
@@ -86,7 +86,7 @@ def callback():
         return refused(_("Du kan ikke logge inn her"), str(err), 403)
     target = session.pop(NEXT_KEY, None) or same_site_path(None)
     session.clear()  # a new session on every sign-in
-    start_session(user, now, method="feide")
+    begin_session(user, now, method="feide")
     db.session.commit()
     session[feide.ID_TOKEN_KEY] = token["id_token"]
     login_user(user)

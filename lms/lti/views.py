@@ -12,7 +12,7 @@ from flask_login import login_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from lms.links import same_site_path
-from lms.auth.operations import start_session
+from lms.auth.login import begin_session
 from lms.db import db, now_utc
 from lms.identity.operations import ArrivalRefused, RefusalReason
 from lms.links import absolute_url
@@ -128,7 +128,7 @@ def _sign_in(user: User, launch: ops.Launch, now):
     else:
         target = ops.landing_path(launch, current_app.config["BASE_URL"], default)
     session.clear()
-    start_session(user, now, method="lti")
+    begin_session(user, now, method="lti")
     session[FRAMED_KEY] = launch.document_target != "window"
     if launch.message_type == ops.DEEP_LINKING:
         settings = launch.deep_linking
@@ -181,7 +181,7 @@ def landing(ticket: str):
     except ops.LaunchRefused as err:
         return refused_page(err)
     session.clear()
-    start_session(user, now, method="lti")
+    begin_session(user, now, method="lti")
     login_user(user)
     db.session.commit()
     return redirect(same_site_path(target))

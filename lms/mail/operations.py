@@ -35,6 +35,7 @@ from lms.db import db, now_utc
 from lms.mail.models import MailStatus, OutboxMessage
 from lms.mail.transport import MessageRefused, ServerUnavailable, Transport, transport_from_config
 from lms.people.models import User
+from lms.text import one_line
 
 #: How long a worker holds a mail it is sending; another worker may take it
 #: over afterwards, so this must outlast one mail's conversation with the server.
@@ -157,8 +158,9 @@ def build_email(message: OutboxMessage, mail: RenderedMail, *, sender: str, now:
     """
     result = EmailMessage()
     result["From"] = sender
-    result["To"] = message.recipient
-    result["Subject"] = " ".join(mail.subject.split())  # a line break would end the header
+    # A line break or control character would end a header or be refused: text goes through one_line.
+    result["To"] = one_line(message.recipient)
+    result["Subject"] = one_line(mail.subject)
     result["Date"] = email.utils.format_datetime(now)
     result["Message-ID"] = message_id(message, sender)
     # Quoted-printable passes any server, even one without 8BITMIME, and stays readable.
@@ -175,11 +177,11 @@ def build_email(message: OutboxMessage, mail: RenderedMail, *, sender: str, now:
     for attachment, content_type in parsed:
         if _is_invitation(content_type):
             result.add_attachment(attachment.data, maintype="application", subtype="ics",
-                                  filename=attachment.filename)
+                                  filename=one_line(attachment.filename))
         else:
             # The parameters (a calendar's charset) tell the mail program how to read it.
             result.add_attachment(attachment.data, maintype=content_type.maintype, subtype=content_type.subtype,
-                                  filename=attachment.filename, params=dict(content_type.params))
+                                  filename=one_line(attachment.filename), params=dict(content_type.params))
     return result
 
 

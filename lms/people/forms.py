@@ -6,8 +6,10 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from flask_wtf.i18n import translations
 from wtforms import (BooleanField, DateField, FieldList, Form, FormField, PasswordField, SelectChoice, SelectField,
-                     StringField, TextAreaField)
+                     TextAreaField)
 from wtforms.validators import DataRequired, Length, Optional
+
+from lms.forms import LineField, coerce_id
 
 from lms.i18n import LANGUAGE_NAMES
 from lms.people.models import ROLE_LABELS, Role, School, User
@@ -21,10 +23,10 @@ BLANK_ROLE_ROWS = 1
 
 
 class SchoolForm(FlaskForm):
-    name = StringField(_l("Navn"), validators=[DataRequired(_l("Skriv inn skolens navn.")), Length(max=200)])
-    org_number = StringField(_l("Organisasjonsnummer"),
+    name = LineField(_l("Navn"), validators=[DataRequired(_l("Skriv inn skolens navn.")), Length(max=200)])
+    org_number = LineField(_l("Organisasjonsnummer"),
                              validators=[DataRequired(_l("Skriv inn organisasjonsnummeret.")), Length(max=20)])
-    district = StringField(_l("Område eller bydel"), validators=[Optional(), Length(max=120)])
+    district = LineField(_l("Område eller bydel"), validators=[Optional(), Length(max=120)])
     focus_areas = TextAreaField(_l("Satsingsområder"), validators=[Optional(), Length(max=5000)])
 
     @classmethod
@@ -44,7 +46,7 @@ class MembershipForm(Form):
         def get_translations(self, form):
             return translations
 
-    school_id = SelectField(_l("Skole"), coerce=int, default=0, validate_choice=False)
+    school_id = SelectField(_l("Skole"), coerce=coerce_id, default=0, validate_choice=False)
     role = SelectField(_l("Rolle"), default="", choices=[
         SelectChoice("", _l("Ingen rolle")), *(SelectChoice(r.value, ROLE_LABELS[r]) for r in SCHOOL_ROLES)])
 
@@ -63,8 +65,8 @@ class RoleRows(FieldList):
 
 
 class PersonForm(FlaskForm):
-    name = StringField(_l("Navn"), validators=[DataRequired(_l("Skriv inn navnet.")), Length(max=200)])
-    email = StringField(_l("E-postadresse"),
+    name = LineField(_l("Navn"), validators=[DataRequired(_l("Skriv inn navnet.")), Length(max=200)])
+    email = LineField(_l("E-postadresse"),
                         validators=[DataRequired(_l("Skriv inn e-postadressen.")), Length(max=254)])
     locale = SelectField(_l("Språk"), choices=LANGUAGE_CHOICES, default="")
     hire_date = DateField(_l("Ansatt dato"), format=["%Y-%m-%d", "%d.%m.%Y"], validators=[Optional()])

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_sqlalchemy.pagination import Pagination
 
 from lms.audit import operations as audit
-from lms.auth.operations import AuthError, check_password_strength, hash_password, require
+from lms.auth.operations import AuthError, check_password_strength, require, set_password
 from lms.db import db
 from lms.i18n import parse_language
 from lms.people.models import Membership, Role, School, User
@@ -215,7 +215,7 @@ def _check_memberships(wanted: set[tuple[Role, int | None]], scope: set[int] | N
         raise PeopleError(_("En av skolene finnes ikke lenger. Last siden på nytt."), "memberships")
 
 
-def _apply_person(user: User, data: PersonData, actor: User) -> None:
+def _apply_person(user: User, data: PersonData, actor: User, now: datetime) -> None:
     """Check every rule first, then change ``user``, so a refusal changes nothing."""
     scope = managed_school_ids(actor)
     name = data.name.strip()
@@ -241,7 +241,9 @@ def _apply_person(user: User, data: PersonData, actor: User) -> None:
             check_password_strength(data.password)
         except AuthError as err:
             raise PeopleError(str(err), "password") from err
-        user.password_hash = hash_password(data.password)
+    if data.password:
+        # Every other session of the person ends: whoever knew the old password is signed out.
+        set_password(user, data.password, now, actor=actor)
     user.name, user.email, user.locale = name, email, data.locale
     user.hire_date, user.is_digital_supervisor, user.active = data.hire_date, data.is_digital_supervisor, data.active
     current = {(m.role, m.school_id): m for m in user.memberships}
@@ -256,7 +258,7 @@ def create_person(data: PersonData, actor: User, now: datetime) -> User:
     """Register a person with their roles and, if given, a first password."""
     require_staff_manager(actor)
     user = User(name="", email="", password_hash="", created_at=now)
-    _apply_person(user, data, actor)
+    _apply_person(user, data, actor, now)
     db.session.add(user)
     db.session.flush()
     audit.record(object_type="user", object_id=user.id, from_state=None, to_state="created",
@@ -268,7 +270,7 @@ def update_person(user: User, data: PersonData, actor: User, now: datetime) -> N
     """Change a person's details, flags, roles and (if given) password."""
     require_can_manage_person(actor, user)
     was = "active" if user.active else "inactive"
-    _apply_person(user, data, actor)
+    _apply_person(user, data, actor, now)
     db.session.flush()
     audit.record(object_type="user", object_id=user.id, from_state=was,
                  to_state="active" if user.active else "inactive", actor_id=actor.id, at=now,

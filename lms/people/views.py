@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.db import db, now_utc
-from lms.forms import page_number, whole_number
+from lms.forms import page_number, query_text, whole_number
 from lms.people import operations
 from lms.people.forms import ImportForm, PersonForm, SchoolForm
 from lms.people.models import School, User
@@ -40,7 +40,7 @@ def _page() -> int:
 
 @bp.route("/skoler")
 def schools():
-    query = request.args.get("q", "")
+    query = query_text(request.args, "q", 200)
     pagination = operations.schools_page(_actor(), query=query, page=_page(),
                                          per_page=current_app.config["PAGE_SIZE"])
     return render_template("people/schools.html", pagination=pagination, query=query)
@@ -81,7 +81,7 @@ def edit_school(school_id: int):
 @bp.route("/ansatte")
 def people():
     actor = _actor()
-    query = request.args.get("q", "")
+    query = query_text(request.args, "q", 200)
     school_id = whole_number(request.args.get("skole"))
     pagination = operations.people_page(actor, query=query, school_id=school_id, page=_page(),
                                         per_page=current_app.config["PAGE_SIZE"])

@@ -24,6 +24,9 @@ class SettingSpec:
     default: Any
     label: Any
     minimum: int | None = None
+    #: The largest whole number an int setting takes: hours, days and months far beyond this make no sense and
+    #: would overflow the dates they are added to.
+    maximum: int = 100_000
 
 
 REGISTRY: dict[str, SettingSpec] = {}
@@ -54,9 +57,12 @@ def get(key: str) -> Any:
     if raw is None:
         return spec.default
     try:
-        return spec.type(raw)
+        value = spec.type(raw)
     except ValueError:
         return spec.default
+    if isinstance(value, int) and not (spec.minimum or 0) <= value <= spec.maximum:
+        return spec.default  # stored before the bounds held
+    return value
 
 
 def set_value(key: str, raw: str) -> Any:
@@ -68,6 +74,8 @@ def set_value(key: str, raw: str) -> Any:
         raise SettingError(_("Ugyldig verdi for innstillingen.")) from None
     if spec.minimum is not None and value < spec.minimum:
         raise SettingError(_("Verdien må være minst %(min)s.", min=spec.minimum))
+    if isinstance(value, int) and value > spec.maximum:
+        raise SettingError(_("Verdien kan være høyst %(max)s.", max=spec.maximum))
     stored = db.session.get(SettingValue, key)
     if stored is None:
         db.session.add(SettingValue(key=key, value=str(value)))

@@ -399,6 +399,18 @@ def test_settings_page_is_accessible(world, new_page):
     check_accessibility(admin, "settings with errors")
 
 
+def test_account_page_is_accessible(world, new_page):
+    teacher = new_page(world.teacher)
+    teacher.click("header .kp-wide-only .kp-account__name")  # the name in the header leads to the account
+    teacher.wait_for_selector("h1:has-text('Min konto')")
+    check_accessibility(teacher, "my account with its sessions")
+    teacher.fill("#current", "feil-passord-her")
+    teacher.fill("#new", "kort")
+    teacher.click("main button[type=submit]:has-text('Bytt passord')")
+    teacher.wait_for_selector(".ds-error-summary")
+    check_accessibility(teacher, "my account with a refused password change")
+
+
 def test_calendar_page_is_accessible(world, new_page):
     teacher = new_page(world.teacher)
     teacher.goto("/kalender")

@@ -285,7 +285,7 @@ def test_bad_school_choice_is_ignored_or_refused_cleanly(login, admin, query, st
 def test_on_an_https_site_a_feed_asked_over_http_is_only_a_redirect(make_app, subscriber, path):
     """Issue 15, finding 9: webcal:// makes Outlook and Google ask over http; the dates never travel so."""
     token = _token_for(subscriber)
-    site = make_app(PREFERRED_URL_SCHEME="https", PROXY_HOPS=1).test_client()
+    site = make_app(PREFERRED_URL_SCHEME="https", TRUSTED_PROXIES=1).test_client()
     url = path.format(token=token, random=secrets.token_urlsafe(32))
     plain = site.get(url, base_url="http://kp.example")
     assert plain.status_code == 301

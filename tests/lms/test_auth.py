@@ -1,6 +1,7 @@
 """Signing in and out: passwords, sessions that really end, and safe redirects."""
 from __future__ import annotations
 
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -8,7 +9,7 @@ import sqlalchemy as sa
 
 from lms.auth.models import LoginSession
 from lms.db import db
-from tests.conftest import PASSWORD
+from tests.conftest import NOW, PASSWORD
 
 
 def sign_in(client, email: str, password: str = PASSWORD, **extra):
@@ -146,7 +147,7 @@ def test_each_browser_is_signed_in_as_its_own_person(app, login, make_user):
     assert "Bodil Berg" in bodil_browser.get("/").get_data(as_text=True)
     assert "Anne Andersen" not in bodil_browser.get("/").get_data(as_text=True)
     from lms.auth.operations import user_for_token
-    assert user_for_token("et-token-ingen-har") is None
+    assert user_for_token("et-token-ingen-har", NOW, lifetime=timedelta(hours=12)) is None
 
 
 def test_a_password_sign_in_opens_a_local_session_now(client, make_user, now):

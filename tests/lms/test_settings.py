@@ -45,3 +45,13 @@ def test_only_programme_admins_may_change_settings(login, make_user):
     assert c.get("/admin/innstillinger").status_code == 403
     with nothing_changes():
         assert c.post("/admin/innstillinger", data={"catalog.offer_hours": "1"}).status_code == 403
+
+
+def test_a_number_too_large_for_any_date_is_refused_not_stored(login, admin, make_offering, make_user, now):
+    c = login(admin)
+    with nothing_changes():
+        response = c.post("/admin/innstillinger", data={"catalog.offer_hours": "9" * 20,
+                                                         "lighthouse.cancel_hours": "9" * 5000})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Verdien kan være høyst 100000." in page and "Ugyldig verdi" in page
+    assert settings.get("catalog.offer_hours") == 48
