@@ -19,6 +19,7 @@ from catalog.onboarding.views import bp as onboarding_bp
 
 # The models are imported here so that the schema (and Alembic) knows them
 # even before any view is loaded.
+from catalog.networks import models as _network_models  # noqa: F401
 from catalog.schemes import models as _scheme_models  # noqa: F401
 from events.feeds import register_feed_source
 from lms.forms import ActionForm
