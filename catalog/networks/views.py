@@ -481,9 +481,10 @@ def propose(network_id: int, round_id: int):
         starts_at, ends_at = form.oslo_times()
         result = save(form, lambda: ops.propose_date(
             round_, network.id, starts_at=starts_at, ends_at=ends_at, host_school_id=form.host_school_id.data or None,
-            location=form.location.data or "", actor=current_user, now=now_utc()), ops.NetworkError)
+            location=form.location.data or "", actor=current_user, now=now_utc()).status, ops.NetworkError)
         if result is not REFUSED:
-            flash(_("Samlingen er avtalt.") if result.status == ProposalStatus.AGREED
+            # The status as this request left it: read after the commit, it may be another leader's doing.
+            flash(_("Samlingen er avtalt.") if result == ProposalStatus.AGREED
                   else _("Forslaget er sendt til de andre skolene i gruppen."), "success")
             return redirect(url_for("networks.schedule", network_id=network.id, round_id=round_.id), 303)
     return _schedule_page(network, round_, form, 422)
@@ -496,12 +497,12 @@ def confirm(network_id: int, round_id: int, proposal_id: int):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    result = save(form, lambda: ops.confirm_proposal(proposal_id, actor=current_user, now=now_utc()),
+    result = save(form, lambda: ops.confirm_proposal(proposal_id, actor=current_user, now=now_utc()).status,
                   ops.NetworkError)
     if result is REFUSED:
         flash(form.form_errors[-1], "danger")
     else:
-        flash(_("Samlingen er avtalt.") if result.status == ProposalStatus.AGREED
+        flash(_("Samlingen er avtalt.") if result == ProposalStatus.AGREED
               else _("Du har bekreftet forslaget."), "success")
     return redirect(url_for("networks.schedule", network_id=network.id, round_id=round_.id), 303)
 
