@@ -22,6 +22,14 @@ LAST_YEAR_CHOICES = [
 ]
 
 
+def id_or_none(value) -> int:
+    """Return the id a choice carries, or 0 (no choice) for anything else, so the operation explains it."""
+    try:
+        return coerce_id(value)
+    except (TypeError, ValueError):
+        return 0
+
+
 def _in_range(form, field):
     if field.data and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
         raise ValidationError(str(OUT_OF_RANGE))
@@ -36,7 +44,7 @@ class NetworkForm(FlaskForm):
     target_group_text = StringField(_l("Målgruppe"), validators=[Optional(), Length(max=300)])
     timing = StringField(_l("Når"), validators=[Optional(), Length(max=200)])
     organiser = StringField(_l("Arrangør"), validators=[Optional(), Length(max=200)])
-    coordinator_id = SelectField(_l("Koordinator"), coerce=coerce_id, default=0, validate_choice=False)
+    coordinator_id = SelectField(_l("Koordinator"), coerce=id_or_none, default=0, validate_choice=False)
     include_leaders = BooleanField(_l("Skoleledere deltar"), default=True)
     include_digital_supervisors = BooleanField(_l("Digitale veiledere deltar"))
     include_environment_teachers = BooleanField(_l("Miljølærere deltar"))
@@ -67,7 +75,7 @@ class GatheringForm(FlaskForm):
     day = DateField(_l("Dato"), validators=[InputRequired(_l("Velg en dato.")), _in_range])
     start = ClockField(_l("Fra klokken"), validators=[InputRequired(_l("Skriv når samlingen starter."))])
     end = ClockField(_l("Til klokken"), validators=[InputRequired(_l("Skriv når samlingen slutter."))])
-    host_school_id = SelectField(_l("Vertsskole"), coerce=coerce_id, default=0, validate_choice=False)
+    host_school_id = SelectField(_l("Vertsskole"), coerce=id_or_none, default=0, validate_choice=False)
     location = StringField(_l("Sted"), validators=[Optional(), Length(max=300)])
 
     def validate_end(self, field):
@@ -90,7 +98,7 @@ class AdditionForm(FlaskForm):
 
 
 class CarriedBackForm(FlaskForm):
-    school_id = SelectField(_l("Skole"), coerce=coerce_id, default=0, validate_choice=False)
+    school_id = SelectField(_l("Skole"), coerce=id_or_none, default=0, validate_choice=False)
     shared_on = DateField(_l("Når ble det delt på skolen"), validators=[InputRequired(_l("Velg en dato.")),
                                                                        _in_range])
     place = StringField(_l("Hvor (for eksempel fellestid eller trinnmøte)"), validators=[
@@ -112,8 +120,8 @@ class ComposeForm(FlaskForm):
 
 
 class MoveForm(FlaskForm):
-    school_id = SelectField(_l("Skole"), coerce=coerce_id, default=0, validate_choice=False)
-    to_network_id = SelectField(_l("Flytt til gruppe"), coerce=coerce_id, default=0, validate_choice=False)
+    school_id = SelectField(_l("Skole"), coerce=id_or_none, default=0, validate_choice=False)
+    to_network_id = SelectField(_l("Flytt til gruppe"), coerce=id_or_none, default=0, validate_choice=False)
 
 
 class RoundForm(FlaskForm):

@@ -88,7 +88,8 @@ def new():
         if network is not REFUSED:
             flash(_("Nettverket er opprettet."), "success")
             return redirect(url_for("networks.show", network_id=network.id), 303)
-    return render_template("catalog/networks/form.html", form=form, network=None)
+    return render_template("catalog/networks/form.html", form=form, network=None), \
+        400 if request.method == "POST" else 200
 
 
 @bp.route("/nettverk/<int:network_id>/endre", methods=["GET", "POST"])
@@ -114,7 +115,8 @@ def edit(network_id: int):
         if done is not REFUSED:
             flash(_("Nettverket er lagret."), "success")
             return redirect(url_for("networks.show", network_id=network.id), 303)
-    return render_template("catalog/networks/form.html", form=form, network=network)
+    return render_template("catalog/networks/form.html", form=form, network=network), \
+        400 if request.method == "POST" else 200
 
 
 # --- a network's page ----------------------------------------------------------------------
@@ -158,7 +160,7 @@ def add_resource(network_id: int):
         if done is not REFUSED:
             flash(_("Ressursen er delt med nettverket."), "success")
             return redirect(url_for("networks.show", network_id=network.id, _anchor="ressurser"), 303)
-    return _show(network, resource_form=form), 422
+    return _show(network, resource_form=form), 400
 
 
 @bp.post("/nettverk/<int:network_id>/kalenderlenke")
@@ -212,7 +214,8 @@ def new_gathering(network_id: int):
         if done is not REFUSED:
             flash(_("Samlingen er lagt inn, og deltakerne får invitasjon."), "success")
             return redirect(url_for("networks.show", network_id=network.id), 303)
-    return render_template("catalog/networks/gathering_form.html", form=form, network=network)
+    return render_template("catalog/networks/gathering_form.html", form=form, network=network), \
+        400 if request.method == "POST" else 200
 
 
 def _gathering_page(network, gathering, *, minutes_form=None, addition_form=None, carried_form=None, status=200):
@@ -318,7 +321,7 @@ def write_minutes(network_id: int, gathering_id: int):
         if save(form, run, ops.NetworkError) is not REFUSED:
             flash(_("Referatet er publisert.") if publish else _("Referatet er lagret."), "success")
             return _back(network, g)
-    return _gathering_page(network, g, minutes_form=form, status=422)
+    return _gathering_page(network, g, minutes_form=form, status=400)
 
 
 @bp.post("/nettverk/<int:network_id>/samlinger/<int:gathering_id>/referat/tillegg")
@@ -332,7 +335,7 @@ def add_to_minutes(network_id: int, gathering_id: int):
                 ops.NetworkError) is not REFUSED:
             flash(_("Tillegget er lagt til referatet."), "success")
             return _back(network, g)
-    return _gathering_page(network, g, addition_form=form, status=422)
+    return _gathering_page(network, g, addition_form=form, status=400)
 
 
 @bp.post("/nettverk/<int:network_id>/samlinger/<int:gathering_id>/delt")
@@ -348,7 +351,7 @@ def carried_back(network_id: int, gathering_id: int):
                 ops.NetworkError) is not REFUSED:
             flash(_("Det er notert hvordan skolen delte det den lærte."), "success")
             return _back(network, g)
-    return _gathering_page(network, g, carried_form=form, status=422)
+    return _gathering_page(network, g, carried_form=form, status=400)
 
 
 # --- composing collaboration groups ---------------------------------------------------------
@@ -384,7 +387,7 @@ def compose():
             flash(_("Forslaget til grupper er laget. Flytt skoler om du vil, og publiser."), "success")
             return redirect(url_for("networks.groups", skoleaar=year), 303)
     return _groups_page(form.school_year.data if isinstance(form.school_year.data, int)
-                        and 2000 <= form.school_year.data <= 2100 else _this_year(), compose_form=form, status=422)
+                        and 2000 <= form.school_year.data <= 2100 else _this_year(), compose_form=form, status=400)
 
 
 @bp.post("/nettverk/grupper/<int:school_year>/flytt")
@@ -398,7 +401,7 @@ def move(school_year: int):
                                               actor=current_user, now=now_utc()), ops.NetworkError) is not REFUSED:
             flash(_("Skolen er flyttet."), "success")
             return redirect(url_for("networks.groups", skoleaar=school_year), 303)
-    return _groups_page(school_year, move_form=form, status=422)
+    return _groups_page(school_year, move_form=form, status=400)
 
 
 @bp.post("/nettverk/grupper/<int:school_year>/publiser")
@@ -436,7 +439,7 @@ def rounds():
                                                    now=now_utc()), ops.NetworkError) is not REFUSED:
                 flash(_("Runden er opprettet. Gruppenes ledere kan nå avtale samlingen."), "success")
                 return redirect(url_for("networks.rounds"), 303)
-        status = 422
+        status = 400
     all_rounds = list(db.session.scalars(db.select(GatheringRound).order_by(GatheringRound.window_start.desc())))
     rows = [(r, ops.round_groups(r), ops.unscheduled_groups(r)) for r in all_rounds]
     return render_template("catalog/networks/rounds.html", form=form, rows=rows, action_form=ActionForm()), status
@@ -487,7 +490,7 @@ def propose(network_id: int, round_id: int):
             flash(_("Samlingen er avtalt.") if result == ProposalStatus.AGREED
                   else _("Forslaget er sendt til de andre skolene i gruppen."), "success")
             return redirect(url_for("networks.schedule", network_id=network.id, round_id=round_.id), 303)
-    return _schedule_page(network, round_, form, 422)
+    return _schedule_page(network, round_, form, 400)
 
 
 @bp.post("/nettverk/<int:network_id>/runder/<int:round_id>/forslag/<int:proposal_id>/bekreft")
