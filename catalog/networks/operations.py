@@ -19,6 +19,7 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload, lazyload
 
 from catalog.networks import composition, mails
 from catalog.networks.participation import network_ids_of_person, participants_select
@@ -61,8 +62,10 @@ def participant_ids(network_id: int) -> set[int]:
         participants_select(NetworkSchool.network_id == network_id).with_only_columns(Membership.user_id)))
 
 
-def is_participant(user: User, network: Network) -> bool:
-    return user.id == network.coordinator_id or user.id in participant_ids(network.id)
+def is_participant(user: User, network: Network, known_ids: set[int] | None = None) -> bool:
+    """Tell whether ``user`` takes part; ``known_ids`` are the participants when the caller has them."""
+    ids = participant_ids(network.id) if known_ids is None else known_ids
+    return user.id == network.coordinator_id or user.id in ids
 
 
 def may_manage(user: User | None, network: Network) -> bool:
@@ -71,7 +74,7 @@ def may_manage(user: User | None, network: Network) -> bool:
                                                    and user.id == network.coordinator_id))
 
 
-def may_view(user: User | None, network: Network) -> bool:
+def may_view(user: User | None, network: Network, known_ids: set[int] | None = None) -> bool:
     """Tell whether ``user`` may see the network's people and minutes: its participants and member schools' leaders."""
     if user is None:
         return False
@@ -79,11 +82,11 @@ def may_view(user: User | None, network: Network) -> bool:
         return True
     if network.published_at is None and network.kind == NetworkKind.GROUP:
         return False
-    return bool(user.led_school_ids() & set(network.school_ids)) or is_participant(user, network)
+    return bool(user.led_school_ids() & set(network.school_ids)) or is_participant(user, network, known_ids)
 
 
-def require_view(user: User | None, network: Network) -> None:
-    require(may_view(user, network), _("Bare nettverkets deltakere har tilgang til denne siden."))
+def require_view(user: User | None, network: Network, known_ids: set[int] | None = None) -> None:
+    require(may_view(user, network, known_ids), _("Bare nettverkets deltakere har tilgang til denne siden."))
 
 
 def require_manage(user: User | None, network: Network) -> None:
@@ -117,19 +120,14 @@ def my_networks(user: User, now: datetime) -> list[MyNetwork]:
     networks = list(db.session.scalars(
         sa.select(Network).where(Network.id.in_(ids),
                                  sa.or_(Network.published_at.is_not(None), Network.kind == NetworkKind.MUNICIPALITY))
+        .options(lazyload(Network.member_rows))
         .order_by(Network.kind.desc(), Network.name, Network.id)))
-    next_by_network = dict(db.session.execute(
-        sa.select(Gathering.network_id, sa.func.min(Session.starts_at))
-        .join(Session, Session.id == Gathering.session_id)
-        .where(Gathering.network_id.in_(ids), Session.status == SessionStatus.SCHEDULED, Session.ends_at >= now)
-        .group_by(Gathering.network_id)).all())
-    starts = {(nid, start) for nid, start in next_by_network.items()}
-    sessions = {}
-    if starts:
-        for network_id, session in db.session.execute(
-                sa.select(Gathering.network_id, Session).join(Session, Session.id == Gathering.session_id)
-                .where(sa.tuple_(Gathering.network_id, Session.starts_at).in_(list(starts)))):
-            sessions.setdefault(network_id, session)
+    sessions: dict[int, Session] = {}
+    for network_id, session in db.session.execute(
+            sa.select(Gathering.network_id, Session).join(Session, Session.id == Gathering.session_id)
+            .where(Gathering.network_id.in_(ids), Session.status == SessionStatus.SCHEDULED, Session.ends_at >= now)
+            .order_by(Session.starts_at, Session.id)):
+        sessions.setdefault(network_id, session)
     return [MyNetwork(n, n.id in mine, sessions.get(n.id)) for n in networks]
 
 
@@ -244,10 +242,38 @@ def network_for_feed_token(token: str) -> Network | None:
 
 # --- gatherings ------------------------------------------------------------------------
 
+@dataclass
+class PageGatherings:
+    upcoming: list[Gathering]
+    #: The latest published minutes, newest first, each with the one before.
+    archive: list[ArchivedMinutes]
+    archive_total: int
+    #: Gatherings that took place and have no published minutes, newest first.
+    past: list[Gathering]
+
+
+def page_gatherings(network: Network, now: datetime, archive_shown: int, past_shown: int = 10) -> PageGatherings:
+    """Return what the network page shows of its gatherings, in a fixed number of queries however many there are."""
+    base = (sa.select(Gathering).join(Session, Session.id == Gathering.session_id)
+            .options(joinedload(Gathering.host_school)).where(Gathering.network_id == network.id))
+    upcoming = list(db.session.scalars(base.where(Session.ends_at >= now).order_by(Session.starts_at, Gathering.id)))
+    published = list(db.session.scalars(base.where(Gathering.minutes_published_at.is_not(None))
+                                        .order_by(Session.starts_at.desc(), Gathering.id.desc())
+                                        .limit(archive_shown + 1)))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Gathering).where(
+        Gathering.network_id == network.id, Gathering.minutes_published_at.is_not(None)))
+    past = list(db.session.scalars(base.where(Session.ends_at < now, Gathering.minutes_published_at.is_(None))
+                                   .order_by(Session.starts_at.desc(), Gathering.id.desc()).limit(past_shown)))
+    archive = [ArchivedMinutes(g, published[i + 1] if i + 1 < len(published) else None)
+               for i, g in enumerate(published[:archive_shown])]
+    return PageGatherings(upcoming, archive, total, past)
+
+
 def gatherings(network: Network) -> list[Gathering]:
     """Return the network's gatherings, soonest first."""
     return list(db.session.scalars(
         sa.select(Gathering).join(Session, Session.id == Gathering.session_id)
+        .options(joinedload(Gathering.host_school))
         .where(Gathering.network_id == network.id).order_by(Session.starts_at, Gathering.id)))
 
 
@@ -426,9 +452,10 @@ class ArchivedMinutes:
     previous: Gathering | None
 
 
-def minutes_archive(network: Network) -> list[ArchivedMinutes]:
+def minutes_archive(network: Network, all_gatherings: list[Gathering] | None = None) -> list[ArchivedMinutes]:
     """Return the published minutes, newest first, each with the one before it."""
-    published = [g for g in gatherings(network) if g.minutes_published_at is not None]
+    published = [g for g in (gatherings(network) if all_gatherings is None else all_gatherings)
+                 if g.minutes_published_at is not None]
     return [ArchivedMinutes(g, published[i - 1] if i else None) for i, g in enumerate(published)][::-1]
 
 

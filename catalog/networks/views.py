@@ -10,13 +10,14 @@ from catalog.networks import composition
 from catalog.networks import operations as ops
 from catalog.networks.forms import (AdditionForm, CarriedBackForm, ComposeForm, GatheringForm, MinutesForm, MoveForm,
                                     NetworkForm, ResourceForm, RoundForm)
-from catalog.networks.models import GatheringRound, Network, NetworkKind, ProposalStatus
+from catalog.networks.participation import roster
+from catalog.networks.models import Absence, GatheringRound, Network, NetworkKind, ProposalStatus
 from events.calendar import CACHE_CONTROL, build_calendar, feed_response, ics_filename, make_etag, webcal_url
 from events.models import SessionStatus
 from lms.auth.operations import require
 from lms.db import db, now_utc
 from lms.forms import REFUSED, ActionForm, save, whole_number
-from lms.i18n import OSLO
+from lms.i18n import OSLO, fmt_date
 from lms.links import absolute_url
 from lms.people.models import School, User
 from lms.schoolyear import school_year_of
@@ -121,30 +122,57 @@ def edit(network_id: int):
 
 # --- a network's page ----------------------------------------------------------------------
 
+#: How many of the latest minutes the network page lists; the archive page has them all.
+ARCHIVE_SHOWN = 6
+
+
 def _show(network: Network, *, resource_form: ResourceForm | None = None, new_link: dict | None = None):
     now = now_utc()
-    gatherings = ops.gatherings(network)
-    absent = set(db.session.scalars(db.select(ops.Absence.gathering_id).where(
-        ops.Absence.user_id == current_user.id))) if gatherings else set()
-    people_by_school: dict[int, list[User]] = {}
-    for user, school in ops.participants(network):
-        people_by_school.setdefault(school.id, []).append(user)
+    people = roster(network.id)
+    ids = {user_id for user_id, _name, _school in people}
+    ops.require_view(current_user, network, ids)
+    page = ops.page_gatherings(network, now, ARCHIVE_SHOWN)
+    shown = [g.id for g in page.upcoming]
+    absent = set(db.session.scalars(db.select(Absence.gathering_id).where(
+        Absence.user_id == current_user.id, Absence.gathering_id.in_(shown)))) if shown else set()
+    people_by_school: dict[int, list[str]] = {}
+    for _user_id, name, school_id in people:
+        people_by_school.setdefault(school_id, []).append(name)
     return render_template(
         "catalog/networks/show.html", network=network, people_by_school=people_by_school,
-        upcoming=[g for g in gatherings if g.session.ends_at >= now],
-        past=[g for g in gatherings if g.session.ends_at < now][::-1],
-        archive=ops.minutes_archive(network), resources=ops.resources(network),
+        upcoming=page.upcoming, past=page.past, archive=_archive_rows(page.archive),
+        archive_total=page.archive_total, resources=ops.resources(network),
         resource_form=resource_form or ResourceForm(formdata=None), action_form=ActionForm(), absent=absent,
         may_manage=ops.may_manage(current_user, network),
-        taking_part=ops.is_participant(current_user, network), new_link=new_link, SessionStatus=SessionStatus)
+        taking_part=ops.is_participant(current_user, network, ids), new_link=new_link, SessionStatus=SessionStatus)
+
+
+def _archive_rows(archive: list[ops.ArchivedMinutes]) -> list[dict]:
+    """Return the archive's rows with each gathering's day written once (formatting dates is not free)."""
+    days: dict[int, str] = {}
+
+    def day(g) -> str:
+        if g.id not in days:
+            days[g.id] = fmt_date(g.session.starts_at)
+        return days[g.id]
+    return [{"gathering": a.gathering, "day": day(a.gathering), "previous": a.previous,
+             "previous_day": day(a.previous) if a.previous else ""} for a in archive]
 
 
 @bp.get("/nettverk/<int:network_id>")
 @login_required
 def show(network_id: int):
     network = _network(network_id)
-    ops.require_view(current_user, network)
     return _show(network)
+
+
+@bp.get("/nettverk/<int:network_id>/referater")
+@login_required
+def archive(network_id: int):
+    network = _network(network_id)
+    ops.require_view(current_user, network)
+    return render_template("catalog/networks/archive.html", network=network,
+                           archive=_archive_rows(ops.minutes_archive(network)))
 
 
 @bp.post("/nettverk/<int:network_id>/ressurser")
