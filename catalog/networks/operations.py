@@ -326,6 +326,8 @@ def cancel_gathering(gathering: Gathering, *, actor: User, now: datetime) -> Non
 def say_cannot_come(gathering: Gathering, user: User, now: datetime, *, cannot: bool = True) -> None:
     """Note (or take back) that a participant cannot come."""
     require(is_participant(user, gathering.network), _("Bare nettverkets deltakere kan melde fra om dette."))
+    if gathering.session.starts_at <= now:
+        raise NetworkError(_("Samlingen har begynt; meld fra til verten i stedet."))
     existing = db.session.get(Absence, (gathering.id, user.id))
     if cannot and existing is None:
         db.session.add(Absence(gathering_id=gathering.id, user_id=user.id, created_at=now))

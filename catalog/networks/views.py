@@ -285,9 +285,14 @@ def cannot_come(network_id: int, gathering_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     cannot = request.form.get("kommer") != "ja"
-    ops.say_cannot_come(g, current_user, now_utc(), cannot=cannot)
-    db.session.commit()
-    flash(_("Vi har notert at du ikke kommer.") if cannot else _("Vi har notert at du kommer likevel."), "success")
+    try:
+        ops.say_cannot_come(g, current_user, now_utc(), cannot=cannot)
+    except ops.NetworkError as err:
+        db.session.rollback()
+        flash(str(err), "danger")
+    else:
+        db.session.commit()
+        flash(_("Vi har notert at du ikke kommer.") if cannot else _("Vi har notert at du kommer likevel."), "success")
     return redirect(request.form.get("next") if request.form.get("next") == url_for(
         "networks.show", network_id=network.id) else url_for("networks.gathering", network_id=network.id,
                                                              gathering_id=g.id), 303)

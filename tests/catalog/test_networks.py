@@ -202,6 +202,10 @@ def test_a_participant_says_they_cannot_come_and_their_leader_sees_it(world, log
     client.post(f"/nettverk/{world.network.id}/samlinger/{g.id}/kommer-ikke", data={"kommer": "ja"})
     (event,) = feed_events("person", world.supervisor.id, NOW)
     assert not event.cancelled
+    set_clock(GATHERING_START.astimezone(timezone.utc) + timedelta(minutes=5))
+    late = client.post(f"/nettverk/{world.network.id}/samlinger/{g.id}/kommer-ikke", follow_redirects=True)
+    assert "Samlingen har begynt; meld fra til verten i stedet." in body(late)
+    assert not ops.absent_ids(g)
 
 
 def test_attendance_by_person_or_count_and_plan_figures(world, login, app):
