@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload, lazyload
+from sqlalchemy.orm import joinedload
 
 from catalog.networks import composition, mails
 from catalog.networks.participation import network_ids_of_person, participants_select
@@ -102,33 +102,43 @@ def get_network(network_id: int) -> Network:
 
 @dataclass
 class MyNetwork:
-    network: Network
+    """A row of Mine nettverk: the network's own columns, not the whole object (the page is read often)."""
+
+    id: int
+    name: str
+    kind: NetworkKind
+    school_year: int | None
     #: Whether the person takes part themself (else they see it as leader of a member school).
     taking_part: bool
-    next_gathering: Session | None
+    next_gathering: datetime | None
+
+    @property
+    def school_year_label(self) -> str:
+        return f"{self.school_year}/{self.school_year + 1}" if self.school_year else ""
 
 
 def my_networks(user: User, now: datetime) -> list[MyNetwork]:
-    """Return the published networks a person takes part in or whose member school they lead, with the next gathering."""
+    """Return the published networks a person takes part in or whose member school they lead, with the next gathering.
+
+    Three queries, however many networks and gatherings there are.
+    """
     mine = set(db.session.scalars(network_ids_of_person(user.id)))
-    led = user.led_school_ids()
-    via_school = set(db.session.scalars(sa.select(NetworkSchool.network_id).where(NetworkSchool.school_id.in_(led)))) \
-        if led else set()
-    ids = mine | via_school
-    if not ids:
+    led = sorted(user.led_school_ids())
+    visible = sa.or_(Network.id.in_(mine) if mine else sa.false(),
+                     Network.id.in_(sa.select(NetworkSchool.network_id).where(NetworkSchool.school_id.in_(led)))
+                     if led else sa.false())
+    rows = db.session.execute(
+        sa.select(Network.id, Network.name, Network.kind, Network.school_year)
+        .where(visible, sa.or_(Network.published_at.is_not(None), Network.kind == NetworkKind.MUNICIPALITY))
+        .order_by(Network.kind.desc(), Network.name, Network.id)).all()
+    if not rows:
         return []
-    networks = list(db.session.scalars(
-        sa.select(Network).where(Network.id.in_(ids),
-                                 sa.or_(Network.published_at.is_not(None), Network.kind == NetworkKind.MUNICIPALITY))
-        .options(lazyload(Network.member_rows))
-        .order_by(Network.kind.desc(), Network.name, Network.id)))
-    sessions: dict[int, Session] = {}
-    for network_id, session in db.session.execute(
-            sa.select(Gathering.network_id, Session).join(Session, Session.id == Gathering.session_id)
-            .where(Gathering.network_id.in_(ids), Session.status == SessionStatus.SCHEDULED, Session.ends_at >= now)
-            .order_by(Session.starts_at, Session.id)):
-        sessions.setdefault(network_id, session)
-    return [MyNetwork(n, n.id in mine, sessions.get(n.id)) for n in networks]
+    upcoming = dict(db.session.execute(
+        sa.select(Gathering.network_id, sa.func.min(Session.starts_at)).join(Session, Session.id == Gathering.session_id)
+        .where(Gathering.network_id.in_([r.id for r in rows]), Session.status == SessionStatus.SCHEDULED,
+               Session.ends_at >= now)
+        .group_by(Gathering.network_id)).all())
+    return [MyNetwork(r.id, r.name, r.kind, r.school_year, r.id in mine, upcoming.get(r.id)) for r in rows]
 
 
 # --- networks themselves --------------------------------------------------------------
@@ -254,14 +264,17 @@ class PageGatherings:
 
 def page_gatherings(network: Network, now: datetime, archive_shown: int, past_shown: int = 10) -> PageGatherings:
     """Return what the network page shows of its gatherings, in a fixed number of queries however many there are."""
-    base = (sa.select(Gathering).join(Session, Session.id == Gathering.session_id)
-            .options(joinedload(Gathering.host_school)).where(Gathering.network_id == network.id))
+    plain = sa.select(Gathering).join(Session, Session.id == Gathering.session_id).where(
+        Gathering.network_id == network.id)
+    base = plain.options(joinedload(Gathering.host_school))
     upcoming = list(db.session.scalars(base.where(Session.ends_at >= now).order_by(Session.starts_at, Gathering.id)))
-    published = list(db.session.scalars(base.where(Gathering.minutes_published_at.is_not(None))
+    # The archive shows days only: no host school to load.
+    published = list(db.session.scalars(plain.where(Gathering.minutes_published_at.is_not(None))
                                         .order_by(Session.starts_at.desc(), Gathering.id.desc())
                                         .limit(archive_shown + 1)))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(Gathering).where(
-        Gathering.network_id == network.id, Gathering.minutes_published_at.is_not(None)))
+    total = len(published) if len(published) <= archive_shown else db.session.scalar(
+        sa.select(sa.func.count()).select_from(Gathering).where(
+            Gathering.network_id == network.id, Gathering.minutes_published_at.is_not(None)))
     past = list(db.session.scalars(base.where(Session.ends_at < now, Gathering.minutes_published_at.is_(None))
                                    .order_by(Session.starts_at.desc(), Gathering.id.desc()).limit(past_shown)))
     archive = [ArchivedMinutes(g, published[i + 1] if i + 1 < len(published) else None)

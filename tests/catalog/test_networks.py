@@ -108,6 +108,9 @@ def test_only_admins_and_the_coordinator_manage_a_network(world, login):
 
 def test_mine_nettverk_lists_a_persons_and_their_schools_networks(world, login):
     assert "Nettverk for digital profesjonsutøvelse" in body(login(world.supervisor).get("/nettverk"))
+    assert "Ingen samling planlagt." in body(login(world.supervisor).get("/nettverk"))
+    add_gathering(world)
+    assert "Neste samling: tirsdag 6. oktober 2026 kl. 12:00" in body(login(world.supervisor).get("/nettverk"))
     assert "Skolen din er med." not in body(login(world.supervisor).get("/nettverk"))
     assert "Nettverk for digital profesjonsutøvelse" not in body(login(world.outside_leader).get("/nettverk"))
     assert "ikke med i noe nettverk" in body(login(world.teacher).get("/nettverk"))
