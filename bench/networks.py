@@ -13,7 +13,8 @@
   the leader in 20 further networks; a participant's
   ``GET /nettverk/<id>`` and the leader's ``GET /nettverk`` (Mine nettverk),
   measured by ``bench.loadgen`` against gunicorn (``-w 2 --threads 4``) with
-  ``GET /ping`` before and after as the ceiling.
+  ``GET /ping`` before and after as the ceiling, and the leader's calendar
+  page (``GET /kalender``, same layout, four queries) as a reference.
 
 ``python -m bench.networks`` runs both on a fresh SQLite database (or
 ``--database postgresql``, or ``--database-url``) and prints the figures.
@@ -193,12 +194,15 @@ def main(argv=None) -> int:
         page = measure_page(server.url, f"/nettverk/{prepared['network_id']}", prepared["participant_cookie"],
                             "network-page", args)
         mine = measure_page(server.url, "/nettverk", prepared["leader_cookie"], "mine-nettverk", args)
+        # A page of the same layout for comparison, in the same minutes of a shared machine.
+        reference = measure_page(server.url, "/kalender", prepared["leader_cookie"], "calendar-page", args)
         after = common.measure_ping(server.url, args.connections, args.duration, args.warmup, "networks-ping-after")
     finally:
         server.stop()
     ceiling = (before["rps"] + after["rps"]) / 2
     print(f"  ceiling (GET /ping, mean of before {before['rps']:.1f} and after {after['rps']:.1f}): {ceiling:.1f} req/s")
-    for label, result in (("network page, 50 gatherings with minutes", page), ("leader's Mine nettverk", mine)):
+    for label, result in (("network page, 50 gatherings with minutes", page), ("leader's Mine nettverk", mine),
+                          ("reference: the leader's calendar page (GET /kalender)", reference)):
         print(f"  {label}: {result['rps']:.1f} req/s = {result['rps'] / ceiling:.3f} of the ceiling, "
               f"p50 {result['latency_ms'].get('p50')} ms, p99 {result['latency_ms'].get('p99')} ms, "
               f"errors {result['errors']}")
