@@ -60,8 +60,6 @@ class Network(db.Model):
     #: A composed collaboration group is a draft until the admin publishes it; nobody else sees a draft.
     published_at: Mapped[datetime | None]
     schedule_id: Mapped[int] = mapped_column(sa.ForeignKey("schedule.id"), unique=True)
-    #: Only the hash of the network calendar feed's secret token, like the personal feed's.
-    feed_token_hash: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     #: Stable key for a network loaded from the demo programme.
     source_key: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
@@ -96,6 +94,29 @@ class NetworkSchool(db.Model):
 
     network: Mapped[Network] = relationship(back_populates="member_rows")
     school: Mapped[School] = relationship(lazy="joined")
+
+
+class NetworkFeedToken(db.Model):
+    """The secret in a participant's link to a network's calendar feed; only its hash is stored.
+
+    Each participant has their own, like the personal feed's: making a new one
+    stops their old one at once, and a link stops working when its person no
+    longer takes part in the network.
+    """
+
+    __tablename__ = "network_feed_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    network_id: Mapped[int] = mapped_column(sa.ForeignKey("network.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    revoked_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        sa.Index("uq_network_feed_token_live", "network_id", "user_id", unique=True,
+                 sqlite_where=sa.text("revoked_at IS NULL"), postgresql_where=sa.text("revoked_at IS NULL")),
+    )
 
 
 class NetworkResource(db.Model):

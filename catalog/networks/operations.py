@@ -12,7 +12,6 @@ two leaders answering at once end in one agreed date.
 """
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -24,7 +23,8 @@ from sqlalchemy.orm import joinedload
 from catalog.networks import composition, mails
 from catalog.networks.participation import network_ids_of_person, participants_select
 from catalog.networks.models import (Absence, CarriedBack, DateProposal, Gathering, GatheringAttendance,
-                                     GatheringRound, MinutesAddition, Network, NetworkKind, NetworkResource,
+                                     GatheringRound, MinutesAddition, Network, NetworkFeedToken, NetworkKind,
+                                     NetworkResource,
                                      NetworkSchool, ProposalConfirmation, ProposalStatus)
 from events import operations as events_ops
 from events.models import Session, SessionStatus
@@ -229,25 +229,36 @@ def resources(network: Network) -> list[NetworkResource]:
 
 # --- the network's own calendar feed -------------------------------------------------
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def issue_network_feed_token(network: Network, *, actor: User, now: datetime) -> str:
-    """Make a new secret link to the network's calendar (the old one stops at once); return the token."""
+    """Make the actor a new secret link to the network's calendar (their old one stops at once); return the token."""
     require_view(actor, network)
-    token = secrets.token_urlsafe(events_ops.FEED_TOKEN_BYTES)
-    network.feed_token_hash = _hash(token)
-    audit.record(object_type="network_feed", object_id=network.id, from_state=None, to_state="live",
-                 actor_id=actor.id, at=now)
+    for old in db.session.scalars(sa.select(NetworkFeedToken).where(
+            NetworkFeedToken.network_id == network.id, NetworkFeedToken.user_id == actor.id,
+            NetworkFeedToken.revoked_at.is_(None))):
+        old.revoked_at = now
     db.session.flush()
+    token = secrets.token_urlsafe(events_ops.FEED_TOKEN_BYTES)
+    row = NetworkFeedToken(network_id=network.id, user_id=actor.id, token_hash=events_ops.hash_feed_token(token),
+                           created_at=now)
+    db.session.add(row)
+    db.session.flush()
+    audit.record(object_type="network_feed_token", object_id=row.id, from_state=None, to_state="live",
+                 actor_id=actor.id, at=now, note=f"network {network.id}")
     return token
 
 
 def network_for_feed_token(token: str) -> Network | None:
+    """Return the network a live token opens, while its person may still see the network; else None."""
     if not token or len(token) > events_ops.MAX_FEED_TOKEN_LENGTH:
         return None
-    return db.session.scalar(sa.select(Network).where(Network.feed_token_hash == _hash(token)))
+    row = db.session.execute(
+        sa.select(Network, User).join(NetworkFeedToken, NetworkFeedToken.network_id == Network.id)
+        .join(User, User.id == NetworkFeedToken.user_id)
+        .where(NetworkFeedToken.token_hash == events_ops.hash_feed_token(token),
+               NetworkFeedToken.revoked_at.is_(None), User.active)).first()
+    if row is None or not may_view(row.User, row.Network):
+        return None
+    return row.Network
 
 
 # --- gatherings ------------------------------------------------------------------------

@@ -5,7 +5,8 @@ schools, shared resources, gatherings (each one session of the network's
 schedule) with minutes, attendance, absences and what each school carried
 back; rounds of gatherings with the groups' date proposals. One agreed and
 one open proposal per group and round at most (partial unique indexes).
-The environment-teacher flag (miljølærer) on people.
+Each participant's own secret link to a network's calendar feed. The
+environment-teacher flag (miljølærer) on people.
 
 Revision ID: dec44cca0eea
 Revises: d3555de396c3
@@ -53,7 +54,6 @@ def upgrade():
     sa.Column('include_teachers', sa.Boolean(), nullable=False),
     sa.Column('published_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('schedule_id', sa.Integer(), nullable=False),
-    sa.Column('feed_token_hash', sa.String(length=64), nullable=True),
     sa.Column('source_key', sa.String(length=120), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
@@ -61,7 +61,6 @@ def upgrade():
     sa.ForeignKeyConstraint(['coordinator_id'], ['user_account.id'], name=op.f('fk_network_coordinator_id_user_account'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['schedule_id'], ['schedule.id'], name=op.f('fk_network_schedule_id_schedule')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_network')),
-    sa.UniqueConstraint('feed_token_hash', name=op.f('uq_network_feed_token_hash')),
     sa.UniqueConstraint('schedule_id', name=op.f('uq_network_schedule_id')),
     sa.UniqueConstraint('source_key', name=op.f('uq_network_source_key'))
     )
@@ -85,6 +84,21 @@ def upgrade():
     )
     with op.batch_alter_table('gathering', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_gathering_network_id'), ['network_id'], unique=False)
+
+    op.create_table('network_feed_token',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('network_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['network_id'], ['network.id'], name=op.f('fk_network_feed_token_network_id_network'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_network_feed_token_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_network_feed_token')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_network_feed_token_token_hash'))
+    )
+    with op.batch_alter_table('network_feed_token', schema=None) as batch_op:
+        batch_op.create_index('uq_network_feed_token_live', ['network_id', 'user_id'], unique=True, sqlite_where=sa.text('revoked_at IS NULL'), postgresql_where=sa.text('revoked_at IS NULL'))
 
     op.create_table('network_resource',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -244,6 +258,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_network_resource_network_id'))
 
     op.drop_table('network_resource')
+    with op.batch_alter_table('network_feed_token', schema=None) as batch_op:
+        batch_op.drop_index('uq_network_feed_token_live', sqlite_where=sa.text('revoked_at IS NULL'), postgresql_where=sa.text('revoked_at IS NULL'))
+
+    op.drop_table('network_feed_token')
     with op.batch_alter_table('gathering', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_gathering_network_id'))
 

@@ -289,6 +289,16 @@ def test_the_network_feed_opens_with_its_token_only(world, login, client):
     assert str(event["SUMMARY"]) == "Nettverk for digital profesjonsutøvelse"
     assert client.get("/nettverk/kalender/feil.ics").status_code == 404
     assert client.get(url, headers={"If-None-Match": feed.headers["ETag"]}).status_code == 304
+    # Each participant has their own link: another's new link leaves this one working.
+    login(world.leader).post(f"/nettverk/{world.network.id}/kalenderlenke")
+    assert client.get(url).status_code == 200
+    # A new link of one's own stops the old one, and so does leaving the network.
+    again = login(world.supervisor).post(f"/nettverk/{world.network.id}/kalenderlenke")
+    (new_url,) = re.findall(r"<code>https?://[^/]+(/nettverk/kalender/[^<]+\.ics)</code>", body(again))
+    assert client.get(url).status_code == 404 and client.get(new_url).status_code == 200
+    world.supervisor.is_digital_supervisor = False
+    db.session.commit()
+    assert client.get(new_url).status_code == 404
 
 
 def test_gathering_form_refuses_bad_times_with_a_message(world, login):
