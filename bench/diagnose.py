@@ -97,8 +97,10 @@ def request_costs(app, catalogue_paths: list[str], offering_ids: list[int], *, w
         results["ping"] = _measure(client, counter, [lambda c: c.get("/ping")] * 200, 200)
         catalogue = [lambda c, p=p: c.get(p) for p in catalogue_paths] * max(1, 60 // len(catalogue_paths))
         results["catalogue"] = _measure(client, counter, catalogue, 200)
-        results["offering"] = _measure(client, counter,
-                                       [lambda c, i=i: c.get(f"/kurs/{i}") for i in offering_ids[:100]], 200)
+        # The load test reads the same 300 offerings over and over: measure them as it meets them, after one read.
+        offering_pages = [lambda c, i=i: c.get(f"/kurs/{i}") for i in offering_ids[:100]]
+        _measure(client, counter, offering_pages, 200)
+        results["offering"] = _measure(client, counter, offering_pages, 200)
 
         with engine.begin() as conn:
             empty_id = create_offering(conn, title="Diagnose: tomt kurs", capacity=capacity, now=now)
@@ -121,9 +123,9 @@ def request_costs(app, catalogue_paths: list[str], offering_ids: list[int], *, w
                 return c.get(path)
             return call
 
-        results["offering_signed_in"] = _measure(
-            client, counter, [signed_in(f"/kurs/{i}", logins[k % 20][0]) for k, i in enumerate(offering_ids[:100])],
-            200)
+        signed_in_pages = [signed_in(f"/kurs/{i}", logins[k % 20][0]) for k, i in enumerate(offering_ids[:100])]
+        _measure(client, counter, signed_in_pages, 200)
+        results["offering_signed_in"] = _measure(client, counter, signed_in_pages, 200)
         results["enroll_seat"] = _measure(client, counter, [enroll(empty_id, *p) for p in logins[:capacity]], 303)
         results["enroll_short_waitlist"] = _measure(
             client, counter, [enroll(empty_id, *p) for p in logins[capacity:80]], 303)

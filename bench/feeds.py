@@ -4,13 +4,13 @@ Two teachers are given confirmed seats in 50 and 500 fresh one-session
 offerings (rows written directly, as the dataset generator does), and a feed
 token each. The load generator then reads ``/kalender/<token>.ics``: the full
 feed, and the same feed with the ``If-None-Match`` of its last answer, which
-the app answers 304 without building it.
+the app answers 304.
 
-Over HTTP the feed is fetched again and again unchanged, so after the first
-request it comes from the process's cache of built feeds (keyed by address
-and ETag); what that costs is mostly the 304's work (the token and the
-version queries; with ``KP_REDIS_URL``, which bench.run sets where Redis answers, one
-Redis round trip instead) plus sending the bytes. In-process costs
+The ETag is the hash of the feed's bytes, so without Redis every request,
+a 304 too, reads the feed's rows and joins the events' kept serialisations
+(an unchanged event is not written by icalendar again) to hash them; with
+``KP_REDIS_URL``, which bench.run sets where Redis answers, an unchanged feed
+is answered after one Redis round trip, with the body this process kept. In-process costs
 (:func:`feed_costs`) add the cost of building a feed from scratch with
 icalendar, on the benchmark's large dataset and on a small one: it should
 grow with the feed's events, not with the database.

@@ -6,14 +6,18 @@ catalogue and one offering's feed). The UID stays the same for that session
 and audience, so a calendar that got it from a feed, a download and a mail
 keeps one event and updates it.
 
-SEQUENCE is the session's own (it rises with every change of time, place or
-status) plus, for a person or a school, one for every confirmed seat and one
-for every cancelled one. Seats are never un-cancelled, so the number only
-rises: a cancellation, or a new seat after one, always reaches the calendar.
+SEQUENCE is the session's own, one value for every audience, in feeds, downloads
+and mail alike: it rises with every change of time, place or status, and with
+every enrollment change that shows or hides the event in someone's calendar
+(:func:`catalog.enrollment.operations.transition` raises it). A stored counter
+that only rises, so it never goes down when someone leaves a school. A mail
+carries the values of the moment it was queued (never more than the feed), so
+a cancellation sent after an invitation always has the higher one.
 
 Content depends on the calendar day (cancelled events are kept for 30 days,
-history for a year), so every cut-off is the start of a day in Oslo and the
-feeds' versions include that day.
+history for a year), so every cut-off is the start of a day in Oslo. A feed's
+validator is the hash of what it prints (:func:`events.calendar.body_etag`),
+so there is no separate version to keep in step with the events.
 """
 from __future__ import annotations
 
@@ -103,40 +107,18 @@ def _statements() -> dict[str, sa.Executable]:
     school = Enrollment.user_id.in_(_staff(sa.bindparam("owner")))
 
     def seats(who):
-        # Every enrollment, not only confirmed seats: each one counts in the events' SEQUENCE.
+        # Every enrollment, not only confirmed seats: a cancelled one still shows as cancelled.
         return (sa.select(Enrollment.user_id, Enrollment.offering_id, Enrollment.state, Enrollment.updated_at,
                           Enrollment.id, _CONFIRMED_SEAT.label("confirmed")).where(who).order_by(Enrollment.id))
 
-    def version(who):
-        seat_summary = sa.select(
-            sa.func.max(Enrollment.updated_at).label("seat_changed"), sa.func.count(Enrollment.id).label("seats"),
-            sa.func.count(Enrollment.id).filter(Enrollment.state == EnrollmentState.CANCELLED).label("cancelled"),
-            sa.func.count(Enrollment.confirmed_at).label("confirmed"),
-        ).where(who).subquery()
-        offerings = sa.select(Enrollment.offering_id).where(who, _CONFIRMED_SEAT)
-        sessions = _session_summary(Offering.id.in_(offerings))
-        # Two one-row summaries side by side: one round trip.
-        return sa.select(seat_summary, sessions).select_from(seat_summary.join(sessions, sa.true()))
-
     return {
         "person_seats": seats(person), "school_seats": seats(school),
-        "person_version": version(person), "school_version": version(school),
-        "offering_version": sa.select(_session_summary(Offering.id == sa.bindparam("owner"))),
         "sessions": (sa.select(*_SESSION_COLUMNS, *_OFFERING_COLUMNS)
                      .join(Offering, Offering.schedule_id == Session.schedule_id)
                      .outerjoin(User, User.id == Offering.responsible_id)
                      .where(Offering.id.in_(sa.bindparam("offerings", expanding=True)),
                             Session.ends_at >= sa.bindparam("since"))),
     }
-
-
-def _session_summary(which) -> sa.Subquery:
-    return (sa.select(sa.func.max(Offering.updated_at).label("offering_changed"),
-                      sa.func.max(Session.updated_at).label("session_changed"),
-                      sa.func.count(Session.id).label("sessions"),
-                      sa.func.coalesce(sa.func.sum(Session.sequence), 0).label("sequences"))
-            .select_from(Offering).join(Session, Session.schedule_id == Offering.schedule_id)
-            .where(which).subquery())
 
 
 def _run(name: str, **params) -> sa.CursorResult:
@@ -168,7 +150,7 @@ class _Writer:
         self.link = absolute_url("offerings.show", offering_id=marker).replace(str(marker), "{}")
         self.online_label = _("Nettmøte: %(url)s", url="{}")
 
-    def event(self, session, offering: _Offering, *, extra_sequence: int = 0, cancelled: bool = False,
+    def event(self, session, offering: _Offering, *, sequence: int | None = None, cancelled: bool = False,
               tentative: bool = False, changed_at: datetime | None = None, note: str = "") -> CalendarEvent:
         link = self.link.format(offering.id)
         summary = f"{offering.title}: {session.title}" if session.title else offering.title
@@ -183,7 +165,7 @@ class _Writer:
             location=place or online, url=link,
             organizer_name=offering.organiser or offering.responsible_name or "",
             organizer_email=offering.responsible_email or "",
-            sequence=session.sequence + extra_sequence,
+            sequence=session.sequence if sequence is None else sequence,
             cancelled=cancelled or session.status == SessionStatus.CANCELLED
             or offering.status == OfferingStatus.CANCELLED,
             tentative=tentative,
@@ -206,24 +188,6 @@ def _seat_history(rows) -> dict[tuple[int, int], list[tuple]]:
     return history
 
 
-def _seat_sequence(seats: list[tuple], *, as_if: tuple[int, bool, bool] | None = None) -> int:
-    """Return one for every enrollment, one more for each confirmed and one more for each cancelled.
-
-    An enrollment only moves forward (waiting, confirmed, cancelled; a new
-    one after a cancellation), so the sum only rises: every change the
-    person's calendar must see raises SEQUENCE. ``as_if=(enrollment_id,
-    confirmed, cancelled)`` counts that enrollment as the mail announces it,
-    whatever has happened to it since the mail was queued.
-    """
-    total = 0
-    for state, _changed, enrollment_id, confirmed in seats:
-        cancelled = state == EnrollmentState.CANCELLED
-        if as_if is not None and enrollment_id == as_if[0]:
-            confirmed, cancelled = as_if[1], as_if[2]
-        total += 1 + confirmed + cancelled
-    return total
-
-
 def _in_calendar(history: list[tuple]) -> bool:
     """Tell whether the person's enrollments put the offering in their calendar (a seat, now or before)."""
     return any(confirmed for *_rest, confirmed in history)
@@ -238,8 +202,8 @@ def person_events(user_id: int, now: datetime) -> list[CalendarEvent]:
     writer = _Writer(f"person-{user_id}")
     events = []
     for session, offering in _sessions_of(by_offering, history_since):
-        state, changed_at, sequence = by_offering[offering.id]
-        event = writer.event(session, offering, extra_sequence=sequence,
+        state, changed_at = by_offering[offering.id]
+        event = writer.event(session, offering,
                              cancelled=state not in CONFIRMED_STATES, changed_at=changed_at)
         if _visible(event, keep_since):
             events.append(event)
@@ -247,22 +211,9 @@ def person_events(user_id: int, now: datetime) -> list[CalendarEvent]:
 
 
 def _latest(history: list[tuple]) -> tuple:
-    """Return (state, changed, sequence) of a person's seats in one offering."""
+    """Return (state, changed) of a person's latest enrollment in one offering."""
     state, changed_at, _enrollment_id, _confirmed = history[-1]
-    return state, changed_at, _seat_sequence(history)
-
-
-def person_version(user_id: int, now: datetime) -> tuple:
-    """Return what changes whenever the person's feed does: the newest change, counts and the day."""
-    return _version(_run("person_version", owner=user_id).one(), now)
-
-
-def _version(row, now: datetime) -> tuple:
-    day = _day_start(now)
-    stamps = [t for t in (row.seat_changed, row.offering_changed, row.session_changed) if t is not None]
-    # The feed's content also moves with the day (30-day and history cut-offs).
-    return (max([*stamps, day]), row.seats, row.cancelled, row.confirmed, row.sessions, int(row.sequences),
-            day.date().isoformat())
+    return state, changed_at
 
 
 # --- one school ------------------------------------------------------------------
@@ -284,8 +235,7 @@ def school_events(school_id: int, now: datetime) -> list[CalendarEvent]:
         people = per_offering[offering.id]
         taking_part = sorted(names.get(user_id, "") for user_id, history in people.items()
                              if history[-1][0] in CONFIRMED_STATES)
-        event = writer.event(session, offering, extra_sequence=sum(_seat_sequence(h) for h in people.values()),
-                             cancelled=not taking_part, changed_at=max(h[-1][1] for h in people.values()),
+        event = writer.event(session, offering, cancelled=not taking_part, changed_at=max(h[-1][1] for h in people.values()),
                              note=_participants_note(taking_part))
         if _visible(event, keep_since):
             events.append(event)
@@ -296,13 +246,8 @@ def _participants_note(names: list[str]) -> str:
     return _("Fra skolen: %(names)s", names=", ".join(names)) if names else ""
 
 
-def school_version(school_id: int, now: datetime) -> tuple:
-    """Return what changes whenever the school's feed does."""
-    return _version(_run("school_version", owner=school_id).one(), now)
-
-
-PERSON_SOURCE = FeedSource(name="catalog", events=person_events, version=person_version)
-SCHOOL_SOURCE = FeedSource(name="catalog", events=school_events, version=school_version)
+PERSON_SOURCE = FeedSource(name="catalog", events=person_events)
+SCHOOL_SOURCE = FeedSource(name="catalog", events=school_events)
 
 
 # --- the public catalogue and one offering -----------------------------------------
@@ -326,28 +271,6 @@ def public_events(f: CatalogFilter, now: datetime) -> list[CalendarEvent]:
     return [event for event in events if _visible(event, keep_since)]
 
 
-def public_version(f: CatalogFilter, now: datetime) -> tuple:
-    """Return what changes whenever the filtered public feed does."""
-    keep_since, _history = _cutoffs(now)
-    newest, count, sequences = db.session.execute(
-        sa.select(sa.func.max(Session.updated_at), sa.func.count(Session.id),
-                  sa.func.coalesce(sa.func.sum(Session.sequence), 0))
-        .select_from(Session).join(Offering, Offering.schedule_id == Session.schedule_id)
-        .where(_public_where(f), Session.ends_at >= keep_since)).one()
-    offering_newest = db.session.scalar(sa.select(sa.func.max(Offering.updated_at)).where(_public_where(f)))
-    day = _day_start(now)
-    stamps = [t for t in (newest, offering_newest) if t is not None]
-    return (max([*stamps, day]), count, int(sequences), day.date().isoformat())
-
-
-def offering_version(offering_id: int, now: datetime) -> tuple:
-    """Return what changes whenever one offering's feed does."""
-    row = _run("offering_version", owner=offering_id).one()
-    day = _day_start(now)
-    stamps = [t for t in (row.offering_changed, row.session_changed) if t is not None]
-    return (max([*stamps, day]), row.sessions, int(row.sequences), day.date().isoformat())
-
-
 def offering_events(offering_id: int, now: datetime) -> list[CalendarEvent]:
     """Return every session of one offering as the public sees it (cancelled ones for 30 days)."""
     keep_since, _history = _cutoffs(now)
@@ -366,32 +289,41 @@ def _own_seats(user_id: int, offering_id: int) -> list[tuple]:
 CONFIRM, HOLD, WITHDRAW = "confirm", "hold", "withdraw"
 
 
-def enrollment_events(enrollment: Enrollment, *, intent: str) -> list[CalendarEvent]:
+def enrollment_events(enrollment: Enrollment, *, intent: str,
+                      sequences: dict[str, int] | None = None) -> list[CalendarEvent]:
     """Return the sessions of an enrollment's offering for the person's calendar (for mail).
 
     ``intent`` is what the mail announces, whatever has happened since it was
     queued: ``CONFIRM`` a seat, ``HOLD`` the dates while waiting or offered
-    (STATUS:TENTATIVE), or ``WITHDRAW`` them (a cancellation).
+    (STATUS:TENTATIVE), or ``WITHDRAW`` them (a cancellation). ``sequences``
+    are the sessions' SEQUENCE when the mail was queued (by session id, see
+    :func:`session_sequences`); a session added since has its own.
     """
-    seats = _own_seats(enrollment.user_id, enrollment.offering_id)
-    confirmed = intent == CONFIRM or (intent == WITHDRAW and enrollment.confirmed_at is not None)
-    sequence = _seat_sequence(seats, as_if=(enrollment.id, confirmed, intent == WITHDRAW))
+    sequences = sequences or {}
     writer = _Writer(f"person-{enrollment.user_id}")
-    return [writer.event(session, offering, extra_sequence=sequence, cancelled=intent == WITHDRAW,
+    return [writer.event(session, offering, sequence=sequences.get(str(session.id)), cancelled=intent == WITHDRAW,
                          tentative=intent == HOLD, changed_at=enrollment.updated_at)
             for session, offering in _sessions_of([enrollment.offering_id])]
+
+
+def session_sequences(sessions) -> dict[str, int]:
+    """Return the sessions' SEQUENCE now, by id (a mail keeps them from when it was queued)."""
+    return {str(session.id): session.sequence for session in sessions}
 
 
 def session_event_for(session: Session, offering_id: int, user: User | None) -> CalendarEvent:
     """Return one session as the person downloading it should get it.
 
-    Someone with a seat gets the event of their own calendar (the same UID as
-    their feed and mail); anyone else the public one.
+    A signed-in person gets the event of their own calendar, whether or not
+    they have enrolled yet: the same UID as their feed and their invitations,
+    so enrolling later updates the event they downloaded instead of adding a
+    second one. Only someone not signed in gets the public event.
     """
     ((_row, offering),) = [(row, o) for row, o in _sessions_of([offering_id]) if row.id == session.id]
     if user is not None:
         history = _own_seats(user.id, offering_id)
-        if history and history[-1][0] in CONFIRMED_STATES:
-            return _Writer(f"person-{user.id}").event(session, offering, extra_sequence=_seat_sequence(history),
-                                                     changed_at=history[-1][1])
+        state = history[-1][0] if history else None
+        return _Writer(f"person-{user.id}").event(
+            session, offering, tentative=state in (EnrollmentState.WAITLISTED, EnrollmentState.OFFERED),
+            changed_at=history[-1][1] if history else None)
     return _Writer("public").event(session, offering)

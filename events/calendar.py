@@ -5,25 +5,28 @@ alone turns them into iCalendar (with the ``icalendar`` library), so every
 feed, every single ``.ics`` download and every mail attachment writes times,
 time zone, UIDs and SEQUENCE the same way.
 
-Times are written as Oslo wall-clock times with ``TZID=Europe/Oslo`` and one
+Times are written as Oslo wall-clock times with ``TZID=Europe/Oslo`` (in UTC
+only in the October hour that happens twice, see :func:`_written_time`) and one
 VTIMEZONE in the rule-based form (a DAYLIGHT and a STANDARD part with yearly
 RRULEs) that Thunderbird (ical.js), libical, Apple, Google and Outlook all read
 the same way. A calendar is byte-identical as long as its events are, so a
-feed's ETag can be computed from the events' versions alone.
+feed's ETag is the hash of its bytes (:func:`body_etag`): it moves with every
+printed field and with nothing else.
 """
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from functools import cache, lru_cache
+from typing import Callable
 
 from flask import Response, has_app_context, request
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vCalAddress, vDuration
 from werkzeug.http import is_resource_modified
 
 from lms.cache import FragmentCache
-from lms.i18n import OSLO
+from lms.i18n import OSLO, is_ambiguous
 from lms.links import public_host
 
 
@@ -54,6 +57,8 @@ class CalendarEvent:
 
 
 PRODID = "-//Kompetanseportalen//Kalender//NB"
+#: The organiser of an invitation whose own organiser is its recipient.
+PLATFORM_NAME = "Kompetanseportalen"
 TZID = "Europe/Oslo"
 #: How often subscribed calendars should fetch a feed again.
 REFRESH_INTERVAL = timedelta(hours=1)
@@ -61,8 +66,8 @@ REFRESH_INTERVAL = timedelta(hours=1)
 METHODS = ("PUBLISH", "REQUEST", "CANCEL")
 #: Every feed and .ics answer: personal data in some of them, and clients must ask again to see changes.
 CACHE_CONTROL = "private, max-age=0, must-revalidate"
-#: Part of every feed's ETag: raise it when the output's form changes, so clients fetch the new form.
-FORMAT_VERSION = 1
+#: Part of the shared cache's keys: raise it when the output's form changes.
+FORMAT_VERSION = 2
 
 
 @cache
@@ -102,14 +107,31 @@ def _address(name: str, email: str, **params: str) -> vCalAddress:
     return address
 
 
-def _event(item: CalendarEvent, method: str, attendee: tuple[str, str] | None) -> Event:
+def _written_time(value: datetime) -> datetime:
+    """Return how an instant is written: Oslo time with TZID, or UTC where the Oslo time happens twice.
+
+    In the hour that repeats when summer time ends (02:00-03:00 on the last
+    Sunday of October) a local time with TZID names two instants; RFC 5545
+    picks the first, but ical.js (Thunderbird) and libical (Evolution) pick
+    the second. Such an instant is written in UTC (``...Z``), which every
+    client reads alike.
+    """
+    if is_ambiguous(value):
+        return value.astimezone(timezone.utc)
+    return value.astimezone(OSLO)
+
+
+def _event(item: CalendarEvent, method: str, attendee: tuple[str, str] | None,
+           stamp: datetime | None = None) -> Event:
     event = Event()
     event.add("uid", item.uid)
-    # The change time, not the time of writing: an unchanged feed stays byte-identical.
-    event.add("dtstamp", item.last_modified)
+    # DTSTAMP is when this calendar object was made (RFC 5545 3.8.7.2): the moment a mail or a
+    # download is written. A feed is made anew only when what it shows changes, so its events
+    # carry their change time, and an unchanged feed stays byte-identical (its ETag is its hash).
+    event.add("dtstamp", stamp or item.last_modified)
     event.add("last-modified", item.last_modified)
-    event.add("dtstart", item.starts_at.astimezone(OSLO))
-    event.add("dtend", item.ends_at.astimezone(OSLO))
+    event.add("dtstart", _written_time(item.starts_at))
+    event.add("dtend", _written_time(item.ends_at))
     event.add("sequence", item.sequence)
     event.add("status", "CANCELLED" if item.cancelled or method == "CANCEL"
               else "TENTATIVE" if item.tentative else "CONFIRMED")
@@ -122,8 +144,12 @@ def _event(item: CalendarEvent, method: str, attendee: tuple[str, str] | None) -
         event.add("url", item.url)
     # iTIP (invitations, cancellations) requires an organiser; a feed shows one only when it is known.
     if item.organizer_email or item.organizer_name or method != "PUBLISH":
-        event.add("organizer", _address(item.organizer_name,
-                                        item.organizer_email or _fallback_organizer_email()))
+        name, email = item.organizer_name, item.organizer_email or _fallback_organizer_email()
+        if attendee is not None and method != "PUBLISH" and email.casefold() == attendee[1].casefold():
+            # Never the recipient: clients ignore a CANCEL (or REQUEST) for a meeting "you" organise.
+            # The platform sends it on behalf of the other party, so it stands as the organiser.
+            name, email = PLATFORM_NAME, _fallback_organizer_email()
+        event.add("organizer", _address(name, email))
     if attendee is not None and method != "PUBLISH":
         name, email = attendee
         # The answer is given on the site (enrolling, accepting an offer), so no accept/decline
@@ -134,19 +160,20 @@ def _event(item: CalendarEvent, method: str, attendee: tuple[str, str] | None) -
 
 
 def build_calendar(events, *, name: str, method: str = "PUBLISH",
-                   attendee: tuple[str, str] | None = None) -> bytes:
+                   attendee: tuple[str, str] | None = None, stamp: datetime | None = None) -> bytes:
     """Return an iCalendar file (UTF-8, CRLF) with ``events``, in the order given.
 
     ``method`` is PUBLISH for feeds and downloads, REQUEST for a mail about an
     enrollment and CANCEL for its cancellation (every event then CANCELLED);
-    ``attendee`` is the ``(name, email)`` the mail goes to.
+    ``attendee`` is the ``(name, email)`` the mail goes to. ``stamp`` is the
+    moment a mail or download is written (its DTSTAMP); a feed has none.
     """
     if method not in METHODS:
         raise ValueError(f"unknown iCalendar method {method!r}")
-    if method == "PUBLISH" and attendee is None:
+    if method == "PUBLISH" and attendee is None and stamp is None:
         body = b"".join(_published_event(item) for item in events)
     else:
-        body = b"".join(_event(item, method, attendee).to_ical() for item in events)
+        body = b"".join(_event(item, method, attendee, stamp).to_ical() for item in events)
     return _calendar_head(name, method) + body + _CALENDAR_END
 
 
@@ -185,47 +212,48 @@ def _published_event(item: CalendarEvent) -> bytes:
     return _event(item, "PUBLISH", None).to_ical()
 
 
-def make_etag(*parts) -> str:
-    """Return a short, stable ETag value for the given hashable parts (their ``repr``)."""
-    return hashlib.sha256(repr((FORMAT_VERSION, parts)).encode()).hexdigest()[:32]
+def body_etag(body: bytes) -> str:
+    """Return a feed's ETag: a hash of the very bytes it serves, so it moves whenever anything printed does."""
+    return hashlib.sha256(body).hexdigest()[:32]
 
 
-def ics_response(body: bytes, *, filename: str, etag: str | None = None,
-                 last_modified: datetime | None = None, inline: bool = False) -> Response:
+def ics_response(body: bytes, *, filename: str, etag: str | None = None, inline: bool = False) -> Response:
     """Return an iCalendar answer: a download (``inline=False``) or a feed a client reads in place."""
     response = Response(body, content_type="text/calendar; charset=utf-8")
     disposition = "inline" if inline else "attachment"
     response.headers["Content-Disposition"] = f'{disposition}; filename="{filename}"'
-    _cache_headers(response, etag, last_modified)
+    _cache_headers(response, etag)
     return response
 
 
-def _cache_headers(response: Response, etag: str | None, last_modified: datetime | None) -> None:
+def _cache_headers(response: Response, etag: str | None) -> None:
     response.headers["Cache-Control"] = CACHE_CONTROL
     if etag:
         response.set_etag(etag)
-    if last_modified is not None:
-        response.last_modified = last_modified
 
 
-def feed_response(build, *, filename: str, etag: str, last_modified: datetime | None = None) -> Response:
-    """Answer a feed request: 304 without calling ``build()`` when the client has this version.
+def feed_response(body: Callable[[], bytes | None], *, filename: str, etag: str) -> Response:
+    """Answer a feed request: 304 when the client has this version (``etag``), else the body.
 
-    ``build()`` returns the calendar's bytes; ``etag`` and ``last_modified``
-    must come from cheap version information, never from building the feed.
+    A feed has no Last-Modified: no change time covers everything a feed
+    prints (a renamed person, a school's new staff), so a client that asks
+    with If-Modified-Since alone always gets the whole feed. ``body()`` is
+    called only for a 200 and returns the bytes whose hash ``etag`` is.
     """
-    if not is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
+    if not is_resource_modified(request.environ, etag=etag):
         response = Response(status=304)
-        _cache_headers(response, etag, last_modified)
+        _cache_headers(response, etag)
         return response
-    # The ETag names this feed's content, so a feed built once is served again
-    # until it changes (to the calendars that do not ask conditionally).
-    body = feed_bodies.get_or_make((request.full_path, etag), FEED_BODY_SECONDS, build)
-    return ics_response(body, filename=filename, etag=etag, last_modified=last_modified, inline=True)
+    data = body()
+    if data is None:
+        raise RuntimeError("a feed answer without its body")
+    # Kept for the shared cache's answers (:func:`events.feeds.answer_feed`), which skip the database.
+    feed_bodies.get_or_make((request.full_path, etag), FEED_BODY_SECONDS, lambda: data)
+    return ics_response(data, filename=filename, etag=etag, inline=True)
 
 
-#: Feeds built in this process, by address and ETag; a 500-event feed is
-#: about 400 kB, so at most 64 are kept.
+#: Feeds built in this process, by address and ETag (the hash of the body); a
+#: 500-event feed is about 400 kB, so at most 64 are kept.
 feed_bodies = FragmentCache(maxsize=64)
 FEED_BODY_SECONDS = 3600
 

@@ -11,14 +11,14 @@ The hook, :func:`register_feed_source`:
 - *who calls it*: a feature plugin, once, in its ``init_app`` (the catalogue
   for enrollments and for its schools' staff; later the fyrtårn scheme for
   bookings and the networks for gatherings);
-- *what it carries*: a scope (``person`` or ``school``) and a source whose two
-  callables take the owner's id (a user's or a school's) and ``now``;
-- *when they run*: on every request for the feed, ``version`` first (also for
-  a 304), ``events`` only when the feed is written, inside the owner's
-  language (``force_locale``), so translated text in events comes out right.
-  With ``KP_REDIS_URL`` set, neither runs while no commit has written
-  anything since the feed's version was last read (:func:`answer_feed`): a
-  version must depend on the database and the day only.
+- *what it carries*: a scope (``person`` or ``school``) and a source whose
+  ``events`` callable takes the owner's id (a user's or a school's) and ``now``;
+- *when it runs*: on every request for the feed (also for a 304: the ETag is
+  the hash of the written feed), inside the owner's language
+  (``force_locale``), so translated text in events comes out right. With
+  ``KP_REDIS_URL`` set, it does not run while no commit has written anything
+  since the feed was last written (:func:`answer_feed`): events must depend
+  on the database and the day only.
 """
 from __future__ import annotations
 
@@ -28,13 +28,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Iterable
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, redirect, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.http import is_resource_modified
 
-from events.calendar import (FORMAT_VERSION, CalendarEvent, build_calendar, feed_bodies, feed_response, ics_filename,
-                             make_etag)
+from events.calendar import (CACHE_CONTROL, FORMAT_VERSION, CalendarEvent, body_etag, build_calendar, feed_bodies,
+                             feed_response, ics_filename)
 from events.models import FeedScope
 from events.operations import FeedOwner
 from lms.shared_cache import shared_cache
@@ -53,21 +53,13 @@ class FeedSource:
     ``events(owner_id, now)`` returns the owner's events: everything not
     older than the feed's horizon, and cancelled ones for
     :data:`CANCELLED_KEEP_DAYS` days (see :func:`cancelled_since`). It should
-    run a fixed number of queries, never one per event.
-
-    ``version(owner_id, now)`` returns a cheap, hashable tuple that changes
-    whenever ``events`` would (for example the newest change time and a
-    count). Its first element is the newest change time among the events
-    (an aware datetime, or None when there are none): the feed's
-    Last-Modified. The feed's ETag and its 304 answer are built from these
-    versions without building the feed, from their ``repr``: use plain values
-    (datetimes, numbers, strings) that every worker process writes alike,
-    never ``hash()``.
+    run a fixed number of queries, never one per event. The feed's ETag is
+    the hash of the calendar written from these events, so a source needs no
+    version of its own: whatever it prints moves the validator.
     """
 
     name: str
     events: Callable[[int, datetime], Iterable[CalendarEvent]]
-    version: Callable[[int, datetime], tuple]
 
 
 def register_feed_source(app: Flask, scope: FeedScope | str, source: FeedSource) -> None:
@@ -94,17 +86,6 @@ def upcoming_events(scope: FeedScope | str, owner_id: int, now: datetime, limit:
     return [e for e in feed_events(scope, owner_id, now) if not e.cancelled and e.ends_at > now][:limit]
 
 
-def feed_version(scope: FeedScope | str, owner_id: int, now: datetime) -> tuple:
-    """Return every source's version for the owner, as ``((name, version), ...)``."""
-    return tuple((source.name, tuple(source.version(owner_id, now))) for source in feed_sources(scope))
-
-
-def newest_change(version: tuple) -> datetime | None:
-    """Return the newest change time among a feed version's sources (for Last-Modified)."""
-    times = [v[0] for _, v in version if v and isinstance(v[0], datetime)]
-    return max(times) if times else None
-
-
 def cancelled_since(now: datetime) -> datetime:
     """Return the oldest cancellation time a feed still shows."""
     return now - timedelta(days=CANCELLED_KEEP_DAYS)
@@ -112,49 +93,49 @@ def cancelled_since(now: datetime) -> datetime:
 
 @dataclass(frozen=True)
 class FeedAnswer:
-    """How to answer a request for a feed: its validators, and how to write it if they do not match."""
+    """A feed as written now: its bytes, its validator (their hash) and its file name."""
 
-    etag: str
-    last_modified: datetime | None
+    body: bytes
     filename: str
-    build: Callable[[], bytes]
     #: Whether everyone who asks for this address gets this answer (a draft offering's feed,
     #: which only its organisers see, does not): only such answers are kept for other requests.
     shared: bool = True
 
+    @property
+    def etag(self) -> str:
+        return body_etag(self.body)
 
-def owner_feed(owner: FeedOwner, token_hash: str, now: datetime) -> FeedAnswer:
-    """Return the answer for a person's or a school's feed, asking the sources only for their versions."""
-    version = feed_version(owner.scope, owner.owner_id, now)
 
-    def build() -> bytes:
-        with force_locale(owner.locale):
-            if owner.scope == FeedScope.PERSON:
-                name = _("Kompetanseportalen – min kalender")
-            else:
-                name = _("Kompetanseportalen – %(school)s", school=owner.name)
-            return build_calendar(feed_events(owner.scope, owner.owner_id, now), name=name)
-
+def owner_feed(owner: FeedOwner, now: datetime) -> FeedAnswer:
+    """Return the answer for a person's or a school's feed, written from every source's events."""
+    with force_locale(owner.locale):
+        if owner.scope == FeedScope.PERSON:
+            name = _("Kompetanseportalen – min kalender")
+        else:
+            name = _("Kompetanseportalen – %(school)s", school=owner.name)
+        body = build_calendar(feed_events(owner.scope, owner.owner_id, now), name=name)
     filename = "kompetanseportalen.ics" if owner.scope == FeedScope.PERSON else ics_filename(owner.name)
-    return FeedAnswer(etag=make_etag(token_hash, owner.name, owner.locale, version),
-                      last_modified=newest_change(version), filename=filename, build=build)
+    return FeedAnswer(body=body, filename=filename)
 
 
 def answer_feed(find: Callable[[], FeedAnswer | None], *, vary: tuple = ()) -> Response | None:
     """Answer a feed request, without the database where the shared cache knows the feed's version.
 
-    ``find()`` reads the database and returns the feed's answer, or None when
-    there is no such feed (then this returns None too and nothing is kept).
-    The cache holds the validators (ETag, Last-Modified, file name) by the
-    request's full address (a secret link's token included, hashed) and
-    ``vary``, what else the answer depends on (the request's language), under
-    the write generation read before ``find()`` reads anything: any commit
-    that wrote retires it (:mod:`lms.shared_cache`). An unchanged feed is
-    then answered 304, or 200 with the body this process built before,
-    without a statement. A feed also changes with time alone (a cancelled
-    event leaves after 30 days, the day moves the cut-offs); a kept version
-    misses that for at most ``ENTRY_SECONDS``, five minutes.
+    ``find()`` reads the database, writes the feed and returns it, or None
+    when there is no such feed (then this returns None too and nothing is
+    kept). The cache holds the validators (the ETag, the body's hash, and the
+    file name) by the request's full address (a secret link's token included,
+    hashed) and ``vary``, what else the answer depends on (the request's
+    language), under the write generation read before ``find()`` reads
+    anything: any commit that wrote retires it (:mod:`lms.shared_cache`). An
+    unchanged feed is then answered 304, or 200 with the body this process
+    built before, without a statement. A feed also changes with time alone (a
+    cancelled event leaves after 30 days, the day moves the cut-offs); a kept
+    entry misses that for at most ``ENTRY_SECONDS``, five minutes.
     """
+    plain = insecure_redirect()
+    if plain is not None:
+        return plain
     cache = shared_cache()
     if cache is None:
         return _answer(find())
@@ -162,21 +143,33 @@ def answer_feed(find: Callable[[], FeedAnswer | None], *, vary: tuple = ()) -> R
     key = "feed:" + hashlib.sha256(repr((FORMAT_VERSION, request.full_path, vary)).encode()).hexdigest()
     generation, kept = cache.lookup(key)
     if kept is not None:
-        etag, modified, filename = json.loads(kept)
-        last_modified = datetime.fromisoformat(modified) if modified else None
+        etag, filename = json.loads(kept)
         body = feed_bodies.get((request.full_path, etag))
-        # Without the body, a client that lacks this version needs the database to build it.
-        if body is not None or not is_resource_modified(request.environ, etag=etag, last_modified=last_modified):
-            return feed_response(lambda: body, filename=filename, etag=etag, last_modified=last_modified)
+        # Without the body, a client that lacks this version needs the database to write it.
+        if body is not None or not is_resource_modified(request.environ, etag=etag):
+            return feed_response(lambda: body, filename=filename, etag=etag)
     answer = find()
     if answer is not None and answer.shared and generation is not None:
-        modified = answer.last_modified.isoformat() if answer.last_modified else None
-        cache.store(key, generation, json.dumps([answer.etag, modified, answer.filename]).encode())
+        cache.store(key, generation, json.dumps([answer.etag, answer.filename]).encode())
     return _answer(answer)
+
+
+def insecure_redirect() -> Response | None:
+    """Answer a feed asked for over plain http, where the site is https: a redirect, never the feed.
+
+    ``webcal://`` links make Outlook and Google fetch ``http://``; the feed's
+    content (a person's dates) must not travel unencrypted, so the answer is
+    only the https address, before anything is looked up, the same for any
+    token. Calendar apps follow it and keep polling the https address.
+    """
+    if current_app.config.get("PREFERRED_URL_SCHEME") != "https" or request.scheme == "https":
+        return None
+    response = redirect("https://" + request.url.split("://", 1)[1], 301)
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response
 
 
 def _answer(answer: FeedAnswer | None) -> Response | None:
     if answer is None:
         return None
-    return feed_response(answer.build, filename=answer.filename, etag=answer.etag,
-                         last_modified=answer.last_modified)
+    return feed_response(lambda: answer.body, filename=answer.filename, etag=answer.etag)

@@ -72,6 +72,15 @@ def cancel_session(session: Session, now: datetime) -> None:
         db.session.flush()
 
 
+def raise_sequence(schedule: Schedule) -> None:
+    """Raise the SEQUENCE of every session of a schedule by one: something shown in a calendar changed.
+
+    Written as ``sequence + 1`` in SQL, so two requests raising it at once both count.
+    """
+    for session in schedule.sessions:
+        session.sequence = Session.sequence + 1
+
+
 def place_changed(schedule: Schedule, now: datetime) -> None:
     """Raise the sequence of a schedule's sessions whose place was given by their owner and has changed."""
     for session in schedule.sessions:

@@ -34,7 +34,7 @@ def _owner_feed(token: str) -> feeds.FeedAnswer | None:
     owner = operations.owner_for_token(token, current_app.config["BABEL_DEFAULT_LOCALE"])
     if owner is None:
         return None
-    return feeds.owner_feed(owner, operations.hash_feed_token(token), now_utc())
+    return feeds.owner_feed(owner, now_utc())
 
 
 def _page(chosen_school_id: int | None = None, new_link: dict | None = None):

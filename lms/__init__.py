@@ -5,11 +5,13 @@ import os
 from pathlib import Path
 
 from flask import Flask
+from flask.globals import _cv_request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_migrate import Migrate
 from markupsafe import Markup
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from lms import config as config_module
@@ -17,6 +19,7 @@ from lms import i18n, plugins, security, shared_cache
 from lms.auth.login import login_manager
 from lms.auth.views import bp as auth_bp
 from lms.cli import demo_cli
+from lms.core.header import page_header
 from lms.core.views import bp as core_bp
 from lms.core.views import register_error_handlers
 from lms.db import MAX_ID, configure_sqlite, db, render_migration_item
@@ -83,6 +86,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS",
                           config_module.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     os.makedirs(app.instance_path, exist_ok=True)
+    if app.config["PROXY_HOPS"]:
+        # Only the scheme: feeds and cookies must know that the client came over https (see README).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=0, x_proto=app.config["PROXY_HOPS"], x_host=0, x_port=0,
+                                x_prefix=0)
 
     db.init_app(app)
     with app.app_context():
@@ -117,9 +124,20 @@ def create_app(config: dict | None = None) -> Flask:
     @app.context_processor
     def _layout_context():
         user = current_user if current_user.is_authenticated else None
-        items = [item for plugin in plugins.active(app) for item in plugin.menu] + list(HOST_MENU)
+        # Once per request and person: the page and the parts rendered for keeping all ask for it. Kept on the
+        # request's own context, not on ``g``, which a test's application context shares between requests.
+        request_ctx = _cv_request.get(None)
+        kept = getattr(request_ctx, "kp_main_menu", None)
+        if kept is not None and kept[0] == (user.id if user else None):
+            main_menu = kept[1]
+        else:
+            items = [item for plugin in plugins.active(app) for item in plugin.menu] + list(HOST_MENU)
+            main_menu = sorted((i for i in items if i.visible(user)), key=lambda i: i.order)
+            if request_ctx is not None:
+                request_ctx.kp_main_menu = (user.id if user else None, main_menu)
         return {
-            "main_menu": sorted((i for i in items if i.visible(user)), key=lambda i: i.order),
+            "main_menu": main_menu,
+            "page_header": lambda: page_header(main_menu),
             "current_lang": str(get_locale()),
             "languages": [(code, i18n.LANGUAGE_NAMES[code]) for code in app.config["LANGUAGES"]],
             "render_markdown": render_markdown,

@@ -91,6 +91,8 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": os.environ.get("KP_COOKIE_SAMESITE", "Lax"),
         "PREFERRED_URL_SCHEME": "https" if env == "production" else "http",
+        # Proxies in front whose X-Forwarded-Proto is trusted (the scheme the client used): one in production.
+        "PROXY_HOPS": int(os.environ.get("KP_PROXY_HOPS", "1" if env == "production" else "0")),
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "nb",
         "BABEL_DEFAULT_TIMEZONE": "Europe/Oslo",

@@ -1,6 +1,7 @@
 """What the pages of every package share to read input: running a form's operation, fields, messages, numbers."""
 from __future__ import annotations
 
+from datetime import date, time
 from typing import Callable, TypeVar
 
 from flask import abort
@@ -11,6 +12,7 @@ from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.db import MAX_ID, db
+from lms.i18n import WallTimeError, oslo_wall_time
 
 T = TypeVar("T")
 
@@ -95,6 +97,19 @@ class ClockField(TimeField):
             super().process_formdata(valuelist)
         except ValueError:
             raise ValueError(str(_l("Skriv klokkeslettet som tt:mm, for eksempel 09:30."))) from None
+
+
+def check_wall_time(day: date | None, clock: time | None) -> None:
+    """Refuse a time of day that does not exist in Oslo on ``day``, or happens twice (a form's field validator).
+
+    A day outside the years a form accepts is left to the day's own validator.
+    """
+    if day is None or clock is None or not FIRST_YEAR <= day.year <= LAST_YEAR:
+        return
+    try:
+        oslo_wall_time(day, clock)
+    except WallTimeError as err:
+        raise ValidationError(str(err)) from None
 
 
 class ActionForm(FlaskForm):

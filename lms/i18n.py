@@ -11,11 +11,12 @@ and the switch in the header is always in view.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, current_app, g, has_request_context, request
-from flask_babel import Babel, format_date, format_datetime, format_time, get_locale
+from flask.globals import _cv_app
+from flask_babel import Babel, format_date, format_datetime, format_time, get_locale, get_translations
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -90,6 +91,37 @@ def to_oslo(value: datetime) -> datetime:
     return value.astimezone(OSLO)
 
 
+class WallTimeError(ValueError):
+    """An Oslo wall-clock time that does not exist (the March night) or happens twice (the October night)."""
+
+
+def oslo_wall_time(day: date, clock: time) -> datetime:
+    """Return a date and a time of day in Oslo as an aware datetime; the one way a typed local time comes in.
+
+    Raise :class:`WallTimeError`, with a message for the person who typed
+    it, for a time the clock skips when summer time starts (02:30 on the
+    last Sunday of March) or passes twice when it ends (02:30 on the last
+    Sunday of October): the first would silently become another time, the
+    second could be either of two instants an hour apart.
+    """
+    local = datetime.combine(day, clock, tzinfo=OSLO)
+    earlier, later = local.replace(fold=0), local.replace(fold=1)
+    shown = clock.strftime("%H:%M")
+    if local.astimezone(timezone.utc).astimezone(OSLO).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise WallTimeError(_("Klokka stilles fram én time natt til %(day)s, så %(time)s finnes ikke den dagen. "
+                              "Velg et annet klokkeslett.", day=fmt_date(day), time=shown))
+    if earlier.utcoffset() != later.utcoffset():
+        raise WallTimeError(_("Klokka stilles tilbake én time natt til %(day)s, så %(time)s kommer to ganger den "
+                              "dagen. Velg et klokkeslett utenfor den timen.", day=fmt_date(day), time=shown))
+    return local
+
+
+def is_ambiguous(value: datetime) -> bool:
+    """Tell whether an instant's Oslo wall-clock time happens twice that day (the October night)."""
+    local = value.astimezone(OSLO)
+    return local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset()
+
+
 def iso_week(value: date | datetime) -> int:
     """Return the ISO week number of a date or (Oslo) datetime."""
     if isinstance(value, datetime):
@@ -144,8 +176,36 @@ def fmt_time(value: datetime | None) -> str:
     return format_time(value, "HH:mm")
 
 
+def request_translations():
+    """Return the translations of this request's language, looked up once per request and language.
+
+    Flask-Babel finds them anew for every string, some ten context lookups
+    each, and a page has dozens of strings. The pair kept beside Flask-Babel's
+    own state (on ``g``) holds the locale it is for, so ``force_locale`` (a
+    mail in the recipient's language, built inside a request) gets its own.
+    """
+    app_ctx = _cv_app.get(None)
+    state = app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
+    if state is not None:
+        kept, locale = state.__dict__.get("kp_translations"), state.__dict__.get("babel_locale")
+        if kept is not None and locale is not None and kept[0] is locale:
+            return kept[1]
+    translations = get_translations()
+    state = app_ctx.g.__dict__.get("_flask_babel") if app_ctx is not None else None
+    if state is not None:
+        state.kp_translations = (state.__dict__.get("babel_locale"), translations)
+    return translations
+
+
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    # The templates' _() and ngettext() through request_translations(); the rest as Flask-Babel installs it.
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+        newstyle=True)
     app.after_request(_vary_on_language)
     app.jinja_env.filters.update(
         datetime=fmt_datetime, date=fmt_date, shortdatetime=fmt_short, time=fmt_time,

@@ -1,6 +1,6 @@
 """What a test does when something it needs is not on this machine: skip on a developer's, fail in CI.
 
-Redis, ical.js (run by node) and Chromium are what the suite needs besides
+Redis, ical.js (run by node), libical (with gcc) and Chromium are what the suite needs besides
 Python; the project's own files install them (package.json, .ci/run) and the
 machine starts Redis. A developer without one still gets the rest of the suite,
 with a message saying what was skipped and how to get it. In CI (``CI=true``)

@@ -22,6 +22,7 @@ from catalog.enrollment import mails
 from catalog.enrollment.models import (CONFIRMED_STATES, SEAT_STATES, TRANSITIONS, Attendance, Enrollment,
                                        EnrollmentState)
 from catalog.offerings.models import Offering, OfferingStatus, TargetGroup
+from events import operations as events_ops
 from events.models import Session, SessionStatus
 from lms.audit import operations as audit
 from lms.audit.models import AuditEntry
@@ -229,6 +230,15 @@ def may_cancel_self(enrollment: Enrollment, now: datetime) -> bool:
 
 # --- the one transition -------------------------------------------------------
 
+def _calendar_status(state: EnrollmentState | None) -> str | None:
+    """Return how the person's calendar shows the offering's sessions in ``state`` (None: not at all)."""
+    if state in CONFIRMED_STATES:
+        return "confirmed"
+    if state in (EnrollmentState.WAITLISTED, EnrollmentState.OFFERED):
+        return "tentative"
+    return None if state is None else "cancelled"
+
+
 def transition(enrollment: Enrollment, to_state: EnrollmentState, *, actor: User | None, now: datetime,
                note: str = "", notify: bool = True) -> None:
     """Move an enrollment to a new state, audit it, queue its mail and signal it."""
@@ -251,6 +261,9 @@ def transition(enrollment: Enrollment, to_state: EnrollmentState, *, actor: User
         enrollment.completed_at = now
     elif enrollment.completed_at is not None:
         enrollment.completed_at = None
+    if _calendar_status(from_state) != _calendar_status(to_state) and offering.schedule is not None:
+        # The event changes in the person's calendar (and their school's): one SEQUENCE for all, only rising.
+        events_ops.raise_sequence(offering.schedule)
     db.session.add(enrollment)
     db.session.flush()
     audit.record(object_type="enrollment", object_id=enrollment.id,

@@ -74,23 +74,6 @@ def person_events(user_id: int, now: datetime) -> list[CalendarEvent]:
     return [e for e in events if _visible(e, now)]
 
 
-def _version(where, now: datetime, *extra) -> tuple:
-    newest, count, sequences = db.session.execute(
-        sa.select(sa.func.max(Session.updated_at), sa.func.count(Session.id),
-                  sa.func.coalesce(sa.func.sum(Session.sequence), 0))
-        .select_from(Gathering).join(Session, Session.id == Gathering.session_id).where(where)).one()
-    network_newest = db.session.scalar(sa.select(sa.func.max(Network.updated_at)).where(
-        Network.id.in_(sa.select(Gathering.network_id).where(where))))
-    day = _day_start(now)
-    stamps = [t for t in (newest, network_newest) if t is not None]
-    return (max([*stamps, day]), count, int(sequences), *extra, day.date().isoformat())
-
-
-def person_version(user_id: int, now: datetime) -> tuple:
-    absences = db.session.scalar(sa.select(sa.func.count()).select_from(Absence).where(Absence.user_id == user_id))
-    return _version(Gathering.network_id.in_(network_ids_of_person(user_id)), now, absences)
-
-
 def _of_school(school_id: int):
     return Gathering.network_id.in_(sa.select(NetworkSchool.network_id).where(NetworkSchool.school_id == school_id))
 
@@ -101,17 +84,9 @@ def school_events(school_id: int, now: datetime) -> list[CalendarEvent]:
             if _visible(e, now)]
 
 
-def school_version(school_id: int, now: datetime) -> tuple:
-    return _version(_of_school(school_id), now)
-
-
 def network_events(network_id: int, now: datetime) -> list[CalendarEvent]:
     return [e for e in (_event(r, f"network-{network_id}") for r in _rows(Gathering.network_id == network_id, now))
             if _visible(e, now)]
-
-
-def network_version(network_id: int, now: datetime) -> tuple:
-    return _version(Gathering.network_id == network_id, now)
 
 
 def invitation_event(gathering: Gathering, user_id: int, *, cancelled: bool, sequence: int | None = None) -> CalendarEvent:
@@ -130,5 +105,5 @@ def invitation_event(gathering: Gathering, user_id: int, *, cancelled: bool, seq
     return replace(event, cancelled=False, sequence=event.sequence if sequence is None else sequence)
 
 
-PERSON_SOURCE = FeedSource(name="networks", events=person_events, version=person_version)
-SCHOOL_SOURCE = FeedSource(name="networks", events=school_events, version=school_version)
+PERSON_SOURCE = FeedSource(name="networks", events=person_events)
+SCHOOL_SOURCE = FeedSource(name="networks", events=school_events)

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from catalog.networks import calendar, composition
 from catalog.networks.models import DateProposal, Gathering, GatheringRound, Network, ProposalStatus
 from events.calendar import build_calendar
-from lms.db import db
+from lms.db import db, now_utc
 from lms.i18n import fmt_date, fmt_datetime, fmt_time
 from lms.links import absolute_url
 from lms.mail import operations as mail
@@ -62,7 +62,8 @@ def _when(gathering) -> str:
 
 def _ics(gathering, person: User, method: str, sequence: int | None) -> tuple[mail.Attachment, ...]:
     event = calendar.invitation_event(gathering, person.id, cancelled=method == "CANCEL", sequence=sequence)
-    data = build_calendar([event], name=gathering.network.name, method=method, attendee=(person.name, person.email))
+    data = build_calendar([event], name=gathering.network.name, method=method, attendee=(person.name, person.email),
+                          stamp=now_utc())
     return (mail.Attachment(filename="invitasjon.ics" if method == "REQUEST" else "avlysning.ics",
                             content_type=f"text/calendar; method={method}; charset=utf-8", data=data),)
 

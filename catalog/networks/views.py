@@ -12,7 +12,8 @@ from catalog.networks.forms import (AdditionForm, CarriedBackForm, ComposeForm, 
                                     NetworkForm, ResourceForm, RoundForm)
 from catalog.networks.participation import roster
 from catalog.networks.models import Absence, GatheringRound, Network, NetworkKind, ProposalStatus
-from events.calendar import CACHE_CONTROL, build_calendar, feed_response, ics_filename, make_etag, webcal_url
+from events.calendar import CACHE_CONTROL, build_calendar, ics_filename, webcal_url
+from events.feeds import FeedAnswer, answer_feed
 from events.models import SessionStatus
 from lms.auth.operations import require
 from lms.db import db, now_utc
@@ -207,16 +208,21 @@ def new_feed_link(network_id: int):
 
 @bp.get("/nettverk/kalender/<token>.ics")
 def feed(token: str):
-    network = ops.network_for_feed_token(token)
-    if network is None:
+    # No sign-in: the token opens this one feed, and a wrong one looks like a missing page.
+    response = answer_feed(lambda: _network_feed(token))
+    if response is None:
         return Response(_("Fant ikke kalenderen."), 404, content_type="text/plain; charset=utf-8",
                         headers={"Cache-Control": CACHE_CONTROL})
-    now = now_utc()
-    version = network_calendar.network_version(network.id, now)
+    return response
+
+
+def _network_feed(token: str) -> FeedAnswer | None:
+    network = ops.network_for_feed_token(token)
+    if network is None:
+        return None
     name = _("Kompetanseportalen – %(network)s", network=network.name)
-    return feed_response(lambda: build_calendar(network_calendar.network_events(network.id, now), name=name),
-                         filename=ics_filename(network.name), etag=make_etag(network.id, name, version),
-                         last_modified=version[0])
+    return FeedAnswer(body=build_calendar(network_calendar.network_events(network.id, now_utc()), name=name),
+                      filename=ics_filename(network.name))
 
 
 # --- gatherings ---------------------------------------------------------------------------

@@ -11,8 +11,8 @@ from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberR
 from wtforms.widgets import DateTimeLocalInput
 
 from catalog.offerings.models import OfferingKind, OnboardingCohort, TargetGroup
-from lms.forms import FIRST_YEAR, LAST_YEAR, OUT_OF_RANGE, REQUIRED, ClockField, MultiCheckboxField
-from lms.i18n import OSLO
+from lms.forms import FIRST_YEAR, LAST_YEAR, OUT_OF_RANGE, REQUIRED, ClockField, MultiCheckboxField, check_wall_time
+from lms.i18n import OSLO, WallTimeError, oslo_wall_time
 
 
 class OsloDateTimeField(StringField):
@@ -33,7 +33,10 @@ class OsloDateTimeField(StringField):
                 continue
             if not FIRST_YEAR <= moment.year <= LAST_YEAR:
                 raise ValueError(str(OUT_OF_RANGE))
-            self.data = moment.replace(tzinfo=OSLO)
+            try:
+                self.data = oslo_wall_time(moment.date(), moment.time())
+            except WallTimeError as err:
+                raise ValueError(str(err)) from None
             return
         raise ValueError(str(_l("Skriv dato og klokkeslett som dd.mm.åååå tt:mm.")))
 
@@ -138,14 +141,17 @@ class SessionForm(FlaskForm):
         if field.data and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
             raise ValidationError(str(OUT_OF_RANGE))
 
+    def validate_start(self, field):
+        check_wall_time(self.day.data, field.data)
+
     def validate_end(self, field):
+        check_wall_time(self.day.data, field.data)
         if field.data and self.start.data and field.data <= self.start.data:
             raise ValidationError(_l("Sluttid må være etter starttid."))
 
     def oslo_times(self) -> tuple[datetime, datetime]:
-        """Return start and end as aware datetimes in Oslo time."""
-        return (datetime.combine(self.day.data, self.start.data, tzinfo=OSLO),
-                datetime.combine(self.day.data, self.end.data, tzinfo=OSLO))
+        """Return start and end as aware datetimes in Oslo time (the form has refused the March and October hours)."""
+        return oslo_wall_time(self.day.data, self.start.data), oslo_wall_time(self.day.data, self.end.data)
 
 
 class CancelOfferingForm(FlaskForm):

@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from catalog import calendar
 from catalog.enrollment import operations as enrollment_ops
@@ -20,7 +20,7 @@ from catalog.offerings import search
 from catalog.offerings.forms import CancelOfferingForm, CancelSessionForm, OfferingForm, SessionForm, parse_week
 from catalog.offerings.models import Offering, OfferingKind, OfferingStatus, OnboardingCohort, TargetGroup
 from catalog.schemes import operations as scheme_ops
-from events.calendar import build_calendar, ics_filename, ics_response, make_etag
+from events.calendar import build_calendar, ics_filename, ics_response
 from events.feeds import FeedAnswer, answer_feed
 from events.models import Schedule, Session
 from lms.auth.operations import require
@@ -64,15 +64,22 @@ def parse_filter(args) -> search.CatalogFilter:
     return f
 
 
-def offering_or_404(offering_id: int) -> Offering:
-    """Return the offering of a page; a draft is unknown to everyone who may not manage it."""
-    offering = db.session.get(Offering, offering_id)
+def offering_or_404(offering_id: int, *options) -> Offering:
+    """Return the offering of a page; a draft is unknown to everyone who may not manage it.
+
+    ``options`` load what the page shows with it (:data:`WITH_TARGET_GROUPS`).
+    """
+    offering = db.session.get(Offering, offering_id, options=options)
     if offering is None:
         abort(404)
     if offering.status == OfferingStatus.DRAFT and not enrollment_ops.can_manage(
             current_user if current_user.is_authenticated else None, offering):
         abort(404)
     return offering
+
+
+#: An offering with its target groups in one statement, not two.
+WITH_TARGET_GROUPS = joinedload(Offering.target_group_rows)
 
 
 def managed_offering(offering_id: int) -> Offering:
@@ -142,28 +149,61 @@ def index():
 @bp.route("/kurs/<int:offering_id>")
 def show(offering_id: int):
     now = now_utc()
-    offering = offering_or_404(offering_id)
+    offering = offering_or_404(offering_id, WITH_TARGET_GROUPS)
     user = current_user if current_user.is_authenticated else None
     mine = enrollment_ops.active_enrollment(offering.id, user.id) if user else None
-    enroll_form = EnrollForm()
+    # A visitor who is not signed in has no form on this page: making them costs more than the rest of it.
+    enroll_form = EnrollForm() if user else None
     staff_choices = enrollment_ops.staff_to_enroll(user, offering, now) if user else []
     if staff_choices:
         taken = {e.user_id: e.state.label for e in db.session.scalars(sa.select(Enrollment).where(
             Enrollment.offering_id == offering.id, Enrollment.state != EnrollmentState.CANCELLED))}
         enroll_form.offer_staff(staff_choices, taken)
     can_manage = enrollment_ops.can_manage(user, offering)
+    series = offering_ops.series_of(offering, with_drafts=can_manage)
     return render_template(
         "catalog/offerings/show.html", offering=offering, mine=mine,
+        about=_about(offering, series, mine, can_manage, now),
         position=enrollment_ops.waitlist_position(mine) if mine else None,
         closed_reason=enrollment_ops.registration_problem(offering, now),
         eligible=user is not None and enrollment_ops.eligible(user, offering, now.date()),
         can_manage=can_manage, staff_choices=staff_choices,
-        enroll_form=enroll_form, action_form=ActionForm(), now=now,
+        enroll_form=enroll_form, action_form=ActionForm() if mine is not None or can_manage else None, now=now,
         can_cancel_seat=mine is not None and enrollment_ops.may_cancel_self(mine, now),
-        attendance_open=lambda s: enrollment_ops.attendance_problem(s, now) is None,
-        series=offering_ops.series_of(offering, with_drafts=can_manage),
-        closed_for=lambda o: enrollment_ops.registration_problem(o, now),
         decision=offering_ops.minimum_status(offering, now) if can_manage else None)
+
+
+#: The offering page's part that is the same for everyone reading it in one language (description,
+#: sessions, the series), rendered once per process for what it shows: its key holds every column of
+#: every row it is made from and the time-dependent answers it prints, so a change is never served stale.
+#: Those who manage the offering get it rendered anew (their links depend on the hour).
+about_cache = FragmentCache(maxsize=4096)
+_ABOUT_TTL = 3600
+
+
+def _columns(row) -> tuple:
+    return tuple(getattr(row, attr.key) for attr in sa.inspect(type(row)).column_attrs)
+
+
+def _about(offering: Offering, series: list[Offering], mine, can_manage: bool, now) -> Markup:
+    unconfirmed = mine is not None and mine.state in (EnrollmentState.WAITLISTED, EnrollmentState.OFFERED)
+    closed = {o.id: enrollment_ops.registration_problem(o, now) for o in series} if len(series) > 1 else {}
+
+    def render() -> Markup:
+        return Markup(render_template(
+            "catalog/offerings/_about.html", offering=offering, unconfirmed=unconfirmed, can_manage=can_manage,
+            series=series, attendance_open=lambda s: enrollment_ops.attendance_problem(s, now) is None,
+            closed_for=lambda o: closed[o.id] if o.id in closed else enrollment_ops.registration_problem(o, now)))
+
+    if can_manage:
+        return render()
+    # The sessions as rows, not objects: on a hit nothing else of them is needed.
+    sessions = tuple(db.session.execute(sa.select(Session.__table__).where(
+        Session.schedule_id == offering.schedule_id)).all())
+    key = ("about", str(get_locale()), request.host_url, unconfirmed, _columns(offering),
+           offering.series and _columns(offering.series), sessions,
+           tuple(_columns(o) for o in series), tuple(closed.items()))
+    return about_cache.get_or_make(key, _ABOUT_TTL, render)
 
 
 # --- the public feeds ---------------------------------------------------------------
@@ -189,11 +229,8 @@ def _catalogue_feed() -> FeedAnswer:
     read_without_transaction()
     now = now_utc()
     f = parse_filter(request.args)
-    version = calendar.public_version(f, now)
-    name = _public_filter_name(f)
-    return FeedAnswer(etag=make_etag("catalogue", str(get_locale()), version), last_modified=version[0],
-                      filename="kurskatalog.ics",
-                      build=lambda: build_calendar(calendar.public_events(f, now), name=name))
+    return FeedAnswer(body=build_calendar(calendar.public_events(f, now), name=_public_filter_name(f)),
+                      filename="kurskatalog.ics")
 
 
 @bp.route("/kurs/<int:offering_id>/kalender.ics")
@@ -206,11 +243,8 @@ def _offering_feed(offering_id: int) -> FeedAnswer:
     read_without_transaction()
     now = now_utc()
     offering = offering_or_404(offering_id)
-    version = calendar.offering_version(offering.id, now)
-    return FeedAnswer(etag=make_etag("offering", str(get_locale()), version), last_modified=version[0],
-                      filename=ics_filename(offering.title),
-                      build=lambda: build_calendar(calendar.offering_events(offering.id, now), name=offering.title),
-                      shared=offering.status != OfferingStatus.DRAFT)
+    return FeedAnswer(body=build_calendar(calendar.offering_events(offering.id, now), name=offering.title),
+                      filename=ics_filename(offering.title), shared=offering.status != OfferingStatus.DRAFT)
 
 
 @bp.route("/kurs/<int:offering_id>/okter/<int:session_id>.ics")
@@ -220,7 +254,8 @@ def session_ics(offering_id: int, session_id: int):
     session = session_or_404(offering, session_id)
     user = current_user if current_user.is_authenticated else None
     event = calendar.session_event_for(session, offering.id, user)
-    return ics_response(build_calendar([event], name=offering.title), filename=ics_filename(offering.title))
+    return ics_response(build_calendar([event], name=offering.title, stamp=now_utc()),
+                        filename=ics_filename(offering.title))
 
 
 # --- organising -----------------------------------------------------------------

@@ -27,7 +27,7 @@ from werkzeug.routing import BuildError
 from events.calendar import CalendarEvent
 from events.feeds import CANCELLED_KEEP_DAYS, FeedSource, register_feed_source
 from events.models import Session
-from lighthouse.bookings.models import (BookableOffering, Booking, BookingParticipant, BookingState)
+from lighthouse.bookings.models import (Booking, BookingParticipant, BookingState)
 from lighthouse.profiles.models import LighthouseProfile
 from lms.db import db
 from lms.i18n import OSLO
@@ -161,36 +161,8 @@ def school_events(school_id: int, now: datetime) -> list[CalendarEvent]:
     return _events(where, lambda _booking: f"school-{school_id}", now)
 
 
-def _version(where, now: datetime) -> tuple:
-    """Return what changes whenever a feed does, in one query: change times, counts, sequences and the day."""
-    day = _day_start(now)
-    changed, offering_changed, count, ended, live, participants, sequences = db.session.execute(
-        sa.select(sa.func.max(Booking.updated_at), sa.func.max(BookableOffering.updated_at),
-                  sa.func.count(sa.distinct(Booking.id)),
-                  sa.func.count(sa.distinct(Booking.id)).filter(Booking.state.in_(list(ENDED_STATES))),
-                  sa.func.count(sa.distinct(Booking.id)).filter(Booking.state.in_(list(LIVE_STATES))),
-                  sa.func.count(BookingParticipant.user_id),
-                  sa.func.coalesce(sa.func.sum(Session.sequence), 0))
-        .select_from(Booking).join(BookableOffering, BookableOffering.id == Booking.offering_id)
-        .outerjoin(Session, Session.schedule_id == Booking.schedule_id)
-        .outerjoin(BookingParticipant, BookingParticipant.booking_id == Booking.id)
-        .where(where)).one()
-    stamps = [t for t in (changed, offering_changed) if t is not None]
-    return (max([*stamps, day]), count, ended, live, participants, int(sequences), day.date().isoformat())
-
-
-def person_version(user_id: int, now: datetime) -> tuple:
-    """Return what changes whenever the person's bookings in their feed do."""
-    return _version(_own(user_id) | _named(user_id), now)
-
-
-def school_version(school_id: int, now: datetime) -> tuple:
-    """Return what changes whenever the school's bookings do."""
-    return _version(Booking.school_id == school_id, now)
-
-
-PERSON_SOURCE = FeedSource(name="lighthouse", events=person_events, version=person_version)
-SCHOOL_SOURCE = FeedSource(name="lighthouse", events=school_events, version=school_version)
+PERSON_SOURCE = FeedSource(name="lighthouse", events=person_events)
+SCHOOL_SOURCE = FeedSource(name="lighthouse", events=school_events)
 
 
 def init_app(app: Flask) -> None:

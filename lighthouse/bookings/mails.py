@@ -25,7 +25,7 @@ from flask_babel import gettext as _
 from events.calendar import build_calendar
 from lighthouse.bookings import calendar
 from lighthouse.bookings.models import Booking, BookingSide, BookingState, Venue
-from lms.db import db
+from lms.db import db, now_utc
 from lms.i18n import fmt_datetime, fmt_time
 from lms.mail import operations as mail
 from lms.people.models import Membership, Role, User
@@ -104,7 +104,8 @@ def _ics(booking: Booking, user: User, role: str, method: str, cancelled: bool =
     # The leader sees the booking in the school's feed, everyone else in their own.
     audience = f"school-{booking.school_id}" if role == LEADER else f"person-{user.id}"
     event = calendar.event_for(booking, audience, cancelled=cancelled)
-    data = build_calendar([event], name=booking.offering.title, method=method, attendee=(user.name, user.email))
+    data = build_calendar([event], name=booking.offering.title, method=method, attendee=(user.name, user.email),
+                          stamp=now_utc())
     return (mail.Attachment(filename="invitasjon.ics" if method == "REQUEST" else "avlysning.ics",
                             content_type=f"text/calendar; method={method}; charset=utf-8", data=data),)
 

@@ -38,8 +38,8 @@ from lighthouse.bookings.models import (HOLDING_STATES, TRANSITIONS, Availabilit
                                         BookingParticipant, BookingSide, BookingState, Venue)
 from lighthouse.profiles.models import LighthouseProfile, ReleaseTime, semester_of
 from lms.audit import operations as audit
-from lms.db import begin_writing, db
-from lms.i18n import OSLO, fmt_datetime
+from lms.db import begin_writing, db, now_utc
+from lms.i18n import OSLO, WallTimeError, fmt_datetime, oslo_wall_time
 from lms.people.models import Membership, School, User
 from lms.settings import operations as settings
 
@@ -118,7 +118,10 @@ def _window_starts(profile_id: int, duration: timedelta, first: date, last: date
             local = datetime.combine(day, window.start_time)
             closes = datetime.combine(day, window.end_time)
             while local + duration <= closes:
-                starts.add(local.replace(tzinfo=OSLO).astimezone(timezone.utc))
+                try:
+                    starts.add(oslo_wall_time(day, local.time()).astimezone(timezone.utc))
+                except WallTimeError:
+                    pass  # a time the clock skips or repeats that night is offered by no one
                 local += duration
         day += timedelta(days=1)
     return sorted(starts)
@@ -806,4 +809,4 @@ def booking_ics(booking: Booking, *, cancel: bool = False, user: User | None = N
     fyrtårn, a named participant), otherwise that of the school's feed.
     """
     event = calendar.event_for(booking, calendar.audience_for(booking, user), cancelled=cancel)
-    return build_calendar([event], name=booking.offering.title)
+    return build_calendar([event], name=booking.offering.title, stamp=now_utc())

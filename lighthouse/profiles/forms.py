@@ -7,7 +7,8 @@ from wtforms import (BooleanField, DateField, IntegerField, SelectChoice, Select
                      URLField)
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from lms.forms import FIRST_YEAR, LAST_YEAR, OUT_OF_RANGE, REQUIRED, ClockField, MultiCheckboxField, coerce_id
+from lms.forms import (FIRST_YEAR, LAST_YEAR, OUT_OF_RANGE, REQUIRED, ClockField, MultiCheckboxField, check_wall_time,
+                       coerce_id)
 from catalog.offerings.models import TargetGroup
 from lighthouse.bookings.models import BookableKind, Venue
 from lighthouse.profiles.models import GradeLevel, Subject
@@ -139,7 +140,11 @@ class OpenCourseForm(FlaskForm):
         if field.data and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
             raise ValidationError(str(OUT_OF_RANGE))
 
+    def validate_start(self, field):
+        check_wall_time(self.day.data, field.data)
+
     def validate_end(self, field):
+        check_wall_time(self.day.data, field.data)
         if field.data and self.start.data and field.data <= self.start.data:
             raise ValidationError(_l("Sluttid må være etter starttid."))
 

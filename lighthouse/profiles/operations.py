@@ -23,7 +23,7 @@ from lighthouse.profiles.models import (GradeLevel, LighthouseProfile, ProfileGr
 from lms.audit import operations as audit
 from lms.auth.operations import require
 from lms.db import begin_writing, db
-from lms.i18n import OSLO
+from lms.i18n import OSLO, WallTimeError, oslo_wall_time
 from lms.people.models import Membership, Role, School, User
 from lms.schoolyear import school_year_of
 
@@ -422,8 +422,10 @@ def create_open_course(profile: LighthouseProfile, data: OpenCourseData, *, acto
     require(can_edit_profile(actor, profile))
     if data.end <= data.start:
         raise ProfileError(_("Sluttid må være etter starttid."))
-    starts_at = datetime.combine(data.day, data.start, tzinfo=OSLO)
-    ends_at = datetime.combine(data.day, data.end, tzinfo=OSLO)
+    try:
+        starts_at, ends_at = oslo_wall_time(data.day, data.start), oslo_wall_time(data.day, data.end)
+    except WallTimeError as err:
+        raise ProfileError(str(err)) from None
     if starts_at <= now:
         raise ProfileError(_("Kurset må ligge fram i tid."))
     # The catalogue asks the booking rules whether a school's booking holds the

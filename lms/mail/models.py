@@ -57,6 +57,8 @@ class OutboxMessage(db.Model):
     claimed_until: Mapped[datetime | None]
     #: Given up on (the server refused it permanently); never retried.
     failed_at: Mapped[datetime | None]
+    #: The attachments as sent (filename, content type, base64 data), for the outbox page; None before sending.
+    sent_attachments: Mapped[list | None] = mapped_column(sa.JSON)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(sa.Text, default="")
 

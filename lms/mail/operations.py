@@ -14,6 +14,7 @@ that one.
 """
 from __future__ import annotations
 
+import base64
 import email.utils
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -140,7 +141,20 @@ def message_id(message: OutboxMessage, sender: str) -> str:
 
 
 def build_email(message: OutboxMessage, mail: RenderedMail, *, sender: str, now: datetime) -> EmailMessage:
-    """Return the MIME mail: a UTF-8 text part and each attachment with its full content type."""
+    """Return the MIME mail: a UTF-8 text part, an invitation beside it, and the attachments.
+
+    A calendar attachment that carries a ``method`` (REQUEST, CANCEL) is an
+    invitation, built the way Outlook and Gmail build theirs, so that both
+    show it as one (with the event, not as a file)::
+
+        multipart/mixed
+          multipart/alternative
+            text/plain; charset=utf-8
+            text/calendar; method=REQUEST; charset=utf-8
+          application/ics; name=invitasjon.ics   (the same calendar, to save)
+
+    Any other attachment follows as it is.
+    """
     result = EmailMessage()
     result["From"] = sender
     result["To"] = message.recipient
@@ -149,12 +163,29 @@ def build_email(message: OutboxMessage, mail: RenderedMail, *, sender: str, now:
     result["Message-ID"] = message_id(message, sender)
     # Quoted-printable passes any server, even one without 8BITMIME, and stays readable.
     result.set_content(mail.text, charset="utf-8", cte="quoted-printable")
-    for attachment in mail.attachments:
-        content_type = HeaderRegistry()("Content-Type", attachment.content_type)
-        # The parameters (a calendar's method=REQUEST) tell the mail program what to do with it.
-        result.add_attachment(attachment.data, maintype=content_type.maintype, subtype=content_type.subtype,
-                              filename=attachment.filename, params=dict(content_type.params))
+    parsed = [(attachment, HeaderRegistry()("Content-Type", attachment.content_type))
+              for attachment in mail.attachments]
+    invitations = [(a, t) for a, t in parsed if _is_invitation(t)]
+    if len(invitations) > 1:
+        raise ValueError("a mail carries at most one invitation: clients act on one")
+    for attachment, content_type in invitations:
+        # Base64 keeps the calendar's bytes (CRLF line ends included) exactly as written.
+        result.add_alternative(attachment.data, maintype="text", subtype="calendar", cte="base64",
+                               params=dict(content_type.params))
+    for attachment, content_type in parsed:
+        if _is_invitation(content_type):
+            result.add_attachment(attachment.data, maintype="application", subtype="ics",
+                                  filename=attachment.filename)
+        else:
+            # The parameters (a calendar's charset) tell the mail program how to read it.
+            result.add_attachment(attachment.data, maintype=content_type.maintype, subtype=content_type.subtype,
+                                  filename=attachment.filename, params=dict(content_type.params))
     return result
+
+
+def _is_invitation(content_type) -> bool:
+    """Tell whether an attachment's content type is an iTIP calendar (``text/calendar`` with a method)."""
+    return content_type.content_type == "text/calendar" and "method" in content_type.params
 
 
 @dataclass
@@ -265,7 +296,8 @@ def send_pending(transport: Transport | None = None, *, limit: int = 100,
                                                   give_up=attempts >= max_attempts))
                 continue
             _update(message_id, sent_at=now_utc(), attempts=attempts, claimed_until=None, next_attempt_at=None,
-                    subject=mail.subject[:SUBJECT_LENGTH], body_text=mail.text, last_error="")
+                    subject=mail.subject[:SUBJECT_LENGTH], body_text=mail.text, last_error="",
+                    sent_attachments=_stored(mail.attachments))
             report.sent += 1
     finally:
         transport.close()
@@ -309,21 +341,31 @@ def get_message(actor: User, message_id: int) -> OutboxMessage:
 
 
 def preview(message: OutboxMessage) -> Preview:
-    """Return the mail as it will be sent or, once sent, as it was sent."""
-    problem = ""
+    """Return the mail as it will be sent or, once sent, as it was sent (its attachments too)."""
+    if message.sent_at is not None:  # the outbox keeps what the recipient got, not today's version of it
+        return Preview(message.subject, message.body_text, _restored(message.sent_attachments))
     try:
-        mail: RenderedMail | None = render(message)
+        mail = render(message)
     except MailObsolete:
-        mail, problem = None, _("Denne e-posten sendes ikke: det den gjaldt, finnes ikke lenger.")
+        return Preview(message.subject, message.body_text, (),
+                       _("Denne e-posten sendes ikke: det den gjaldt, finnes ikke lenger."))
     except Exception as err:  # the page that shows what went wrong must not fail with it
         current_app.logger.exception("outbox message %s could not be written", message.id)
-        mail, problem = None, _("E-posten kan ikke skrives: %(error)s", error=f"{type(err).__name__}: {err}")
-    attachments = mail.attachments if mail else ()
-    if message.sent_at is not None:  # the outbox keeps what the recipient got
-        return Preview(message.subject, message.body_text, attachments)
-    if mail is None:
-        return Preview(message.subject, message.body_text, (), problem)
-    return Preview(mail.subject, mail.text, attachments)
+        return Preview(message.subject, message.body_text, (),
+                       _("E-posten kan ikke skrives: %(error)s", error=f"{type(err).__name__}: {err}"))
+    return Preview(mail.subject, mail.text, mail.attachments)
+
+
+def _stored(attachments: tuple[Attachment, ...]) -> list[dict]:
+    """Return attachments as the outbox row keeps them (JSON: the bytes in base64)."""
+    return [{"filename": a.filename, "content_type": a.content_type, "data": base64.b64encode(a.data).decode()}
+            for a in attachments]
+
+
+def _restored(rows: list[dict] | None) -> tuple[Attachment, ...]:
+    """Return the attachments an outbox row kept when it was sent (none for mail sent before they were kept)."""
+    return tuple(Attachment(filename=row["filename"], content_type=row["content_type"],
+                            data=base64.b64decode(row["data"])) for row in rows or ())
 
 
 def retry(message: OutboxMessage, actor: User, now: datetime) -> None:

@@ -131,6 +131,9 @@ class ConsoleTransport:
         lines = ["=" * 72] + [f"{name}: {message[name]}" for name in ("From", "To", "Subject", "Date", "Message-ID")]
         body = message.get_body(("plain",))
         lines += ["", body.get_content().rstrip() if body is not None else ""]
+        for part in message.walk():
+            if part.get_content_type() == "text/calendar" and part.get_param("method"):
+                lines.append(f"[Invitasjon: text/calendar; method={part.get_param('method')}]")
         for part in message.iter_attachments():
             lines.append(f"[Vedlegg: {part.get_filename()} ({part.get_content_type()}, "
                          f"{len(part.get_payload(decode=True) or b'')} byte)]")

@@ -1,9 +1,7 @@
 """The outbox page: programme admins read the mail the platform sends (and, in development, would send)."""
 from __future__ import annotations
 
-from io import BytesIO
-
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -45,8 +43,11 @@ def attachment(message_id: int, number: int):
     if not 1 <= number <= len(attachments):
         abort(404)
     found = attachments[number - 1]
-    return send_file(BytesIO(found.data), mimetype=found.content_type, as_attachment=True,
-                     download_name=found.filename)
+    # The content type as the mail carried it, once (send_file would add a second charset and its own Date).
+    response = Response(found.data, content_type=found.content_type)
+    response.headers.set("Content-Disposition", "attachment", filename=found.filename)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @bp.route("/<int:message_id>/send-igjen", methods=["POST"])

@@ -9,7 +9,7 @@ Each participant's own secret link to a network's calendar feed. The
 environment-teacher flag (miljølærer) on people.
 
 Revision ID: dec44cca0eea
-Revises: d3555de396c3
+Revises: a7c31e5f0b92
 Create Date: 2026-12-01 12:20:00.444980
 
 """
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'dec44cca0eea'
-down_revision = 'd3555de396c3'
+down_revision = 'a7c31e5f0b92'
 branch_labels = None
 depends_on = None
 

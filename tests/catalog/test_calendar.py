@@ -1,5 +1,5 @@
 """The catalogue's dates in calendars: personal and school feeds, public feeds, mails with .ics, reminders."""
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import icalendar
 import sqlalchemy as sa
@@ -14,6 +14,8 @@ from lms.i18n import OSLO
 from lms.mail.models import OutboxMessage
 from lms.mail.operations import render
 from lms.people.models import Role
+from tests.events.conftest import libical_reader as libical_reader  # the fixtures, for this module's tests
+from tests.events.conftest import read_with_libical as read_with_libical
 
 
 def _mails_to(user):
@@ -25,6 +27,17 @@ def _mails_to(user):
 def _vevents(attachment):
     cal = icalendar.Calendar.from_ical(attachment.data)
     return cal, [c for c in cal.walk("VEVENT")]
+
+
+def _merged(mails):
+    """Return (methods, events) of several per-session mails, each of which must carry exactly one event."""
+    methods, events = set(), []
+    for mail in mails:
+        (attachment,) = mail.attachments
+        cal, (event,) = _vevents(attachment)
+        methods.add(str(cal["METHOD"]))
+        events.append(event)
+    return methods, events
 
 
 def test_person_feed_has_the_seat_then_cancels_it_for_30_days(make_offering, make_user, now, app):
@@ -68,13 +81,11 @@ def test_moved_session_raises_sequence_and_mails_the_participants(make_offering,
     session = offering.sessions[0]
     with app.test_request_context():
         before = calendar.person_events(kari.id, now)[0]
-        version = calendar.person_version(kari.id, now)
         start = session.starts_at + timedelta(days=1)
         offering_ops.update_session(offering, session, actor=admin, now=now + timedelta(minutes=5), starts_at=start,
                                     ends_at=start + timedelta(hours=2), location="Biblioteket")
         after = calendar.person_events(kari.id, now + timedelta(minutes=6))[0]
         assert after.sequence == before.sequence + 1 and after.location == "Biblioteket"
-        assert calendar.person_version(kari.id, now + timedelta(minutes=6)) != version
         changed = _mails_to(kari)[-1]
     assert changed.subject == f"Changed: {offering.title}"
     cal, (event,) = _vevents(changed.attachments[0])
@@ -84,22 +95,37 @@ def test_moved_session_raises_sequence_and_mails_the_participants(make_offering,
 
 
 def test_enrollment_mail_carries_an_invitation_and_cancellation_a_cancel(make_offering, make_user, now, app):
-    offering = make_offering(sessions=2)
+    """Issue 15, finding 5: one invitation object per session (one UID each), one mail each."""
+    offering = make_offering(sessions=3)
     kari = make_user()
     enrollment = ops.enroll(offering.id, kari, actor=kari, now=now)
     ops.cancel_enrollment(enrollment, actor=kari, now=now + timedelta(hours=1))
     with app.test_request_context():
-        confirmed, cancelled = _mails_to(kari)
+        mails = _mails_to(kari)
         feed = calendar.person_events(kari.id, now + timedelta(hours=1))
-    assert confirmed.subject.startswith("Påmeldt:") and "Hei" in confirmed.text
-    invite_cal, invited = _vevents(confirmed.attachments[0])
-    cancel_cal, withdrawn = _vevents(cancelled.attachments[0])
-    assert invite_cal["METHOD"] == "REQUEST" and cancel_cal["METHOD"] == "CANCEL"
-    assert "method=CANCEL" in cancelled.attachments[0].content_type
+    assert len(mails) == 6
+    confirmations, cancellations = mails[:3], mails[3:]
+    assert [m.subject for m in confirmations] == [f"Påmeldt: {offering.title} (økt {n} av 3)" for n in (1, 2, 3)]
+    assert all("Hei" in m.text and "Hver økt kommer i sin egen e-post" in m.text for m in confirmations)
+    invite_methods, invited = _merged(confirmations)
+    cancel_methods, withdrawn = _merged(cancellations)
+    assert invite_methods == {"REQUEST"} and cancel_methods == {"CANCEL"}
+    assert all("method=CANCEL" in m.attachments[0].content_type for m in cancellations)
     assert [e["UID"] for e in invited] == [e["UID"] for e in withdrawn] == [e.uid for e in feed]
+    assert len({str(e["UID"]) for e in invited}) == 3
     assert all(int(c["SEQUENCE"]) > int(i["SEQUENCE"]) for i, c in zip(invited, withdrawn))
     assert all(str(e["STATUS"]) == "CANCELLED" for e in withdrawn)
     assert kari.email in str(invited[0]["ATTENDEE"])
+
+
+def test_a_one_session_offering_sends_one_mail_without_a_part_number(make_offering, make_user, now, app):
+    offering = make_offering(sessions=1)
+    kari = make_user()
+    ops.enroll(offering.id, kari, actor=kari, now=now)
+    with app.test_request_context():
+        (mail,) = _mails_to(kari)
+    assert mail.subject == f"Påmeldt: {offering.title}"
+    assert "Hver økt" not in mail.text
 
 
 def test_mail_is_written_in_the_recipients_language(make_offering, make_user, now, app):
@@ -121,15 +147,21 @@ def test_waiting_holds_the_dates_tentatively_until_the_seat_or_the_cancellation(
     leaving = ops.enroll(offering.id, third, actor=third, now=now)
     ops.cancel_enrollment(seat, actor=first, now=now)          # second is offered the seat
     ops.accept_offer(waiting, actor=second, now=now)
+    with app.test_request_context():
+        feed_then = calendar.person_events(second.id, now)
     ops.cancel_enrollment(leaving, actor=third, now=now)       # third leaves the waitlist
     with app.test_request_context():
-        joined, offered, got = _mails_to(second)
+        mails = _mails_to(second)
+        joined, offered, got = mails[0:2], mails[2:4], mails[4:6]
         feed = calendar.person_events(second.id, now)
-        third_joined, third_left = _mails_to(third)
+        third_mails = _mails_to(third)
+        third_joined, third_left = third_mails[0:2], third_mails[2:4]
+    assert len(mails) == len(third_mails) + 2 == 6  # one mail per session
 
-    def read(mail):
-        cal, events = _vevents(mail.attachments[0])
-        return str(cal["METHOD"]), {str(e["STATUS"]) for e in events}, [int(e["SEQUENCE"]) for e in events], \
+    def read(mails):
+        methods, events = _merged(mails)
+        (method,) = methods
+        return method, {str(e["STATUS"]) for e in events}, [int(e["SEQUENCE"]) for e in events], \
             [str(e["UID"]) for e in events]
 
     assert read(joined)[:2] == ("REQUEST", {"TENTATIVE"})
@@ -137,7 +169,9 @@ def test_waiting_holds_the_dates_tentatively_until_the_seat_or_the_cancellation(
     assert read(got)[:2] == ("REQUEST", {"CONFIRMED"})
     assert all(g > h for g, h in zip(read(got)[2], read(offered)[2]))
     assert read(got)[3] == read(joined)[3] == [e.uid for e in feed]
-    assert read(got)[2] == [e.sequence for e in feed]
+    # The invitation says what the feed said when it was sent; the feed only rises after.
+    assert read(got)[2] == [e.sequence for e in feed_then]
+    assert all(f >= g for f, g in zip([e.sequence for e in feed], read(got)[2]))
     assert read(third_left)[:2] == ("CANCEL", {"CANCELLED"})
     assert all(c > j for c, j in zip(read(third_left)[2], read(third_joined)[2]))
     with app.test_request_context():
@@ -264,19 +298,40 @@ def test_catalogue_feed_keeps_the_filters_of_the_page(make_offering, client):
     assert client.get("/kurs/kalender.ics?type=workshop", headers={"If-None-Match": feed.headers["ETag"]}).status_code == 304
 
 
-def test_other_peoples_session_file_is_the_public_event(make_offering, make_user, login, now):
+def test_a_session_file_downloaded_before_enrolling_is_the_event_the_invitation_updates(
+        make_offering, make_user, login, client, now, app):
+    """Issue 15, finding 8: the download, the invitation and the personal feed are one event."""
+    from events import operations as events_ops
+    from events.models import FeedScope
+
     offering = make_offering()
-    kari, ola = make_user(), make_user()
-    ops.enroll(offering.id, kari, actor=kari, now=now)
+    kari = make_user()
+    token = events_ops.issue_feed_token(FeedScope.PERSON, kari.id, actor=kari, now=now)
     db.session.commit()
     path = f"/kurs/{offering.id}/okter/{offering.sessions[0].id}.ics"
-    mine = icalendar.Calendar.from_ical(login(kari).get(path).data).walk("VEVENT")[0]
-    theirs = icalendar.Calendar.from_ical(login(ola).get(path).data).walk("VEVENT")[0]
-    assert f"person-{kari.id}" in str(mine["UID"]) and "public" in str(theirs["UID"])
+    anonymous = icalendar.Calendar.from_ical(client.get(path).data).walk("VEVENT")[0]
+    signed_in = login(kari)
+    before = icalendar.Calendar.from_ical(signed_in.get(path).data).walk("VEVENT")[0]
+    ops.enroll(offering.id, kari, actor=kari, now=now)
+    db.session.commit()
+    after = icalendar.Calendar.from_ical(signed_in.get(path).data).walk("VEVENT")[0]
+    with app.test_request_context():
+        (invitation,) = _mails_to(kari)
+    _cal, (invited,) = _vevents(invitation.attachments[0])
+    (fed,) = icalendar.Calendar.from_ical(client.get(f"/kalender/{token}.ics").data).walk("VEVENT")
+    assert "public" in str(anonymous["UID"])
+    assert str(before["UID"]) == str(after["UID"]) == str(invited["UID"]) == str(fed["UID"])
+    assert f"person-{kari.id}" in str(before["UID"])
+    # Enrolling raised SEQUENCE, so the invitation updates the event downloaded before.
+    assert int(invited["SEQUENCE"]) > int(before["SEQUENCE"])
+    assert int(after["SEQUENCE"]) == int(invited["SEQUENCE"]) == int(fed["SEQUENCE"])
 
 
-def test_every_kind_of_feed_reads_the_same_in_three_parsers(make_offering, make_user, make_school, admin, now, app):
-    """Person, school, catalogue and offering feeds and a single .ics: 14:00 Oslo either side of both changes."""
+def test_every_kind_of_feed_reads_the_same_in_four_parsers(make_offering, make_user, make_school, admin, now, app,
+                                                          request):
+    """Person, school, catalogue and offering feeds, a single .ics and the invitations: 14:00 Oslo either side
+    of both changes, and both occurrences of the October hour that happens twice, in icalendar, vobject,
+    ical.js (Thunderbird) and libical (Evolution)."""
     from datetime import date
 
     import vobject
@@ -285,10 +340,16 @@ def test_every_kind_of_feed_reads_the_same_in_three_parsers(make_offering, make_
     from events.models import FeedScope
     from tests.events.conftest import read_with_icaljs
 
+    read_with_libical = request.getfixturevalue("read_with_libical")
+    utc = timezone.utc
     days = [(date(2026, 10, 24), 2), (date(2026, 10, 26), 1), (date(2027, 3, 27), 1), (date(2027, 3, 29), 2)]
+    # 02:30 on 25 October 2026, first in summer time (00:30 UTC), then again in winter time (01:30 UTC).
+    repeated = [datetime(2026, 10, 25, 0, 30, tzinfo=utc), datetime(2026, 10, 25, 1, 30, tzinfo=utc)]
     offering = make_offering("Vurdering gjennom året", sessions=0, publish=False, kind=OfferingKind.WORKSHOP)
     for day, _offset in days:
         offering_ops.add_session(offering, actor=admin, now=now, starts_at=_oslo(day, 14), ends_at=_oslo(day, 16))
+    for start in repeated:
+        offering_ops.add_session(offering, actor=admin, now=now, starts_at=start, ends_at=start + timedelta(minutes=45))
     offering_ops.publish(offering, actor=admin, now=now)
     school = make_school()
     kari = make_user(school=school)
@@ -297,6 +358,7 @@ def test_every_kind_of_feed_reads_the_same_in_three_parsers(make_offering, make_
     person_token = events_ops.issue_feed_token(FeedScope.PERSON, kari.id, actor=kari, now=now)
     school_token = events_ops.issue_feed_token(FeedScope.SCHOOL, school.id, actor=leader, now=now)
     db.session.commit()
+    starts = sorted([_oslo(day, 14).astimezone(utc) for day, _offset in days] + repeated)
     client = app.test_client()
     feeds = {
         "person": f"/kalender/{person_token}.ics",
@@ -304,21 +366,41 @@ def test_every_kind_of_feed_reads_the_same_in_three_parsers(make_offering, make_
         "catalogue": "/kurs/kalender.ics?type=workshop",
         "offering": f"/kurs/{offering.id}/kalender.ics",
     }
+    expected = [(day.year, day.month, day.day, 14, 0, offset) for day, offset in days]
+
+    def afternoons(times):
+        return [(t.year, t.month, t.day, t.hour, t.minute, t.utcoffset().total_seconds() / 3600)
+                for t in times if t.hour == 14]
+
     for kind, path in feeds.items():
         body = client.get(path).data
-        expected = [(day.year, day.month, day.day, 14, 0, offset) for day, offset in days]
         ours = [e.decoded("DTSTART") for e in icalendar.Calendar.from_ical(body).walk("VEVENT")]
-        assert [(t.year, t.month, t.day, t.hour, t.minute, t.utcoffset().total_seconds() / 3600)
-                for t in ours] == expected, kind
+        assert afternoons(ours) == expected, kind
+        assert [t.astimezone(utc) for t in ours] == starts, kind
         theirs = [e.dtstart.value for e in vobject.readOne(body.decode()).vevent_list]
-        assert [(t.year, t.month, t.day, t.hour, t.minute, t.utcoffset().total_seconds() / 3600)
-                for t in theirs] == expected, kind
+        assert afternoons(theirs) == expected, kind
+        assert [t.astimezone(utc) for t in theirs] == starts, kind
         read = read_with_icaljs(body)
         assert read["method"] == "PUBLISH", kind
-        assert [(*e["start"]["local"], e["start"]["utcOffsetSeconds"] / 3600) for e in read["events"]] == expected
+        assert [(*e["start"]["local"], e["start"]["utcOffsetSeconds"] / 3600) for e in read["events"]
+                if e["start"]["local"][3] == 14] == expected
+        assert [datetime.fromtimestamp(e["start"]["unix"], utc) for e in read["events"]] == starts, kind
+        by_libical = read_with_libical(body)
+        assert by_libical["method"] == "PUBLISH", kind
+        assert [e["start"] for e in by_libical["events"]] == starts, kind
     single = client.get(f"/kurs/{offering.id}/okter/{offering.sessions[1].id}.ics").data
     (event,) = vobject.readOne(single.decode()).vevent_list
-    assert (event.dtstart.value.hour, event.dtstart.value.utcoffset()) == (14, timedelta(hours=1))
+    assert event.dtstart.value.astimezone(utc) == starts[1]
+    assert [e["start"] for e in read_with_libical(single)["events"]] == [starts[1]]
+    with app.test_request_context():
+        invitations = _mails_to(kari)
+    assert len(invitations) == len(starts)
+    for mail, start in zip(invitations, starts):
+        read = read_with_libical(mail.attachments[0].data)
+        assert read["method"] == "REQUEST"
+        assert [e["start"] for e in read["events"]] == [start]
+        assert [datetime.fromtimestamp(e["start"]["unix"], utc) for e in read_with_icaljs(
+            mail.attachments[0].data)["events"]] == [start]
 
 
 def test_feed_read_in_one_statement_still_refuses_wrong_and_revoked_links(make_offering, make_user, now, app):
@@ -337,3 +419,65 @@ def test_feed_read_in_one_statement_still_refuses_wrong_and_revoked_links(make_o
     assert client.get(f"/kalender/{'a' * 300}.ics").status_code == 404
     (event,) = icalendar.Calendar.from_ical(client.get(f"/kalender/{new}.ics").data).walk("VEVENT")
     assert f"person-{kari.id}" in str(event["UID"])
+
+
+def test_one_sequence_everywhere_that_never_goes_down(make_offering, make_user, make_school, now, app):
+    """Issue 15, finding 7: the same SEQUENCE in mail, personal, school and public feed; staff leaving lowers none."""
+    from lms.people.models import Membership
+
+    school = make_school()
+    offering = make_offering(sessions=2)
+    kari, ola = make_user(school=school), make_user(school=school)
+    ops.enroll(offering.id, ola, actor=ola, now=now)
+    kari_seat = ops.enroll(offering.id, kari, actor=kari, now=now)
+
+    def sequences():
+        with app.test_request_context():
+            return {"kari": [e.sequence for e in calendar.person_events(kari.id, now)],
+                    "school": [e.sequence for e in calendar.school_events(school.id, now)],
+                    "public": [e.sequence for e in calendar.offering_events(offering.id, now)]}
+
+    first = sequences()
+    assert first["kari"] == first["school"] == first["public"]
+    with app.test_request_context():
+        invitations = _mails_to(kari)
+    assert [int(e["SEQUENCE"]) for e in _merged(invitations)[1]] == first["kari"]
+
+    db.session.execute(sa.delete(Membership).where(Membership.user_id == ola.id))  # ola leaves the school
+    db.session.flush()
+    left = sequences()
+    assert all(after >= before for after, before in zip(left["school"], first["school"]))
+
+    ops.cancel_enrollment(kari_seat, actor=kari, now=now)
+    cancelled = sequences()
+    with app.test_request_context():
+        cancels = _mails_to(kari)[2:]
+    sent = [int(e["SEQUENCE"]) for e in _merged(cancels)[1]]
+    assert sent == cancelled["kari"] == cancelled["school"] == cancelled["public"]
+    assert all(c > f for c, f in zip(sent, first["kari"]))
+
+
+def test_dtstamp_is_when_a_mail_or_download_is_written_and_a_feeds_change_time(
+        make_offering, make_user, login, client, now, app):
+    """Issue 15, finding 9 (RFC 5545 3.8.7.2): DTSTAMP is when the object was made, not when the event changed."""
+    from events import operations as events_ops
+    from events.models import FeedScope
+    from lms.db import set_clock
+
+    offering = make_offering()
+    kari = make_user()
+    ops.enroll(offering.id, kari, actor=kari, now=now)
+    token = events_ops.issue_feed_token(FeedScope.PERSON, kari.id, actor=kari, now=now)
+    db.session.commit()
+    later = now + timedelta(hours=3)
+    set_clock(later)  # the worker writes the mail, and the person downloads the file, three hours on
+    with app.test_request_context():
+        (invitation,) = _mails_to(kari)
+    _cal, (invited,) = _vevents(invitation.attachments[0])
+    downloaded = icalendar.Calendar.from_ical(
+        login(kari).get(f"/kurs/{offering.id}/okter/{offering.sessions[0].id}.ics").data).walk("VEVENT")[0]
+    (fed,) = icalendar.Calendar.from_ical(client.get(f"/kalender/{token}.ics").data).walk("VEVENT")
+    for event in (invited, downloaded):
+        assert event.decoded("DTSTAMP") == later
+        assert event.decoded("LAST-MODIFIED") <= now
+    assert fed.decoded("DTSTAMP") == fed.decoded("LAST-MODIFIED") <= now

@@ -19,6 +19,7 @@ from tests.lms.conftest import make_app  # noqa: F401 (the host's fixture: a sec
 
 ROOT = Path(__file__).resolve().parents[2]
 ICALJS_SCRIPT = Path(__file__).resolve().parent / "icaljs_read.mjs"
+LIBICAL_SOURCE = Path(__file__).resolve().parent / "libical_read.c"
 
 
 def oslo(*args) -> datetime:
@@ -37,30 +38,23 @@ def session_event(uid: str, start: datetime, *, hours: int = 2, changed: datetim
 
 @dataclass
 class FakeSource:
-    """A feed source holding events per owner, counting how often the feed asks it for what."""
+    """A feed source holding events per owner, counting how often the feed asks for them."""
 
     name: str = "fake"
     by_owner: dict[int, list[CalendarEvent]] = field(default_factory=dict)
     events_calls: int = 0
-    version_calls: int = 0
 
     def events(self, owner_id: int, now: datetime) -> list[CalendarEvent]:
         self.events_calls += 1
         return list(self.by_owner.get(owner_id, []))
 
-    def version(self, owner_id: int, now: datetime) -> tuple:
-        self.version_calls += 1
-        events = self.by_owner.get(owner_id, [])
-        newest = max((e.last_modified for e in events), default=None)
-        return (newest, len(events), repr(events))
-
     def source(self) -> FeedSource:
-        return FeedSource(name=self.name, events=self.events, version=self.version)
+        return FeedSource(name=self.name, events=self.events)
 
 
 def _register(app, scope: FeedScope, fake: FakeSource):
     # The fake stands alone for the test, so other packages' sources (the
-    # catalogue's) neither add events nor move Last-Modified; theirs come back after.
+    # catalogue's) add no events; theirs come back after.
     sources = app.extensions.setdefault("kp_feed_sources", {}).setdefault(scope, [])
     saved = list(sources)
     sources.clear()
@@ -93,3 +87,38 @@ def read_with_icaljs(ics: bytes) -> dict:
     done = subprocess.run([node, str(ICALJS_SCRIPT)], input=ics, capture_output=True, timeout=60, cwd=ROOT)
     assert done.returncode == 0, done.stderr.decode()
     return json.loads(done.stdout)
+
+
+@pytest.fixture(scope="session")
+def libical_reader(tmp_path_factory) -> Path:
+    """Compile the libical reader (tests/events/libical_read.c) once; skip (fail in CI) where libical is missing."""
+    gcc, pkg_config = shutil.which("gcc"), shutil.which("pkg-config")
+    if gcc is None or pkg_config is None:
+        missing("gcc and pkg-config are needed to build the libical reader", "apt-get install gcc pkg-config")
+    flags = subprocess.run([pkg_config, "--cflags", "--libs", "libical"], capture_output=True, text=True)
+    if flags.returncode != 0:
+        missing("libical is not installed, and it reads calendars as Evolution does",
+                "apt-get install libical-dev, as .ci/run does")
+    reader = tmp_path_factory.mktemp("libical") / "libical_read"
+    built = subprocess.run([gcc, str(LIBICAL_SOURCE), *flags.stdout.split(), "-o", str(reader)],
+                           capture_output=True, text=True, timeout=120)
+    assert built.returncode == 0, built.stderr
+    return reader
+
+
+@pytest.fixture
+def read_with_libical(libical_reader):
+    """Return a function that reads an .ics with libical: its METHOD and, per VEVENT, UID, UTC times, status, SEQUENCE."""
+    def read(ics: bytes) -> dict:
+        done = subprocess.run([str(libical_reader)], input=ics, capture_output=True, timeout=60)
+        assert done.returncode == 0, done.stderr.decode()
+        lines = done.stdout.decode().splitlines()
+        method = lines[0].split("\t", 1)[1]
+        events = []
+        for line in lines[1:]:
+            uid, start, end, status, sequence = line.split("\t")
+            events.append({"uid": uid, "start": datetime.fromtimestamp(int(start), timezone.utc),
+                           "end": datetime.fromtimestamp(int(end), timezone.utc), "status": status,
+                           "sequence": int(sequence)})
+        return {"method": method, "events": events}
+    return read

@@ -88,6 +88,64 @@ def test_icaljs_reads_every_session_at_14_oslo_time():
         assert event["end"]["unix"] == (_expected(day, offset) + timedelta(hours=2)).timestamp()
 
 
+def test_libical_reads_every_session_at_14_oslo_time(read_with_libical):
+    """libical (Evolution) resolves the TZID from the file's VTIMEZONE and converts to UTC itself."""
+    read = read_with_libical(_feed())
+    assert len(read["events"]) == len(DAYS)
+    for event, (day, offset) in zip(read["events"], DAYS):
+        assert event["start"] == _expected(day, offset), day
+        assert event["end"] == _expected(day, offset) + timedelta(hours=2), day
+
+
+def _night(year: int, month: int) -> list[datetime]:
+    """Return instants every 30 minutes through the night of a change (last Sunday of the month), in UTC."""
+    sunday = max(d for d in range(25, 32) if datetime(year, month, d).weekday() == 6)
+    start = datetime(year, month, sunday, 22, 0, tzinfo=UTC) - timedelta(days=1)
+    return [start + timedelta(minutes=30 * n) for n in range(14)]  # 00:00 to 06:30 Oslo time, roughly
+
+
+#: Both nights: March, when 02:00-03:00 does not exist, and October, when it happens twice.
+NIGHTS = _night(2027, 3) + _night(2026, 10)
+
+
+def _night_feed() -> bytes:
+    events = [session_event(f"natt-{n}@test", instant, hours=1) for n, instant in enumerate(NIGHTS)]
+    return build_calendar(events, name="Natt")
+
+
+def test_the_night_instants_include_the_repeated_october_hour():
+    local = [instant.astimezone(OSLO) for instant in NIGHTS]
+    twice = [t for t in local if (t.month, t.hour) == (10, 2)]
+    assert len(twice) == 4 and {t.utcoffset() for t in twice} == {timedelta(hours=1), timedelta(hours=2)}
+    assert not [t for t in local if (t.month, t.hour) == (3, 2)]  # March has no 02:xx
+
+
+def test_the_repeated_october_hour_is_written_in_utc_and_others_in_oslo_time():
+    text = _night_feed().decode()
+    for n, instant in enumerate(NIGHTS):
+        block = text.split(f"UID:natt-{n}@test")[0].rsplit("BEGIN:VEVENT", 1)[1]
+        if instant.astimezone(OSLO).hour == 2 and instant.month == 10:
+            assert f"DTSTART:{instant:%Y%m%dT%H%M%S}Z" in block, instant
+        else:
+            assert f"DTSTART;TZID=Europe/Oslo:{instant.astimezone(OSLO):%Y%m%dT%H%M%S}" in block, instant
+
+
+def test_every_parser_reads_every_instant_of_both_nights_alike(read_with_libical):
+    """icalendar, vobject, ical.js (Thunderbird) and libical (Evolution) agree through both changes."""
+    body = _night_feed()
+    expected = [(instant, instant + timedelta(hours=1)) for instant in NIGHTS]
+    by_icalendar = [(e.decoded("dtstart").astimezone(UTC), e.decoded("dtend").astimezone(UTC))
+                    for e in icalendar.Calendar.from_ical(body).walk("VEVENT")]
+    by_vobject = [(e.dtstart.value.astimezone(UTC), e.dtend.value.astimezone(UTC))
+                  for e in vobject.readOne(body.decode()).vevent_list]
+    by_icaljs = [(datetime.fromtimestamp(e["start"]["unix"], UTC), datetime.fromtimestamp(e["end"]["unix"], UTC))
+                 for e in read_with_icaljs(body)["events"]]
+    by_libical = [(e["start"], e["end"]) for e in read_with_libical(body)["events"]]
+    for name, read in (("icalendar", by_icalendar), ("vobject", by_vobject), ("ical.js", by_icaljs),
+                       ("libical", by_libical)):
+        assert read == expected, name
+
+
 @pytest.mark.parametrize("year", [2026, 2027, 2028, 2031])
 def test_vtimezone_changes_at_the_same_instants_as_europe_oslo(year):
     """Hour by hour around both changes, every parser's zone agrees with the time zone database."""
@@ -154,15 +212,16 @@ def test_event_carries_every_field_a_calendar_shows():
     assert "ATTENDEE" not in body.decode()
 
 
-def test_cancelled_event_stays_with_status_cancelled_and_its_sequence():
+def test_cancelled_event_stays_with_status_cancelled_and_its_sequence(read_with_libical):
     body = build_calendar([session_event("a@test", oslo(2026, 11, 3, 14, 0), cancelled=True, sequence=4)], name="T")
     event = icalendar.Calendar.from_ical(body).walk("VEVENT")[0]
     assert (str(event["status"]), event.decoded("sequence")) == ("CANCELLED", 4)
     assert vobject.readOne(body.decode()).vevent.status.value == "CANCELLED"
     assert read_with_icaljs(body)["events"][0]["status"] == "CANCELLED"
+    assert [(e["status"], e["sequence"]) for e in read_with_libical(body)["events"]] == [("CANCELLED", 4)]
 
 
-def test_request_and_cancel_name_the_attendee_and_an_organiser():
+def test_request_and_cancel_name_the_attendee_and_an_organiser(read_with_libical):
     event = session_event("a@test", oslo(2026, 11, 3, 14, 0), sequence=1)
     request = icalendar.Calendar.from_ical(
         build_calendar([event], name="T", method="REQUEST", attendee=("Tone Lærer", "tone@skole.test")))
@@ -179,6 +238,10 @@ def test_request_and_cancel_name_the_attendee_and_an_organiser():
         assert str(parsed["organizer"]).startswith("mailto:noreply@")
         read = read_with_icaljs(calendar.to_ical())
         assert (read["method"], read["events"][0]["status"], read["events"][0]["uid"]) == (method, status, "a@test")
+        by_libical = read_with_libical(calendar.to_ical())
+        assert (by_libical["method"], by_libical["events"][0]["status"], by_libical["events"][0]["uid"]) == (
+            method, status, "a@test")
+        assert by_libical["events"][0]["sequence"] == 1
         assert vobject.readOne(calendar.to_ical().decode()).vevent.attendee.value == "mailto:tone@skole.test"
 
 
@@ -264,3 +327,19 @@ def test_a_session_needs_time_zones_and_an_end_after_its_start(now):
     session = events.add_session(schedule, starts_at=now, ends_at=(now + timedelta(minutes=30)).astimezone(OSLO),
                                  now=now)
     assert (session.title, session.location, session.online_url, session.updated_at) == ("", "", "", now)
+
+
+@pytest.mark.parametrize("method", ["REQUEST", "CANCEL"])
+def test_an_invitation_to_its_own_organiser_names_the_platform_instead(method, read_with_libical):
+    """Issue 15, finding 6: clients ignore an iTIP message for a meeting the recipient organises."""
+    event = session_event("a@test", oslo(2026, 10, 25, 14, 0), organizer_name="Frida Fyrtårn",
+                          organizer_email="Frida@Skole.test", sequence=2)
+    body = build_calendar([event], name="T", method=method, attendee=("Frida Fyrtårn", "frida@skole.test"))
+    parsed = icalendar.Calendar.from_ical(body).walk("VEVENT")[0]
+    assert str(parsed["attendee"]) == "mailto:frida@skole.test"
+    assert str(parsed["organizer"]).startswith("mailto:noreply@")
+    assert parsed["organizer"].params["CN"] == "Kompetanseportalen"
+    assert read_with_libical(body)["method"] == method
+    # Sent to someone else, the organiser stays who organises.
+    other = build_calendar([event], name="T", method=method, attendee=("Tor Lærer", "tor@skole.test"))
+    assert str(icalendar.Calendar.from_ical(other).walk("VEVENT")[0]["organizer"]) == "mailto:Frida@Skole.test"

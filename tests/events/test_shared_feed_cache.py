@@ -21,6 +21,7 @@ from catalog.enrollment import operations as enrollment_ops
 from catalog.offerings import operations as offering_ops
 from catalog.offerings.models import Offering, OfferingKind, TargetGroup
 from events import operations as ops
+from events.calendar import body_etag
 from events.models import FeedScope, Session
 from lms.db import db
 from lms.people.models import User
@@ -116,15 +117,14 @@ def test_an_unchanged_feed_is_answered_304_without_the_database(instances, subsc
     assert first.status_code == 200
     with database_use(a) as used:
         again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
-        by_date = client.get(url, headers={"If-Modified-Since": first.headers["Last-Modified"]})
         whole = client.get(url)
-    assert (again.status_code, by_date.status_code, whole.status_code) == (304, 304, 200)
+    assert (again.status_code, whole.status_code) == (304, 200)
     assert used == {"statements": [], "checkouts": 0}
-    for response in (again, by_date, whole):
+    for response in (again, whole):
         assert response.headers["ETag"] == first.headers["ETag"]
         assert response.headers["Cache-Control"] == "private, max-age=0, must-revalidate"
     assert whole.get_data() == first.get_data()
-    for header in ("Last-Modified", "Content-Type", "Content-Disposition"):
+    for header in ("Content-Type", "Content-Disposition"):
         assert whole.headers[header] == first.headers[header]
 
 
@@ -223,10 +223,11 @@ def test_public_feeds_are_answered_304_without_the_database_and_follow_changes(i
             again = client.get(url, headers={"If-None-Match": first.headers["ETag"]})
         assert again.status_code == 304
         assert used["statements"] == []
-        # The language is part of what is kept: nynorsk asks the database once, and gets its own ETag;
-        # a browser asking for English alone gets the bokmål feed.
+        # The language is part of what is kept: nynorsk asks the database once, and gets the ETag of
+        # its own body; a browser asking for English alone gets the bokmål feed.
         nynorsk = client.get(url, headers={"Accept-Language": "nn"})
-        assert nynorsk.headers["ETag"] != first.headers["ETag"]
+        assert nynorsk.headers["ETag"] == f'"{body_etag(nynorsk.get_data())}"'
+        assert (nynorsk.headers["ETag"] == first.headers["ETag"]) == (nynorsk.get_data() == first.get_data())
         english = client.get(url, headers={"Accept-Language": "en"})
         assert english.headers["ETag"] == first.headers["ETag"]
 

@@ -110,14 +110,28 @@ def oslo_input(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M")
 
 
+def clock_changes(moment: datetime) -> bool:
+    """Tell whether an Oslo wall time is skipped (March) or repeated (October): such input is refused (issue 15)."""
+    local = moment.replace(tzinfo=OSLO)
+    skipped = local.astimezone(timezone.utc).astimezone(OSLO).replace(tzinfo=None) != local.replace(tzinfo=None)
+    return skipped or local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset()
+
+
+def wall_times(low: datetime, high: datetime):
+    """Return a strategy of Oslo wall times a form accepts (not the skipped or the repeated hour)."""
+    return st.datetimes(low, high).filter(lambda moment: not clock_changes(moment))
+
+
 @st.composite
 def valid_offerings(draw) -> dict:
     kind = draw(st.sampled_from(kinds))
     capacity = draw(st.integers(1, 100_000))
-    opens = draw(st.one_of(st.none(), st.datetimes(datetime(2000, 1, 1), datetime(2099, 1, 1))))
-    closes = draw(st.one_of(st.none(), st.datetimes(datetime(2000, 1, 1), datetime(2099, 1, 1))))
+    opens = draw(st.one_of(st.none(), wall_times(datetime(2000, 1, 1), datetime(2099, 1, 1))))
+    closes = draw(st.one_of(st.none(), wall_times(datetime(2000, 1, 1), datetime(2099, 1, 1))))
     if opens and closes and closes <= opens:
         closes = opens + timedelta(days=1)
+        if clock_changes(closes):
+            closes += timedelta(hours=1)
     text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))
     return {
         "title": draw(text.map(lambda s: s[:200]).filter(lambda s: s.strip())),
@@ -132,7 +146,7 @@ def valid_offerings(draw) -> dict:
         "go_no_go_date": draw(st.one_of(st.just(""), st.dates(date(2000, 1, 1), date(2100, 12, 31)).map(str))),
         "registration_opens_at": oslo_input(opens) if opens else "",
         "registration_closes_at": oslo_input(closes) if closes else "",
-        "cancellation_deadline": draw(st.one_of(st.just(""), st.datetimes(
+        "cancellation_deadline": draw(st.one_of(st.just(""), wall_times(
             datetime(2000, 1, 1), datetime(2100, 12, 31)).map(oslo_input))),
         "location": draw(text.map(lambda s: s[:300])),
         "online_url": draw(st.sampled_from(["", "https://meet.example.no/rom-4", "http://kommune.no/kurs?id=1"])),
@@ -268,10 +282,12 @@ def test_valid_session_form_adds_a_session_or_explains_why_not(admin_client, mak
     if response.status_code == 303:
         assert live_sessions(offering_id) == 2
     else:
-        # Only a session that ends before it starts once the clock is put forward may be refused.
+        # Only a time the clock skips or repeats that night (issue 15), or a session that ends
+        # before it starts once the clock is put forward, may be refused.
         day = date.fromisoformat(data["day"])
-        start, end = (datetime.combine(day, time.fromisoformat(data[k]), tzinfo=OSLO) for k in ("start", "end"))
-        assert end.astimezone(timezone.utc) <= start.astimezone(timezone.utc)
+        start, end = (datetime.combine(day, time.fromisoformat(data[k])) for k in ("start", "end"))
+        assert clock_changes(start) or clock_changes(end) or \
+            end.replace(tzinfo=OSLO).astimezone(timezone.utc) <= start.replace(tzinfo=OSLO).astimezone(timezone.utc)
         assert_refused_in_norwegian(response)
         assert_kept(response, {"title": data["title"], "location": data["location"]})
         assert live_sessions(offering_id) == 1

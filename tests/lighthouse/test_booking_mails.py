@@ -155,3 +155,48 @@ def test_mail_is_written_in_the_recipients_language(world, now):
         OutboxMessage.recipient == world.lighthouse.email)).one()
     assert message.locale == "en" and message.kind == "lighthouse.booking"
     assert render(message).subject  # rendered under the English locale without error
+
+
+@pytest.mark.parametrize("step", ["school cancels", "school accepts the proposal"])
+def test_the_organiser_of_a_mailed_invitation_is_never_its_recipient(world, now, step):
+    """Issue 15, finding 6: clients ignore a CANCEL or REQUEST for a meeting "you" organise."""
+    booking = request(world, now)
+    if step == "school cancels":
+        ops.confirm_booking(booking, actor=world.lighthouse, now=now, location="Personalrommet")
+        ops.cancel_booking(booking, actor=world.leader, now=now, reason="Syk")
+        method = "CANCEL"
+    else:
+        ops.propose_time(booking, actor=world.lighthouse, now=now, starts_at=LATER)
+        ops.accept_proposal(booking, actor=world.leader, now=now)
+        method = "REQUEST"
+    mail = mails_to(world.lighthouse)[-1]
+    _attachment, calendar, event = ics(mail)
+    assert str(calendar["METHOD"]) == method
+    assert str(event["ATTENDEE"]).lower() == f"mailto:{world.lighthouse.email}".lower()
+    assert str(event["ORGANIZER"]).lower() != str(event["ATTENDEE"]).lower()
+    assert str(event["ORGANIZER"]).startswith("mailto:noreply@")
+    assert event["ORGANIZER"].params["CN"] == "Kompetanseportalen"
+    # To the school, the fyrtårn stays the organiser: they own the meeting.
+    leader_calendars = [ics(m) for m in mails_to(world.leader) if m.attachments]
+    for _a, _c, leader_event in leader_calendars:
+        assert str(leader_event["ORGANIZER"]).lower() == f"mailto:{world.lighthouse.email}".lower()
+
+
+def test_a_bookings_sequence_is_the_same_in_its_mails_and_feeds_and_only_rises(world, now):
+    """Issue 15, finding 7, for bookings: every mail says what the recipient's feed says."""
+    from lighthouse.bookings import calendar
+
+    booking = request(world, now, participant_ids=[world.teacher.id])
+    ops.confirm_booking(booking, actor=world.lighthouse, now=now, location="Personalrommet")
+    confirmed = {"lighthouse": calendar.person_events(world.lighthouse.id, now)[0].sequence,
+                 "teacher": calendar.person_events(world.teacher.id, now)[0].sequence,
+                 "school": calendar.school_events(world.school.id, now)[0].sequence}
+    ops.cancel_booking(booking, actor=world.leader, now=now, reason="Syk")
+    feeds = {"lighthouse": calendar.person_events(world.lighthouse.id, now)[0].sequence,
+             "teacher": calendar.person_events(world.teacher.id, now)[0].sequence,
+             "school": calendar.school_events(world.school.id, now)[0].sequence}
+    for who, user in (("lighthouse", world.lighthouse), ("teacher", world.teacher)):
+        _a, cal, event = ics(mails_to(user)[-1])
+        assert str(cal["METHOD"]) == "CANCEL"
+        assert int(event["SEQUENCE"]) == feeds[who] > confirmed[who], who
+    assert feeds["school"] > confirmed["school"]

@@ -471,3 +471,17 @@ def test_a_principal_approves_for_their_own_school_only_each_profile_once_by_nam
     assert [p.id for p in approvable_profiles(principal)] == [mine[1].id, mine[0].id]
     assert approvable_profiles(make_user("Tor Lærer", school=first)) == []
     assert len(approvable_profiles(admin)) == 3
+
+
+def test_a_fyrtarn_open_course_in_the_missing_hour_is_refused_keeping_the_input(login, make_profile):
+    """Issue 15, finding 3: the fyrtårn's form uses the same parser as the catalogue's."""
+    from tests.lms.test_wall_time import MISSING
+
+    profile = make_profile()
+    with nothing_changes():
+        response = login(profile.user).post("/fyrtarn/apent-kurs/ny", data={
+            **OPEN_COURSE, "day": "2027-03-28", "start": "02:30", "end": "04:00"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert MISSING in page
+    assert "Programmering i matematikk" in page and 'value="02:30"' in page

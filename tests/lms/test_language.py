@@ -159,3 +159,19 @@ def test_a_forged_language_cookie_is_ignored(client):
 def test_a_page_whose_language_came_from_the_browser_says_so_to_caches(client):
     vary = client.get("/", headers={"Accept-Language": "nn"}).headers.get("Vary", "")
     assert "Accept-Language" in vary and "Cookie" in vary
+
+
+def test_a_template_inside_force_locale_speaks_that_language_and_the_page_its_own(app):
+    """The templates' translations are kept per request; a mail built in another language gets its own."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    skip = "{{ _('Hopp til hovedinnhold') }}"
+    with app.test_request_context("/", headers={"Cookie": "kp_lang=nn"}):
+        assert render_template_string(skip) == "Hopp til hovudinnhaldet"
+        with force_locale("en"):
+            assert render_template_string(skip) == "Skip to main content"
+            with force_locale("nb"):
+                assert render_template_string(skip) == "Hopp til hovedinnhold"
+            assert render_template_string(skip) == "Skip to main content"
+        assert render_template_string(skip) == "Hopp til hovudinnhaldet"

@@ -194,15 +194,32 @@ def test_message_id_is_stable_so_receivers_can_drop_a_repeat(smtp, send, make_us
     assert expected == f"<20260901080000.{message.id}.outbox@kommune.test>"
 
 
-def test_calendar_attachment_arrives_with_its_method(smtp, send, make_user, now):
+def _tree(part) -> tuple:
+    """Return a MIME part's content types as nested tuples, with a calendar's method where it has one."""
+    kind = part.get_content_type() + (f";method={part.get_param('method')}" if part.get_param("method") else "")
+    if part.is_multipart():
+        return (kind, *[_tree(p) for p in part.iter_parts()])
+    return kind
+
+
+def test_an_invitation_is_built_as_outlook_and_gmail_expect(smtp, send, make_user, now):
+    """Issue 15, finding 4: the calendar beside the text in an alternative, and the same file attached."""
     mail.queue_event(INVITE, make_user(), {}, now)
     send()
     [received] = smtp.inbox.messages
+    assert _tree(received) == ("multipart/mixed",
+                               ("multipart/alternative", "text/plain", "text/calendar;method=REQUEST"),
+                               "application/ics")
     assert _plain_text(received) == "Velkommen til kurset.\n"
+    alternative = next(received.iter_parts())
+    calendar = alternative.get_body(("calendar",)) or list(alternative.iter_parts())[1]
+    assert calendar.get_param("charset") == "utf-8"
+    assert calendar.get("Content-Disposition") is None  # shown inline, not a file
+    assert calendar.get_payload(decode=True) == CALENDAR
     [attachment] = list(received.iter_attachments())
-    assert attachment.get_content_type() == "text/calendar"
-    assert attachment.get_param("method") == "REQUEST"
+    assert attachment.get_content_type() == "application/ics"
     assert attachment.get_filename() == "invitasjon.ics"
+    assert attachment.get_content_disposition() == "attachment"
     assert attachment.get_payload(decode=True) == CALENDAR
 
 
@@ -336,7 +353,8 @@ def test_without_smtp_host_the_worker_prints_the_mail_and_marks_it_sent(app, sen
     output = send()
     assert "To: kari@skole.test" in output and "Subject: Invitasjon" in output
     assert "Velkommen til kurset." in output
-    assert "[Vedlegg: invitasjon.ics (text/calendar" in output
+    assert "[Invitasjon: text/calendar; method=REQUEST]" in output
+    assert "[Vedlegg: invitasjon.ics (application/ics" in output
     assert "Sendt 1, feilet 0, venter 0." in output
     assert _outbox()[0].sent_at == now
 
@@ -555,4 +573,35 @@ def test_mail_to_a_nynorsk_person_is_written_in_nynorsk_by_the_worker(smtp, send
     assert "- tysdag 6. oktober 2026 kl. 10:00–12:00, Rådhuset, sal 2" in reminder
     assert "Om tilbodet: http" in reminder and "Mine kurs: http" in reminder
     [invitation] = list(by_subject[("sigrid@skule.test", "Påmeldt: Vurdering for læring")].iter_attachments())
-    assert invitation.get_content_type() == "text/calendar"
+    assert invitation.get_content_type() == "application/ics"
+
+
+def test_attachment_download_names_its_type_once_and_leaves_the_date_to_the_server(make_user, admin, login, now):
+    """Issue 15, finding 9: no doubled charset, and no Date of its own beside the server's."""
+    invite = mail.queue_event(INVITE, make_user(), {}, now)
+    db.session.flush()
+    download = login(admin).get(f"/admin/epost/{invite.id}/vedlegg/1")
+    assert download.headers.getlist("Content-Type") == ["text/calendar; method=REQUEST; charset=utf-8"]
+    assert download.headers.getlist("Date") == []
+    assert download.headers["Content-Disposition"] == "attachment; filename=invitasjon.ics"
+    assert download.data == CALENDAR
+
+
+def test_a_sent_mails_attachment_is_what_was_sent_not_written_again(app, smtp, send, make_user, admin, login, now,
+                                                                    monkeypatch):
+    """Issue 15, finding 9: the outbox offers the .ics the recipient got, whatever the data says today."""
+    invite = mail.queue_event(INVITE, make_user(), {}, now)
+    db.session.commit()
+    send()
+    changed = CALENDAR.replace(b"Digital vurdering", b"Endret siden")
+    monkeypatch.setitem(app.extensions["kp_mail_renderers"], INVITE, lambda params: mail.RenderedMail(
+        subject="Invitasjon", text="Endret.", attachments=(
+            mail.Attachment("invitasjon.ics", "text/calendar; method=REQUEST; charset=utf-8", changed),)))
+    signed_in = login(admin)
+    assert signed_in.get(f"/admin/epost/{invite.id}/vedlegg/1").data == CALENDAR
+    [received] = smtp.inbox.messages
+    assert list(received.iter_attachments())[0].get_payload(decode=True) == CALENDAR
+    # Unsent mail is still written as it will be.
+    waiting = mail.queue_event(INVITE, make_user(), {}, now)
+    db.session.flush()
+    assert signed_in.get(f"/admin/epost/{waiting.id}/vedlegg/1").data == changed

@@ -1,0 +1,96 @@
+"""The offering page's shared part is kept rendered per process: it must never show what has changed since.
+
+Each test reads the page once (so the part is cached), changes what it shows
+the way another instance of the platform would (straight in the database,
+where this process hears of nothing), and reads the page again.
+"""
+from datetime import timedelta
+
+import pytest
+
+from catalog.enrollment import operations as ops
+from catalog.enrollment.models import EnrollmentState
+from catalog.offerings import operations as offering_ops
+from catalog.offerings.views import about_cache
+from events.models import SessionStatus
+from lms.db import db
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    about_cache.invalidate()
+    yield
+    about_cache.invalidate()
+
+
+def page(client, offering) -> str:
+    response = client.get(f"/kurs/{offering.id}")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_an_edited_description_is_shown_at_once(client, make_offering):
+    offering = make_offering(description="Vi ser på **vurdering** med nettbrett.")
+    assert "<strong>vurdering</strong>" in page(client, offering)
+    offering.description = "Vi ser på **kildekritikk** i stedet."
+    db.session.commit()
+    shown = page(client, offering)
+    assert "<strong>kildekritikk</strong>" in shown and "vurdering</strong>" not in shown
+
+
+def test_a_moved_and_a_cancelled_session_are_shown_at_once(client, make_offering):
+    offering = make_offering(sessions=2)
+    first, second = offering.sessions
+    before = page(client, offering)
+    assert before.count("Legg til i kalenderen") == 2 and "Avlyst</strong>" not in before
+    first.starts_at += timedelta(days=1, hours=1)
+    first.ends_at += timedelta(days=1, hours=1)
+    second.status = SessionStatus.CANCELLED
+    db.session.commit()
+    after = page(client, offering)
+    assert first.starts_at.isoformat() in after and "Avlyst</strong>" in after
+    assert after.count("Legg til i kalenderen") == 1
+
+
+def test_a_meeting_of_the_series_that_fills_up_is_shown_full_on_the_others_page(client, admin, make_offering, now):
+    autumn = make_offering("Nettverksmøte: Kildekritikk", capacity=2)
+    spring = offering_ops.add_next_in_series(autumn, actor=admin, now=now)
+    start = now + timedelta(days=150)
+    offering_ops.add_session(spring, actor=admin, now=now, starts_at=start, ends_at=start + timedelta(hours=2))
+    offering_ops.publish(spring, actor=admin, now=now)
+    db.session.commit()
+    def springs_line():
+        return page(client, autumn).split(f'href="/kurs/{spring.id}"')[1].split("</li>")[0]
+
+    assert "2 ledige plasser" in springs_line()
+    spring.seats_taken = 2
+    db.session.commit()
+    assert "Fullt" in springs_line() and "ledige plasser" not in springs_line()
+
+
+def test_each_language_gets_its_own(client, make_offering):
+    offering = make_offering()
+    assert "Om tilbudet" in page(client, offering)
+    client.set_cookie("kp_lang", "nn")
+    assert "Om tilbodet" in page(client, offering)
+    client.set_cookie("kp_lang", "en")
+    assert "About" in page(client, offering) and "Om tilbudet" not in page(client, offering)
+
+
+def test_the_waitlisted_and_the_enrolled_read_their_own_calendar_note(login, make_offering, make_user, now):
+    offering = make_offering(capacity=1)
+    seated, waiting = make_user(), make_user()
+    assert ops.enroll(offering.id, seated, actor=seated, now=now).state == EnrollmentState.ENROLLED
+    assert ops.enroll(offering.id, waiting, actor=waiting, now=now).state == EnrollmentState.WAITLISTED
+    db.session.commit()
+    note = "Datoene er ikke bekreftet for deg"
+    assert note in page(login(waiting), offering)
+    assert note not in page(login(seated), offering)
+    assert note in page(login(waiting), offering)
+
+
+def test_the_organisers_links_never_reach_anyone_else(client, login, admin, make_offering):
+    offering = make_offering()
+    assert "Avlys økten" in page(login(admin), offering)
+    assert "Avlys økten" not in page(client, offering)
+    assert "Avlys økten" in page(login(admin), offering)
