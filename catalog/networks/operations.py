@@ -357,7 +357,7 @@ def say_cannot_come(gathering: Gathering, user: User, now: datetime, *, cannot: 
         db.session.add(Absence(gathering_id=gathering.id, user_id=user.id, created_at=now))
     elif not cannot and existing is not None:
         db.session.delete(existing)
-    # The person's feed shows the change: raising the session's stamp moves every feed's version.
+    # The person's event changes (cancelled for them, SEQUENCE up); its LAST-MODIFIED is the session's stamp.
     gathering.session.updated_at = now
     db.session.flush()
 
