@@ -11,6 +11,10 @@ from catalog.demo import load_demo
 from catalog.enrollment import mails
 from catalog.enrollment import operations as enrollment_ops
 from catalog.enrollment.views import bp as enrollment_bp
+from catalog.networks import calendar as network_calendar
+from catalog.networks import mails as network_mails
+from catalog.networks.demo import load_networks
+from catalog.networks.views import bp as networks_bp
 from catalog.offerings import mails as offering_mails
 from catalog.offerings import search
 from catalog.offerings.views import bp as offerings_bp
@@ -30,15 +34,18 @@ from lms.plugins import DISCOVER, TASKS, FrontPageSection, MenuItem, Plugin
 
 
 def _init_app(app: Flask) -> None:
-    for bp in (offerings_bp, enrollment_bp, onboarding_bp, parents_bp):
+    for bp in (offerings_bp, enrollment_bp, onboarding_bp, parents_bp, networks_bp):
         app.register_blueprint(bp)
     app.cli.add_command(catalog_cli)
     app.cli.add_command(parents_cli)
     parent_mails.init_app(app)
     mails.init_app(app)
     offering_mails.init_app(app)
+    network_mails.init_app(app)
     register_feed_source(app, "person", calendar.PERSON_SOURCE)
     register_feed_source(app, "school", calendar.SCHOOL_SOURCE)
+    register_feed_source(app, "person", network_calendar.PERSON_SOURCE)
+    register_feed_source(app, "school", network_calendar.SCHOOL_SOURCE)
     lms_plugin.init_app(app)
 
 
@@ -81,6 +88,11 @@ def front_page(user, now) -> list[FrontPageSection]:
     return sections
 
 
+def _load_demo(now) -> str:
+    """Load the demo programme, then the appendix's networks with the demo schools."""
+    return "; ".join(part for part in (load_demo(now), load_networks(now)) if part)
+
+
 plugin = Plugin(
     name="catalog",
     init_app=_init_app,
@@ -88,13 +100,14 @@ plugin = Plugin(
     menu=(
         MenuItem("offerings.index", _l("Kurskatalog"), order=10),
         MenuItem("enrollment.my_courses", _l("Mine kurs"), lambda u: u is not None, 20),
+        MenuItem("networks.index", _l("Mine nettverk"), lambda u: u is not None, 25),
         MenuItem("onboarding.index", _l("Nyansatte"), lambda u: u is not None and (bool(u.led_school_ids()) or u.is_admin), 30),
         MenuItem("offerings.new", _l("Nytt tilbud"), lambda u: u is not None and u.is_admin, 40),
         MenuItem("parents.index", _l("For foreldre"), order=45),
         MenuItem("parents.organiser", _l("Foreldrearrangementer"),
                  lambda u: u is not None and (u.is_admin or bool(u.led_school_ids())), 46),
     ),
-    load_demo=load_demo,
+    load_demo=_load_demo,
     front_page=front_page,
     translations=str(Path(__file__).resolve().parent / "translations"),
 )

@@ -71,6 +71,7 @@ class PersonForm(FlaskForm):
     locale = SelectField(_l("Språk"), choices=LANGUAGE_CHOICES, default="")
     hire_date = DateField(_l("Ansatt dato"), format=["%Y-%m-%d", "%d.%m.%Y"], validators=[Optional()])
     is_digital_supervisor = BooleanField(_l("Digital veileder"))
+    is_environment_teacher = BooleanField(_l("Miljølærer"))
     active = BooleanField(_l("Aktiv (kan logge inn)"), default=True)
     is_admin = BooleanField(_l("Programadministrator (alle skoler)"))
     password = PasswordField(_l("Passord"), validators=[Optional(), Length(max=200)])
@@ -86,7 +87,8 @@ class PersonForm(FlaskForm):
         rows = [{"school_id": m.school_id, "role": m.role.value}
                 for m in user.memberships if m.school_id in school_ids]
         return {"name": user.name, "email": user.email, "locale": user.locale or "", "hire_date": user.hire_date,
-                "is_digital_supervisor": user.is_digital_supervisor, "active": user.active,
+                "is_digital_supervisor": user.is_digital_supervisor,
+                "is_environment_teacher": user.is_environment_teacher, "active": user.active,
                 "is_admin": user.is_admin, "memberships": rows + [blank] * BLANK_ROLE_ROWS}
 
     def set_schools(self, schools: list[School]) -> None:
@@ -102,6 +104,7 @@ class PersonForm(FlaskForm):
             wanted.add((Role.ADMIN, None))
         return PersonData(name=self.name.data, email=self.email.data, locale=self.locale.data or None,
                           hire_date=self.hire_date.data, is_digital_supervisor=self.is_digital_supervisor.data,
+                          is_environment_teacher=self.is_environment_teacher.data,
                           active=self.active.data, memberships=wanted, password=self.password.data or "")
 
 

@@ -70,6 +70,8 @@ class User(UserMixin, db.Model):
     hire_date: Mapped[date | None] = mapped_column(sa.Date)
     #: Digital supervisor (digital veileder): takes part in the digital practice network.
     is_digital_supervisor: Mapped[bool] = mapped_column(default=False)
+    #: Environment teacher (miljølærer): takes part in the digital citizenship network.
+    is_environment_teacher: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
 

@@ -193,6 +193,8 @@ class PersonData:
     locale: str | None = None
     hire_date: date | None = None
     is_digital_supervisor: bool = False
+    #: Environment teacher (miljølærer).
+    is_environment_teacher: bool = False
     active: bool = True
     #: The person's roles as (role, school id); a programme admin's has no school.
     memberships: set[tuple[Role, int | None]] = field(default_factory=set)
@@ -246,6 +248,7 @@ def _apply_person(user: User, data: PersonData, actor: User, now: datetime) -> N
         set_password(user, data.password, now, actor=actor)
     user.name, user.email, user.locale = name, email, data.locale
     user.hire_date, user.is_digital_supervisor, user.active = data.hire_date, data.is_digital_supervisor, data.active
+    user.is_environment_teacher = data.is_environment_teacher
     current = {(m.role, m.school_id): m for m in user.memberships}
     for key, membership in current.items():
         if _in_scope(scope, *key) and key not in data.memberships:
@@ -320,7 +323,7 @@ MAX_IMPORT_BYTES = 2_000_000
 MAX_IMPORT_ROWS = 5_000
 #: The import's columns as the template writes them; headers are matched
 #: without case, spaces, hyphens and underscores ("E-post" = "epost").
-IMPORT_COLUMNS = ("navn", "e-post", "skole", "rolle", "ansatt_dato", "digital_veileder", "språk")
+IMPORT_COLUMNS = ("navn", "e-post", "skole", "rolle", "ansatt_dato", "digital_veileder", "språk", "miljølærer")
 REQUIRED_COLUMNS = ("navn", "e-post", "skole", "rolle")
 #: Roles as people write them, in bokmål and nynorsk.
 IMPORT_ROLES = {"lærer": Role.TEACHER, "lærar": Role.TEACHER, "skoleleder": Role.LEADER, "skuleleiar": Role.LEADER,
@@ -435,6 +438,7 @@ class _StaffRow:
     role: Role
     hire_date: date | None
     digital_supervisor: bool | None
+    environment_teacher: bool | None
     #: nb, nn or en; None leaves the person's language as it is.
     locale: str | None
 
@@ -463,13 +467,17 @@ def _parse_row(values: dict[str, str], actor: User | None, now: datetime) -> _St
     supervisor = values.get("digitalveileder", "").lower()
     if supervisor not in _YES_NO:
         raise _SkipRow(_("digital_veileder må være ja eller nei"))
+    environment = values.get("miljølærer", "").lower()
+    if environment not in _YES_NO:
+        raise _SkipRow(_("miljølærer må være ja eller nei"))
     language = values.get("språk", "")
     locale = parse_language(language) if language else None
     if language and locale is None:
         raise _SkipRow(_("ukjent språk «%(value)s» (bruk bokmål, nynorsk eller engelsk)", value=language[:40]))
     return _StaffRow(name=name, email=email, school=school, role=role,
                      hire_date=_parse_date(values.get("ansattdato", ""), now),
-                     digital_supervisor=_YES_NO[supervisor], locale=locale)
+                     digital_supervisor=_YES_NO[supervisor],
+                     environment_teacher=_YES_NO[environment], locale=locale)
 
 
 def _import_row(row: _StaffRow, actor: User | None, now: datetime) -> tuple[ImportOutcome, list[str]]:
@@ -492,6 +500,9 @@ def _import_row(row: _StaffRow, actor: User | None, now: datetime) -> tuple[Impo
     if row.digital_supervisor is not None and user.is_digital_supervisor != row.digital_supervisor:
         user.is_digital_supervisor = row.digital_supervisor
         changes.append(_("digital veileder"))
+    if row.environment_teacher is not None and user.is_environment_teacher != row.environment_teacher:
+        user.is_environment_teacher = row.environment_teacher
+        changes.append(_("miljølærer"))
     if row.locale is not None and user.locale != row.locale:
         user.locale = row.locale
         changes.append(_("språk"))
@@ -541,5 +552,5 @@ def import_template(actor: User) -> str:
     """Return a CSV file to fill in: the headers and one example row at a school ``actor`` manages."""
     schools = manageable_schools(actor)
     org_number = schools[0].org_number if schools else "974760673"
-    lines = [";".join(IMPORT_COLUMNS), f"Kari Nordmann;kari.nordmann@skole.no;{org_number};lærer;01.08.2026;nei;nynorsk"]
+    lines = [";".join(IMPORT_COLUMNS), f"Kari Nordmann;kari.nordmann@skole.no;{org_number};lærer;01.08.2026;nei;nynorsk;nei"]
     return "\ufeff" + "\r\n".join(lines) + "\r\n"

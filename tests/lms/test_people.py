@@ -452,7 +452,7 @@ def test_import_template_can_be_filled_in_and_imported(login, leader, school_a):
     assert template.status_code == 200 and template.mimetype == "text/csv"
     assert "attachment" in template.headers["Content-Disposition"]
     text = template.get_data(as_text=True)
-    assert text.startswith("\ufeffnavn;e-post;skole;rolle;ansatt_dato;digital_veileder;språk")
+    assert text.startswith("\ufeffnavn;e-post;skole;rolle;ansatt_dato;digital_veileder;språk;miljølærer")
     assert report_lines(upload(client, template.get_data())) == ["rad 2: opprettet Kari Nordmann"]
     assert db.session.scalar(sa.select(User.locale).where(User.name == "Kari Nordmann")) == "nn"
 
@@ -538,3 +538,32 @@ def test_demo_people_speak_the_language_the_files_give_and_keep_their_own_choice
     load_people(now)  # loading the demo again leaves a person's own choice as it is
     db.session.commit()
     assert db.session.get(User, hanne.id).locale == "nn"
+
+
+# --- the environment teacher (miljølærer) flag ----------------------------------
+
+def test_environment_teacher_flag_is_set_on_the_form_and_shown_on_the_staff_page(login, admin, school_a):
+    client = login(admin)
+    response = client.post("/admin/ansatte/ny", data=person_form(school_a.id, is_environment_teacher="y"))
+    assert response.status_code == 302, body(response)
+    kari = db.session.scalar(sa.select(User).where(User.name == "Kari Nordmann"))
+    assert kari.is_environment_teacher
+    assert "miljølærer" in body(client.get("/admin/ansatte"))
+    form = body(client.get(f"/admin/ansatte/{kari.id}"))
+    (tag,) = re.findall(r'<input[^>]*name="is_environment_teacher"[^>]*>', form)
+    assert "checked" in tag
+
+
+def test_import_sets_and_clears_the_environment_teacher_flag(login, admin, school_a):
+    org = school_a.org_number
+    header = "navn;e-post;skole;rolle;miljølærer"
+    response = upload(login(admin), staff_csv(f"Kari Miljø;kari@skole.no;{org};lærer;ja",
+                                              f"Per Feil;per@skole.no;{org};lærer;kanskje", header=header))
+    assert report_lines(response) == ["rad 2: opprettet Kari Miljø",
+                                      "rad 3: hoppet over – miljølærer må være ja eller nei"]
+    kari = db.session.scalar(sa.select(User).where(User.email == "kari@skole.no"))
+    assert kari.is_environment_teacher
+    response = upload(login(admin), staff_csv(f"Kari Miljø;kari@skole.no;{org};lærer;nei", header=header))
+    assert report_lines(response) == ["rad 2: oppdatert Kari Miljø (miljølærer)"]
+    db.session.refresh(kari)
+    assert not kari.is_environment_teacher

@@ -1,0 +1,1 @@
+"""Networks and collaboration groups: member schools, gatherings, minutes and what each school carried back."""
