@@ -30,6 +30,7 @@ from lms.mail.cli import mail_cli
 from lms.mail.views import bp as mail_bp
 from lms.markdown import render as render_markdown
 from lms.pages.views import bp as pages_bp
+from lms.plans import models as _plan_models  # noqa: F401 (the schema knows the development plans)
 from lms.people.cli import people_cli
 from lms.people.views import bp as people_bp
 from lms.settings.views import bp as settings_bp
