@@ -23,6 +23,7 @@ from catalog.schemes import models as _scheme_models  # noqa: F401
 from events.feeds import register_feed_source
 from lms.forms import ActionForm
 from lms.i18n import to_oslo
+from catalog import evidence as plan_evidence_source
 from lms.plugins import DISCOVER, TASKS, FrontPageSection, MenuItem, Plugin
 
 
@@ -88,5 +89,6 @@ plugin = Plugin(
     ),
     load_demo=load_demo,
     front_page=front_page,
+    plan_evidence=plan_evidence_source.plan_evidence,
     translations=str(Path(__file__).resolve().parent / "translations"),
 )

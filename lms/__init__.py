@@ -31,6 +31,7 @@ from lms.mail.views import bp as mail_bp
 from lms.markdown import render as render_markdown
 from lms.pages.views import bp as pages_bp
 from lms.plans import models as _plan_models  # noqa: F401 (the schema knows the development plans)
+from lms.plans.views import bp as plans_bp
 from lms.people.cli import people_cli
 from lms.people.views import bp as people_bp
 from lms.settings.views import bp as settings_bp
@@ -42,6 +43,8 @@ TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 migrate = Migrate(render_as_batch=True, compare_type=True, render_item=render_migration_item)
 
 HOST_MENU = (
+    # Everyone at a school reads its plan; leaders write it, admins review every school's.
+    plugins.MenuItem("plans.index", _l("Utviklingsplan"), lambda u: u is not None and bool(u.memberships), 60),
     plugins.MenuItem("people.schools", _l("Skoler"), lambda u: u is not None and u.is_admin, 80),
     plugins.MenuItem("people.people", _l("Ansatte"),
                      lambda u: u is not None and (u.is_admin or bool(u.led_school_ids())), 81),
@@ -107,6 +110,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(settings_bp)
     app.register_blueprint(mail_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(plans_bp)
     app.cli.add_command(people_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(mail_cli)

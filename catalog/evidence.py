@@ -1,0 +1,131 @@
+"""The catalogue's evidence for development plans: staff enrolled in and completing what the measures link to.
+
+Answers :class:`lms.plugins.EvidenceQuery` in five queries however many
+schools, measures and links: the staff, the linked offerings, their target
+groups, the enrollments in them, and the completions in the period.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import sqlalchemy as sa
+from flask import url_for
+from flask_babel import gettext as _
+
+from catalog.enrollment.models import ACTIVE_STATES, Enrollment, EnrollmentState
+from catalog.enrollment.operations import STAFF_ROLES, TEACHING_ROLES, is_new_hire
+from catalog.offerings.models import Offering, OfferingKind, OfferingTargetGroup, TargetGroup
+from lms.db import db, now_utc
+from lms.i18n import to_oslo
+from lms.people.models import Membership, Role, User
+from lms.plugins import EvidenceFigure, EvidenceQuery
+
+#: The area a figure about staff competence belongs to.
+COMPETENCE_AREA = 4
+
+
+def _staff(school_ids, today) -> dict[int, dict[TargetGroup, set[int]]]:
+    """Return each school's staff by target group, from one query."""
+    groups: dict[int, dict[TargetGroup, set[int]]] = defaultdict(lambda: defaultdict(set))
+    rows = db.session.execute(
+        sa.select(Membership.school_id, Membership.role, User.id, User.is_digital_supervisor, User.hire_date)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.school_id.in_(school_ids), Membership.role.in_(STAFF_ROLES), User.active.is_(True)))
+    for school_id, role, user_id, supervisor, hire_date in rows:
+        mine = groups[school_id]
+        mine[TargetGroup.ALL_STAFF].add(user_id)
+        if role in TEACHING_ROLES:
+            mine[TargetGroup.TEACHERS].add(user_id)
+        if role == Role.LEADER:
+            mine[TargetGroup.LEADERS].add(user_id)
+        if supervisor:
+            mine[TargetGroup.DIGITAL_SUPERVISORS].add(user_id)
+        if hire_date is not None and is_new_hire(User(hire_date=hire_date), today):
+            mine[TargetGroup.NEW_HIRES].add(user_id)
+    return groups
+
+
+def plan_evidence(query: EvidenceQuery) -> list[EvidenceFigure]:
+    """Return enrolled and completed staff per linked offering, the share with a completed activity, onboarding."""
+    if not query.school_ids:
+        return []
+    now = query.now or now_utc()
+    today = to_oslo(now).date()
+    staff = _staff(query.school_ids, today)
+    everyone = {uid for groups in staff.values() for uid in groups[TargetGroup.ALL_STAFF]}
+    figures: list[EvidenceFigure] = []
+
+    offering_ids = set(query.links.get("offering", ()))
+    areas = set(query.links.get("plan_area", ())) & {4, 6}
+    offerings: dict[int, Offering] = {}
+    if offering_ids or areas:
+        condition = Offering.id.in_(offering_ids)
+        if areas:
+            condition = condition | Offering.plan_area.in_(areas)
+        offerings = {o.id: o for o in db.session.scalars(
+            sa.select(Offering).where(condition).options(sa.orm.lazyload("*")))}
+    targets: dict[int, set[TargetGroup]] = defaultdict(set)
+    people: dict[tuple[int, int], set[tuple[int, EnrollmentState]]] = defaultdict(set)
+    if offerings and everyone:
+        for offering_id, group in db.session.execute(sa.select(OfferingTargetGroup.offering_id, OfferingTargetGroup.group)
+                                                     .where(OfferingTargetGroup.offering_id.in_(offerings))):
+            targets[offering_id].add(group)
+        for offering_id, user_id, state in db.session.execute(
+                sa.select(Enrollment.offering_id, Enrollment.user_id, Enrollment.state)
+                .where(Enrollment.offering_id.in_(offerings), Enrollment.user_id.in_(everyone),
+                       Enrollment.state.in_(ACTIVE_STATES))):
+            for school_id, groups in staff.items():
+                if user_id in groups[TargetGroup.ALL_STAFF]:
+                    people[(school_id, offering_id)].add((user_id, state))
+
+    def group_size(school_id: int, offering_id: int) -> int:
+        wanted = targets.get(offering_id) or {TargetGroup.ALL_STAFF}
+        return len(set().union(*(staff[school_id][g] for g in wanted)))
+
+    def counted(school_id: int, offering: Offering, link: tuple[str, int], area: int) -> None:
+        rows = people.get((school_id, offering.id), set())
+        of = group_size(school_id, offering.id)
+        url = url_for("enrollment.participants", offering_id=offering.id)
+        figures.append(EvidenceFigure(school_id, area, "enrolled", _("%(title)s: påmeldte ansatte", title=offering.title),
+                                      len({u for u, s in rows if s != EnrollmentState.WAITLISTED}), of, url, link))
+        figures.append(EvidenceFigure(school_id, area, "completed", _("%(title)s: fullført", title=offering.title),
+                                      len({u for u, s in rows if s == EnrollmentState.COMPLETED}), of, url, link))
+
+    for school_id in query.school_ids:
+        for offering_id in sorted(offering_ids & set(offerings)):
+            counted(school_id, offerings[offering_id], ("offering", offering_id), offerings[offering_id].plan_area
+                    or COMPETENCE_AREA)
+        for area in sorted(areas):
+            tagged = [o for o in offerings.values() if o.plan_area == area]
+            rows = {r for o in tagged for r in people.get((school_id, o.id), set())}
+            figures.append(EvidenceFigure(
+                school_id, area, "plan_area_completed",
+                _("Ansatte som har fullført kurs merket område %(area)d", area=area),
+                len({u for u, s in rows if s == EnrollmentState.COMPLETED}),
+                len(staff[school_id][TargetGroup.ALL_STAFF]), None, ("plan_area", area)))
+
+    completed: dict[int, set[int]] = defaultdict(set)
+    onboarded: set[int] = set()
+    if everyone:
+        for user_id, kind in db.session.execute(
+                sa.select(Enrollment.user_id, Offering.kind).join(Offering, Offering.id == Enrollment.offering_id)
+                .where(Enrollment.user_id.in_(everyone), Enrollment.state == EnrollmentState.COMPLETED,
+                       Enrollment.completed_at >= query.starts_at, Enrollment.completed_at < query.ends_at)):
+            for school_id, groups in staff.items():
+                if user_id in groups[TargetGroup.ALL_STAFF]:
+                    completed[school_id].add(user_id)
+            if kind == OfferingKind.ONBOARDING:
+                onboarded.add(user_id)
+    for school_id in sorted(query.school_ids):
+        groups = staff.get(school_id)
+        if not groups or not groups[TargetGroup.ALL_STAFF]:
+            continue
+        figures.append(EvidenceFigure(
+            school_id, COMPETENCE_AREA, "staff_completed", _("Ansatte med fullført kompetansetiltak i planperioden"),
+            len(completed[school_id]), len(groups[TargetGroup.ALL_STAFF])))
+        new = groups[TargetGroup.NEW_HIRES]
+        if new:
+            figures.append(EvidenceFigure(
+                school_id, COMPETENCE_AREA, "new_hires_onboarded", _("Nyansatte som har fullført oppstartskurs"),
+                len(new & onboarded), len(new), url_for("onboarding.index", skole=school_id)))
+    return figures
