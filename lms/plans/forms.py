@@ -59,6 +59,8 @@ class MeasureForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.target_group.choices = _choices(PlanTargetGroup)
+        #: The links as (kind, id), read by ``validate_links`` (empty when none were typed).
+        self.parsed_links: list[tuple[str, int]] = []
 
     def validate_links(self, field):
         self.parsed_links = []
