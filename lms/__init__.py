@@ -31,6 +31,8 @@ from lms.mail.views import bp as mail_bp
 from lms.markdown import render as render_markdown
 from lms.pages.views import bp as pages_bp
 from lms.plans import models as _plan_models  # noqa: F401 (the schema knows the development plans)
+from lms.plans import mails as plan_mails
+from lms.plans.cli import plans_cli
 from lms.plans.views import bp as plans_bp
 from lms.people.cli import people_cli
 from lms.people.views import bp as people_bp
@@ -114,6 +116,8 @@ def create_app(config: dict | None = None) -> Flask:
     app.cli.add_command(people_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(plans_cli)
+    plan_mails.init_app(app)
     register_error_handlers(app)
 
     plugins.init_plugins(app, enabled)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -12,12 +12,14 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from lms import plugins
+from lms.mail import operations as mail
 from lms.audit import operations as audit
 from lms.auth.operations import require
 from lms.db import db
 from lms.people.models import Membership, Role, School, User
+from lms.plans.mails import MILESTONE_REMINDER
 from lms.plans.models import (
-    EDITABLE_STATES, LONGEST_PERIOD, SECTION_KEYS, SECTION_TITLES, STRUCTURED_AREAS, TRANSITIONS, Body,
+    EDITABLE_STATES, LONGEST_PERIOD, OPEN_MILESTONE, SECTION_KEYS, SECTION_TITLES, STRUCTURED_AREAS, TRANSITIONS, Body,
     InformationKind, Milestone, MilestoneStatus, Plan, PlanComment, PlanGoal, PlanInformation, PlanMeasure,
     PlanMeasureLink, PlanSection, PlanState, PlanTargetGroup, PlanTreatment, PlanVersion,
 )
@@ -472,6 +474,34 @@ def focus_areas_of(school_ids) -> dict[int, list[str]]:
         if title not in result[school_id]:
             result[school_id].append(title)
     return result
+
+
+#: How many days before a milestone's deadline its responsible person is reminded.
+REMIND_DAYS_BEFORE = 7
+
+
+def queue_milestone_reminders(now: datetime, days: int = REMIND_DAYS_BEFORE) -> int:
+    """Queue one reminder per open milestone whose deadline is within ``days``; return how many were queued.
+
+    Each milestone is reminded once per deadline (a moved deadline is reminded
+    again), also when two runs of the job overlap: the outbox's dedupe key
+    refuses the second.
+    """
+    today = now.astimezone(OSLO).date()
+    due = db.session.scalars(sa.select(Milestone).where(
+        Milestone.status.in_(list(OPEN_MILESTONE)), Milestone.responsible_id.is_not(None),
+        Milestone.deadline >= today, Milestone.deadline <= today + timedelta(days=days)))
+    count = 0
+    for milestone in due:
+        if milestone.responsible is None or not milestone.responsible.active:
+            continue
+        queued = mail.queue_event(MILESTONE_REMINDER, milestone.responsible, {"milestone_id": milestone.id}, now,
+                                  dedupe_key=f"milestone-reminder-{milestone.id}-{milestone.deadline.isoformat()}")
+        if queued is not None:
+            milestone.reminded_at = now
+            count += 1
+    db.session.flush()
+    return count
 
 
 def overdue_milestones(plan_ids, today: date) -> dict[int, int]:

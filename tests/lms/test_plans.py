@@ -377,3 +377,25 @@ def test_focus_areas_come_from_the_latest_plan(leader, school, plan, now):
     ops.add_measure(plan, 4, "Vurdering for læring", ops.PlanTargetGroup.TEACHERS, "Rita", "Høst", [],
                     actor=leader, now=now)
     assert ops.focus_areas_of([school.id]) == {school.id: ["Lesing", "Vurdering for læring"]}
+
+
+# --- milestone reminders ------------------------------------------------------------
+
+def test_the_responsible_person_is_reminded_once_before_the_deadline(app, leader, plan, make_user, school, now):
+    from lms.mail import operations as mail
+    from lms.mail.models import OutboxMessage
+    teacher = make_user("Tor Lærer", school=school, locale="nn")
+    ops.add_milestone(plan, "Alle lærere har nettbrett", teacher.id, now.date() + timedelta(days=5),
+                      "Telling i oktober", [], actor=leader, now=now)
+    ops.add_milestone(plan, "Langt fram", teacher.id, now.date() + timedelta(days=60), "", [], actor=leader, now=now)
+    ops.add_milestone(plan, "Alt forfalt", teacher.id, now.date() - timedelta(days=1), "", [], actor=leader, now=now)
+    db.session.commit()
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["plans", "remind"])
+    assert "1 påminnelser om milepæler" in result.output, result.output
+    assert "0 påminnelser" in runner.invoke(args=["plans", "remind"]).output
+    (message,) = db.session.scalars(sa.select(OutboxMessage)).all()
+    assert message.recipient == teacher.email
+    rendered = mail.render(message)
+    assert "Alle lærere har nettbrett" in rendered.subject
+    assert "Bakkehaugen skole" in rendered.text and "Telling i oktober" in rendered.text
