@@ -242,6 +242,7 @@ def set_milestone_status(plan: Plan, milestone: Milestone, status: MilestoneStat
         audit.record(object_type="milestone", object_id=milestone.id, from_state=milestone.status,
                      to_state=status, actor_id=actor.id, at=now)
         milestone.status = status
+        plan.updated_at = now
     db.session.flush()
 
 

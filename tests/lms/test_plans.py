@@ -399,3 +399,29 @@ def test_the_responsible_person_is_reminded_once_before_the_deadline(app, leader
     rendered = mail.render(message)
     assert "Alle lærere har nettbrett" in rendered.subject
     assert "Bakkehaugen skole" in rendered.text and "Telling i oktober" in rendered.text
+
+
+def test_milestones_are_in_the_responsible_persons_calendar_feed(app, leader, plan, make_user, school, now):
+    import icalendar
+
+    from events import operations as events_ops
+    from events.models import FeedScope
+    from lms.i18n import OSLO
+    teacher = make_user("Tor Lærer", school=school)
+    milestone = ops.add_milestone(plan, "Alle lærere har nettbrett", teacher.id, date(2026, 10, 26), "Telling", [],
+                                  actor=leader, now=now)
+    token = events_ops.issue_feed_token(FeedScope.PERSON, teacher.id, actor=teacher, now=now)
+    db.session.commit()
+    client = app.test_client()
+    response = client.get(f"/kalender/{token}.ics")
+    (event,) = icalendar.Calendar.from_ical(response.data).walk("VEVENT")
+    assert str(event["SUMMARY"]) == "Frist: Alle lærere har nettbrett"
+    assert event.decoded("DTSTART").astimezone(OSLO).date() == date(2026, 10, 26)
+    assert event.decoded("DTSTART").astimezone(OSLO).hour == 8
+    etag = response.headers["ETag"]
+    ops.set_milestone_status(plan, milestone, ops.MilestoneStatus.REACHED, actor=leader, now=now + timedelta(hours=1))
+    db.session.commit()
+    changed = client.get(f"/kalender/{token}.ics", headers={"If-None-Match": etag})
+    assert changed.status_code == 200
+    (event,) = icalendar.Calendar.from_ical(changed.data).walk("VEVENT")
+    assert str(event["SUMMARY"]) == "Frist: Alle lærere har nettbrett (Nådd)"
