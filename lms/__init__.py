@@ -47,6 +47,7 @@ migrate = Migrate(render_as_batch=True, compare_type=True, render_item=render_mi
 HOST_MENU = (
     # Everyone at a school reads its plan; leaders write it, admins review every school's.
     plugins.MenuItem("plans.index", _l("Utviklingsplan"), lambda u: u is not None and bool(u.memberships), 60),
+    plugins.MenuItem("plans.overview", _l("Planoversikt"), lambda u: u is not None and u.is_admin, 61),
     plugins.MenuItem("people.schools", _l("Skoler"), lambda u: u is not None and u.is_admin, 80),
     plugins.MenuItem("people.people", _l("Ansatte"),
                      lambda u: u is not None and (u.is_admin or bool(u.led_school_ids())), 81),

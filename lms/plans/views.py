@@ -1,17 +1,21 @@
 """The development plan's pages at /utviklingsplan: parse, call an operation, render or redirect."""
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from openpyxl import Workbook
 
 from lms.auth.operations import PermissionDenied, require
 from lms.db import db, now_utc
 from lms.forms import REFUSED, ActionForm, save
 from lms.i18n import to_oslo
 from lms.plans import operations as ops
+from lms.plans import overview as overview_ops
 from lms.plans import report
 from lms.plans.forms import (LINK_HELP, CommentForm, GoalForm, InformationForm, MeasureForm, MilestoneForm,
                              MilestoneStatusForm, PlanForm, SectionForm, TreatedForm, TreatmentForm)
@@ -299,3 +303,49 @@ def report_pdf(plan_id: int):
                     headers={"Content-Disposition": f'inline; filename="{name}"'})
 
 
+
+
+# --- the municipality's overview ------------------------------------------------
+
+def _overview_rows():
+    require(ops.may_review(_actor()))
+    district = request.args.get("omrade", "").strip()
+    known = overview_ops.districts()
+    district = district if district in known else ""
+    return overview_ops.overview(now_utc(), district or None), district, known
+
+
+@bp.get("/oversikt")
+def overview():
+    rows, district, known = _overview_rows()
+    counts = overview_ops.state_counts(rows)
+    return render_template("plans/overview.html", rows=rows, district=district, districts=known, counts=counts,
+                           highest=max([c for _k, _l, c in counts] + [1]), bodies=overview_ops.BODIES,
+                           today=to_oslo(now_utc()).date())
+
+
+@bp.get("/oversikt.csv")
+def overview_csv():
+    rows, district, _known = _overview_rows()
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(overview_ops.export_header())
+    writer.writerows(overview_ops.export_rows(rows))
+    # A BOM so that Excel opens Norwegian letters correctly.
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8", headers={
+        "Content-Disposition": 'attachment; filename="utviklingsplaner.csv"'})
+
+
+@bp.get("/oversikt.xlsx")
+def overview_xlsx():
+    rows, district, _known = _overview_rows()
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Utviklingsplaner")
+    sheet.append(overview_ops.export_header())
+    for row in overview_ops.export_rows(rows):
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return Response(out.getvalue(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": 'attachment; filename="utviklingsplaner.xlsx"'})

@@ -425,3 +425,46 @@ def test_milestones_are_in_the_responsible_persons_calendar_feed(app, leader, pl
     assert changed.status_code == 200
     (event,) = icalendar.Calendar.from_ical(changed.data).walk("VEVENT")
     assert str(event["SUMMARY"]) == "Frist: Alle lærere har nettbrett (Nådd)"
+
+
+# --- the municipality's overview -----------------------------------------------------------
+
+def test_admins_see_every_school_with_status_overdue_and_coverage(login, admin, leader, course_plan, make_school,
+                                                                  make_user, now):
+    import csv as csv_module
+
+    from openpyxl import load_workbook
+    plan, _course = course_plan
+    ops.add_milestone(plan, "Forfalt milepæl", leader.id, now.date() - timedelta(days=3), "", [], actor=leader, now=now)
+    ops.add_treatment(plan, ops.Body.FAU, date(2026, 9, 1), "Ja", actor=leader, now=now)
+    make_school("Østkanten skole", district="Øst")
+    db.session.commit()
+    client = login(admin)
+    page = plain(client.get("/utviklingsplan/oversikt"))
+    assert "Bakkehaugen skole Vest Utkast 1 20 % (1 av 5) 1 av 5" in page
+    assert "Østkanten skole Øst Ingen plan 0 – 0 av 5" in page
+    assert "Utkast 1" in page and "Ingen plan 1" in page  # the table beside the chart
+    east = plain(client.get("/utviklingsplan/oversikt?omrade=Øst"))
+    assert "Østkanten skole" in east and "Bakkehaugen skole" not in east
+    assert "Bakkehaugen skole" in plain(client.get("/utviklingsplan/oversikt?omrade=%00nope"))  # unknown: all
+    exported = client.get("/utviklingsplan/oversikt.csv")
+    assert exported.mimetype == "text/csv"
+    rows = list(csv_module.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][0] == "Skole" and ["Bakkehaugen skole", "Vest", "2026/2027–2028/2029", "Utkast", "1", "1", "5",
+                                      "20", "1/5", ""] in rows
+    sheet = load_workbook(io.BytesIO(client.get("/utviklingsplan/oversikt.xlsx").data)).active
+    assert [c.value for c in sheet[1]][:2] == ["Skole", "Område"] and sheet.max_row == 3
+
+
+def test_only_admins_see_the_overview(login, leader, people):
+    for role in ("leader", "teacher", "other_leader"):
+        client = login(people[role])
+        for url in ("/utviklingsplan/oversikt", "/utviklingsplan/oversikt.csv", "/utviklingsplan/oversikt.xlsx"):
+            assert client.get(url).status_code == 403, (role, url)
+
+
+def test_a_school_name_that_looks_like_a_formula_is_not_one_in_the_export(login, admin, make_school):
+    make_school("=HYPERLINK(\"http://x\")")
+    db.session.commit()
+    body = login(admin).get("/utviklingsplan/oversikt.csv").get_data(as_text=True)
+    assert "'=HYPERLINK" in body
