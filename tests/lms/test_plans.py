@@ -468,3 +468,20 @@ def test_a_school_name_that_looks_like_a_formula_is_not_one_in_the_export(login,
     db.session.commit()
     body = login(admin).get("/utviklingsplan/oversikt.csv").get_data(as_text=True)
     assert "'=HYPERLINK" in body
+
+
+def test_demo_plans_in_different_states_with_figures_from_the_demo(app, client):
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "load"])
+    assert first.exit_code == 0, first.output
+    assert "Utviklingsplaner: 4 nye utviklingsplaner" in first.output
+    second = runner.invoke(args=["demo", "load"])
+    assert "Utviklingsplaner: 0 nye utviklingsplaner" in second.output
+    states = sorted(db.session.scalars(sa.select(Plan.state)))
+    assert states == sorted([PlanState.APPROVED, PlanState.RETURNED, PlanState.TREATED, PlanState.DRAFT])
+    plan = db.session.scalar(sa.select(Plan).where(Plan.state == PlanState.APPROVED))
+    leader = next(m.user for m in plan.school.memberships if m.role == Role.LEADER)
+    db.session.commit()
+    assert client.post("/logg-inn", data={"email": leader.email, "password": "demo-passord-2026"}).status_code == 302
+    page = plain(client.get(f"/utviklingsplan/{plan.id}"))
+    assert "Ansatte som har fullført kurs merket område 4:" in page and "Forfalt" in page
