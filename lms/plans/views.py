@@ -152,7 +152,7 @@ def _add(plan_id: int, form_name: str, form, operation):
     plan = _plan(plan_id)
     require(ops.may_edit(_actor(), plan) or (form_name == "comment_form" and ops.may_review(_actor())))
     if form.validate_on_submit():
-        if save(form, lambda: operation(plan), ops.PlanError) is not REFUSED:
+        if save(form, lambda: operation(plan), ops.PlanError, forbidden=PermissionDenied) is not REFUSED:
             flash(_("Lagret."), "success")
             return redirect(url_for("plans.show", plan_id=plan.id), 303)
     return _render(plan, 400, **{form_name: form})
