@@ -485,3 +485,30 @@ def test_demo_plans_in_different_states_with_figures_from_the_demo(app, client):
     assert client.post("/logg-inn", data={"email": leader.email, "password": "demo-passord-2026"}).status_code == 302
     page = plain(client.get(f"/utviklingsplan/{plan.id}"))
     assert "Ansatte som har fullført kurs merket område 4:" in page and "Forfalt" in page
+
+
+def test_evidence_sources_answer_in_the_same_queries_for_one_school_or_many(app, make_school, make_user,
+                                                                             make_offering, now):
+    from lms import plugins
+    offering = make_offering("Digital vurdering")
+    schools = [make_school() for _ in range(6)]
+    for school in schools:
+        teacher = make_user(school=school)
+        enrollment_ops.enroll(offering.id, teacher, actor=teacher, now=now)
+    db.session.commit()
+
+    def selects(school_ids) -> int:
+        statements = []
+        listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
+        query = plugins.EvidenceQuery(frozenset(school_ids), now - timedelta(days=30), now + timedelta(days=300),
+                                      {"offering": frozenset({offering.id}), "plan_area": frozenset({4}),
+                                       "lighthouse_offering": frozenset({1, 2})}, now)
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            figures = plugins.plan_evidence(app, query)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+        assert {f.school_id for f in figures} == set(school_ids)
+        return len(statements)
+
+    assert selects([schools[0].id]) == selects([s.id for s in schools])
