@@ -81,10 +81,11 @@ def _render(plan: Plan, status: int = 200, **forms):
     content = ops.content_of(plan)
     staff = ops.school_staff(plan.school_id) if ops.may_edit(user, plan) else []
     defaults = {
-        "goal_form": GoalForm(formdata=None), "measure_form": MeasureForm(formdata=None),
+        "goal_form": None, "measure_form": None,
         "treatment_form": TreatmentForm(formdata=None), "information_form": InformationForm(formdata=None),
         "milestone_form": MilestoneForm(staff, content.milestones, formdata=None),
-        "treated_form": TreatedForm(formdata=None), "comment_form": CommentForm(formdata=None),
+        "treated_form": TreatedForm(formdata=None, prefix="driftsstyret"),
+        "comment_form": CommentForm(formdata=None, prefix="kommentar"),
     }
     defaults.update(forms)
     # What the operation refused, shown at the top too: the form it came from may not be on the page any more.
@@ -98,6 +99,8 @@ def _render(plan: Plan, status: int = 200, **forms):
         may_lead=ops.may_edit(user, plan), may_review=ops.may_review(user), may_see_lists=ops.may_see_lists(user, plan),
         next_states=sorted(ops.TRANSITIONS[plan.state], key=list(PlanState).index), action_form=ActionForm(),
         status_form=MilestoneStatusForm(formdata=None), today=today, link_help=LINK_HELP,
+        blank_goal_forms={a: GoalForm(formdata=None, prefix=f"mal{a}") for a in STRUCTURED_AREAS},
+        blank_measure_forms={a: MeasureForm(formdata=None, prefix=f"tiltak{a}") for a in STRUCTURED_AREAS},
         refusals=refusals, versions=versions, comments=ops.comments(plan) if full else [], section_titles=SECTION_TITLES,
         history=ops.audit.history(ops.AUDIT_TYPE, plan.id) if full else [],
         state_labels={s.value: s.label for s in PlanState}, statuses=list(MilestoneStatus),
@@ -160,14 +163,15 @@ def _add(plan_id: int, form_name: str, form, operation):
 
 @bp.post("/<int:plan_id>/mal/<int:area>")
 def add_goal(plan_id: int, area: int):
-    form = GoalForm()
+    # Each area has its own form on the page; the prefix keeps their fields' ids apart.
+    form = GoalForm(prefix=f"mal{area}")
     return _add(plan_id, "goal_form", form, lambda plan: ops.add_goal(
         plan, _area(area), form.indicator.data.strip(), form.target.data.strip(), actor=_actor(), now=now_utc()))
 
 
 @bp.post("/<int:plan_id>/tiltak/<int:area>")
 def add_measure(plan_id: int, area: int):
-    form = MeasureForm()
+    form = MeasureForm(prefix=f"tiltak{area}")
     return _add(plan_id, "measure_form", form, lambda plan: ops.add_measure(
         plan, _area(area), form.title.data.strip(), PlanTargetGroup(form.target_group.data),
         form.responsible.data.strip(), form.timing.data.strip(), form.parsed_links, actor=_actor(), now=now_utc()))
@@ -227,7 +231,7 @@ def remove(plan_id: int, kind: str, item_id: int):
 
 @bp.post("/<int:plan_id>/behandlet")
 def treated(plan_id: int):
-    form = TreatedForm()
+    form = TreatedForm(prefix="driftsstyret")
     return _add(plan_id, "treated_form", form, lambda plan: ops.transition(
         plan, PlanState.TREATED, actor=_actor(), now=now_utc(), treated_on=form.treated_on.data,
         decision=form.decision.data))
@@ -257,7 +261,7 @@ def step(plan_id: int, step: str):
 
 @bp.post("/<int:plan_id>/kommentar")
 def comment(plan_id: int):
-    form = CommentForm()
+    form = CommentForm(prefix="kommentar")
     return _add(plan_id, "comment_form", form, lambda plan: ops.add_comment(
         plan, form.section_key.data, form.body.data.strip(), form.must_improve.data, actor=_actor(), now=now_utc()))
 

@@ -34,7 +34,8 @@ def count(model, plan_id: int) -> int:
 
 
 @FUZZ
-@given(data=st.fixed_dictionaries({"indicator": st.one_of(garbage, typed_text), "target": st.one_of(garbage, typed_text)}))
+@given(data=st.fixed_dictionaries({"mal4-indicator": st.one_of(garbage, typed_text),
+                                   "mal4-target": st.one_of(garbage, typed_text)}))
 def test_goal_form_never_fails_and_keeps_what_was_typed(leader_and_plan, data):
     client, plan_id, _ = leader_and_plan
     before = count(PlanGoal, plan_id)
@@ -50,8 +51,10 @@ def test_goal_form_never_fails_and_keeps_what_was_typed(leader_and_plan, data):
 
 @FUZZ
 @given(data=st.fixed_dictionaries({
-    "title": st.one_of(garbage, typed_text), "target_group": st.one_of(garbage, st.sampled_from(["teachers", "parents"])),
-    "responsible": st.one_of(garbage, typed_text), "timing": st.one_of(garbage, typed_text), "links": links}))
+    "tiltak4-title": st.one_of(garbage, typed_text),
+    "tiltak4-target_group": st.one_of(garbage, st.sampled_from(["teachers", "parents"])),
+    "tiltak4-responsible": st.one_of(garbage, typed_text), "tiltak4-timing": st.one_of(garbage, typed_text),
+    "tiltak4-links": links}))
 def test_measure_form_never_fails_and_keeps_what_was_typed(leader_and_plan, data):
     client, plan_id, _ = leader_and_plan
     before = count(PlanMeasure, plan_id)
@@ -62,7 +65,7 @@ def test_measure_form_never_fails_and_keeps_what_was_typed(leader_and_plan, data
     assert count(PlanMeasure, plan_id) == before
     assert_refused_in_norwegian(response)
     if not has_nul(data.values()):
-        assert_kept(response, {k: data[k] for k in ("title", "responsible", "timing")})
+        assert_kept(response, {k: data[f"tiltak4-{k}"] for k in ("title", "responsible", "timing")})
 
 
 @FUZZ

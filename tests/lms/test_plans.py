@@ -110,11 +110,12 @@ def test_goals_measures_treatments_information_and_milestones_are_added(login, l
     teacher = make_user("Tor Lærer", school=school)
     client = login(leader)
     url = f"/utviklingsplan/{plan.id}"
-    assert client.post(f"{url}/mal/4", data={"indicator": "Andel lærere med fullført kurs",
-                                             "target": "80 % innen juni 2027"}).status_code == 303
-    assert client.post(f"{url}/tiltak/4", data={"title": "Kurs i digital vurdering", "target_group": "teachers",
-                                                "responsible": "Rita Rektor", "timing": "Høsten 2026",
-                                                "links": "offering:1\nplan_area:4"}).status_code == 303
+    assert client.post(f"{url}/mal/4", data={"mal4-indicator": "Andel lærere med fullført kurs",
+                                             "mal4-target": "80 % innen juni 2027"}).status_code == 303
+    assert client.post(f"{url}/tiltak/4", data={"tiltak4-title": "Kurs i digital vurdering",
+                                                "tiltak4-target_group": "teachers", "tiltak4-responsible": "Rita Rektor",
+                                                "tiltak4-timing": "Høsten 2026",
+                                                "tiltak4-links": "offering:1\nplan_area:4"}).status_code == 303
     assert client.post(f"{url}/behandling", data={"body": "fau", "treated_on": "2026-09-10",
                                                   "decision": "FAU støtter planen."}).status_code == 303
     assert client.post(f"{url}/informasjon", data={"kind": "letter", "title": "Brev til foresatte",
@@ -129,11 +130,11 @@ def test_goals_measures_treatments_information_and_milestones_are_added(login, l
 
 
 @pytest.mark.parametrize("path, data, message", [
-    ("mal/4", {"indicator": "", "target": "80 %"}, "Dette feltet må fylles ut."),
-    ("tiltak/4", {"title": "Kurs", "target_group": "teachers", "responsible": "R", "timing": "Høst",
-                  "links": "kurs tolv"}, "Skriv hver kobling som type:nummer"),
-    ("tiltak/4", {"title": "Kurs", "target_group": "teachers", "responsible": "R", "timing": "Høst",
-                  "links": "bok:12"}, "Ukjent type kobling."),
+    ("mal/4", {"mal4-indicator": "", "mal4-target": "80 %"}, "Dette feltet må fylles ut."),
+    ("tiltak/4", {"tiltak4-title": "Kurs", "tiltak4-target_group": "teachers", "tiltak4-responsible": "R",
+                  "tiltak4-timing": "Høst", "tiltak4-links": "kurs tolv"}, "Skriv hver kobling som type:nummer"),
+    ("tiltak/4", {"tiltak4-title": "Kurs", "tiltak4-target_group": "teachers", "tiltak4-responsible": "R",
+                  "tiltak4-timing": "Høst", "tiltak4-links": "bok:12"}, "Ukjent type kobling."),
     ("behandling", {"body": "fau", "treated_on": "10.09.2026", "decision": "Ja"}, "Skjemaet har feil"),
     ("milepael", {"what": "Nettbrett", "responsible_id": "999999", "deadline": "2026-09-01"}, "Skjemaet har feil"),
 ])
@@ -185,7 +186,7 @@ def test_every_role_against_every_plan_page(login, people, plan, role, state, ex
     client = login(people[role])
     for page, status in expected.items():
         assert client.get(f"/utviklingsplan/{plan.id}{page}").status_code == status, (role, page)
-    writes = {"/mal/4": {"indicator": "x", "target": "y"}, "/avsnitt/vision": {"body": "x", "version": "1"},
+    writes = {"/mal/4": {"mal4-indicator": "x", "mal4-target": "y"}, "/avsnitt/vision": {"body": "x", "version": "1"},
               "/overgang/send-inn": {}, "/overgang/godkjenn": {}}
     for path, data in writes.items():
         status = client.post(f"/utviklingsplan/{plan.id}{path}", data=data).status_code
@@ -215,18 +216,19 @@ def test_review_from_draft_to_approval_with_a_return_and_versions(login, leader,
     # Submitting before Driftsstyret has treated the plan is not a step the table allows.
     school_client.post(f"{url}/overgang/send-inn")
     assert "Utkast" in text(school_client.get(url))
-    response = school_client.post(f"{url}/behandlet", data={"treated_on": "", "decision": ""})
+    response = school_client.post(f"{url}/behandlet", data={"driftsstyret-treated_on": "", "driftsstyret-decision": ""})
     assert response.status_code == 400 and "Velg en dato." in text(response)
-    assert school_client.post(f"{url}/behandlet", data={"treated_on": "2026-09-20",
-                                                        "decision": "Driftsstyret slutter seg til planen."}
+    assert school_client.post(f"{url}/behandlet", data={"driftsstyret-treated_on": "2026-09-20",
+                                                        "driftsstyret-decision": "Driftsstyret slutter seg til planen."}
                               ).status_code == 303
     assert school_client.post(f"{url}/overgang/send-inn").status_code == 303
     assert reviewer.post(f"{url}/overgang/til-behandling").status_code == 303
     # Returning needs a comment that says what must be improved.
     reviewer.post(f"{url}/overgang/send-tilbake")
     assert db.session.get(Plan, plan.id).state == PlanState.UNDER_REVIEW
-    assert reviewer.post(f"{url}/kommentar", data={"section_key": "area4", "body": "Mål mangler indikator.",
-                                                   "must_improve": "y"}).status_code == 303
+    assert reviewer.post(f"{url}/kommentar", data={"kommentar-section_key": "area4",
+                                                   "kommentar-body": "Mål mangler indikator.",
+                                                   "kommentar-must_improve": "y"}).status_code == 303
     assert reviewer.post(f"{url}/overgang/send-tilbake").status_code == 303
     page = text(school_client.get(url))
     assert "Sendt tilbake med tilbakemelding" in page and "Mål mangler indikator." in page
@@ -253,7 +255,7 @@ def test_a_submitted_plan_cannot_be_edited(login, leader, plan, now):
     ops.transition(plan, PlanState.TREATED, actor=leader, now=now, treated_on=date(2026, 9, 1), decision="Ja")
     ops.transition(plan, PlanState.SUBMITTED, actor=leader, now=now)
     db.session.commit()
-    response = login(leader).post(f"/utviklingsplan/{plan.id}/mal/4", data={"indicator": "x", "target": "y"})
+    response = login(leader).post(f"/utviklingsplan/{plan.id}/mal/4", data={"mal4-indicator": "x", "mal4-target": "y"})
     assert response.status_code == 400
     assert "Planen er sendt inn og kan ikke endres" in text(response)
 
@@ -512,3 +514,12 @@ def test_evidence_sources_answer_in_the_same_queries_for_one_school_or_many(app,
         return len(statements)
 
     assert selects([schools[0].id]) == selects([s.id for s in schools])
+
+
+def test_a_refused_goal_keeps_its_input_in_its_own_area_only(login, leader, plan):
+    response = login(leader).post(f"/utviklingsplan/{plan.id}/mal/6", data={"mal6-indicator": "Unik indikator",
+                                                                            "mal6-target": ""})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert page.count('value="Unik indikator"') == 1
+    assert page.index('value="Unik indikator"') > page.index('id="h-area6"')
