@@ -23,6 +23,8 @@ import time
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
+from flask import g
+from flask.testing import FlaskClient
 
 from bench import common
 
@@ -106,6 +108,15 @@ def add_measures(app, leader_id: int, plan_id: int, offerings: list[int], now: d
         db.session.commit()
 
 
+class _FreshClient(FlaskClient):
+    """A test client whose every request starts with an empty ``g``: the measurement keeps one app context
+    open (for the query counter), and the signed-in user would otherwise leak from one client to the other."""
+
+    def open(self, *args, **kwargs):
+        g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 def signed_in(app, user_id: int, now: datetime):
     from lms.auth.operations import start_session
     from lms.db import db
@@ -135,6 +146,7 @@ def main(argv=None) -> int:
         common.migrate(url)
         common.generate_dataset(url, args.scale)
     app = common.make_app(url)
+    app.test_client_class = _FreshClient
     now = datetime.now(timezone.utc)
     leader_id, plan_id, admin_id, offerings = prepare(app, now, args.measures)
     leader, admin = signed_in(app, leader_id, now), signed_in(app, admin_id, now)
