@@ -45,6 +45,13 @@ def _staff(school_ids, today) -> dict[int, dict[TargetGroup, set[int]]]:
     return groups
 
 
+def _staff_enrollments(school_ids, *columns) -> sa.Select:
+    """Select the enrollments of the schools' staff with the school: joined, not a list of people's ids,
+    which for the whole municipality would be more values than a query can carry."""
+    return (sa.select(Membership.school_id, *columns).join(Enrollment, Enrollment.user_id == Membership.user_id)
+            .where(Membership.school_id.in_(school_ids), Membership.role.in_(STAFF_ROLES)).distinct())
+
+
 def plan_evidence(query: EvidenceQuery) -> list[EvidenceFigure]:
     """Return enrolled and completed staff per linked offering, the share with a completed activity, onboarding."""
     if not query.school_ids:
@@ -70,13 +77,11 @@ def plan_evidence(query: EvidenceQuery) -> list[EvidenceFigure]:
         for offering_id, group in db.session.execute(sa.select(OfferingTargetGroup.offering_id, OfferingTargetGroup.group)
                                                      .where(OfferingTargetGroup.offering_id.in_(offerings))):
             targets[offering_id].add(group)
-        for offering_id, user_id, state in db.session.execute(
-                sa.select(Enrollment.offering_id, Enrollment.user_id, Enrollment.state)
-                .where(Enrollment.offering_id.in_(offerings), Enrollment.user_id.in_(everyone),
-                       Enrollment.state.in_(ACTIVE_STATES))):
-            for school_id, groups in staff.items():
-                if user_id in groups[TargetGroup.ALL_STAFF]:
-                    people[(school_id, offering_id)].add((user_id, state))
+        for school_id, offering_id, user_id, state in db.session.execute(
+                _staff_enrollments(query.school_ids, Enrollment.offering_id, Enrollment.user_id, Enrollment.state)
+                .where(Enrollment.offering_id.in_(offerings), Enrollment.state.in_(ACTIVE_STATES))):
+            if user_id in staff[school_id][TargetGroup.ALL_STAFF]:  # active staff only, as the group sizes
+                people[(school_id, offering_id)].add((user_id, state))
 
     def group_size(school_id: int, offering_id: int) -> int:
         wanted = targets.get(offering_id) or {TargetGroup.ALL_STAFF}
@@ -107,13 +112,14 @@ def plan_evidence(query: EvidenceQuery) -> list[EvidenceFigure]:
     completed: dict[int, set[int]] = defaultdict(set)
     onboarded: set[int] = set()
     if everyone:
-        for user_id, kind in db.session.execute(
-                sa.select(Enrollment.user_id, Offering.kind).join(Offering, Offering.id == Enrollment.offering_id)
-                .where(Enrollment.user_id.in_(everyone), Enrollment.state == EnrollmentState.COMPLETED,
-                       Enrollment.completed_at >= query.starts_at, Enrollment.completed_at < query.ends_at)):
-            for school_id, groups in staff.items():
-                if user_id in groups[TargetGroup.ALL_STAFF]:
-                    completed[school_id].add(user_id)
+        for school_id, user_id, kind in db.session.execute(
+                _staff_enrollments(query.school_ids, Enrollment.user_id, Offering.kind)
+                .join(Offering, Offering.id == Enrollment.offering_id)
+                .where(Enrollment.state == EnrollmentState.COMPLETED, Enrollment.completed_at >= query.starts_at,
+                       Enrollment.completed_at < query.ends_at)):
+            if user_id not in staff[school_id][TargetGroup.ALL_STAFF]:
+                continue
+            completed[school_id].add(user_id)
             if kind == OfferingKind.ONBOARDING:
                 onboarded.add(user_id)
     for school_id in sorted(query.school_ids):
