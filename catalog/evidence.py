@@ -1,8 +1,9 @@
 """The catalogue's evidence for development plans: staff enrolled in and completing what the measures link to.
 
-Answers :class:`lms.plugins.EvidenceQuery` in five queries however many
-schools, measures and links: the staff, the linked offerings, their target
-groups, the enrollments in them, and the completions in the period.
+Answers :class:`lms.plugins.EvidenceQuery` in at most six queries however
+many schools, measures and links: the staff, the linked offerings, their
+target groups, the staff's enrollments in them, completions in offerings
+tagged with a linked plan area, and the completions in the period.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ COMPETENCE_AREA = 4
 def _staff(school_ids, today) -> dict[int, dict[TargetGroup, set[int]]]:
     """Return each school's staff by target group, from one query."""
     groups: dict[int, dict[TargetGroup, set[int]]] = defaultdict(lambda: defaultdict(set))
+    new_hire: dict = {}  # by hire date: the rule reads a setting, and the municipality has few distinct dates
     rows = db.session.execute(
         sa.select(Membership.school_id, Membership.role, User.id, User.is_digital_supervisor, User.hire_date)
         .join(User, User.id == Membership.user_id)
@@ -40,7 +42,9 @@ def _staff(school_ids, today) -> dict[int, dict[TargetGroup, set[int]]]:
             mine[TargetGroup.LEADERS].add(user_id)
         if supervisor:
             mine[TargetGroup.DIGITAL_SUPERVISORS].add(user_id)
-        if hire_date is not None and is_new_hire(User(hire_date=hire_date), today):
+        if hire_date is not None and hire_date not in new_hire:
+            new_hire[hire_date] = is_new_hire(User(hire_date=hire_date), today)
+        if hire_date is not None and new_hire[hire_date]:
             mine[TargetGroup.NEW_HIRES].add(user_id)
     return groups
 
@@ -64,16 +68,12 @@ def plan_evidence(query: EvidenceQuery) -> list[EvidenceFigure]:
 
     offering_ids = set(query.links.get("offering", ()))
     areas = set(query.links.get("plan_area", ())) & {4, 6}
-    offerings: dict[int, Offering] = {}
-    if offering_ids or areas:
-        condition = Offering.id.in_(offering_ids)
-        if areas:
-            condition = condition | Offering.plan_area.in_(areas)
-        offerings = {o.id: o for o in db.session.scalars(
-            sa.select(Offering).where(condition).options(sa.orm.lazyload("*")))}
+    offerings: dict[int, tuple[str, int | None]] = {}
     targets: dict[int, set[TargetGroup]] = defaultdict(set)
     people: dict[tuple[int, int], set[tuple[int, EnrollmentState]]] = defaultdict(set)
-    if offerings and everyone:
+    if offering_ids and everyone:
+        offerings = {oid: (title, area) for oid, title, area in db.session.execute(
+            sa.select(Offering.id, Offering.title, Offering.plan_area).where(Offering.id.in_(offering_ids)))}
         for offering_id, group in db.session.execute(sa.select(OfferingTargetGroup.offering_id, OfferingTargetGroup.group)
                                                      .where(OfferingTargetGroup.offering_id.in_(offerings))):
             targets[offering_id].add(group)
@@ -82,32 +82,41 @@ def plan_evidence(query: EvidenceQuery) -> list[EvidenceFigure]:
                 .where(Enrollment.offering_id.in_(offerings), Enrollment.state.in_(ACTIVE_STATES))):
             if user_id in staff[school_id][TargetGroup.ALL_STAFF]:  # active staff only, as the group sizes
                 people[(school_id, offering_id)].add((user_id, state))
+    # Every offering tagged with an area counts together: the people who completed one, not each offering.
+    tagged: dict[tuple[int, int], set[int]] = defaultdict(set)
+    if areas and everyone:
+        for school_id, area, user_id in db.session.execute(
+                _staff_enrollments(query.school_ids, Offering.plan_area, Enrollment.user_id)
+                .join(Offering, Offering.id == Enrollment.offering_id)
+                .where(Offering.plan_area.in_(areas), Enrollment.state == EnrollmentState.COMPLETED)):
+            if user_id in staff[school_id][TargetGroup.ALL_STAFF]:
+                tagged[(school_id, area)].add(user_id)
 
     def group_size(school_id: int, offering_id: int) -> int:
         wanted = targets.get(offering_id) or {TargetGroup.ALL_STAFF}
         return len(set().union(*(staff[school_id][g] for g in wanted)))
 
-    def counted(school_id: int, offering: Offering, link: tuple[str, int], area: int) -> None:
-        rows = people.get((school_id, offering.id), set())
-        of = group_size(school_id, offering.id)
-        url = url_for("enrollment.participants", offering_id=offering.id)
-        figures.append(EvidenceFigure(school_id, area, "enrolled", _("%(title)s: påmeldte ansatte", title=offering.title),
+    def counted(school_id: int, offering_id: int, link: tuple[str, int]) -> None:
+        title, area = offerings[offering_id]
+        rows = people.get((school_id, offering_id), set())
+        of = group_size(school_id, offering_id)
+        url = url_for("enrollment.participants", offering_id=offering_id)
+        figures.append(EvidenceFigure(school_id, area or COMPETENCE_AREA, "enrolled",
+                                      _("%(title)s: påmeldte ansatte", title=title),
                                       len({u for u, s in rows if s != EnrollmentState.WAITLISTED}), of, url, link))
-        figures.append(EvidenceFigure(school_id, area, "completed", _("%(title)s: fullført", title=offering.title),
+        figures.append(EvidenceFigure(school_id, area or COMPETENCE_AREA, "completed",
+                                      _("%(title)s: fullført", title=title),
                                       len({u for u, s in rows if s == EnrollmentState.COMPLETED}), of, url, link))
 
     for school_id in query.school_ids:
         for offering_id in sorted(offering_ids & set(offerings)):
-            counted(school_id, offerings[offering_id], ("offering", offering_id), offerings[offering_id].plan_area
-                    or COMPETENCE_AREA)
+            counted(school_id, offering_id, ("offering", offering_id))
         for area in sorted(areas):
-            tagged = [o for o in offerings.values() if o.plan_area == area]
-            rows = {r for o in tagged for r in people.get((school_id, o.id), set())}
             figures.append(EvidenceFigure(
                 school_id, area, "plan_area_completed",
                 _("Ansatte som har fullført kurs merket område %(area)d", area=area),
-                len({u for u, s in rows if s == EnrollmentState.COMPLETED}),
-                len(staff[school_id][TargetGroup.ALL_STAFF]), None, ("plan_area", area)))
+                len(tagged.get((school_id, area), ())), len(staff[school_id][TargetGroup.ALL_STAFF]), None,
+                ("plan_area", area)))
 
     completed: dict[int, set[int]] = defaultdict(set)
     onboarded: set[int] = set()
