@@ -523,3 +523,22 @@ def test_a_refused_goal_keeps_its_input_in_its_own_area_only(login, leader, plan
     page = response.get_data(as_text=True)
     assert page.count('value="Unik indikator"') == 1
     assert page.index('value="Unik indikator"') > page.index('id="h-area6"')
+
+
+def test_evidence_for_many_schools_counts_as_for_few(app, make_school, make_user, make_offering, now, monkeypatch):
+    from catalog import evidence
+    from lms import plugins
+    offering = make_offering("Digital vurdering")
+    schools = [make_school() for _ in range(3)]
+    for i, school in enumerate(schools):
+        for _ in range(i + 1):
+            teacher = make_user(school=school)
+            enrollment_ops.enroll(offering.id, teacher, actor=teacher, now=now)
+    make_user(school=make_school())  # a school not asked about
+    db.session.commit()
+    query = plugins.EvidenceQuery(frozenset(s.id for s in schools[:2]), now - timedelta(days=30),
+                                  now + timedelta(days=300), {"offering": frozenset({offering.id})}, now)
+    few = sorted(map(repr, evidence.plan_evidence(query)))
+    monkeypatch.setattr(evidence, "MANY_SCHOOLS", 1)
+    assert sorted(map(repr, evidence.plan_evidence(query))) == few
+    assert any("påmeldte ansatte', value=2, of=2" in figure for figure in few)
