@@ -12,6 +12,7 @@ from catalog.enrollment import mails
 from catalog.enrollment import operations as enrollment_ops
 from catalog.enrollment.views import bp as enrollment_bp
 from catalog.networks import calendar as network_calendar
+from catalog.networks import evidence as network_evidence
 from catalog.networks import mails as network_mails
 from catalog.networks.demo import load_networks
 from catalog.networks.views import bp as networks_bp
@@ -20,6 +21,7 @@ from catalog.offerings import search
 from catalog.offerings.views import bp as offerings_bp
 from catalog.onboarding import operations as onboarding_ops
 from catalog.onboarding.views import bp as onboarding_bp
+from catalog.parents import evidence as parent_evidence
 from catalog.parents import mails as parent_mails
 from catalog.parents.cli import parents_cli
 from catalog.parents.views import bp as parents_bp
@@ -30,7 +32,8 @@ from catalog.schemes import models as _scheme_models  # noqa: F401
 from events.feeds import register_feed_source
 from lms.forms import ActionForm
 from lms.i18n import to_oslo
-from lms.plugins import DISCOVER, TASKS, FrontPageSection, MenuItem, Plugin
+from catalog import evidence as catalogue_evidence
+from lms.plugins import DISCOVER, TASKS, EvidenceFigure, EvidenceQuery, FrontPageSection, MenuItem, Plugin
 
 
 def _init_app(app: Flask) -> None:
@@ -88,6 +91,15 @@ def front_page(user, now) -> list[FrontPageSection]:
     return sections
 
 
+def plan_evidence(query: EvidenceQuery) -> list[EvidenceFigure]:
+    """The catalogue's evidence for development plans: courses and onboarding, networks, parent events.
+
+    Each part answers in a fixed number of queries (see their modules), so the whole does too.
+    """
+    return [figure for source in (catalogue_evidence, network_evidence, parent_evidence)
+            for figure in source.plan_evidence(query)]
+
+
 def _load_demo(now) -> str:
     """Load the demo programme, then the appendix's networks with the demo schools."""
     return "; ".join(part for part in (load_demo(now), load_networks(now)) if part)
@@ -109,5 +121,6 @@ plugin = Plugin(
     ),
     load_demo=_load_demo,
     front_page=front_page,
+    plan_evidence=plan_evidence,
     translations=str(Path(__file__).resolve().parent / "translations"),
 )

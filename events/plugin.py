@@ -5,7 +5,8 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from events.calendar import webcal_url
-from events.feeds import upcoming_events
+from events import milestones
+from events.feeds import register_feed_source, upcoming_events
 from events.models import FeedScope
 from events.views import bp
 from lms.plugins import TASKS, FrontPageSection, MenuItem, Plugin
@@ -18,6 +19,8 @@ def _init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     # For events/_subscribe.html, which other packages' pages import.
     app.jinja_env.filters["webcal"] = webcal_url
+    # The development plan's milestones, in the calendar of the person responsible.
+    register_feed_source(app, FeedScope.PERSON, milestones.PERSON_SOURCE)
 
 
 def front_page(user, now) -> list[FrontPageSection]:

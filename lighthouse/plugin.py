@@ -23,6 +23,7 @@ from lighthouse.profiles import models as _profile_models  # noqa: F401
 from lighthouse.profiles import operations as profile_ops
 from lighthouse.profiles.views import bp as profiles_bp
 from lms.people.models import Role
+from lighthouse.bookings import evidence as plan_evidence_source
 from lms.plugins import DISCOVER, TASKS, FrontPageSection, MenuItem, Plugin
 
 #: How many fyrtårn, films, requests and answers the front page shows.
@@ -82,5 +83,6 @@ plugin = Plugin(
     ),
     load_demo=load_demo,
     front_page=front_page,
+    plan_evidence=plan_evidence_source.plan_evidence,
     translations=str(Path(__file__).resolve().parent / "translations"),
 )

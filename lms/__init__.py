@@ -34,6 +34,10 @@ from lms.mail.cli import mail_cli
 from lms.mail.views import bp as mail_bp
 from lms.markdown import render as render_markdown
 from lms.pages.views import bp as pages_bp
+from lms.plans import models as _plan_models  # noqa: F401 (the schema knows the development plans)
+from lms.plans import mails as plan_mails
+from lms.plans.cli import plans_cli
+from lms.plans.views import bp as plans_bp
 from lms.people.cli import people_cli
 from lms.people.views import bp as people_bp
 from lms.settings.views import bp as settings_bp
@@ -45,6 +49,9 @@ TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 migrate = Migrate(render_as_batch=True, compare_type=True, render_item=render_migration_item)
 
 HOST_MENU = (
+    # Everyone at a school reads its plan; leaders write it, admins review every school's.
+    plugins.MenuItem("plans.index", _l("Utviklingsplan"), lambda u: u is not None and bool(u.memberships), 60),
+    plugins.MenuItem("plans.overview", _l("Planoversikt"), lambda u: u is not None and u.is_admin, 61),
     plugins.MenuItem("people.schools", _l("Skoler"), lambda u: u is not None and u.is_admin, 80),
     plugins.MenuItem("people.people", _l("Ansatte"),
                      lambda u: u is not None and (u.is_admin or bool(u.led_school_ids())), 81),
@@ -115,11 +122,14 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(settings_bp)
     app.register_blueprint(mail_bp)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(plans_bp)
     app.cli.add_command(people_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(plans_cli)
+    plan_mails.init_app(app)
     register_error_handlers(app)
 
     plugins.init_plugins(app, enabled)

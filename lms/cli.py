@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from lms import backup, plugins
 from lms.db import db, now_utc
 from lms.people.demo import DemoContentError, demo_accounts, load_people
+from lms.plans.demo import load_demo_plans
 
 demo_cli = AppGroup("demo", help="Demoprogrammet.")
 
@@ -31,6 +32,8 @@ def load_demo(allow_production: bool):
                 result = plugin.load_demo(now)
                 if result:
                     lines.append(f"{plugin.name}: {result}")
+        # After the features: the plans' figures come from their demo data.
+        lines.append(f"Utviklingsplaner: {load_demo_plans(now)}")
     except DemoContentError as err:
         db.session.rollback()
         raise click.ClickException(str(err)) from None

@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 from importlib.metadata import entry_points
-from typing import Callable
+from typing import Callable, Mapping
 
 from flask import Flask
 
@@ -53,6 +53,49 @@ class FrontPageSection:
     context: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class EvidenceQuery:
+    """What the development plan asks the evidence sources: figures for these schools in this period.
+
+    ``starts_at`` and ``ends_at`` (UTC) bound the plan period; ``links`` are the
+    ids that the plans' measures link to, by kind. The kinds a source may
+    answer for: ``offering`` (a catalogue offering), ``plan_area`` (every
+    offering tagged with plan area 4 or 6: the id is the area),
+    ``lighthouse_offering`` (a fyrtårn offering), ``network`` and
+    ``parent_event`` (to come with the networks and parent events).
+    """
+
+    school_ids: frozenset[int]
+    starts_at: datetime
+    ends_at: datetime
+    links: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    #: The moment the figures are for: who counts as a new hire, what has been held by now.
+    now: datetime | None = None
+
+
+@dataclass(frozen=True)
+class EvidenceFigure:
+    """One live figure for a plan: ``value`` of ``of`` (the target group's size, when there is one).
+
+    ``link`` is the (kind, id) of the linked thing the figure counts, so the
+    plan shows it under the measures that link it; a figure with no link is
+    about the whole school (onboarding, the share of staff with a completed
+    activity) and is shown with the area's goals. ``key`` names the figure
+    (``completed``, ``staff_completed``...), stable across languages; ``label``
+    is translated. ``url`` leads to the list behind the figure; the plan
+    shows it only to the school's leaders and the programme admins.
+    """
+
+    school_id: int
+    area: int
+    key: str
+    label: str
+    value: int | float
+    of: int | None = None
+    url: str | None = None
+    link: tuple[str, int] | None = None
+
+
 @dataclass
 class Plugin:
     """A feature package as the host sees it.
@@ -67,6 +110,17 @@ class Plugin:
     feature shows what it has without the host knowing it. It must answer in
     a fixed number of queries, however much data there is: the front page's
     query count is tested.
+
+    ``plan_evidence(query)`` is the development plan's evidence source: given
+    an :class:`EvidenceQuery`, it returns the :class:`EvidenceFigure` list for
+    those schools and that period, for the links of the kinds it knows (and
+    its school-wide figures), ignoring kinds it does not. A school with
+    nothing to count gets no figure rather than a zero, unless the zero is
+    the news (none of the target group has started). Contract: it answers in
+    a bounded number of queries, however many schools, measures and links
+    are asked about (the plan page and the municipality overview count them),
+    and it changes nothing. A deployment without the feature simply shows
+    the plan without its figures.
     """
 
     name: str
@@ -75,6 +129,7 @@ class Plugin:
     menu: tuple[MenuItem, ...] = ()
     load_demo: Callable[..., None] | None = None
     front_page: Callable[[object | None, datetime], list[FrontPageSection]] | None = None
+    plan_evidence: Callable[[EvidenceQuery], list[EvidenceFigure]] | None = None
     #: The package's compiled message catalogues, merged with the host's.
     translations: str | None = None
 
@@ -127,3 +182,8 @@ def front_page_sections(app: Flask, user, now: datetime) -> list[FrontPageSectio
     """Return every enabled plugin's front-page sections for the person (None for a visitor), in order."""
     sections = [section for plugin in active(app) if plugin.front_page for section in plugin.front_page(user, now)]
     return sorted(sections, key=lambda s: (s.area, s.order))
+
+
+def plan_evidence(app: Flask, query: EvidenceQuery) -> list[EvidenceFigure]:
+    """Return every enabled plugin's evidence figures for the plan query."""
+    return [figure for plugin in active(app) if plugin.plan_evidence for figure in plugin.plan_evidence(query)]

@@ -1,0 +1,61 @@
+"""The fyrtårn scheme's evidence for development plans: the school's bookings held and completed, and their feedback.
+
+Answers :class:`lms.plugins.EvidenceQuery` in one query however many schools
+and links: the bookings of the schools that start in the period, grouped by
+school, offering and state.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+import sqlalchemy as sa
+from flask import url_for
+from flask_babel import gettext as _
+
+from lighthouse.bookings.models import Booking, BookingState
+from lms.db import db, now_utc
+from lms.plugins import EvidenceFigure, EvidenceQuery
+
+#: Guidance and courses from fyrtårn teachers build the staff's competence.
+AREA = 4
+
+
+def plan_evidence(query: EvidenceQuery) -> list[EvidenceFigure]:
+    """Return bookings held and completed, with their feedback, per linked fyrtårn offering and for the school."""
+    if not query.school_ids:
+        return []
+    now = query.now or now_utc()
+    counts: dict[tuple[int, int], dict[str, list]] = defaultdict(lambda: {"held": 0, "completed": 0, "ratings": []})
+    rows = db.session.execute(
+        sa.select(Booking.school_id, Booking.offering_id, Booking.state, Booking.starts_at, Booking.feedback_rating)
+        .where(Booking.school_id.in_(query.school_ids), Booking.starts_at >= query.starts_at,
+               Booking.starts_at < query.ends_at,
+               Booking.state.in_([BookingState.CONFIRMED, BookingState.COMPLETED])))
+    for school_id, offering_id, state, starts_at, rating in rows:
+        mine = counts[(school_id, offering_id)]
+        if state == BookingState.COMPLETED or starts_at <= now:
+            mine["held"] += 1
+        if state == BookingState.COMPLETED:
+            mine["completed"] += 1
+        if rating is not None:
+            mine["ratings"].append(rating)
+    linked = set(query.links.get("lighthouse_offering", ()))
+    url = url_for("bookings.index")
+    figures = []
+    for school_id in sorted(query.school_ids):
+        mine = {offering_id: c for (s, offering_id), c in counts.items() if s == school_id}
+        for offering_id in sorted(linked):
+            c = mine.get(offering_id, {"held": 0, "completed": 0, "ratings": []})
+            link = ("lighthouse_offering", offering_id)
+            figures.append(EvidenceFigure(school_id, AREA, "bookings_held", _("Fyrtårnbestillinger holdt"), c["held"],
+                                          url=url, link=link))
+            figures.append(EvidenceFigure(school_id, AREA, "bookings_completed", _("Fyrtårnbestillinger gjennomført"),
+                                          c["completed"], url=url, link=link))
+            if c["ratings"]:
+                figures.append(EvidenceFigure(school_id, AREA, "feedback", _("Snitt av tilbakemeldinger (1–5)"),
+                                              round(sum(c["ratings"]) / len(c["ratings"]), 1), url=url, link=link))
+        if mine:
+            figures.append(EvidenceFigure(school_id, AREA, "bookings_completed",
+                                          _("Fyrtårnbestillinger gjennomført i planperioden"),
+                                          sum(c["completed"] for c in mine.values()), url=url))
+    return figures

@@ -1,0 +1,340 @@
+"""The development plan's pages at /utviklingsplan: parse, call an operation, render or redirect."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from lms import exports
+from lms.auth.operations import PermissionDenied, require
+from lms.db import db, now_utc
+from lms.forms import REFUSED, ActionForm, save
+from lms.i18n import to_oslo
+from lms.plans import operations as ops
+from lms.plans import overview as overview_ops
+from lms.plans import report
+from lms.plans.forms import (LINK_HELP, CommentForm, GoalForm, InformationForm, MeasureForm, MilestoneForm,
+                             MilestoneStatusForm, PlanForm, SectionForm, TreatedForm, TreatmentForm)
+from lms.plans.models import (SECTION_KEYS, SECTION_TITLES, STRUCTURED_AREAS, Body, InformationKind, Milestone,
+                              MilestoneStatus, Plan, PlanState, PlanTargetGroup)
+
+bp = Blueprint("plans", __name__, url_prefix="/utviklingsplan")
+
+
+@bp.before_request
+@login_required
+def _signed_in():
+    """Every page here needs a signed-in person; operations decide what they may read and do."""
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _plan(plan_id: int) -> Plan:
+    plan = db.session.get(Plan, plan_id)
+    if plan is None:
+        abort(404)
+    return plan
+
+
+def _readable(plan: Plan) -> bool:
+    """Return whether the person reads the whole plan (True) or only areas 4 and 6 (False); 403 otherwise."""
+    if ops.may_read(_actor(), plan):
+        return True
+    if ops.may_read_shared(_actor(), plan):
+        return False
+    abort(403)
+
+
+@bp.route("", methods=["GET", "POST"])
+def index():
+    led = [s for s in _actor().schools() if s.id in _actor().led_school_ids()]
+    form = PlanForm(led)
+    status = 200
+    if request.method == "POST":
+        require(bool(led))
+        if form.validate_on_submit():
+            plan = save(form, lambda: ops.create_plan(form.school_id.data, form.start_year.data, form.end_year.data,
+                                                      actor=_actor(), now=now_utc()), ops.PlanError)
+            if plan is not REFUSED:
+                return redirect(url_for("plans.show", plan_id=plan.id), 303)
+        status = 400
+    elif not form.start_year.data:
+        year = to_oslo(now_utc()).year if to_oslo(now_utc()).month >= 8 else to_oslo(now_utc()).year - 1
+        form.start_year.data, form.end_year.data = year, year + 2
+    plans = ops.visible_plans(_actor())
+    return render_template("plans/index.html", plans=plans, form=form, may_create=bool(led)), status
+
+
+PART_FORMS = ("goal_form", "measure_form", "treatment_form", "information_form", "milestone_form", "treated_form",
+              "comment_form")
+
+
+def _render(plan: Plan, status: int = 200, **forms):
+    full = _readable(plan)
+    user = _actor()
+    content = ops.content_of(plan)
+    staff = ops.school_staff(plan.school_id) if ops.may_edit(user, plan) else []
+    defaults = {
+        "goal_form": None, "measure_form": None,
+        "treatment_form": TreatmentForm(formdata=None), "information_form": InformationForm(formdata=None),
+        "milestone_form": MilestoneForm(staff, content.milestones, formdata=None),
+        "treated_form": TreatedForm(formdata=None, prefix="driftsstyret"),
+        "comment_form": CommentForm(formdata=None, prefix="kommentar"),
+    }
+    defaults.update(forms)
+    # What the operation refused, shown at the top too: the form it came from may not be on the page any more.
+    refusals = [error for form in forms.values() for error in form.form_errors]
+    today = to_oslo(now_utc()).date()
+    versions = ops.versions(plan) if full else []
+    return render_template(
+        "plans/show.html", plan=plan, content=content, full=full, evidence=ops.evidence_for(content, now_utc()),
+        sections=[plan.section(k) for k in SECTION_KEYS if full or k in ops.SHARED_SECTIONS],
+        structured=STRUCTURED_AREAS, may_edit=ops.may_edit(user, plan) and plan.state in ops.EDITABLE_STATES,
+        may_lead=ops.may_edit(user, plan), may_review=ops.may_review(user), may_see_lists=ops.may_see_lists(user, plan),
+        next_states=sorted(ops.TRANSITIONS[plan.state], key=list(PlanState).index), action_form=ActionForm(),
+        status_form=MilestoneStatusForm(formdata=None), today=today, link_help=LINK_HELP,
+        blank_goal_forms={a: GoalForm(formdata=None, prefix=f"mal{a}") for a in STRUCTURED_AREAS},
+        blank_measure_forms={a: MeasureForm(formdata=None, prefix=f"tiltak{a}") for a in STRUCTURED_AREAS},
+        refusals=refusals, versions=versions, comments=ops.comments(plan) if full else [], section_titles=SECTION_TITLES,
+        history=ops.audit.history(ops.AUDIT_TYPE, plan.id) if full else [],
+        state_labels={s.value: s.label for s in PlanState}, statuses=list(MilestoneStatus),
+        **defaults), status
+
+
+@bp.get("/<int:plan_id>")
+def show(plan_id: int):
+    return _render(_plan(plan_id))
+
+
+@bp.route("/<int:plan_id>/avsnitt/<key>", methods=["GET", "POST"])
+def edit_section(plan_id: int, key: str):
+    plan = _plan(plan_id)
+    section = plan.section(key)
+    if section is None:
+        abort(404)
+    require(ops.may_edit(_actor(), plan))
+    form = SectionForm(data={"body": section.body, "version": section.version} if request.method == "GET" else None)
+    stale = None
+    if request.method == "POST":
+        if form.validate_on_submit():
+            result = None
+            try:
+                result = ops.save_section(plan, key, form.body.data or "", form.started_from(), actor=_actor(),
+                                          now=now_utc())
+            except ops.StaleSection as err:
+                db.session.rollback()
+                stale = err.section
+                form.form_errors.append(str(err))
+                # The next save starts from the version now shown above the form.
+                form.version.data = str(stale.version)
+                section = stale
+            except ops.PlanError as err:
+                db.session.rollback()
+                form.form_errors.append(str(err))
+            if result is not None:
+                db.session.commit()
+                flash(_("Lagret."), "success")
+                return redirect(url_for("plans.show", plan_id=plan.id, _anchor=f"avsnitt-{key}"), 303)
+        return render_template("plans/section_form.html", plan=plan, section=section, form=form, stale=stale), 400
+    return render_template("plans/section_form.html", plan=plan, section=section, form=form, stale=None)
+
+
+def _area(area: int) -> int:
+    if area not in STRUCTURED_AREAS:
+        abort(404)
+    return area
+
+
+def _add(plan_id: int, form_name: str, form, operation):
+    plan = _plan(plan_id)
+    require(ops.may_edit(_actor(), plan) or (form_name == "comment_form" and ops.may_review(_actor())))
+    if form.validate_on_submit():
+        if save(form, lambda: operation(plan), ops.PlanError, forbidden=PermissionDenied) is not REFUSED:
+            flash(_("Lagret."), "success")
+            return redirect(url_for("plans.show", plan_id=plan.id), 303)
+    return _render(plan, 400, **{form_name: form})
+
+
+@bp.post("/<int:plan_id>/mal/<int:area>")
+def add_goal(plan_id: int, area: int):
+    # Each area has its own form on the page; the prefix keeps their fields' ids apart.
+    form = GoalForm(prefix=f"mal{area}")
+    return _add(plan_id, "goal_form", form, lambda plan: ops.add_goal(
+        plan, _area(area), form.indicator.data.strip(), form.target.data.strip(), actor=_actor(), now=now_utc()))
+
+
+@bp.post("/<int:plan_id>/tiltak/<int:area>")
+def add_measure(plan_id: int, area: int):
+    form = MeasureForm(prefix=f"tiltak{area}")
+    return _add(plan_id, "measure_form", form, lambda plan: ops.add_measure(
+        plan, _area(area), form.title.data.strip(), PlanTargetGroup(form.target_group.data),
+        form.responsible.data.strip(), form.timing.data.strip(), form.parsed_links, actor=_actor(), now=now_utc()))
+
+
+@bp.post("/<int:plan_id>/behandling")
+def add_treatment(plan_id: int):
+    form = TreatmentForm()
+    return _add(plan_id, "treatment_form", form, lambda plan: ops.add_treatment(
+        plan, Body(form.body.data), form.treated_on.data, form.decision.data.strip(), actor=_actor(), now=now_utc()))
+
+
+@bp.post("/<int:plan_id>/informasjon")
+def add_information(plan_id: int):
+    form = InformationForm()
+    return _add(plan_id, "information_form", form, lambda plan: ops.add_information(
+        plan, InformationKind(form.kind.data), form.title.data.strip(), PlanTargetGroup(form.audience.data),
+        form.informed_on.data, actor=_actor(), now=now_utc()))
+
+
+@bp.post("/<int:plan_id>/milepael")
+def add_milestone(plan_id: int):
+    plan = _plan(plan_id)
+    form = MilestoneForm(ops.school_staff(plan.school_id), ops.content_of(plan).milestones)
+    return _add(plan_id, "milestone_form", form, lambda plan: ops.add_milestone(
+        plan, form.what.data.strip(), form.responsible_id.data, form.deadline.data, (form.evaluation.data or "").strip(),
+        list(form.depends_on.data or []), actor=_actor(), now=now_utc()))
+
+
+@bp.post("/<int:plan_id>/milepael/<int:milestone_id>/status")
+def milestone_status(plan_id: int, milestone_id: int):
+    plan = _plan(plan_id)
+    milestone = db.session.get(Milestone, milestone_id)
+    if milestone is None or milestone.plan_id != plan.id:
+        abort(404)
+    form = MilestoneStatusForm()
+    if form.validate_on_submit():
+        save(form, lambda: ops.set_milestone_status(plan, milestone, MilestoneStatus(form.status.data),
+                                                    actor=_actor(), now=now_utc()), ops.PlanError)
+        return redirect(url_for("plans.show", plan_id=plan.id, _anchor="milepaeler"), 303)
+    abort(400)
+
+
+@bp.post("/<int:plan_id>/fjern/<kind>/<int:item_id>")
+def remove(plan_id: int, kind: str, item_id: int):
+    plan = _plan(plan_id)
+    if kind not in ops.REMOVABLE:
+        abort(404)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if save(form, lambda: ops.remove_item(plan, kind, item_id, actor=_actor(), now=now_utc()),
+            ops.PlanError) is REFUSED:
+        flash(" ".join(form.form_errors), "danger")
+    return redirect(url_for("plans.show", plan_id=plan.id), 303)
+
+
+@bp.post("/<int:plan_id>/behandlet")
+def treated(plan_id: int):
+    form = TreatedForm(prefix="driftsstyret")
+    return _add(plan_id, "treated_form", form, lambda plan: ops.transition(
+        plan, PlanState.TREATED, actor=_actor(), now=now_utc(), treated_on=form.treated_on.data,
+        decision=form.decision.data))
+
+
+#: The transitions a button makes, by the name in its address; "treated" has its own form.
+STEPS = {"utkast": PlanState.DRAFT, "send-inn": PlanState.SUBMITTED, "til-behandling": PlanState.UNDER_REVIEW,
+         "send-tilbake": PlanState.RETURNED, "godkjenn": PlanState.APPROVED}
+STEP_OF = {state: name for name, state in STEPS.items()}
+
+
+@bp.post("/<int:plan_id>/overgang/<step>")
+def step(plan_id: int, step: str):
+    plan = _plan(plan_id)
+    if step not in STEPS:
+        abort(404)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if save(form, lambda: ops.transition(plan, STEPS[step], actor=_actor(), now=now_utc()), ops.PlanError,
+            forbidden=PermissionDenied) is REFUSED:
+        flash(" ".join(form.form_errors), "danger")
+    else:
+        flash(_("Planen er nå: %(state)s.", state=plan.state.label), "success")
+    return redirect(url_for("plans.show", plan_id=plan.id), 303)
+
+
+@bp.post("/<int:plan_id>/kommentar")
+def comment(plan_id: int):
+    form = CommentForm(prefix="kommentar")
+    return _add(plan_id, "comment_form", form, lambda plan: ops.add_comment(
+        plan, form.section_key.data, form.body.data.strip(), form.must_improve.data, actor=_actor(), now=now_utc()))
+
+
+@bp.get("/<int:plan_id>/versjon/<int:number>")
+def version(plan_id: int, number: int):
+    plan = _plan(plan_id)
+    if not _readable(plan):
+        abort(403)
+    versions = ops.versions(plan)
+    chosen = next((v for v in versions if v.number == number), None)
+    if chosen is None:
+        abort(404)
+    before = next((v for v in versions if v.number == number - 1), None)
+    content = json.loads(chosen.content)
+    changed = ops.changes(json.loads(before.content) if before else None, content)
+    return render_template("plans/version.html", plan=plan, version=chosen, content=content, changed=changed,
+                           versions=versions, section_titles=SECTION_TITLES, keys=SECTION_KEYS,
+                           labels=_version_labels())
+
+
+def _version_labels() -> dict:
+    return {"target_group": {g.value: g.label for g in PlanTargetGroup}, "body": {b.value: b.label for b in Body},
+            "kind": {k.value: k.label for k in InformationKind},
+            "status": {s.value: s.label for s in MilestoneStatus}}
+
+
+@bp.get("/<int:plan_id>/rapport")
+def report_page(plan_id: int):
+    plan = _plan(plan_id)
+    _readable(plan)
+    data = report.build(plan, now_utc())
+    return render_template("plans/report.html", plan=plan, report=data)
+
+
+@bp.get("/<int:plan_id>/rapport.pdf")
+def report_pdf(plan_id: int):
+    plan = _plan(plan_id)
+    _readable(plan)
+    data = report.build(plan, now_utc())
+    name = f"utviklingsplan-{plan.school.org_number}-{plan.start_year}.pdf"
+    return Response(report.pdf(data), mimetype="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+
+
+# --- the municipality's overview ------------------------------------------------
+
+def _overview_rows():
+    require(ops.may_review(_actor()))
+    district = request.args.get("omrade", "").strip()
+    known = overview_ops.districts()
+    district = district if district in known else ""
+    return overview_ops.overview(now_utc(), district or None), district, known
+
+
+@bp.get("/oversikt")
+def overview():
+    rows, district, known = _overview_rows()
+    counts = overview_ops.state_counts(rows)
+    return render_template("plans/overview.html", rows=rows, district=district, districts=known, counts=counts,
+                           highest=max([c for _k, _l, c in counts] + [1]), bodies=overview_ops.BODIES,
+                           today=to_oslo(now_utc()).date())
+
+
+@bp.get("/oversikt.csv")
+def overview_csv():
+    rows, _district, _known = _overview_rows()
+    return exports.csv_response([overview_ops.export_header(), *overview_ops.export_rows(rows)],
+                                "utviklingsplaner.csv")
+
+
+@bp.get("/oversikt.xlsx")
+def overview_xlsx():
+    rows, _district, _known = _overview_rows()
+    return exports.xlsx_response([overview_ops.export_header(), *overview_ops.export_rows(rows)],
+                                 "utviklingsplaner.xlsx", _("Utviklingsplaner"))
