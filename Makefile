@@ -77,7 +77,12 @@ MUTANT_MODULES := \
   lighthouse/bookings/operations.py=tests/lighthouse/test_bookings.py,tests/lighthouse/test_booking_pages.py,tests/lighthouse/test_booking_mails.py \
   lighthouse/profiles/operations.py=tests/lighthouse/test_profiles.py,tests/lighthouse/test_overview.py \
   events/operations.py=tests/events/test_feed_tokens.py,tests/events/test_feed_views.py,tests/events/test_calendar.py \
-  lms/auth/operations.py=tests/lms/test_auth.py,tests/lms/test_security.py
+  lms/auth/operations.py=tests/lms/test_auth.py,tests/lms/test_security.py,tests/lms/test_sessions.py \
+  lms/auth/reset.py=tests/lms/test_password_reset.py \
+  catalog/networks/operations.py=tests/catalog/test_networks.py,tests/catalog/test_network_rounds.py \
+  catalog/networks/composition.py=tests/catalog/test_network_composition.py \
+  catalog/parents/operations.py=tests/catalog/test_parents.py \
+  lms/plans/operations.py=tests/lms/test_plans.py
 
 $(VENV)/.installed-mutation: $(VENV)/.installed
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,mutation]'

@@ -16,6 +16,7 @@ from werkzeug.routing import IntegerConverter
 
 from lms import config as config_module
 from lms import i18n, plugins, security, shared_cache
+from lms.auth import reset as password_reset
 from lms.auth import throttle as sign_in_throttle
 from lms.auth.login import login_manager
 from lms.auth.views import bp as auth_bp
@@ -116,6 +117,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     feide_client.init_app(app)
     sign_in_throttle.init_app(app)
+    password_reset.init_app(app)
     app.register_blueprint(feide_bp)
     lti_setup.init_app(app)
     app.register_blueprint(people_bp)

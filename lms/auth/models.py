@@ -54,3 +54,22 @@ class SignInThrottle(db.Model):
     #: No attempt is looked at before this time (the growing delay).
     next_attempt_at: Mapped[datetime | None]
     locked_until: Mapped[datetime | None]
+
+
+class PasswordReset(db.Model):
+    """A link to set a new password, sent by mail to the account's address ("Glemt passord?").
+
+    Only the SHA-256 of its random token is kept; it works once, until
+    ``expires_at``, and a newer link or a new password ends every older one.
+    """
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship()

@@ -3,8 +3,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
-from lms.auth import operations, throttle
-from lms.auth.forms import LoginForm, PasswordChangeForm
+from lms.auth import operations, reset, throttle
+from lms.auth.forms import LoginForm, PasswordChangeForm, ResetForm, ResetRequestForm
 from lms.auth.login import begin_session
 from lms.db import db, now_utc, write_lock_deferred
 from lms.i18n import chosen_language
@@ -153,3 +153,43 @@ def change_password():
             flash(_("Passordet er byttet. Du er logget ut alle andre steder."), "success")
             return redirect(url_for(".account"), 303)
     return _account_page(form, 400)
+
+
+# --- «Glemt passord?»: a new password through a link by mail ----------------------------------
+
+@bp.route("/glemt-passord", methods=["GET", "POST"])
+def forgot_password():
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        reset.request_reset(form.email.data, now_utc())
+        db.session.commit()
+        # The same answer whether or not the address has an account.
+        return render_template("auth/forgot.html", form=form, sent=True)
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/forgot.html", form=form, sent=False), status
+
+
+@bp.route("/nytt-passord/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    now = now_utc()
+    try:
+        reset.link_for(token, now)
+    except reset.ResetLinkInvalid:
+        return render_template("auth/reset_invalid.html"), 404
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            with write_lock_deferred():
+                reset.reset_password(token, form.new.data, now)
+        except reset.ResetLinkInvalid:  # used in another tab a moment ago
+            db.session.rollback()
+            return render_template("auth/reset_invalid.html"), 404
+        except operations.AuthError as err:  # too weak
+            db.session.rollback()
+            form.new.errors.append(str(err))
+        else:
+            db.session.commit()
+            flash(_("Passordet er byttet. Logg inn med det nye passordet."), "success")
+            return redirect(url_for(".login"), 303)
+    status = 400 if request.method == "POST" else 200
+    return render_template("auth/reset.html", form=form, min_length=operations.MIN_PASSWORD_LENGTH), status
