@@ -1,8 +1,8 @@
 """What a hostile tester sent (issue 16): numbers too large, blanks, line breaks, ids to probe, huge bodies."""
 from __future__ import annotations
 
-import re
 import io
+import re
 
 import pytest
 import sqlalchemy as sa
