@@ -1,7 +1,7 @@
 """What the pages of every package share to read input: running a form's operation, fields, messages, numbers."""
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Callable, TypeVar
 from urllib.parse import urlsplit
 
@@ -151,6 +151,28 @@ def check_wall_time(day: date | None, clock: time | None) -> None:
         oslo_wall_time(day, clock)
     except WallTimeError as err:
         raise ValidationError(str(err)) from None
+
+
+class DayAndTimes:
+    """A form's ``day``, ``start`` and ``end`` as Oslo times of one day (a session, a gathering).
+
+    Mixed into a form that declares the three fields with its own labels:
+    a time the clock skips or repeats that night is refused with a message
+    (:func:`check_wall_time`), the end must come after the start, and
+    :meth:`oslo_times` gives the two instants.
+    """
+
+    def validate_start(self, field):
+        check_wall_time(self.day.data, field.data)
+
+    def validate_end(self, field):
+        check_wall_time(self.day.data, field.data)
+        if field.data and self.start.data and field.data <= self.start.data:
+            raise ValidationError(_l("Sluttid må være etter starttid."))
+
+    def oslo_times(self) -> tuple[datetime, datetime]:
+        """Return start and end as aware datetimes in Oslo time (the validators refused the March and October hours)."""
+        return oslo_wall_time(self.day.data, self.start.data), oslo_wall_time(self.day.data, self.end.data)
 
 
 class ActionForm(FlaskForm):

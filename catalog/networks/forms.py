@@ -1,7 +1,6 @@
 """Forms of the network pages; every one is checked on the server and keeps what was typed."""
 from __future__ import annotations
 
-from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -10,9 +9,9 @@ from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberR
 
 from catalog.networks.composition import LastYear
 from catalog.networks.models import NetworkKind
-from lms.forms import (FIRST_YEAR, LAST_YEAR, OUT_OF_RANGE, ClockField, HttpsURLField, LineField, MultiCheckboxField,
-                       check_wall_time, coerce_id)
-from lms.i18n import oslo_wall_time
+from lms.forms import (FIRST_YEAR, LAST_YEAR, OUT_OF_RANGE, ClockField, DayAndTimes, HttpsURLField, LineField,
+                       MultiCheckboxField, coerce_id)
+
 
 KIND_CHOICES = [SelectChoice(k.value, k.label) for k in NetworkKind]
 LAST_YEAR_CHOICES = [
@@ -71,24 +70,13 @@ class ResourceForm(FlaskForm):
             raise ValidationError(_l("Skriv en lenke eller et notat."))
 
 
-class GatheringForm(FlaskForm):
+class GatheringForm(DayAndTimes, FlaskForm):
     day = DateField(_l("Dato"), validators=[InputRequired(_l("Velg en dato.")), _in_range])
     start = ClockField(_l("Fra klokken"), validators=[InputRequired(_l("Skriv når samlingen starter."))])
     end = ClockField(_l("Til klokken"), validators=[InputRequired(_l("Skriv når samlingen slutter."))])
     host_school_id = SelectField(_l("Vertsskole"), coerce=id_or_none, default=0, validate_choice=False)
     location = LineField(_l("Sted"), validators=[Optional(), Length(max=300)])
 
-    def validate_start(self, field):
-        check_wall_time(self.day.data, field.data)
-
-    def validate_end(self, field):
-        check_wall_time(self.day.data, field.data)
-        if field.data and self.start.data and field.data <= self.start.data:
-            raise ValidationError(_l("Sluttid må være etter starttid."))
-
-    def oslo_times(self) -> tuple[datetime, datetime]:
-        """The start and end as Oslo times (the validators refused a time the clock skips or repeats)."""
-        return oslo_wall_time(self.day.data, self.start.data), oslo_wall_time(self.day.data, self.end.data)
 
 
 class MinutesForm(FlaskForm):

@@ -11,8 +11,8 @@ from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberR
 from wtforms.widgets import DateTimeLocalInput
 
 from catalog.offerings.models import OfferingKind, OnboardingCohort, TargetGroup
-from lms.forms import (FIRST_YEAR, LAST_YEAR, OUT_OF_RANGE, REQUIRED, ClockField, HttpsURLField, LineField,
-                       MultiCheckboxField, check_wall_time)
+from lms.forms import (FIRST_YEAR, LAST_YEAR, OUT_OF_RANGE, REQUIRED, ClockField, DayAndTimes, HttpsURLField,
+                       LineField, MultiCheckboxField)
 from lms.i18n import OSLO, WallTimeError, oslo_wall_time
 
 
@@ -129,7 +129,7 @@ class OfferingForm(FlaskForm):
             raise ValidationError(_l("Kan ikke være større enn antall plasser."))
 
 
-class SessionForm(FlaskForm):
+class SessionForm(DayAndTimes, FlaskForm):
     day = DateField(_l("Dato"), validators=[InputRequired(_l("Velg en dato."))])
     start = ClockField(_l("Fra klokken"), validators=[InputRequired(_l("Skriv når økten starter."))])
     end = ClockField(_l("Til klokken"), validators=[InputRequired(_l("Skriv når økten slutter."))])
@@ -142,17 +142,6 @@ class SessionForm(FlaskForm):
         if field.data and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
             raise ValidationError(str(OUT_OF_RANGE))
 
-    def validate_start(self, field):
-        check_wall_time(self.day.data, field.data)
-
-    def validate_end(self, field):
-        check_wall_time(self.day.data, field.data)
-        if field.data and self.start.data and field.data <= self.start.data:
-            raise ValidationError(_l("Sluttid må være etter starttid."))
-
-    def oslo_times(self) -> tuple[datetime, datetime]:
-        """Return start and end as aware datetimes in Oslo time (the form has refused the March and October hours)."""
-        return oslo_wall_time(self.day.data, self.start.data), oslo_wall_time(self.day.data, self.end.data)
 
 
 class CancelOfferingForm(FlaskForm):
