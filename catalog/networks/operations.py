@@ -12,6 +12,8 @@ two leaders answering at once end in one agreed date.
 """
 from __future__ import annotations
 
+from collections import defaultdict
+
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -671,42 +673,56 @@ def round_window(round_: GatheringRound) -> tuple[datetime, datetime]:
 
 # --- figures for the development plan -------------------------------------------------------
 
-def plan_figures(school_ids: list[int], start: datetime, end: datetime,
-                 network_ids: list[int] | None = None) -> dict[int, dict[str, int]]:
-    """Return per school what its networks did in ``[start, end)``, in four queries whatever the numbers.
+#: What :func:`figures_by_school_and_network` counts for each school and network.
+FIGURE_KEYS = ("gatherings", "attended", "carried_back", "carried_back_reached")
+
+
+def figures_by_school_and_network(school_ids, start: datetime, end: datetime) -> dict[tuple[int, int], dict[str, int]]:
+    """Return per (school, network) what the network did in ``[start, end)``, in three queries whatever the numbers.
 
     ``gatherings``: held (not cancelled, begun) gatherings of the school's networks; ``attended``: the
     school's people (or count) recorded as attending them; ``carried_back``: the school's records of
     sharing at home; ``carried_back_reached``: the people those reached.
     """
-    figures = {sid: {"gatherings": 0, "attended": 0, "carried_back": 0, "carried_back_reached": 0}
-               for sid in school_ids}
-    if not school_ids:
+    figures: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIGURE_KEYS, 0))
+    schools = list(school_ids)
+    if not schools:
         return figures
     held = sa.and_(Session.status == SessionStatus.SCHEDULED, Session.starts_at >= start, Session.starts_at < end)
-    in_networks = [Gathering.network_id.in_(network_ids)] if network_ids is not None else []
-    for school_id, count in db.session.execute(
-            sa.select(NetworkSchool.school_id, sa.func.count(Gathering.id))
+    for school_id, network_id, count in db.session.execute(
+            sa.select(NetworkSchool.school_id, Gathering.network_id, sa.func.count(Gathering.id))
             .join(Gathering, Gathering.network_id == NetworkSchool.network_id)
             .join(Session, Session.id == Gathering.session_id)
-            .where(NetworkSchool.school_id.in_(school_ids), held, *in_networks)
-            .group_by(NetworkSchool.school_id)):
-        figures[school_id]["gatherings"] = count
-    for school_id, total in db.session.execute(
-            sa.select(GatheringAttendance.school_id, sa.func.sum(GatheringAttendance.count))
+            .where(NetworkSchool.school_id.in_(schools), held)
+            .group_by(NetworkSchool.school_id, Gathering.network_id)):
+        figures[school_id, network_id]["gatherings"] = count
+    for school_id, network_id, total in db.session.execute(
+            sa.select(GatheringAttendance.school_id, Gathering.network_id, sa.func.sum(GatheringAttendance.count))
             .join(Gathering, Gathering.id == GatheringAttendance.gathering_id)
             .join(Session, Session.id == Gathering.session_id)
-            .where(GatheringAttendance.school_id.in_(school_ids), held, *in_networks)
-            .group_by(GatheringAttendance.school_id)):
-        figures[school_id]["attended"] = int(total or 0)
-    for school_id, count, reached in db.session.execute(
-            sa.select(CarriedBack.school_id, sa.func.count(CarriedBack.id), sa.func.sum(CarriedBack.reached))
+            .where(GatheringAttendance.school_id.in_(schools), held)
+            .group_by(GatheringAttendance.school_id, Gathering.network_id)):
+        figures[school_id, network_id]["attended"] = int(total or 0)
+    for school_id, network_id, count, reached in db.session.execute(
+            sa.select(CarriedBack.school_id, Gathering.network_id, sa.func.count(CarriedBack.id),
+                      sa.func.sum(CarriedBack.reached))
             .join(Gathering, Gathering.id == CarriedBack.gathering_id)
             .join(Session, Session.id == Gathering.session_id)
-            .where(CarriedBack.school_id.in_(school_ids), held, *in_networks)
-            .group_by(CarriedBack.school_id)):
-        figures[school_id]["carried_back"] = count
-        figures[school_id]["carried_back_reached"] = int(reached or 0)
+            .where(CarriedBack.school_id.in_(schools), held)
+            .group_by(CarriedBack.school_id, Gathering.network_id)):
+        figures[school_id, network_id]["carried_back"] = count
+        figures[school_id, network_id]["carried_back_reached"] = int(reached or 0)
+    return figures
+
+
+def plan_figures(school_ids: list[int], start: datetime, end: datetime,
+                 network_ids: list[int] | None = None) -> dict[int, dict[str, int]]:
+    """Return per school the sums of :func:`figures_by_school_and_network` (over ``network_ids`` if given)."""
+    figures = {sid: dict.fromkeys(FIGURE_KEYS, 0) for sid in school_ids}
+    for (school_id, network_id), values in figures_by_school_and_network(school_ids, start, end).items():
+        if network_ids is None or network_id in network_ids:
+            for key in FIGURE_KEYS:
+                figures[school_id][key] += values[key]
     return figures
 
 

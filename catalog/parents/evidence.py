@@ -3,43 +3,24 @@
 Answers :class:`lms.plugins.EvidenceQuery` in five queries however many
 schools and links: the school-wide figures of
 :func:`catalog.parents.operations.plan_figures` (events held, parents
-reached, parents at the door), then the parents reached per linked event,
-from the counts kept after the sign-ups are deleted and from the sign-ups
-not yet deleted. No figure links to a list: the lists of parents are
+reached, parents at the door), then
+:func:`~catalog.parents.operations.reached_by_school_and_event` for the
+linked events held in the period (from the counts kept after the sign-ups
+are deleted and from the sign-ups not yet deleted). No figure links to a list: the lists of parents are
 deleted on time, and the plan is read long after.
 """
 from __future__ import annotations
 
-from collections import defaultdict
-
-import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from catalog.parents.models import ParentSignup, ParentTally, SignupState
-from catalog.parents.operations import plan_figures
-from lms.db import db, now_utc
+from catalog.parents.operations import plan_figures, reached_by_school_and_event
+from lms.db import now_utc
 from lms.plugins import EvidenceFigure, EvidenceQuery
 
 #: Information to and anchoring with parents is area 6.
 AREA = 6
 #: The key the municipality overview reads for "parents reached".
 PARENTS_REACHED = "parents_reached"
-
-
-def _reached_per_event(school_ids: list[int], event_ids: list[int]) -> dict[tuple[int, int], int]:
-    reached: dict[tuple[int, int], int] = defaultdict(int)
-    for school_id, event_id, people in db.session.execute(
-            sa.select(ParentTally.school_id, ParentTally.event_id, sa.func.sum(ParentTally.people))
-            .where(ParentTally.event_id.in_(event_ids), ParentTally.school_id.in_(school_ids))
-            .group_by(ParentTally.school_id, ParentTally.event_id)):
-        reached[school_id, event_id] += int(people or 0)
-    for school_id, event_id, people in db.session.execute(
-            sa.select(ParentSignup.school_id, ParentSignup.event_id, sa.func.sum(ParentSignup.party_size))
-            .where(ParentSignup.event_id.in_(event_ids), ParentSignup.school_id.in_(school_ids),
-                   ParentSignup.state == SignupState.CONFIRMED)
-            .group_by(ParentSignup.school_id, ParentSignup.event_id)):
-        reached[school_id, event_id] += int(people or 0)
-    return reached
 
 
 def plan_evidence(query: EvidenceQuery) -> list[EvidenceFigure]:
@@ -60,7 +41,9 @@ def plan_evidence(query: EvidenceQuery) -> list[EvidenceFigure]:
                                label=_("Foreldre registrert i døra"))]
     linked = sorted(query.links.get("parent_event", ()))
     if linked:
-        for (school_id, event_id), people in sorted(_reached_per_event(schools, linked).items()):
-            figures.append(EvidenceFigure(school_id=school_id, area=AREA, key="event_parents_reached", value=people,
+        for (school_id, event_id), values in sorted(
+                reached_by_school_and_event(schools, query.starts_at, until, linked).items()):
+            figures.append(EvidenceFigure(school_id=school_id, area=AREA, key="event_parents_reached",
+                                          value=values["reached"],
                                           label=_("Foreldre nådd"), link=("parent_event", event_id)))
     return figures

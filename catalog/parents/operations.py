@@ -9,6 +9,8 @@ point (the pages, the CLI, the benchmark) calls these functions.
 """
 from __future__ import annotations
 
+from collections import defaultdict
+
 import hashlib
 import hmac
 import secrets
@@ -705,19 +707,70 @@ def purge(now: datetime) -> PurgeReport:
 
 # --- figures for the development plan -------------------------------------------------------
 
+def _held_events(start: datetime, end: datetime, event_ids=None) -> sa.ScalarSelect:
+    """The parent events with a session in [start, end) that is held, of an offering not cancelled."""
+    held = (sa.select(ParentEvent.id).join(Offering, Offering.id == ParentEvent.offering_id)
+            .join(Session, Session.schedule_id == Offering.schedule_id)
+            .where(Offering.status != OfferingStatus.CANCELLED, Session.status == SessionStatus.SCHEDULED,
+                   Session.starts_at >= start, Session.starts_at < end))
+    if event_ids is not None:
+        held = held.where(ParentEvent.id.in_(list(event_ids)))
+    return held.distinct().scalar_subquery()
+
+
+def reached_by_school_and_event(school_ids, start: datetime, end: datetime,
+                                event_ids=None) -> dict[tuple[int, int], dict[str, int]]:
+    """Return per (child's school, event) the parents reached and attended at events held in [start, end).
+
+    ``reached`` counts the people with a place (hall and stream), ``attended`` those recorded at the
+    door: from the counts kept once the sign-ups are deleted, and from the sign-ups not yet deleted.
+    Two queries, however many schools and events.
+    """
+    figures: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: {"reached": 0, "attended": 0})
+    schools = list(school_ids)
+    if not schools:
+        return figures
+    held_ids = _held_events(start, end, event_ids)
+    for school_id, event_id, people, attended in db.session.execute(
+            sa.select(ParentTally.school_id, ParentTally.event_id, sa.func.sum(ParentTally.people),
+                      sa.func.sum(ParentTally.attended))
+            .where(ParentTally.event_id.in_(held_ids), ParentTally.school_id.in_(schools))
+            .group_by(ParentTally.school_id, ParentTally.event_id)):
+        figures[school_id, event_id]["reached"] += people or 0
+        figures[school_id, event_id]["attended"] += attended or 0
+    for school_id, event_id, people, attended in db.session.execute(
+            sa.select(ParentSignup.school_id, ParentSignup.event_id, sa.func.sum(ParentSignup.party_size),
+                      sa.func.sum(sa.case((ParentSignup.attended.is_(True), ParentSignup.party_size), else_=0)))
+            .where(ParentSignup.event_id.in_(held_ids), ParentSignup.school_id.in_(schools),
+                   ParentSignup.state == SignupState.CONFIRMED)
+            .group_by(ParentSignup.school_id, ParentSignup.event_id)):
+        figures[school_id, event_id]["reached"] += people or 0
+        figures[school_id, event_id]["attended"] += attended or 0
+    return figures
+
+
 def plan_figures(school_ids: list[int], start: datetime, end: datetime,
                  event_ids: list[int] | None = None) -> dict[int, dict[str, int]]:
     """Return per school the parent events it held in [start, end), and the parents reached and attended.
 
     ``events`` counts the events the school organised with a session in the
-    period (not cancelled); ``reached`` counts the people with a place (hall
-    and stream) whose child goes to the school, at any parent event in the
-    period, from the kept counts once the sign-ups are deleted; ``attended``
-    those recorded at the door. Three queries, however many schools.
+    period (not cancelled); ``reached`` and ``attended`` sum
+    :func:`reached_by_school_and_event` over the events of the period
+    (any organiser: a municipal evening reaches the school's parents too).
+    Three queries, however many schools.
     """
     figures = {sid: {"events": 0, "reached": 0, "attended": 0} for sid in school_ids}
     if not school_ids:
         return figures
+    for school_id, n in db.session.execute(
+            sa.select(ParentEvent.school_id, sa.func.count(ParentEvent.id))
+            .where(ParentEvent.id.in_(_held_events(start, end, event_ids)), ParentEvent.school_id.in_(school_ids))
+            .group_by(ParentEvent.school_id)):
+        figures[school_id]["events"] = n
+    for (school_id, _event_id), values in reached_by_school_and_event(school_ids, start, end, event_ids).items():
+        figures[school_id]["reached"] += values["reached"]
+        figures[school_id]["attended"] += values["attended"]
+    return figures
     held = (sa.select(ParentEvent.id).join(Offering, Offering.id == ParentEvent.offering_id)
             .join(Session, Session.schedule_id == Offering.schedule_id)
             .where(Offering.status != OfferingStatus.CANCELLED, Session.status == SessionStatus.SCHEDULED,
