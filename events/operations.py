@@ -72,13 +72,21 @@ def cancel_session(session: Session, now: datetime) -> None:
         db.session.flush()
 
 
-def raise_sequence(schedule: Schedule) -> None:
+def raise_sequence(schedule_id: int) -> None:
     """Raise the SEQUENCE of every session of a schedule by one: something shown in a calendar changed.
 
-    Written as ``sequence + 1`` in SQL, so two requests raising it at once both count.
+    One ``UPDATE ... SET sequence = sequence + 1 ... RETURNING``, so two
+    requests raising it at once both count and nothing is loaded to do it;
+    sessions this request has already loaded are given their new SEQUENCE
+    from what the database returned.
     """
-    for session in schedule.sessions:
-        session.sequence = Session.sequence + 1
+    rows = db.session.execute(
+        sa.update(Session).where(Session.schedule_id == schedule_id).values(sequence=Session.sequence + 1)
+        .returning(Session.id, Session.sequence).execution_options(synchronize_session=False))
+    for session_id, sequence in rows:
+        loaded = db.session.identity_map.get(sa.inspect(Session).identity_key_from_primary_key((session_id,)))
+        if loaded is not None:
+            sa.orm.attributes.set_committed_value(loaded, "sequence", sequence)
 
 
 def place_changed(schedule: Schedule, now: datetime) -> None:

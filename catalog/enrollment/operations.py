@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from blinker import Namespace
-from sqlalchemy.orm import aliased, contains_eager, selectinload
+from sqlalchemy.orm import aliased, contains_eager, lazyload, selectinload
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -132,9 +132,12 @@ def offered_seats(user_id: int) -> list[Enrollment]:
 def lock_offering(offering_id: int) -> Offering:
     """Load an offering under a lock that serialises everyone taking its seats."""
     begin_writing()
+    # The seat counters are read afresh under the lock; the target groups are
+    # not what it guards, so they are loaded again only where asked for.
     offering = db.session.scalar(
         sa.select(Offering).where(Offering.id == offering_id)
-        .with_for_update(of=Offering).execution_options(populate_existing=True))
+        .with_for_update(of=Offering).options(lazyload(Offering.target_group_rows))
+        .execution_options(populate_existing=True))
     if offering is None:
         raise OfferingNotFound(_("Tilbudet finnes ikke."))
     return offering
@@ -261,9 +264,9 @@ def transition(enrollment: Enrollment, to_state: EnrollmentState, *, actor: User
         enrollment.completed_at = now
     elif enrollment.completed_at is not None:
         enrollment.completed_at = None
-    if _calendar_status(from_state) != _calendar_status(to_state) and offering.schedule is not None:
+    if _calendar_status(from_state) != _calendar_status(to_state) and offering.schedule_id is not None:
         # The event changes in the person's calendar (and their school's): one SEQUENCE for all, only rising.
-        events_ops.raise_sequence(offering.schedule)
+        events_ops.raise_sequence(offering.schedule_id)
     db.session.add(enrollment)
     db.session.flush()
     audit.record(object_type="enrollment", object_id=enrollment.id,
