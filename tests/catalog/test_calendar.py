@@ -481,3 +481,20 @@ def test_dtstamp_is_when_a_mail_or_download_is_written_and_a_feeds_change_time(
         assert event.decoded("DTSTAMP") == later
         assert event.decoded("LAST-MODIFIED") <= now
     assert fed.decoded("DTSTAMP") == fed.decoded("LAST-MODIFIED") <= now
+
+
+def test_cancelling_an_offering_mails_each_participant_the_sequence_their_feed_then_shows(
+        make_offering, make_user, admin, now, app):
+    """SEQUENCE is raised in SQL for each cancelled seat, while the sessions stay loaded through the loop:
+    every cancellation says what the feed said when it was queued, and the last one what it says now."""
+    offering = make_offering(sessions=2)
+    people = [make_user() for _ in range(3)]
+    for person in people:
+        ops.enroll(offering.id, person, actor=person, now=now)
+    db.session.commit()
+    offering_ops.cancel_offering(db.session.get(type(offering), offering.id), actor=admin, now=now, reason="Sykdom")
+    with app.test_request_context():
+        fed = [e.sequence for e in calendar.person_events(people[-1].id, now)]
+        cancelled = [[int(e["SEQUENCE"]) for e in _merged(_mails_to(person)[2:])[1]] for person in people]
+    assert cancelled[-1] == fed
+    assert all(later > earlier for first, then in zip(cancelled, cancelled[1:]) for earlier, later in zip(first, then))
