@@ -134,16 +134,23 @@ def index():
     page = page_number(request.args)
     ttl = current_app.config["CATALOG_CACHE_SECONDS"]
     locale = str(get_locale())
-    results = results_cache.get_or_make(("results", request.query_string, locale), ttl,
-                                        lambda: _render_results(f, page, now))
-    schemes = results_cache.get_or_make(("schemes", request.query_string, locale), ttl,
-                                        lambda: _render_schemes(f, now))
-    themes = results_cache.get_or_make(("themes",), ttl, _themes)
-    feed_args = {k: v for k, v in request.args.items() if k in FEED_FILTERS and v}
-    return render_template("catalog/offerings/index.html", results=Markup(results), schemes=Markup(schemes),
-                           f=f, themes=themes,
-                           kinds=list(OfferingKind), groups=list(TargetGroup),
-                           feed_url=url_for("offerings.catalogue_feed", _external=True, **feed_args))
+
+    def render() -> Markup:
+        # Everything below the header is the same for everyone who asks the same question in one
+        # language on one address (the feed links are absolute): the filter form, the results, the schemes.
+        results = results_cache.get_or_make(("results", request.query_string, locale), ttl,
+                                            lambda: _render_results(f, page, now))
+        schemes = results_cache.get_or_make(("schemes", request.query_string, locale), ttl,
+                                            lambda: _render_schemes(f, now))
+        themes = results_cache.get_or_make(("themes",), ttl, _themes)
+        feed_args = {k: v for k, v in request.args.items() if k in FEED_FILTERS and v}
+        return Markup(render_template(
+            "catalog/offerings/_catalogue.html", results=Markup(results), schemes=Markup(schemes), f=f,
+            themes=themes, kinds=list(OfferingKind), groups=list(TargetGroup),
+            feed_url=url_for("offerings.catalogue_feed", _external=True, **feed_args)))
+
+    content = results_cache.get_or_make(("page", request.query_string, locale, request.host_url), ttl, render)
+    return render_template("catalog/offerings/index.html", content=content)
 
 
 @bp.route("/kurs/<int:offering_id>")
