@@ -4,17 +4,28 @@ Each instance of the platform keeps its own; nothing here is needed for
 correctness. An entry lives ``ttl`` seconds and is dropped at once when the
 cache's generation moves on (:meth:`FragmentCache.invalidate`), which the
 features do on their own writes. Other instances see a change within ``ttl``.
+
+The time is the platform's clock (:func:`lms.db.now_utc`), so that a frozen
+clock freezes what is kept too: a test that reads a page twice gets the same
+answer however slowly the machine runs, and one that moves the clock a day
+sees what a day does.
 """
 from __future__ import annotations
 
 import threading
-import time
 from collections import OrderedDict
 from typing import Callable, Hashable
 
+from lms.db import now_utc
+
+
+def clock() -> float:
+    """Return the platform's time in seconds, the clock of everything kept in this process."""
+    return now_utc().timestamp()
+
 
 class FragmentCache:
-    def __init__(self, maxsize: int = 512, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, maxsize: int = 512, clock: Callable[[], float] = clock):
         self._entries: OrderedDict[Hashable, tuple[float, int, object]] = OrderedDict()
         self._lock = threading.Lock()
         self._generation = 0

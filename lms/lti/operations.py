@@ -24,6 +24,7 @@ from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
 from lms.audit import operations as audit
+from lms.cache import clock as kept_clock
 from lms.db import db
 from lms.identity.operations import Arrival, ArrivalRefused, arrive
 from lms.lti import keys
@@ -204,8 +205,8 @@ def platform_changed() -> None:
 def frame_origins() -> tuple[str, ...]:
     """Return the origins of every registered platform, which may frame the tool (kept a minute, or until a change)."""
     global _frame_origins, _frame_origins_read
-    if _frame_origins is None or time.monotonic() - _frame_origins_read > FRAME_ORIGINS_TTL:
-        _frame_origins_read = time.monotonic()
+    if _frame_origins is None or kept_clock() - _frame_origins_read > FRAME_ORIGINS_TTL:
+        _frame_origins_read = kept_clock()
         found: set[str] = set()
         try:
             rows = db.session.execute(sa.select(LtiPlatform.issuer, LtiPlatform.auth_login_url,
@@ -273,14 +274,14 @@ def login_target(issuer: str, client_id: str | None) -> LoginTarget:
     """Return the registration a login initiation is for, kept for FRAME_ORIGINS_TTL seconds or until a change."""
     key = (issuer, client_id or "")
     kept = _login_targets.get(key)
-    if kept is not None and time.monotonic() - kept[0] < FRAME_ORIGINS_TTL:
+    if kept is not None and kept_clock() - kept[0] < FRAME_ORIGINS_TTL:
         return kept[1]
     platform = find_platform(issuer, client_id)
     target = LoginTarget(platform.id, platform.client_id, platform.auth_login_url,
                          frozenset(d.deployment_id for d in platform.deployments))
     if len(_login_targets) > 1000:
         _login_targets.clear()
-    _login_targets[key] = (time.monotonic(), target)
+    _login_targets[key] = (kept_clock(), target)
     return target
 
 
