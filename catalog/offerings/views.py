@@ -168,16 +168,18 @@ def show(offering_id: int):
         enroll_form.offer_staff(staff_choices, taken)
     can_manage = enrollment_ops.can_manage(user, offering)
     series = offering_ops.series_of(offering, with_drafts=can_manage)
+    closed_reason = enrollment_ops.registration_problem(offering, now)
+    decision = offering_ops.minimum_status(offering, now) if can_manage else None
+    heading, facts = _heading_and_facts(offering, closed_reason, decision, can_manage)
     return render_template(
-        "catalog/offerings/show.html", offering=offering, mine=mine,
+        "catalog/offerings/show.html", offering=offering, mine=mine, heading=heading, facts=facts,
         about=_about(offering, series, mine, can_manage, now),
         position=enrollment_ops.waitlist_position(mine) if mine else None,
-        closed_reason=enrollment_ops.registration_problem(offering, now),
+        closed_reason=closed_reason,
         eligible=user is not None and enrollment_ops.eligible(user, offering, now.date()),
         can_manage=can_manage, staff_choices=staff_choices,
         enroll_form=enroll_form, action_form=ActionForm() if mine is not None or can_manage else None, now=now,
-        can_cancel_seat=mine is not None and enrollment_ops.may_cancel_self(mine, now),
-        decision=offering_ops.minimum_status(offering, now) if can_manage else None)
+        can_cancel_seat=mine is not None and enrollment_ops.may_cancel_self(mine, now), decision=decision)
 
 
 #: The offering page's part that is the same for everyone reading it in one language (description,
@@ -190,6 +192,24 @@ _ABOUT_TTL = 3600
 
 def _columns(row) -> tuple:
     return tuple(getattr(row, attr.key) for attr in sa.inspect(type(row)).column_attrs)
+
+
+def _heading_and_facts(offering: Offering, closed_reason: str | None, decision, can_manage: bool) -> tuple[Markup, Markup]:
+    """Return the page's top and the facts beside the enroll box, kept for all but the organisers.
+
+    Both are made of the offering's own columns, its target groups and why
+    enrollment is closed now; the key holds all of them (and the language), so
+    a taken seat or a new deadline is shown at once.
+    """
+    def render() -> tuple[Markup, Markup]:
+        return (Markup(render_template("catalog/offerings/_heading.html", offering=offering)),
+                Markup(render_template("catalog/offerings/_facts.html", offering=offering,
+                                       closed_reason=closed_reason, decision=decision)))
+
+    if can_manage:
+        return render()
+    key = ("heading", str(get_locale()), _columns(offering), tuple(offering.target_groups), closed_reason)
+    return about_cache.get_or_make(key, _ABOUT_TTL, render)
 
 
 def _about(offering: Offering, series: list[Offering], mine, can_manage: bool, now) -> Markup:
