@@ -94,3 +94,23 @@ def test_the_organisers_links_never_reach_anyone_else(client, login, admin, make
     assert "Avlys økten" in page(login(admin), offering)
     assert "Avlys økten" not in page(client, offering)
     assert "Avlys økten" in page(login(admin), offering)
+
+
+def test_the_facts_and_the_top_follow_seats_deadlines_target_groups_and_a_cancellation(client, make_offering, now):
+    from catalog.offerings.models import OfferingStatus, OfferingTargetGroup, TargetGroup
+
+    offering = make_offering("Kildekritikk", capacity=10)
+    first = page(client, offering)
+    assert "10 ledige plasser" in first and "Påmeldingsfrist" not in first and "Avlyst" not in first
+    offering.seats_taken = 9
+    offering.registration_closes_at = now + timedelta(days=3)
+    db.session.add(OfferingTargetGroup(offering_id=offering.id, group=TargetGroup.LEADERS))
+    db.session.commit()
+    second = page(client, offering)
+    assert "1 ledig plass" in second and "Påmeldingsfrist" in second
+    assert "Skoleledere" in second.split('class="kp-facts"')[1].split("</dl>")[0]
+    offering.status = OfferingStatus.CANCELLED
+    offering.cancel_reason = "For få påmeldte."
+    db.session.commit()
+    third = page(client, offering)
+    assert "Tilbudet er avlyst." in third and "For få påmeldte." in third
