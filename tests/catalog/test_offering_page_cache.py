@@ -104,11 +104,18 @@ def test_the_facts_and_the_top_follow_seats_deadlines_target_groups_and_a_cancel
     assert "10 ledige plasser" in first and "Påmeldingsfrist" not in first and "Avlyst" not in first
     offering.seats_taken = 9
     offering.registration_closes_at = now + timedelta(days=3)
-    db.session.add(OfferingTargetGroup(offering_id=offering.id, group=TargetGroup.LEADERS))
     db.session.commit()
     second = page(client, offering)
     assert "1 ledig plass" in second and "Påmeldingsfrist" in second
-    assert "Skoleledere" in second.split('class="kp-facts"')[1].split("</dl>")[0]
+
+    def facts() -> str:
+        return page(client, offering).split('class="kp-facts"')[1].split("</dl>")[0]
+
+    assert "Skoleledere" not in facts()
+    db.session.add(OfferingTargetGroup(offering_id=offering.id, group=TargetGroup.LEADERS))  # nothing else changes
+    db.session.commit()
+    db.session.expire(offering)
+    assert "Skoleledere" in facts()
     offering.status = OfferingStatus.CANCELLED
     offering.cancel_reason = "For få påmeldte."
     db.session.commit()
