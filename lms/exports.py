@@ -22,7 +22,6 @@ import re
 from collections.abc import Iterable, Sequence
 
 from flask import Response
-from openpyxl import Workbook
 
 from lms.text import CONTROL_CHARACTERS
 
@@ -63,6 +62,8 @@ def csv_body(rows: Iterable[Sequence[object]]) -> str:
 
 def xlsx_body(rows: Iterable[Sequence[object]], sheet_title: str) -> bytes:
     """Return the rows as an XLSX workbook of one sheet, text as string cells."""
+    from openpyxl import Workbook  # here, not with the module: 5 MB a worker carries only once someone exports
+
     workbook = Workbook()
     sheet = workbook.active
     # A sheet title may not hold []:*?/\ and is at most 31 characters.

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import gettext as _
-from fpdf import FPDF
 
 from lms.i18n import fmt_date, to_oslo
 from lms.plans import operations as ops
@@ -54,16 +53,26 @@ def _latin(text: str) -> str:
     return text.encode("latin-1", "replace").decode("latin-1")
 
 
-class _Pdf(FPDF):
-    def footer(self):
-        self.set_y(-12)
-        self.set_font("Helvetica", size=8)
-        self.cell(0, 8, _latin(f"{self.page_no()}"), align="C")
+def _document():
+    """Return an empty A4 document with page numbers in its footer.
+
+    fpdf2 is imported here, not with the module: it holds some 27 MB, which
+    every worker would otherwise carry for a page only leaders print.
+    """
+    from fpdf import FPDF
+
+    class Pdf(FPDF):
+        def footer(self):
+            self.set_y(-12)
+            self.set_font("Helvetica", size=8)
+            self.cell(0, 8, _latin(f"{self.page_no()}"), align="C")
+
+    return Pdf(format="A4")
 
 
 def pdf(report: Report) -> bytes:
     """Return the report as a PDF document."""
-    doc = _Pdf(format="A4")
+    doc = _document()
     doc.set_title(_latin(_("Utviklingsplan: rapport til Driftsstyret")))
     doc.set_lang("nb")
     doc.set_auto_page_break(True, margin=16)
