@@ -27,7 +27,7 @@ SHOWN_FOR = timedelta(minutes=30)
 def _rows(user_id: int):
     return db.session.execute(
         sa.select(Milestone.id, Milestone.what, Milestone.deadline, Milestone.status, Milestone.evaluation,
-                  Plan.id, Plan.updated_at, School.name)
+                  Milestone.version, Plan.id, Plan.updated_at, School.name)
         .join(Plan, Plan.id == Milestone.plan_id).join(School, School.id == Plan.school_id)
         .where(Milestone.responsible_id == user_id).order_by(Milestone.deadline, Milestone.id)).all()
 
@@ -37,9 +37,13 @@ def milestone_uid(milestone_id: int, user_id: int) -> str:
 
 
 def person_events(user_id: int, now: datetime) -> list[CalendarEvent]:
-    """Return the milestones the person is responsible for, each on its deadline."""
+    """Return the milestones the person is responsible for, each on its deadline.
+
+    Its SEQUENCE is the number of changes since it was added (its version), so
+    a calendar that compares them takes a moved deadline as the newer event.
+    """
     events = []
-    for milestone_id, what, deadline, status, evaluation, plan_id, updated_at, school in _rows(user_id):
+    for milestone_id, what, deadline, status, evaluation, version, plan_id, updated_at, school in _rows(user_id):
         starts_at = datetime.combine(deadline, SHOWN_AT, OSLO).astimezone(timezone.utc)
         done = "" if status in (MilestoneStatus.PLANNED, MilestoneStatus.IN_PROGRESS) else f" ({status.label})"
         description = "\n".join(part for part in (
@@ -47,7 +51,7 @@ def person_events(user_id: int, now: datetime) -> list[CalendarEvent]:
             absolute_url("plans.show", plan_id=plan_id, _anchor="milepaeler")) if part)
         events.append(CalendarEvent(uid=milestone_uid(milestone_id, user_id), starts_at=starts_at,
                                     ends_at=starts_at + SHOWN_FOR, summary=_("Frist: %(what)s", what=what) + done,
-                                    last_modified=updated_at, description=description,
+                                    last_modified=updated_at, description=description, sequence=version - 1,
                                     url=absolute_url("plans.show", plan_id=plan_id)))
     return events
 

@@ -36,21 +36,29 @@ class PlanForm(FlaskForm):
         self.school_id.choices = [(s.id, s.name) for s in schools]
 
 
-class SectionForm(FlaskForm):
-    body = TextAreaField(_l("Tekst (Markdown)"), validators=[Optional(), Length(max=50000)])
-    #: The version of the section the person started from.
+class OpenedAt:
+    """The version of the section or item the form was opened at, for optimistic versioning.
+
+    Adding an item leaves it empty; changing one sends it back, and the
+    operation refuses the save if someone saved the item since.
+    """
+
     version = HiddenField()
 
     def started_from(self) -> int:
         return whole_number(self.version.data) or 0
 
 
-class GoalForm(FlaskForm):
+class SectionForm(OpenedAt, FlaskForm):
+    body = TextAreaField(_l("Tekst (Markdown)"), validators=[Optional(), Length(max=50000)])
+
+
+class GoalForm(OpenedAt, FlaskForm):
     indicator = LineField(_l("Indikator (hva som måles)"), validators=[DataRequired(REQUIRED), Length(max=300)])
     target = LineField(_l("Mål (hva som skal nås, og når)"), validators=[DataRequired(REQUIRED), Length(max=300)])
 
 
-class MeasureForm(FlaskForm):
+class MeasureForm(OpenedAt, FlaskForm):
     title = LineField(_l("Tiltak"), validators=[DataRequired(REQUIRED), Length(max=300)])
     target_group = SelectField(_l("Målgruppe"), validators=[InputRequired(REQUIRED)])
     responsible = LineField(_l("Ansvarlig"), validators=[DataRequired(REQUIRED), Length(max=200)])
@@ -75,7 +83,7 @@ class MeasureForm(FlaskForm):
             self.parsed_links.append((kind.strip(), ref))
 
 
-class TreatmentForm(FlaskForm):
+class TreatmentForm(OpenedAt, FlaskForm):
     body = SelectField(_l("Organ"), validators=[InputRequired(REQUIRED)])
     treated_on = DateField(_l("Behandlet dato"), validators=[InputRequired(_l("Velg en dato.")), _in_range])
     decision = TextAreaField(_l("Vedtak eller konklusjon"), validators=[DataRequired(REQUIRED), Length(max=5000)])
@@ -85,7 +93,7 @@ class TreatmentForm(FlaskForm):
         self.body.choices = _choices(Body)
 
 
-class InformationForm(FlaskForm):
+class InformationForm(OpenedAt, FlaskForm):
     kind = SelectField(_l("Form"), validators=[InputRequired(REQUIRED)])
     title = LineField(_l("Hva"), validators=[DataRequired(REQUIRED), Length(max=300)])
     audience = SelectField(_l("For hvem"), validators=[InputRequired(REQUIRED)])
@@ -97,17 +105,27 @@ class InformationForm(FlaskForm):
         self.audience.choices = _choices(PlanTargetGroup)
 
 
-class MilestoneForm(FlaskForm):
+class MilestoneForm(OpenedAt, FlaskForm):
     what = LineField(_l("Hva skal være nådd"), validators=[DataRequired(REQUIRED), Length(max=300)])
     responsible_id = SelectField(_l("Ansvarlig"), coerce=coerce_id, validators=[InputRequired(REQUIRED)])
     deadline = DateField(_l("Frist"), validators=[InputRequired(_l("Velg en dato.")), _in_range])
     evaluation = LineField(_l("Hvordan det evalueres"), validators=[Optional(), Length(max=500)])
     depends_on = MultiCheckboxField(_l("Avhenger av"), coerce=coerce_id, validators=[Optional()])
+    #: Shown when a milestone is changed; a new one is planned.
+    status = SelectField(_l("Status"), default=MilestoneStatus.PLANNED.value, validators=[Optional()])
 
-    def __init__(self, staff, milestones, *args, **kwargs):
+    def __init__(self, staff, milestones, *args, former=None, **kwargs):
+        """``milestones`` are those it may depend on; ``former`` a responsible person who is no longer staff."""
         super().__init__(*args, **kwargs)
         self.responsible_id.choices = [(p.id, p.name) for p in staff]
+        if former is not None and former.id not in {p.id for p in staff}:
+            self.responsible_id.choices.insert(0, (former.id, _l("%(name)s (ikke lenger ved skolen)",
+                                                                 name=former.name)))
         self.depends_on.choices = [(m.id, m.what) for m in milestones]
+        self.status.choices = _choices(MilestoneStatus)
+
+    def chosen_status(self) -> MilestoneStatus:
+        return MilestoneStatus(self.status.data or MilestoneStatus.PLANNED.value)
 
 
 class MilestoneStatusForm(FlaskForm):

@@ -7,16 +7,29 @@ from lms.mail import operations as mail
 from lms.db import db
 from lms.i18n import fmt_date
 from lms.links import absolute_url
-from lms.plans.models import Milestone, Plan
+from lms.plans.models import OPEN_MILESTONE, Milestone, Plan
 
 MILESTONE_REMINDER = "plan_milestone_reminder"
 
 
 def render_milestone_reminder(params: dict) -> mail.RenderedMail:
-    """Write the reminder of a milestone's deadline."""
+    """Write the reminder of a milestone's deadline, unless it no longer holds.
+
+    A reminder is queued for a deadline and a person (mail queued before the
+    plan items could be changed has neither, and holds as long as the
+    milestone is open). When the deadline moves or another person becomes
+    responsible before it is sent, it is dropped: the new deadline or person
+    is reminded of its own.
+    """
     milestone = db.session.get(Milestone, params["milestone_id"])
     if milestone is None:
         raise mail.MailObsolete("the milestone is gone")
+    if params.get("deadline", milestone.deadline.isoformat()) != milestone.deadline.isoformat():
+        raise mail.MailObsolete("the milestone's deadline moved")
+    if params.get("responsible_id", milestone.responsible_id) != milestone.responsible_id:
+        raise mail.MailObsolete("someone else is responsible for the milestone")
+    if milestone.status not in OPEN_MILESTONE:
+        raise mail.MailObsolete("the milestone is no longer open")
     plan = db.session.get(Plan, milestone.plan_id)
     name = milestone.responsible.name if milestone.responsible else ""
     lines = [_("Hei %(name)s,", name=name), "",

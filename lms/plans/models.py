@@ -216,7 +216,23 @@ class PlanSection(db.Model):
         return str(SECTION_TITLES[self.key])
 
 
-class PlanGoal(db.Model):
+class Versioned:
+    """An item of the plan that a leader can change, saved with optimistic versioning as a section is.
+
+    The form carries the version it was opened at; a save from an older one is
+    refused (``lms.plans.operations._save_item``), so of two leaders
+    changing the same goal or milestone the second is told, and loses nothing.
+    """
+
+    #: Raised by one on every change; a save from an older version is refused.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
+
+
+def _version_positive() -> sa.CheckConstraint:
+    return sa.CheckConstraint("version >= 1", name="version_positive")
+
+
+class PlanGoal(Versioned, db.Model):
     """A goal of area 4 or 6: what is measured (indicator) and what is to be reached (target)."""
 
     __tablename__ = "plan_goal"
@@ -227,10 +243,10 @@ class PlanGoal(db.Model):
     indicator: Mapped[str] = mapped_column(sa.String(300))
     target: Mapped[str] = mapped_column(sa.String(300))
 
-    __table_args__ = (sa.CheckConstraint("area IN (4, 6)", name="structured_area"),)
+    __table_args__ = (sa.CheckConstraint("area IN (4, 6)", name="structured_area"), _version_positive())
 
 
-class PlanMeasure(db.Model):
+class PlanMeasure(Versioned, db.Model):
     """A measure (tiltak) of area 4 or 6, linked to what carries it in the platform."""
 
     __tablename__ = "plan_measure"
@@ -247,7 +263,7 @@ class PlanMeasure(db.Model):
     links: Mapped[list["PlanMeasureLink"]] = relationship(cascade="all, delete-orphan", lazy="selectin",
                                                           order_by="PlanMeasureLink.id")
 
-    __table_args__ = (sa.CheckConstraint("area IN (4, 6)", name="structured_area"),)
+    __table_args__ = (sa.CheckConstraint("area IN (4, 6)", name="structured_area"), _version_positive())
 
 
 class PlanMeasureLink(db.Model):
@@ -263,7 +279,7 @@ class PlanMeasureLink(db.Model):
     __table_args__ = (sa.UniqueConstraint("measure_id", "kind", "ref_id", name="uq_plan_measure_link"),)
 
 
-class PlanTreatment(db.Model):
+class PlanTreatment(Versioned, db.Model):
     """A body's treatment of the plan or its progress (area 6): when, and what was decided."""
 
     __tablename__ = "plan_treatment"
@@ -274,8 +290,10 @@ class PlanTreatment(db.Model):
     treated_on: Mapped[date] = mapped_column(sa.Date)
     decision: Mapped[str] = mapped_column(sa.Text)
 
+    __table_args__ = (_version_positive(),)
 
-class PlanInformation(db.Model):
+
+class PlanInformation(Versioned, db.Model):
     """An information measure of area 6: a letter, meeting or web page for staff, pupils or parents."""
 
     __tablename__ = "plan_information"
@@ -287,6 +305,8 @@ class PlanInformation(db.Model):
     audience: Mapped[PlanTargetGroup] = mapped_column(_enum(PlanTargetGroup, 30))
     informed_on: Mapped[date] = mapped_column(sa.Date)
 
+    __table_args__ = (_version_positive(),)
+
 
 milestone_dependency = sa.Table(
     "milestone_dependency", db.metadata,
@@ -296,7 +316,7 @@ milestone_dependency = sa.Table(
 )
 
 
-class Milestone(db.Model):
+class Milestone(Versioned, db.Model):
     """A milestone of the milestone plan: what is to be reached, by whom, by when, and how it is evaluated."""
 
     __tablename__ = "milestone"
@@ -309,13 +329,16 @@ class Milestone(db.Model):
     deadline: Mapped[date] = mapped_column(sa.Date, index=True)
     evaluation: Mapped[str] = mapped_column(sa.String(500), default="")
     status: Mapped[MilestoneStatus] = mapped_column(_enum(MilestoneStatus, 20), default=MilestoneStatus.PLANNED)
-    #: When the responsible person was reminded of the deadline; reminded once.
+    #: When the responsible person was reminded of the deadline; reminded once per deadline and person, so
+    #: a change of either empties it.
     reminded_at: Mapped[datetime | None]
 
     responsible: Mapped[User | None] = relationship(lazy="joined")
     depends_on: Mapped[list["Milestone"]] = relationship(
         secondary=milestone_dependency, primaryjoin=lambda: Milestone.id == milestone_dependency.c.milestone_id,
         secondaryjoin=lambda: Milestone.id == milestone_dependency.c.depends_on_id, lazy="selectin")
+
+    __table_args__ = (_version_positive(),)
 
     def overdue(self, today: date) -> bool:
         return self.status in OPEN_MILESTONE and self.deadline < today

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from lms import plugins
 from lms.mail import operations as mail
@@ -21,7 +22,7 @@ from lms.plans.mails import MILESTONE_REMINDER
 from lms.plans.models import (
     EDITABLE_STATES, LONGEST_PERIOD, OPEN_MILESTONE, SECTION_KEYS, SECTION_TITLES, STRUCTURED_AREAS, TRANSITIONS, Body,
     InformationKind, Milestone, MilestoneStatus, Plan, PlanComment, PlanGoal, PlanInformation, PlanMeasure,
-    PlanMeasureLink, PlanSection, PlanState, PlanTargetGroup, PlanTreatment, PlanVersion,
+    PlanMeasureLink, PlanSection, PlanState, PlanTargetGroup, PlanTreatment, PlanVersion, milestone_dependency,
 )
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -47,6 +48,16 @@ class StaleSection(PlanError):
         super().__init__(_("Noen andre har lagret dette avsnittet mens du skrev. Teksten din er beholdt i "
                            "skjemaet; den lagrede teksten står over. Slå dem sammen og lagre igjen."))
         self.section = section
+
+
+class StaleItem(PlanError):
+    """The goal, measure, treatment, information measure or milestone was changed by someone else since this
+    person opened it; ``item`` is as it is saved now."""
+
+    def __init__(self, item):
+        super().__init__(_("Noen andre har endret dette mens du hadde det åpent. Det du skrev, er beholdt i "
+                           "skjemaet; det som er lagret nå, står over. Se over og lagre igjen."))
+        self.item = item
 
 
 # --- who may do what ---------------------------------------------------------
@@ -122,10 +133,27 @@ def create_plan(school_id: int, start_year: int, end_year: int, *, actor: User, 
     return plan
 
 
+FROZEN = _l("Planen er sendt inn og kan ikke endres før den er sendt tilbake.")
+#: What the school may add and change also after the plan is sent in: it records its bodies' treatments and
+#: follows up its milestones all through the period. The rest waits until the plan is returned.
+CHANGEABLE_WHEN_FROZEN = frozenset({PlanTreatment, Milestone})
+
+
 def _require_editable(plan: Plan, actor: User) -> None:
     require(may_edit(actor, plan))
     if plan.state not in EDITABLE_STATES:
-        raise PlanError(_("Planen er sendt inn og kan ikke endres før den er sendt tilbake."))
+        raise PlanError(str(FROZEN))
+
+
+def may_change(user: User | None, plan: Plan, model) -> bool:
+    """Return whether the person may add or change a goal, measure... (``model``) of the plan in its state."""
+    return may_edit(user, plan) and (model in CHANGEABLE_WHEN_FROZEN or plan.state in EDITABLE_STATES)
+
+
+def _require_changeable(plan: Plan, model, actor: User) -> None:
+    require(may_edit(actor, plan))
+    if not may_change(actor, plan, model):
+        raise PlanError(str(FROZEN))
 
 
 def save_section(plan: Plan, key: str, body: str, version: int, *, actor: User, now: datetime) -> PlanSection:
@@ -159,7 +187,7 @@ def _check_area(area: int) -> None:
 
 def add_goal(plan: Plan, area: int, indicator: str, target: str, *, actor: User, now: datetime) -> PlanGoal:
     """Add a goal with its indicator and target to area 4 or 6."""
-    _require_editable(plan, actor)
+    _require_changeable(plan, PlanGoal, actor)
     _check_area(area)
     goal = PlanGoal(plan_id=plan.id, area=area, indicator=indicator, target=target)
     db.session.add(goal)
@@ -168,17 +196,22 @@ def add_goal(plan: Plan, area: int, indicator: str, target: str, *, actor: User,
     return goal
 
 
-def add_measure(plan: Plan, area: int, title: str, target_group: PlanTargetGroup, responsible: str, timing: str,
-                links: list[tuple[str, int]], *, actor: User, now: datetime) -> PlanMeasure:
-    """Add a measure to area 4 or 6 with the links to what carries it."""
-    _require_editable(plan, actor)
-    _check_area(area)
+def _checked_links(links: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Return the links without repeats, in the order typed; refuse a kind no evidence source knows."""
     for kind, _ref in links:
         if kind not in LINK_KINDS:
             raise PlanError(_("Ukjent type kobling."), "links")
+    return list(dict.fromkeys(links))
+
+
+def add_measure(plan: Plan, area: int, title: str, target_group: PlanTargetGroup, responsible: str, timing: str,
+                links: list[tuple[str, int]], *, actor: User, now: datetime) -> PlanMeasure:
+    """Add a measure to area 4 or 6 with the links to what carries it."""
+    _require_changeable(plan, PlanMeasure, actor)
+    _check_area(area)
     measure = PlanMeasure(plan_id=plan.id, area=area, title=title, target_group=target_group,
                           responsible=responsible, timing=timing,
-                          links=[PlanMeasureLink(kind=kind, ref_id=ref) for kind, ref in dict.fromkeys(links)])
+                          links=[PlanMeasureLink(kind=kind, ref_id=ref) for kind, ref in _checked_links(links)])
     db.session.add(measure)
     plan.updated_at = now
     db.session.flush()
@@ -188,7 +221,7 @@ def add_measure(plan: Plan, area: int, title: str, target_group: PlanTargetGroup
 def add_treatment(plan: Plan, body: Body, treated_on: date, decision: str, *, actor: User,
                   now: datetime) -> PlanTreatment:
     """Record that a body of the school treated the plan or its progress, and what it decided."""
-    require(may_edit(actor, plan))
+    _require_changeable(plan, PlanTreatment, actor)
     treatment = PlanTreatment(plan_id=plan.id, body=body, treated_on=treated_on, decision=decision)
     db.session.add(treatment)
     plan.updated_at = now
@@ -199,7 +232,7 @@ def add_treatment(plan: Plan, body: Body, treated_on: date, decision: str, *, ac
 def add_information(plan: Plan, kind: InformationKind, title: str, audience: PlanTargetGroup, informed_on: date,
                     *, actor: User, now: datetime) -> PlanInformation:
     """Add an information measure (letter, meeting, web page) of area 6."""
-    _require_editable(plan, actor)
+    _require_changeable(plan, PlanInformation, actor)
     item = PlanInformation(plan_id=plan.id, kind=kind, title=title, audience=audience, informed_on=informed_on)
     db.session.add(item)
     plan.updated_at = now
@@ -214,18 +247,48 @@ def school_staff(school_id: int) -> list[User]:
         .where(Membership.school_id == school_id, User.active.is_(True)).distinct().order_by(User.name)))
 
 
+def _check_responsible(plan: Plan, responsible_id: int | None) -> None:
+    if responsible_id is not None and responsible_id not in {p.id for p in school_staff(plan.school_id)}:
+        raise PlanError(_("Den ansvarlige må være ansatt ved skolen."), "responsible_id")
+
+
+def _dependencies(plan: Plan, depends_on_ids: list[int], milestone: Milestone | None = None) -> list[Milestone]:
+    """Return the milestones a milestone is to depend on: the plan's own, and none that depends on it."""
+    if not depends_on_ids:
+        return []
+    depends_on = list(db.session.scalars(sa.select(Milestone).where(
+        Milestone.id.in_(depends_on_ids), Milestone.plan_id == plan.id)))
+    if len(depends_on) != len(set(depends_on_ids)):
+        raise PlanError(_("En milepæl kan bare avhenge av milepæler i samme plan."), "depends_on")
+    if milestone is None:
+        return depends_on  # a new milestone: nothing depends on it yet
+    if milestone.id in depends_on_ids:
+        raise PlanError(_("En milepæl kan ikke avhenge av seg selv."), "depends_on")
+    # Follow what the chosen milestones depend on, without this one's own dependencies (they are replaced):
+    # reaching this milestone would make a circle.
+    edges: dict[int, set[int]] = defaultdict(set)
+    for source, target in db.session.execute(
+            sa.select(milestone_dependency.c.milestone_id, milestone_dependency.c.depends_on_id)
+            .join(Milestone, Milestone.id == milestone_dependency.c.milestone_id)
+            .where(Milestone.plan_id == plan.id, Milestone.id != milestone.id)):
+        edges[source].add(target)
+    seen, todo = set(), list(depends_on_ids)
+    while todo:
+        current = todo.pop()
+        if current == milestone.id:
+            raise PlanError(_("En milepæl kan ikke avhenge av en milepæl som selv venter på den."), "depends_on")
+        if current not in seen:
+            seen.add(current)
+            todo.extend(edges[current])
+    return depends_on
+
+
 def add_milestone(plan: Plan, what: str, responsible_id: int | None, deadline: date, evaluation: str,
                   depends_on_ids: list[int], *, actor: User, now: datetime) -> Milestone:
     """Add a milestone; its responsible person is one of the school's staff, its dependencies the plan's own."""
-    require(may_edit(actor, plan))
-    if responsible_id is not None and responsible_id not in {p.id for p in school_staff(plan.school_id)}:
-        raise PlanError(_("Den ansvarlige må være ansatt ved skolen."), "responsible_id")
-    depends_on = []
-    if depends_on_ids:
-        depends_on = list(db.session.scalars(sa.select(Milestone).where(
-            Milestone.id.in_(depends_on_ids), Milestone.plan_id == plan.id)))
-        if len(depends_on) != len(set(depends_on_ids)):
-            raise PlanError(_("En milepæl kan bare avhenge av milepæler i samme plan."), "depends_on")
+    _require_changeable(plan, Milestone, actor)
+    _check_responsible(plan, responsible_id)
+    depends_on = _dependencies(plan, depends_on_ids)
     milestone = Milestone(plan_id=plan.id, what=what, responsible_id=responsible_id, deadline=deadline,
                           evaluation=evaluation, status=MilestoneStatus.PLANNED, depends_on=depends_on)
     db.session.add(milestone)
@@ -239,11 +302,18 @@ def set_milestone_status(plan: Plan, milestone: Milestone, status: MilestoneStat
     """Change a milestone's status (planned, in progress, reached, not reached)."""
     require(may_edit(actor, plan) and milestone.plan_id == plan.id)
     if milestone.status != status:
-        audit.record(object_type="milestone", object_id=milestone.id, from_state=milestone.status,
-                     to_state=status, actor_id=actor.id, at=now)
+        _audit_status(milestone, milestone.status, status, actor, now)
         milestone.status = status
+        # A form opened on the milestone before this is told it changed, rather than undoing the status.
+        milestone.version = Milestone.version + 1
         plan.updated_at = now
     db.session.flush()
+
+
+def _audit_status(milestone: Milestone, before: MilestoneStatus, after: MilestoneStatus, actor: User,
+                  now: datetime) -> None:
+    audit.record(object_type="milestone", object_id=milestone.id, from_state=before, to_state=after,
+                 actor_id=actor.id, at=now)
 
 
 #: What a leader may remove from the plan, by the name used in its address.
@@ -261,6 +331,116 @@ def remove_item(plan: Plan, kind: str, item_id: int, *, actor: User, now: dateti
     db.session.delete(item)
     plan.updated_at = now
     db.session.flush()
+
+
+# --- changing what was added ---------------------------------------------------------------
+#
+# An item may be changed by whom and in the states it may be added in
+# (:func:`may_change`): goals, measures and information measures while the
+# plan is a draft, treated or returned; the bodies' treatments and the
+# milestones also after it is sent in. A submitted version keeps what it froze.
+
+def _in_plan(plan: Plan, item) -> None:
+    if item is None or item.plan_id != plan.id:
+        raise PlanError(_("Finnes ikke lenger i planen."))
+
+
+def _save_item(plan: Plan, item, version: int, values: dict, now: datetime) -> None:
+    """Write ``values`` to the item if nobody has changed it since ``version``; else raise :class:`StaleItem`.
+
+    As for sections, the version check and the write are one UPDATE, so of two
+    leaders saving from the same version exactly one succeeds, whatever the timing.
+    """
+    model = type(item)
+    result = db.session.execute(
+        sa.update(model).where(model.id == item.id, model.version == version)
+        .values(version=model.version + 1, **values).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        current = db.session.scalars(sa.select(model).where(model.id == item.id)
+                                     .execution_options(populate_existing=True)).one_or_none()
+        if current is None:
+            raise PlanError(_("Finnes ikke lenger i planen."))
+        raise StaleItem(current)
+    db.session.refresh(item)
+    plan.updated_at = now
+
+
+def update_goal(plan: Plan, goal: PlanGoal, indicator: str, target: str, version: int, *, actor: User,
+                now: datetime) -> PlanGoal:
+    """Change a goal's indicator and target, if nobody has changed it since ``version``."""
+    _require_changeable(plan, PlanGoal, actor)
+    _in_plan(plan, goal)
+    _save_item(plan, goal, version, {"indicator": indicator, "target": target}, now)
+    db.session.flush()
+    return goal
+
+
+def update_measure(plan: Plan, measure: PlanMeasure, title: str, target_group: PlanTargetGroup, responsible: str,
+                   timing: str, links: list[tuple[str, int]], version: int, *, actor: User,
+                   now: datetime) -> PlanMeasure:
+    """Change a measure and what carries it; its figures follow the new links."""
+    _require_changeable(plan, PlanMeasure, actor)
+    _in_plan(plan, measure)
+    wanted = _checked_links(links)
+    _save_item(plan, measure, version, {"title": title, "target_group": target_group, "responsible": responsible,
+                                        "timing": timing}, now)
+    # The links kept stay the same rows; a removed one and a new one with the same kind and id never meet
+    # in one flush, where the unique constraint would refuse them.
+    kept = [link for link in measure.links if (link.kind, link.ref_id) in wanted]
+    have = {(link.kind, link.ref_id) for link in kept}
+    measure.links = kept + [PlanMeasureLink(kind=kind, ref_id=ref) for kind, ref in wanted if (kind, ref) not in have]
+    db.session.flush()
+    return measure
+
+
+def update_treatment(plan: Plan, treatment: PlanTreatment, body: Body, treated_on: date, decision: str,
+                     version: int, *, actor: User, now: datetime) -> PlanTreatment:
+    """Change a body's treatment of the plan: which body, when, and what it decided."""
+    _require_changeable(plan, PlanTreatment, actor)
+    _in_plan(plan, treatment)
+    _save_item(plan, treatment, version, {"body": body, "treated_on": treated_on, "decision": decision}, now)
+    db.session.flush()
+    return treatment
+
+
+def update_information(plan: Plan, item: PlanInformation, kind: InformationKind, title: str,
+                       audience: PlanTargetGroup, informed_on: date, version: int, *, actor: User,
+                       now: datetime) -> PlanInformation:
+    """Change an information measure: its form, what, for whom and when."""
+    _require_changeable(plan, PlanInformation, actor)
+    _in_plan(plan, item)
+    _save_item(plan, item, version, {"kind": kind, "title": title, "audience": audience, "informed_on": informed_on},
+               now)
+    db.session.flush()
+    return item
+
+
+def update_milestone(plan: Plan, milestone: Milestone, what: str, responsible_id: int | None, deadline: date,
+                     evaluation: str, depends_on_ids: list[int], status: MilestoneStatus, version: int, *,
+                     actor: User, now: datetime) -> Milestone:
+    """Change a milestone, its dependencies and its status (audited as a status change).
+
+    A new deadline or a new responsible person is reminded again, once, before
+    the deadline; a reminder queued for the old one is not sent (see
+    :mod:`lms.plans.mails`). The calendar feed shows the milestone as it is.
+    """
+    _require_changeable(plan, Milestone, actor)
+    _in_plan(plan, milestone)
+    if responsible_id != milestone.responsible_id:
+        # Who is responsible and has left the school stays so until someone else is chosen.
+        _check_responsible(plan, responsible_id)
+    depends_on = _dependencies(plan, depends_on_ids, milestone)
+    before = milestone.status
+    values = {"what": what, "responsible_id": responsible_id, "deadline": deadline, "evaluation": evaluation,
+              "status": status}
+    if deadline != milestone.deadline or responsible_id != milestone.responsible_id:
+        values["reminded_at"] = None
+    _save_item(plan, milestone, version, values, now)
+    if status != before:
+        _audit_status(milestone, before, status, actor, now)
+    milestone.depends_on = depends_on
+    db.session.flush()
+    return milestone
 
 
 # --- what the plan holds, read in a fixed number of queries -------------------------------
@@ -484,20 +664,27 @@ REMIND_DAYS_BEFORE = 7
 def queue_milestone_reminders(now: datetime, days: int = REMIND_DAYS_BEFORE) -> int:
     """Queue one reminder per open milestone whose deadline is within ``days``; return how many were queued.
 
-    Each milestone is reminded once per deadline (a moved deadline is reminded
-    again), also when two runs of the job overlap: the outbox's dedupe key
-    refuses the second.
+    Each milestone is reminded once per deadline and responsible person: a
+    moved deadline or a new person empties ``reminded_at`` and is reminded
+    again, unless that same deadline was reminded to that same person before.
+    Two overlapping runs of the job send one: the outbox's dedupe key refuses
+    the second. The mail carries the deadline and the person it was queued
+    for, so a reminder still in the outbox when either changes is not sent.
     """
     today = now.astimezone(OSLO).date()
     due = db.session.scalars(sa.select(Milestone).where(
         Milestone.status.in_(list(OPEN_MILESTONE)), Milestone.responsible_id.is_not(None),
+        Milestone.reminded_at.is_(None),
         Milestone.deadline >= today, Milestone.deadline <= today + timedelta(days=days)))
     count = 0
     for milestone in due:
         if milestone.responsible is None or not milestone.responsible.active:
             continue
-        queued = mail.queue_event(MILESTONE_REMINDER, milestone.responsible, {"milestone_id": milestone.id}, now,
-                                  dedupe_key=f"milestone-reminder-{milestone.id}-{milestone.deadline.isoformat()}")
+        deadline = milestone.deadline.isoformat()
+        queued = mail.queue_event(
+            MILESTONE_REMINDER, milestone.responsible,
+            {"milestone_id": milestone.id, "deadline": deadline, "responsible_id": milestone.responsible_id}, now,
+            dedupe_key=f"milestone-reminder-{milestone.id}-{deadline}-person-{milestone.responsible_id}")
         if queued is not None:
             milestone.reminded_at = now
             count += 1

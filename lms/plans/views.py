@@ -2,23 +2,27 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from typing import Callable
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from lms import exports
 from lms.auth.operations import PermissionDenied, require
 from lms.db import db, now_utc
 from lms.forms import REFUSED, ActionForm, save
-from lms.i18n import to_oslo
+from lms.i18n import fmt_date, to_oslo
 from lms.plans import operations as ops
 from lms.plans import overview as overview_ops
 from lms.plans import report
 from lms.plans.forms import (LINK_HELP, CommentForm, GoalForm, InformationForm, MeasureForm, MilestoneForm,
                              MilestoneStatusForm, PlanForm, SectionForm, TreatedForm, TreatmentForm)
 from lms.plans.models import (SECTION_KEYS, SECTION_TITLES, STRUCTURED_AREAS, Body, InformationKind, Milestone,
-                              MilestoneStatus, Plan, PlanState, PlanTargetGroup)
+                              MilestoneStatus, Plan, PlanGoal, PlanInformation, PlanMeasure, PlanState,
+                              PlanTargetGroup, PlanTreatment)
 
 bp = Blueprint("plans", __name__, url_prefix="/utviklingsplan")
 
@@ -225,6 +229,140 @@ def remove(plan_id: int, kind: str, item_id: int):
             ops.PlanError) is REFUSED:
         flash(" ".join(form.form_errors), "danger")
     return redirect(url_for("plans.show", plan_id=plan.id), 303)
+
+
+# --- changing a goal, measure, treatment, information measure or milestone ---------------------
+
+@dataclass(frozen=True)
+class ItemPage:
+    """How one kind of item is changed: its edit page's heading, its form, and the operation that saves it."""
+
+    model: type
+    heading: object
+    #: The form's fields in the order shown, with what the ``field`` macro is given for each.
+    fields: tuple[tuple[str, dict], ...]
+    form: Callable  # (plan, item_id, item or None, **form kwargs) -> form
+    values: Callable  # item -> the form's data
+    shown: Callable  # item -> {field: how the saved value reads}
+    save: Callable  # (plan, item, form) -> None
+
+
+def _measure_links(measure) -> str:
+    return "\n".join(f"{link.kind}:{link.ref_id}" for link in measure.links)
+
+
+def _milestone_form(plan, item_id, item, **kwargs):
+    others = [m for m in ops.content_of(plan).milestones if m.id != item_id]
+    return MilestoneForm(ops.school_staff(plan.school_id), others, former=item.responsible if item else None,
+                         **kwargs)
+
+
+ITEM_PAGES = {
+    "mal": ItemPage(
+        PlanGoal, _l("Endre mål"), (("indicator", {}), ("target", {})),
+        lambda plan, item_id, item, **kw: GoalForm(**kw),
+        lambda g: {"indicator": g.indicator, "target": g.target},
+        lambda g: {"indicator": g.indicator, "target": g.target},
+        lambda plan, g, f: ops.update_goal(plan, g, f.indicator.data.strip(), f.target.data.strip(),
+                                           f.started_from(), actor=_actor(), now=now_utc())),
+    "tiltak": ItemPage(
+        PlanMeasure, _l("Endre tiltak"),
+        (("title", {}), ("target_group", {}), ("responsible", {}), ("timing", {}), ("links", {"help": LINK_HELP})),
+        lambda plan, item_id, item, **kw: MeasureForm(**kw),
+        lambda m: {"title": m.title, "target_group": m.target_group.value, "responsible": m.responsible,
+                   "timing": m.timing, "links": _measure_links(m)},
+        lambda m: {"title": m.title, "target_group": m.target_group.label, "responsible": m.responsible,
+                   "timing": m.timing, "links": _measure_links(m) or "–"},
+        lambda plan, m, f: ops.update_measure(
+            plan, m, f.title.data.strip(), PlanTargetGroup(f.target_group.data), f.responsible.data.strip(),
+            f.timing.data.strip(), f.parsed_links, f.started_from(), actor=_actor(), now=now_utc())),
+    "behandling": ItemPage(
+        PlanTreatment, _l("Endre behandling"), (("body", {}), ("treated_on", {"type": "date"}), ("decision", {})),
+        lambda plan, item_id, item, **kw: TreatmentForm(**kw),
+        lambda t: {"body": t.body.value, "treated_on": t.treated_on, "decision": t.decision},
+        lambda t: {"body": t.body.label, "treated_on": fmt_date(t.treated_on), "decision": t.decision},
+        lambda plan, t, f: ops.update_treatment(plan, t, Body(f.body.data), f.treated_on.data,
+                                                f.decision.data.strip(), f.started_from(), actor=_actor(),
+                                                now=now_utc())),
+    "informasjon": ItemPage(
+        PlanInformation, _l("Endre informasjonstiltak"),
+        (("kind", {}), ("title", {}), ("audience", {}), ("informed_on", {"type": "date"})),
+        lambda plan, item_id, item, **kw: InformationForm(**kw),
+        lambda i: {"kind": i.kind.value, "title": i.title, "audience": i.audience.value, "informed_on": i.informed_on},
+        lambda i: {"kind": i.kind.label, "title": i.title, "audience": i.audience.label,
+                   "informed_on": fmt_date(i.informed_on)},
+        lambda plan, i, f: ops.update_information(
+            plan, i, InformationKind(f.kind.data), f.title.data.strip(), PlanTargetGroup(f.audience.data),
+            f.informed_on.data, f.started_from(), actor=_actor(), now=now_utc())),
+    "milepael": ItemPage(
+        Milestone, _l("Endre milepæl"),
+        (("what", {}), ("responsible_id", {}), ("deadline", {"type": "date"}), ("evaluation", {}),
+         ("depends_on", {}), ("status", {})),
+        _milestone_form,
+        lambda m: {"what": m.what, "responsible_id": m.responsible_id, "deadline": m.deadline,
+                   "evaluation": m.evaluation, "depends_on": [d.id for d in m.depends_on], "status": m.status.value},
+        lambda m: {"what": m.what, "responsible_id": m.responsible.name if m.responsible else "–",
+                   "deadline": fmt_date(m.deadline), "evaluation": m.evaluation or "–",
+                   "depends_on": ", ".join(d.what for d in m.depends_on) or "–", "status": m.status.label},
+        lambda plan, m, f: ops.update_milestone(
+            plan, m, f.what.data.strip(), f.responsible_id.data, f.deadline.data, (f.evaluation.data or "").strip(),
+            list(f.depends_on.data or []), f.chosen_status(), f.started_from(), actor=_actor(), now=now_utc())),
+}
+
+
+@bp.route("/<int:plan_id>/endre/<kind>/<int:item_id>", methods=["GET", "POST"])
+def edit_item(plan_id: int, kind: str, item_id: int):
+    """Change a goal, measure, treatment, information measure or milestone; a stale save keeps what was typed."""
+    plan = _plan(plan_id)
+    page = ITEM_PAGES.get(kind)
+    if page is None:
+        abort(404)
+    require(ops.may_edit(_actor(), plan))
+    item = db.session.get(page.model, item_id)
+    if item is not None and item.plan_id != plan.id:
+        item = None
+    if request.method == "GET":
+        if item is None:
+            abort(404)
+        form = page.form(plan, item_id, item, formdata=None, data={**page.values(item), "version": item.version})
+        return _item_page(plan, kind, item_id, page, form, item, None)
+    form = page.form(plan, item_id, item)
+    stale = None
+    if item is None:
+        # Removed by someone else since the page was opened: what was typed stays in the form.
+        form.validate_on_submit()
+        form.form_errors.append(_("Finnes ikke lenger i planen. Det du skrev, står i skjemaet; legg det til på "
+                                  "nytt fra planen om du vil beholde det."))
+    elif form.validate_on_submit():
+        try:
+            page.save(plan, item, form)
+        except PermissionDenied:
+            db.session.rollback()
+            abort(403)
+        except ops.StaleItem as err:
+            db.session.rollback()
+            stale = err.item
+            form.form_errors.append(str(err))
+            # The next save starts from the version now shown above the form.
+            form.version.data = str(stale.version)
+        except ops.PlanError as err:
+            db.session.rollback()
+            form.form_errors.append(str(err))
+        else:
+            db.session.commit()
+            flash(_("Lagret."), "success")
+            return redirect(url_for("plans.show", plan_id=plan.id, _anchor=f"{kind}-{item_id}"), 303)
+    return _item_page(plan, kind, item_id, page, form, item, stale, 400)
+
+
+def _item_page(plan, kind, item_id, page, form, item, stale, status=200):
+    changeable = ops.may_change(_actor(), plan, page.model)
+    fields = [(name, opts) for name, opts in page.fields if name != "depends_on" or form.depends_on.choices]
+    saved = [(form[name].label.text, value) for name, value in page.shown(stale).items()
+             if name != "depends_on" or form.depends_on.choices] if stale is not None else []
+    return render_template("plans/item_form.html", plan=plan, kind=kind, item_id=item_id, heading=page.heading,
+                           form=form, fields=fields, saved=saved, changeable=changeable, frozen=ops.FROZEN,
+                           back=url_for("plans.show", plan_id=plan.id, _anchor=f"{kind}-{item_id}")), status
 
 
 @bp.post("/<int:plan_id>/behandlet")

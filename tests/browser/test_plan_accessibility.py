@@ -8,7 +8,7 @@ import pytest
 from lms.db import db
 from lms.people.models import Role
 from lms.plans import operations as ops
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, TABLET
 from tests.browser.test_accessibility import check_accessibility
 
 
@@ -59,3 +59,45 @@ def test_the_plan_pages_of_a_leader_a_teacher_and_an_admin_are_accessible(plan_w
     _visit(admin, "/utviklingsplan/oversikt", "the municipality overview", "Bakkehaugen skole")
     phone = new_page(w.admin, viewport=PHONE)
     _visit(phone, "/utviklingsplan/oversikt", "the municipality overview on a phone", "Bakkehaugen skole")
+
+
+def test_a_leader_changes_a_goal_with_the_keyboard_on_a_tablet_and_the_edit_pages_are_accessible(plan_world,
+                                                                                                  new_page):
+    w = plan_world
+    page = new_page(w.leader, viewport=TABLET)
+    _visit(page, f"/utviklingsplan/{w.plan}", "the plan with its Endre links on a tablet", "Kurs i digital vurdering")
+    endre = page.get_by_role("link", name="Endre Andel lærere med fullført kurs")
+    box = endre.bounding_box()
+    assert box["height"] >= 24 and box["width"] >= 24, box  # WCAG 2.2's smallest target, with room to spare
+    endre.focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "/endre/mal/" in page.url
+    check_accessibility(page, "a goal's edit page")
+    assert page.input_value("#target") == "80 % innen juni 2027"
+    page.fill("#target", "")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "Dette feltet må fylles ut." in page.content()
+    check_accessibility(page, "a goal's edit page with an error")
+    edit_url = page.url
+    # Meanwhile another tab saves the goal: this one is told, and keeps what it typed.
+    other = page.context.new_page()
+    other.goto(edit_url)
+    other.fill("#target", "85 % innen juni 2027")
+    with other.expect_navigation():
+        other.click("main form button[type=submit]")
+    page.fill("#target", "90 % innen juni 2028")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "Noen andre har endret dette" in page.content() and page.input_value("#target") == "90 % innen juni 2028"
+    check_accessibility(page, "a goal's edit page after a conflicting save")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert "#mal-" in page.url and "90 % innen juni 2028" in page.content()
+    for kind in ("tiltak", "behandling", "informasjon", "milepael"):
+        link = page.locator(f"a[href*='/endre/{kind}/']").first
+        with page.expect_navigation():
+            link.click()
+        check_accessibility(page, f"the edit page of a {kind}")
+        page.go_back()
