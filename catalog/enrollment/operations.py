@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from blinker import Namespace
-from sqlalchemy.orm import aliased, contains_eager, lazyload, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, lazyload, selectinload
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -133,10 +133,12 @@ def lock_offering(offering_id: int) -> Offering:
     """Load an offering under a lock that serialises everyone taking its seats."""
     begin_writing()
     # The seat counters are read afresh under the lock; the target groups are
-    # not what it guards, so they are loaded again only where asked for.
+    # not what it guards, so they are loaded again only where asked for. The
+    # schedule comes along: every change of a seat mails its sessions.
     offering = db.session.scalar(
         sa.select(Offering).where(Offering.id == offering_id)
-        .with_for_update(of=Offering).options(lazyload(Offering.target_group_rows))
+        .with_for_update(of=Offering)
+        .options(lazyload(Offering.target_group_rows), joinedload(Offering.schedule, innerjoin=True))
         .execution_options(populate_existing=True))
     if offering is None:
         raise OfferingNotFound(_("Tilbudet finnes ikke."))
@@ -313,7 +315,8 @@ def enroll(offering_id: int, person: User, *, actor: User, now: datetime) -> Enr
     require(can_act_for(actor, person), _may_not_act_for())
     # Who may enroll does not depend on the seats: check it before taking the
     # lock, so everyone else waits for as short a time as possible.
-    offering = db.session.get(Offering, offering_id)
+    offering = db.session.scalars(sa.select(Offering).where(Offering.id == offering_id)
+                                  .options(joinedload(Offering.target_group_rows))).unique().one_or_none()
     if offering is None:
         raise OfferingNotFound(_("Tilbudet finnes ikke."))
     problem = registration_problem(offering, now)
@@ -324,12 +327,15 @@ def enroll(offering_id: int, person: User, *, actor: User, now: datetime) -> Enr
                                 groups=", ".join(g.label for g in offering.target_groups)))
     already = (_("%(name)s er allerede påmeldt eller på ventelisten.", name=person.name)
                if actor.id != person.id else _("Du er allerede påmeldt eller på ventelisten."))
-    if active_enrollment(offering.id, person.id) is not None:
+    # One look at the offering's enrollments: the person's own, and any offers out. An offer made after
+    # this look has its whole time to run, so only offers seen now can have expired once the lock is ours.
+    enrolled_already, offers_out = db.session.execute(sa.select(
+        sa.exists().where(Enrollment.offering_id == offering_id, Enrollment.user_id == person.id,
+                          Enrollment.state != EnrollmentState.CANCELLED),
+        sa.exists().where(Enrollment.offering_id == offering_id, Enrollment.state == EnrollmentState.OFFERED),
+    )).one()
+    if enrolled_already:
         raise EnrollmentError(already)
-    # An offer made after this look has its whole time to run, so only offers
-    # seen now can have expired by the time the lock is ours.
-    offers_out = db.session.scalar(sa.select(sa.exists().where(
-        Enrollment.offering_id == offering_id, Enrollment.state == EnrollmentState.OFFERED)))
     offering = lock_offering(offering_id)
     problem = registration_problem(offering, now)  # again: it may have been cancelled meanwhile
     if problem:
