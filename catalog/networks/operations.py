@@ -688,18 +688,19 @@ def figures_by_school_and_network(school_ids, start: datetime, end: datetime) ->
     schools = list(school_ids)
     if not schools:
         return figures
-    held = sa.and_(Session.status == SessionStatus.SCHEDULED, Session.starts_at >= start, Session.starts_at < end)
+    # An EXISTS on each gathering read, not a join: a join let SQLite drive the query from the period's
+    # 30,000 sessions (20 ms where the school has no gatherings at all).
+    held = sa.exists().where(Session.id == Gathering.session_id, Session.status == SessionStatus.SCHEDULED,
+                             Session.starts_at >= start, Session.starts_at < end)
     for school_id, network_id, count in db.session.execute(
             sa.select(NetworkSchool.school_id, Gathering.network_id, sa.func.count(Gathering.id))
             .join(Gathering, Gathering.network_id == NetworkSchool.network_id)
-            .join(Session, Session.id == Gathering.session_id)
             .where(NetworkSchool.school_id.in_(schools), held)
             .group_by(NetworkSchool.school_id, Gathering.network_id)):
         figures[school_id, network_id]["gatherings"] = count
     for school_id, network_id, total in db.session.execute(
             sa.select(GatheringAttendance.school_id, Gathering.network_id, sa.func.sum(GatheringAttendance.count))
             .join(Gathering, Gathering.id == GatheringAttendance.gathering_id)
-            .join(Session, Session.id == Gathering.session_id)
             .where(GatheringAttendance.school_id.in_(schools), held)
             .group_by(GatheringAttendance.school_id, Gathering.network_id)):
         figures[school_id, network_id]["attended"] = int(total or 0)
@@ -707,7 +708,6 @@ def figures_by_school_and_network(school_ids, start: datetime, end: datetime) ->
             sa.select(CarriedBack.school_id, Gathering.network_id, sa.func.count(CarriedBack.id),
                       sa.func.sum(CarriedBack.reached))
             .join(Gathering, Gathering.id == CarriedBack.gathering_id)
-            .join(Session, Session.id == Gathering.session_id)
             .where(CarriedBack.school_id.in_(schools), held)
             .group_by(CarriedBack.school_id, Gathering.network_id)):
         figures[school_id, network_id]["carried_back"] = count
