@@ -11,6 +11,7 @@ new hires among the staff take a second staff query (see :func:`_staff`).
 """
 from __future__ import annotations
 
+import functools
 from collections import Counter, defaultdict
 from urllib.parse import urlencode
 
@@ -77,6 +78,12 @@ def _by_person(school_ids, starts_at, ends_at, *conditions, onboarded=None) -> s
             .group_by(Membership.school_id, Membership.user_id).subquery())
 
 
+@functools.cache
+def _groups(*flags: int) -> frozenset[TargetGroup]:
+    """The target groups of a person with the flags of :data:`_FLAGGED` (cached: there are eight)."""
+    return frozenset({TargetGroup.ALL_STAFF} | {g for g, on in zip(_FLAGGED, flags) if on})
+
+
 def _counted(person: sa.Subquery, *names: str):
     """Count the people of ``person`` per school and combination of its flags."""
     columns = [person.c[name] for name in names]
@@ -99,8 +106,7 @@ def _staff(school_ids, today, starts_at, ends_at) -> dict[int, Staff]:
     for school_id, *flags, completed, has_date, n in _counted(
             _by_person(school_ids, starts_at, ends_at), "teaching", "leading", "supervisor", "completed", "dated"):
         if school_id in school_ids:
-            groups = frozenset({TargetGroup.ALL_STAFF} | {g for g, on in zip(_FLAGGED, flags) if on})
-            staff[school_id][groups, bool(completed), False] += n
+            staff[school_id][_groups(*flags), bool(completed), False] += n
             dated = dated or bool(has_date)
     if not dated:
         return staff
@@ -110,7 +116,7 @@ def _staff(school_ids, today, starts_at, ends_at) -> dict[int, Staff]:
             _by_person(school_ids, starts_at, ends_at, User.hire_date.between(earliest, latest), onboarded=onboarding),
             "teaching", "leading", "supervisor", "completed", "onboarded"):
         if school_id in school_ids:  # moved from the staff to the staff who are new hires
-            groups = frozenset({TargetGroup.ALL_STAFF} | {g for g, on in zip(_FLAGGED, flags) if on})
+            groups = _groups(*flags)
             staff[school_id][groups, bool(completed), False] -= n
             staff[school_id][groups | {TargetGroup.NEW_HIRES}, bool(completed), bool(onboarded)] += n
     return staff
