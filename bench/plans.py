@@ -13,7 +13,8 @@ measure:
   measures (its query count must not grow with the measures);
 * its PDF report;
 * the programme admin's overview of all schools (``--overview-connections``
-  connections, one by default: the figure is how long one admin waits).
+  connections, one by default: the figure is how long one admin waits;
+  measured for ``--overview-duration`` seconds after ``--overview-warmup``).
 
 The number of SELECTs of each page is counted in-process (Flask's test
 client, the same requests), with its in-process median time.
@@ -35,8 +36,9 @@ from flask.testing import FlaskClient
 from bench import common, enroll_rush
 
 
-def _timed(client, path: str, repeat: int) -> tuple[float, int]:
-    """Return the median seconds of ``repeat`` GETs of ``path`` and the SELECTs one of them runs."""
+def _timed(client, path: str, repeat: int) -> tuple[float, float, int]:
+    """Return the median seconds and median CPU seconds of ``repeat`` GETs of ``path`` (the CPU of this
+    process: the page's Python and SQLite's work, PostgreSQL's own work not included), and its SELECTs."""
     from lms.db import db
 
     statements: list[str] = []
@@ -49,12 +51,14 @@ def _timed(client, path: str, repeat: int) -> tuple[float, int]:
     sa.event.listen(db.engine, "before_cursor_execute", count)
     client.get(path)
     sa.event.remove(db.engine, "before_cursor_execute", count)
-    times = []
+    times, cpu = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         client.get(path)
         times.append(time.perf_counter() - start)
-    return statistics.median(times), len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+        cpu.append(time.process_time() - start_cpu)
+    return (statistics.median(times), statistics.median(cpu),
+            len([s for s in statements if s.lstrip().upper().startswith("SELECT")]))
 
 
 def prepare(app, now: datetime, measures: int) -> tuple[int, int, int, list[int]]:
@@ -142,11 +146,12 @@ def signed_in(app, user_id: int, now: datetime):
     return client
 
 
-def measure_page(server_url: str, path: str, cookie: str, name: str, args, connections: int | None = None) -> dict:
+def measure_page(server_url: str, path: str, cookie: str, name: str, args, overview: bool = False) -> dict:
     host, port = common.split_url(server_url)
-    return common.run_loadgen({"mode": "duration", "host": host, "port": port,
-                               "connections": connections or args.connections, "duration": args.duration,
-                               "warmup": args.warmup, "expect": [200],
+    connections, duration, warmup = ((args.overview_connections, args.overview_duration, args.overview_warmup)
+                                     if overview else (args.connections, args.duration, args.warmup))
+    return common.run_loadgen({"mode": "duration", "host": host, "port": port, "connections": connections,
+                               "duration": duration, "warmup": warmup, "expect": [200],
                                "requests": [common.get_request(host, port, path, cookie=cookie)]}, name)
 
 
@@ -175,6 +180,9 @@ def main(argv=None) -> int:
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--overview-connections", type=int, default=1)
+    parser.add_argument("--overview-duration", type=float, default=20,
+                        help="seconds the overview is measured (default 20: it takes a second or more)")
+    parser.add_argument("--overview-warmup", type=float, default=5)
     args = parser.parse_args(argv)
     if args.database_url:
         url = common.normalise_url(args.database_url)
@@ -215,8 +223,7 @@ def main(argv=None) -> int:
             in_process["overview"] = _timed(admin, overview_path, max(3, args.repeat // 2))
         http["plan_many"] = measure_page(server.url, plan_path, leader_cookie, "plan-page-many", args)
         http["pdf"] = measure_page(server.url, pdf_path, leader_cookie, "plan-pdf", args)
-        http["overview"] = measure_page(server.url, overview_path, admin_cookie, "plans-overview", args,
-                                        args.overview_connections)
+        http["overview"] = measure_page(server.url, overview_path, admin_cookie, "plans-overview", args, overview=True)
         after = common.measure_ping(server.url, args.connections, args.duration, args.warmup, "plans-ping-after")
     finally:
         server.stop()
@@ -227,13 +234,14 @@ def main(argv=None) -> int:
              "pdf": f"PDF report, {many} measures",
              "overview": f"overview of every school ({args.overview_connections} connection"
                          f"{'s' if args.overview_connections > 1 else ''})"}
-    print("| page | req/s | ratio to ceiling | p50 ms | p90 ms | errors | SELECTs | in-process median ms |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| page | req/s | ratio to ceiling | p50 ms | p90 ms | errors | SELECTs | in-process ms | in-process CPU ms |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     ok = before["errors"] == 0 and after["errors"] == 0
     for key, name in names.items():
-        result, (seconds, queries) = http[key], in_process[key]
+        result, (seconds, cpu, queries) = http[key], in_process[key]
         print(f"| {name} | {result['rps']:.1f} | {result['rps'] / ceiling:.3f} | {result['latency_ms'].get('p50')} | "
-              f"{result['latency_ms'].get('p90')} | {result['errors']} | {queries} | {seconds * 1000:.1f} |")
+              f"{result['latency_ms'].get('p90')} | {result['errors']} | {queries} | {seconds * 1000:.1f} | "
+              f"{cpu * 1000:.1f} |")
         ok = ok and result["errors"] == 0
     return 0 if ok else 1
 

@@ -45,10 +45,11 @@ def _flag(condition):
     return sa.func.max(sa.case((condition, 1), else_=0))
 
 
-def _completed_in(user_id, starts_at, ends_at, *conditions):
-    """The condition that the person completed an offering in [starts_at, ends_at) (meeting ``conditions``)."""
+def _completed_in(user_id, *conditions):
+    """The condition that the person completed an offering in the period (meeting ``conditions``)."""
     return (sa.exists().where(Enrollment.user_id == user_id, Enrollment.state == EnrollmentState.COMPLETED,
-                              Enrollment.completed_at >= starts_at, Enrollment.completed_at < ends_at, *conditions)
+                              Enrollment.completed_at >= sa.bindparam("starts_at"),
+                              Enrollment.completed_at < sa.bindparam("ends_at"), *conditions)
             .correlate_except(Enrollment, Offering))
 
 
@@ -59,36 +60,39 @@ Staff = Counter
 _FLAGGED = (TargetGroup.TEACHERS, TargetGroup.LEADERS, TargetGroup.DIGITAL_SUPERVISORS)
 
 
-def _by_person(school_ids, starts_at, ends_at, *conditions, onboarded=None) -> sa.Subquery:
-    """Select the schools' active staff, one row per school and person, with the groups they are in, whether
-    they completed something in the period, and either whether they have a hire date or (given ``onboarded``,
-    the condition on the offering) whether they completed onboarding."""
-    columns = [_flag(Membership.role.in_(TEACHING_ROLES)).label("teaching"),
-               _flag(Membership.role == Role.LEADER).label("leading"),
-               _flag(User.is_digital_supervisor.is_(True)).label("supervisor"),
-               _flag(_completed_in(Membership.user_id, starts_at, ends_at)).label("completed")]
-    if onboarded is not None:
-        columns.append(_flag(_completed_in(Membership.user_id, starts_at, ends_at, onboarded)).label("onboarded"))
+@functools.cache
+def _staff_statement(many: bool, new_hires: bool) -> sa.Select:
+    """Count the schools' active staff per school and combination of the groups they are in, whether they
+    completed something in the period, and either whether they have a hire date or (the new hires only)
+    whether they completed onboarding.
+
+    Built once (it is the dearest statement to build, a few milliseconds of a plan page), with its values as
+    parameters: ``schools`` (unless ``many``, see :data:`MANY_SCHOOLS`), ``starts_at``, ``ends_at`` and, for
+    the new hires, ``earliest`` and ``latest``.
+    """
+    flags = [_flag(Membership.role.in_(TEACHING_ROLES)).label("teaching"),
+             _flag(Membership.role == Role.LEADER).label("leading"),
+             _flag(User.is_digital_supervisor.is_(True)).label("supervisor"),
+             _flag(_completed_in(Membership.user_id)).label("completed")]
+    conditions = [Membership.role.in_(STAFF_ROLES), User.active.is_(True)]
+    if not many:
+        conditions.append(Membership.school_id.in_(sa.bindparam("schools", expanding=True)))
+    if new_hires:
+        flags.append(_flag(_completed_in(Membership.user_id, Offering.id == Enrollment.offering_id,
+                                         Offering.kind == OfferingKind.ONBOARDING)).label("onboarded"))
+        conditions.append(User.hire_date.between(sa.bindparam("earliest"), sa.bindparam("latest")))
     else:
-        columns.append(_flag(User.hire_date.isnot(None)).label("dated"))
-    return (sa.select(Membership.school_id, *columns)
-            .join(User, User.id == Membership.user_id)
-            .where(_at_schools(Membership.school_id, school_ids), Membership.role.in_(STAFF_ROLES),
-                   User.active.is_(True), *conditions)
-            .group_by(Membership.school_id, Membership.user_id).subquery())
+        flags.append(_flag(User.hire_date.isnot(None)).label("dated"))
+    person = (sa.select(Membership.school_id, *flags).join(User, User.id == Membership.user_id).where(*conditions)
+              .group_by(Membership.school_id, Membership.user_id).subquery())
+    columns = [person.c[flag.name] for flag in flags]
+    return sa.select(person.c.school_id, *columns, sa.func.count()).group_by(person.c.school_id, *columns)
 
 
 @functools.cache
 def _groups(*flags: int) -> frozenset[TargetGroup]:
     """The target groups of a person with the flags of :data:`_FLAGGED` (cached: there are eight)."""
     return frozenset({TargetGroup.ALL_STAFF} | {g for g, on in zip(_FLAGGED, flags) if on})
-
-
-def _counted(person: sa.Subquery, *names: str):
-    """Count the people of ``person`` per school and combination of its flags."""
-    columns = [person.c[name] for name in names]
-    return db.session.execute(sa.select(person.c.school_id, *columns, sa.func.count())
-                              .group_by(person.c.school_id, *columns))
 
 
 def _staff(school_ids, today, starts_at, ends_at) -> dict[int, Staff]:
@@ -101,20 +105,19 @@ def _staff(school_ids, today, starts_at, ends_at) -> dict[int, Staff]:
     query, and a second for the new hires when anyone asked about has a hire date (only then is the new-hire
     setting read, as :func:`~catalog.enrollment.operations.is_new_hire` reads it).
     """
+    many = len(school_ids) > MANY_SCHOOLS
+    values = {"starts_at": starts_at, "ends_at": ends_at} | ({} if many else {"schools": list(school_ids)})
     staff: dict[int, Staff] = defaultdict(Counter)
     dated = False
-    for school_id, *flags, completed, has_date, n in _counted(
-            _by_person(school_ids, starts_at, ends_at), "teaching", "leading", "supervisor", "completed", "dated"):
+    for school_id, *flags, completed, has_date, n in db.session.execute(_staff_statement(many, False), values):
         if school_id in school_ids:
             staff[school_id][_groups(*flags), bool(completed), False] += n
             dated = dated or bool(has_date)
     if not dated:
         return staff
     earliest, latest = new_hire_window(today)
-    onboarding = sa.and_(Offering.id == Enrollment.offering_id, Offering.kind == OfferingKind.ONBOARDING)
-    for school_id, *flags, completed, onboarded, n in _counted(
-            _by_person(school_ids, starts_at, ends_at, User.hire_date.between(earliest, latest), onboarded=onboarding),
-            "teaching", "leading", "supervisor", "completed", "onboarded"):
+    for school_id, *flags, completed, onboarded, n in db.session.execute(
+            _staff_statement(many, True), values | {"earliest": earliest, "latest": latest}):
         if school_id in school_ids:  # moved from the staff to the staff who are new hires
             groups = _groups(*flags)
             staff[school_id][groups, bool(completed), False] -= n

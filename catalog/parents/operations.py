@@ -9,6 +9,7 @@ point (the pages, the CLI, the benchmark) calls these functions.
 """
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 
 import hashlib
@@ -707,6 +708,12 @@ def purge(now: datetime) -> PurgeReport:
 
 # --- figures for the development plan -------------------------------------------------------
 
+@functools.cache
+def _held_event():
+    """The alias of the parent event inside :func:`_held`'s EXISTS: made once (an alias copies every column)."""
+    return sa.orm.aliased(ParentEvent, name="held_event")
+
+
 def _held(event_id, start: datetime, end: datetime, event_ids=None) -> sa.Exists:
     """The condition that ``event_id`` is a parent event with a held session in [start, end), not cancelled.
 
@@ -714,7 +721,7 @@ def _held(event_id, start: datetime, end: datetime, event_ids=None) -> sa.Exists
     query is then driven by the school's events, tallies or sign-ups, however many sessions the
     catalogue has (SQLite planned the ``IN`` from the period's 30,000 sessions, 75 ms a query).
     """
-    event = sa.orm.aliased(ParentEvent)
+    event = _held_event()
     held = (sa.exists().where(event.id == event_id, Offering.id == event.offering_id,
                               Session.schedule_id == Offering.schedule_id,
                               Offering.status != OfferingStatus.CANCELLED, Session.status == SessionStatus.SCHEDULED,
