@@ -25,6 +25,7 @@ from catalog.offerings.models import Offering, OfferingKind, OfferingTargetGroup
 from lms.db import db, now_utc
 from lms.i18n import to_oslo
 from lms.people.models import Membership, Role, User
+from lms import plugins
 from lms.plugins import EvidenceFigure, EvidenceQuery
 
 #: The area a figure about staff competence belongs to.
@@ -33,11 +34,11 @@ COMPETENCE_AREA = 4
 
 #: Above this many schools the queries read every school's staff and keep the asked ones in Python: with a
 #: long ``IN`` list SQLite plans the join from every person instead (11 s instead of 0.04 s for 3,000 schools).
-MANY_SCHOOLS = 200
+MANY_SCHOOLS = plugins.MANY_SCHOOLS
 
 def _at_schools(column, school_ids):
     """Return the condition that ``column`` is one of the schools, or none when they are many (see above)."""
-    return column.in_(school_ids) if len(school_ids) <= MANY_SCHOOLS else sa.true()
+    return plugins.at_schools(column, school_ids, MANY_SCHOOLS)
 
 
 def _flag(condition):

@@ -36,6 +36,7 @@ from lms.auth.operations import require
 from lms.db import db
 from lms.mail.models import OutboxMessage
 from lms.people.models import Role, School, User
+from lms.plugins import at_schools
 from lms.schoolyear import school_year_of
 from lms.settings import operations as settings
 
@@ -743,21 +744,24 @@ def reached_by_school_and_event(school_ids, start: datetime, end: datetime,
     schools = list(school_ids)
     if not schools:
         return figures
+    asked = set(schools)  # for many schools every school's rows are read (see lms.plugins.at_schools)
     for school_id, event_id, people, attended in db.session.execute(
             sa.select(ParentTally.school_id, ParentTally.event_id, sa.func.sum(ParentTally.people),
                       sa.func.sum(ParentTally.attended))
-            .where(ParentTally.school_id.in_(schools), _held(ParentTally.event_id, start, end, event_ids))
+            .where(at_schools(ParentTally.school_id, schools), _held(ParentTally.event_id, start, end, event_ids))
             .group_by(ParentTally.school_id, ParentTally.event_id)):
-        figures[school_id, event_id]["reached"] += people or 0
-        figures[school_id, event_id]["attended"] += attended or 0
+        if school_id in asked:
+            figures[school_id, event_id]["reached"] += people or 0
+            figures[school_id, event_id]["attended"] += attended or 0
     for school_id, event_id, people, attended in db.session.execute(
             sa.select(ParentSignup.school_id, ParentSignup.event_id, sa.func.sum(ParentSignup.party_size),
                       sa.func.sum(sa.case((ParentSignup.attended.is_(True), ParentSignup.party_size), else_=0)))
-            .where(ParentSignup.school_id.in_(schools), ParentSignup.state == SignupState.CONFIRMED,
+            .where(at_schools(ParentSignup.school_id, schools), ParentSignup.state == SignupState.CONFIRMED,
                    _held(ParentSignup.event_id, start, end, event_ids))
             .group_by(ParentSignup.school_id, ParentSignup.event_id)):
-        figures[school_id, event_id]["reached"] += people or 0
-        figures[school_id, event_id]["attended"] += attended or 0
+        if school_id in asked:
+            figures[school_id, event_id]["reached"] += people or 0
+            figures[school_id, event_id]["attended"] += attended or 0
     return figures
 
 
@@ -776,9 +780,10 @@ def plan_figures(school_ids: list[int], start: datetime, end: datetime,
         return figures
     for school_id, n in db.session.execute(
             sa.select(ParentEvent.school_id, sa.func.count(ParentEvent.id))
-            .where(ParentEvent.school_id.in_(school_ids), _held(ParentEvent.id, start, end, event_ids))
+            .where(at_schools(ParentEvent.school_id, school_ids), _held(ParentEvent.id, start, end, event_ids))
             .group_by(ParentEvent.school_id)):
-        figures[school_id]["events"] = n
+        if school_id in figures:
+            figures[school_id]["events"] = n
     for (school_id, _event_id), values in reached_by_school_and_event(school_ids, start, end, event_ids).items():
         figures[school_id]["reached"] += values["reached"]
         figures[school_id]["attended"] += values["attended"]
