@@ -1,18 +1,25 @@
 """The development plan benchmark: a plan page with live evidence, its PDF, the overview of every school.
 
 On the nationwide dataset (``bench.generate``, 3,000 schools), every school
-is given a plan (written directly through the plan operations), one of them
-with ``--measures`` measures linked to offerings its staff are enrolled in.
-Measured in-process with Flask's test client, each against ``GET /ping`` in
-the same process as the ceiling (the ratio is ping time / page time), with
-the number of SELECTs each page runs:
+is given a plan (written directly), and one of them 2 and then ``--measures``
+measures (its earlier measures removed first, so every run measures the same
+plan) linked to offerings its staff are enrolled in, to plan area 4 and to
+fyrtårn offerings. Then, under gunicorn (``-w 2 --threads 4``) with the load
+generator (``bench.loadgen``) and ``GET /ping`` before and after as the
+ceiling (the ratio uses their mean), as ``bench.networks`` and ``bench.run``
+measure:
 
 * the plan page of a signed-in leader, with 2 and with ``--measures``
   measures (its query count must not grow with the measures);
 * its PDF report;
-* the programme admin's overview of all schools.
+* the programme admin's overview of all schools (``--overview-connections``
+  connections, one by default: the figure is how long one admin waits;
+  measured for ``--overview-duration`` seconds after ``--overview-warmup``).
 
-``python -m bench.plans [--database-url URL] [--scale 1] [--measures 40]``
+The number of SELECTs of each page is counted in-process (Flask's test
+client, the same requests), with its in-process median time.
+
+``python -m bench.plans [--database sqlite|postgresql | --database-url URL] [--scale 1] [--measures 40]``
 """
 from __future__ import annotations
 
@@ -26,11 +33,12 @@ import sqlalchemy as sa
 from flask import g
 from flask.testing import FlaskClient
 
-from bench import common
+from bench import common, enroll_rush
 
 
-def _timed(client, path: str, repeat: int) -> tuple[float, int]:
-    """Return the median seconds of ``repeat`` GETs of ``path`` and the SELECTs one of them runs."""
+def _timed(client, path: str, repeat: int) -> tuple[float, float, int]:
+    """Return the median seconds and median CPU seconds of ``repeat`` GETs of ``path`` (the CPU of this
+    process: the page's Python and SQLite's work, PostgreSQL's own work not included), and its SELECTs."""
     from lms.db import db
 
     statements: list[str] = []
@@ -43,12 +51,14 @@ def _timed(client, path: str, repeat: int) -> tuple[float, int]:
     sa.event.listen(db.engine, "before_cursor_execute", count)
     client.get(path)
     sa.event.remove(db.engine, "before_cursor_execute", count)
-    times = []
+    times, cpu = [], []
     for _ in range(repeat):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         client.get(path)
         times.append(time.perf_counter() - start)
-    return statistics.median(times), len([s for s in statements if s.lstrip().upper().startswith("SELECT")])
+        cpu.append(time.process_time() - start_cpu)
+    return (statistics.median(times), statistics.median(cpu),
+            len([s for s in statements if s.lstrip().upper().startswith("SELECT")]))
 
 
 def prepare(app, now: datetime, measures: int) -> tuple[int, int, int, list[int]]:
@@ -57,7 +67,7 @@ def prepare(app, now: datetime, measures: int) -> tuple[int, int, int, list[int]
     from lms.db import db
     from lms.people.models import Membership, Role, User
     from lms.plans import operations as ops
-    from lms.plans.models import Plan, PlanSection, PlanState, PlanTargetGroup
+    from lms.plans.models import Plan, PlanMeasure, PlanMeasureLink, PlanSection, PlanState, PlanTargetGroup
 
     with app.app_context():
         year = 2026
@@ -76,6 +86,10 @@ def prepare(app, now: datetime, measures: int) -> tuple[int, int, int, list[int]
         school_id, leader_id = leaders[0]
         plan = db.session.scalar(sa.select(Plan).where(Plan.school_id == school_id))
         plan.state = PlanState.DRAFT
+        # An earlier run's measures go, so that every run measures the plan with the same measures.
+        earlier = sa.select(PlanMeasure.id).where(PlanMeasure.plan_id == plan.id)
+        db.session.execute(sa.delete(PlanMeasureLink).where(PlanMeasureLink.measure_id.in_(earlier)))
+        db.session.execute(sa.delete(PlanMeasure).where(PlanMeasure.plan_id == plan.id))
         leader = db.session.get(User, leader_id)
         staff = [m.user_id for m in db.session.scalars(sa.select(Membership).where(Membership.school_id == school_id))]
         offerings = list(dict.fromkeys(db.session.scalars(
@@ -132,50 +146,104 @@ def signed_in(app, user_id: int, now: datetime):
     return client
 
 
+def measure_page(server_url: str, path: str, cookie: str, name: str, args, overview: bool = False) -> dict:
+    host, port = common.split_url(server_url)
+    connections, duration, warmup = ((args.overview_connections, args.overview_duration, args.overview_warmup)
+                                     if overview else (args.connections, args.duration, args.warmup))
+    return common.run_loadgen({"mode": "duration", "host": host, "port": port, "connections": connections,
+                               "duration": duration, "warmup": warmup, "expect": [200],
+                               "requests": [common.get_request(host, port, path, cookie=cookie)]}, name)
+
+
+def cookies(app, user_ids: list[int], now: datetime) -> list[str]:
+    """Session cookies for the users, as a browser signed in would send them (see ``bench.enroll_rush``)."""
+    from lms.db import db
+
+    with app.app_context():
+        pairs = enroll_rush.sign_in(app, db.session.connection(), user_ids, now)
+        db.session.commit()
+    return [f"{app.config['SESSION_COOKIE_NAME']}={cookie}" for cookie, _token in pairs]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.plans", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", help="an existing dataset (default: a fresh SQLite one)")
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--database-name", default="kp_bench_plans",
+                        help="the fresh database to create (dropped first!): file bench/data/NAME.sqlite or a "
+                             "PostgreSQL database (default kp_bench_plans)")
+    parser.add_argument("--database-url", help="an existing generated dataset instead of a fresh one")
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--measures", type=int, default=40)
-    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--repeat", type=int, default=5, help="in-process requests timed per page (default 5)")
+    parser.add_argument("--duration", type=float, default=15, help="seconds measured per endpoint (default 15)")
+    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--overview-connections", type=int, default=1)
+    parser.add_argument("--overview-duration", type=float, default=20,
+                        help="seconds the overview is measured (default 20: it takes a second or more)")
+    parser.add_argument("--overview-warmup", type=float, default=5)
     args = parser.parse_args(argv)
-    url = args.database_url
-    if not url:
-        url = common.fresh_database("sqlite", "plans")
+    if args.database_url:
+        url = common.normalise_url(args.database_url)
+    else:
+        url = common.fresh_database(args.database, args.database_name)
         common.migrate(url)
         common.generate_dataset(url, args.scale)
     app = common.make_app(url)
     app.test_client_class = _FreshClient
     now = datetime.now(timezone.utc)
     leader_id, plan_id, admin_id, offerings = prepare(app, now, args.measures)
-    leader, admin = signed_in(app, leader_id, now), signed_in(app, admin_id, now)
+    from lms.db import db
     from lms.plans.models import PlanMeasure
 
     def measures() -> int:
-        # Counted, not assumed: a second run on the same dataset adds to the plan's measures.
-        return db.session.scalar(sa.select(sa.func.count()).select_from(PlanMeasure)
-                                 .where(PlanMeasure.plan_id == plan_id))
+        with app.app_context():
+            return db.session.scalar(sa.select(sa.func.count()).select_from(PlanMeasure)
+                                     .where(PlanMeasure.plan_id == plan_id))
 
-    from lms.db import db
+    plan_path, pdf_path, overview_path = (f"/utviklingsplan/{plan_id}", f"/utviklingsplan/{plan_id}/rapport.pdf",
+                                          "/utviklingsplan/oversikt")
+    leader_cookie, admin_cookie = cookies(app, [leader_id, admin_id], now)
+    leader, admin = signed_in(app, leader_id, now), signed_in(app, admin_id, now)
+    few = measures()
     with app.app_context():
-        ping, _q = _timed(leader, "/ping", args.repeat * 4)
-        results = {}
-        results[f"plan page, {measures()} measures"] = _timed(leader, f"/utviklingsplan/{plan_id}", args.repeat)
-    add_measures(app, leader_id, plan_id, offerings, now)
-    with app.app_context():
-        results[f"plan page, {measures()} measures"] = _timed(leader, f"/utviklingsplan/{plan_id}", args.repeat)
-        results[f"PDF report, {measures()} measures"] = _timed(leader, f"/utviklingsplan/{plan_id}/rapport.pdf",
-                                                               args.repeat)
-        results["overview of every school"] = _timed(admin, "/utviklingsplan/oversikt", max(3, args.repeat // 5))
-        ping_after, _q = _timed(leader, "/ping", args.repeat * 4)
-    ceiling = min(ping, ping_after)
-    print(f"database: {url.split('://')[0]}; ceiling GET /ping {ceiling * 1000:.2f} ms (in-process)")
-    print("| page | median ms | ratio to ceiling | SELECTs |")
-    print("|---|---:|---:|---:|")
-    for name, (seconds, queries) in results.items():
-        print(f"| {name} | {seconds * 1000:.1f} | {ceiling / seconds:.3f} | {queries} |")
-    return 0
+        in_process = {"plan_few": _timed(leader, plan_path, args.repeat)}
+    server = common.Server(url, log_path=common.DATA_DIR / "gunicorn-plans.log").start()
+    print(f"gunicorn {' '.join(server.command[1:])} on {url.split('://')[0]}; load average "
+          f"{open('/proc/loadavg').read().split()[:3]}")
+    try:
+        before = common.measure_ping(server.url, args.connections, args.duration, args.warmup, "plans-ping-before")
+        http = {"plan_few": measure_page(server.url, plan_path, leader_cookie, "plan-page-few", args)}
+        add_measures(app, leader_id, plan_id, offerings, now)
+        many = measures()
+        with app.app_context():
+            in_process["plan_many"] = _timed(leader, plan_path, args.repeat)
+            in_process["pdf"] = _timed(leader, pdf_path, args.repeat)
+            in_process["overview"] = _timed(admin, overview_path, max(3, args.repeat // 2))
+        http["plan_many"] = measure_page(server.url, plan_path, leader_cookie, "plan-page-many", args)
+        http["pdf"] = measure_page(server.url, pdf_path, leader_cookie, "plan-pdf", args)
+        http["overview"] = measure_page(server.url, overview_path, admin_cookie, "plans-overview", args, overview=True)
+        after = common.measure_ping(server.url, args.connections, args.duration, args.warmup, "plans-ping-after")
+    finally:
+        server.stop()
+    ceiling = (before["rps"] + after["rps"]) / 2
+    print(f"database: {url.split('://')[0]}; ceiling GET /ping (mean of before {before['rps']:.1f} and after "
+          f"{after['rps']:.1f}): {ceiling:.1f} req/s; load average {open('/proc/loadavg').read().split()[:3]}")
+    names = {"plan_few": f"plan page, {few} measures", "plan_many": f"plan page, {many} measures",
+             "pdf": f"PDF report, {many} measures",
+             "overview": f"overview of every school ({args.overview_connections} connection"
+                         f"{'s' if args.overview_connections > 1 else ''})"}
+    print("| page | req/s | ratio to ceiling | p50 ms | p90 ms | errors | SELECTs | in-process ms | in-process CPU ms |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    ok = before["errors"] == 0 and after["errors"] == 0
+    for key, name in names.items():
+        result, (seconds, cpu, queries) = http[key], in_process[key]
+        print(f"| {name} | {result['rps']:.1f} | {result['rps'] / ceiling:.3f} | {result['latency_ms'].get('p50')} | "
+              f"{result['latency_ms'].get('p90')} | {result['errors']} | {queries} | {seconds * 1000:.1f} | "
+              f"{cpu * 1000:.1f} |")
+        ok = ok and result["errors"] == 0
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

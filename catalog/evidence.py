@@ -1,24 +1,31 @@
 """The catalogue's evidence for development plans: staff enrolled in and completing what the measures link to.
 
 Answers :class:`lms.plugins.EvidenceQuery` in at most six queries however
-many schools, measures and links: the staff, the linked offerings, their
-target groups, the staff's enrollments in them, completions in offerings
-tagged with a linked plan area, and the completions in the period.
+many schools, measures and links, each counting per school in the database
+(``GROUP BY``), so the rows read grow with the schools and links asked about,
+not with their staff: the staff by target group with whether each completed
+something in the period (and new hires an onboarding course), the linked
+offerings and their target groups, the staff enrolled in and completing them,
+and the staff who completed an offering tagged with a linked plan area; the
+new hires among the staff take a second staff query (see :func:`_staff`).
 """
 from __future__ import annotations
 
-from collections import defaultdict
+import functools
+from collections import Counter, defaultdict
+from urllib.parse import urlencode
 
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext as _
 
 from catalog.enrollment.models import ACTIVE_STATES, Enrollment, EnrollmentState
-from catalog.enrollment.operations import STAFF_ROLES, TEACHING_ROLES, is_new_hire
+from catalog.enrollment.operations import STAFF_ROLES, TEACHING_ROLES, new_hire_window
 from catalog.offerings.models import Offering, OfferingKind, OfferingTargetGroup, TargetGroup
 from lms.db import db, now_utc
 from lms.i18n import to_oslo
 from lms.people.models import Membership, Role, User
+from lms import plugins
 from lms.plugins import EvidenceFigure, EvidenceQuery
 
 #: The area a figure about staff competence belongs to.
@@ -27,46 +34,116 @@ COMPETENCE_AREA = 4
 
 #: Above this many schools the queries read every school's staff and keep the asked ones in Python: with a
 #: long ``IN`` list SQLite plans the join from every person instead (11 s instead of 0.04 s for 3,000 schools).
-MANY_SCHOOLS = 200
-
+MANY_SCHOOLS = plugins.MANY_SCHOOLS
 
 def _at_schools(column, school_ids):
     """Return the condition that ``column`` is one of the schools, or none when they are many (see above)."""
-    return column.in_(school_ids) if len(school_ids) <= MANY_SCHOOLS else sa.true()
+    return plugins.at_schools(column, school_ids, MANY_SCHOOLS)
 
 
-def _staff(school_ids, today) -> dict[int, dict[TargetGroup, set[int]]]:
-    """Return each school's staff by target group, from one query."""
-    groups: dict[int, dict[TargetGroup, set[int]]] = defaultdict(lambda: defaultdict(set))
-    new_hire: dict = {}  # by hire date: the rule reads a setting, and the municipality has few distinct dates
-    rows = db.session.execute(
-        sa.select(Membership.school_id, Membership.role, User.id, User.is_digital_supervisor, User.hire_date)
-        .join(User, User.id == Membership.user_id)
-        .where(_at_schools(Membership.school_id, school_ids), Membership.role.in_(STAFF_ROLES),
-               User.active.is_(True)))
-    for school_id, role, user_id, supervisor, hire_date in rows:
-        if school_id not in school_ids:
-            continue
-        mine = groups[school_id]
-        mine[TargetGroup.ALL_STAFF].add(user_id)
-        if role in TEACHING_ROLES:
-            mine[TargetGroup.TEACHERS].add(user_id)
-        if role == Role.LEADER:
-            mine[TargetGroup.LEADERS].add(user_id)
-        if supervisor:
-            mine[TargetGroup.DIGITAL_SUPERVISORS].add(user_id)
-        if hire_date is not None and hire_date not in new_hire:
-            new_hire[hire_date] = is_new_hire(User(hire_date=hire_date), today)
-        if hire_date is not None and new_hire[hire_date]:
-            mine[TargetGroup.NEW_HIRES].add(user_id)
-    return groups
+def _flag(condition):
+    """1 when any of a person's rows meets the condition, else 0 (an aggregate, so both databases group on it)."""
+    return sa.func.max(sa.case((condition, 1), else_=0))
+
+
+def _completed_in(user_id, *conditions):
+    """The condition that the person completed an offering in the period (meeting ``conditions``)."""
+    return (sa.exists().where(Enrollment.user_id == user_id, Enrollment.state == EnrollmentState.COMPLETED,
+                              Enrollment.completed_at >= sa.bindparam("starts_at"),
+                              Enrollment.completed_at < sa.bindparam("ends_at"), *conditions)
+            .correlate_except(Enrollment, Offering))
+
+
+#: A school's staff as :func:`_staff` counts them: (target groups, completed in the period, onboarded).
+Staff = Counter
+
+#: The target groups a person can be in besides all staff and new hires, in the order of the staff query's flags.
+_FLAGGED = (TargetGroup.TEACHERS, TargetGroup.LEADERS, TargetGroup.DIGITAL_SUPERVISORS)
+
+
+@functools.cache
+def _staff_statement(many: bool, new_hires: bool) -> sa.Select:
+    """Count the schools' active staff per school and combination of the groups they are in, whether they
+    completed something in the period, and either whether they have a hire date or (the new hires only)
+    whether they completed onboarding.
+
+    Built once (it is the dearest statement to build, a few milliseconds of a plan page), with its values as
+    parameters: ``schools`` (unless ``many``, see :data:`MANY_SCHOOLS`), ``starts_at``, ``ends_at`` and, for
+    the new hires, ``earliest`` and ``latest``.
+    """
+    flags = [_flag(Membership.role.in_(TEACHING_ROLES)).label("teaching"),
+             _flag(Membership.role == Role.LEADER).label("leading"),
+             _flag(User.is_digital_supervisor.is_(True)).label("supervisor"),
+             _flag(_completed_in(Membership.user_id)).label("completed")]
+    conditions = [Membership.role.in_(STAFF_ROLES), User.active.is_(True)]
+    if not many:
+        conditions.append(Membership.school_id.in_(sa.bindparam("schools", expanding=True)))
+    if new_hires:
+        flags.append(_flag(_completed_in(Membership.user_id, Offering.id == Enrollment.offering_id,
+                                         Offering.kind == OfferingKind.ONBOARDING)).label("onboarded"))
+        conditions.append(User.hire_date.between(sa.bindparam("earliest"), sa.bindparam("latest")))
+    else:
+        flags.append(_flag(User.hire_date.isnot(None)).label("dated"))
+    person = (sa.select(Membership.school_id, *flags).join(User, User.id == Membership.user_id).where(*conditions)
+              .group_by(Membership.school_id, Membership.user_id).subquery())
+    columns = [person.c[flag.name] for flag in flags]
+    return sa.select(person.c.school_id, *columns, sa.func.count()).group_by(person.c.school_id, *columns)
+
+
+@functools.cache
+def _groups(*flags: int) -> frozenset[TargetGroup]:
+    """The target groups of a person with the flags of :data:`_FLAGGED` (cached: there are eight)."""
+    return frozenset({TargetGroup.ALL_STAFF} | {g for g, on in zip(_FLAGGED, flags) if on})
+
+
+def _staff(school_ids, today, starts_at, ends_at) -> dict[int, Staff]:
+    """Return, per school, how many of its active staff are in each combination of target groups, and whether
+    they completed something in the period and (new hires) an onboarding course.
+
+    Counted per school and person first, so a person with two roles at a school counts once, in the union of
+    their groups; the size of a target group, or of several together, is the sum over the combinations that
+    meet them. Each person's completions are looked up in the index on (person, state, completed_at). One
+    query, and a second for the new hires when anyone asked about has a hire date (only then is the new-hire
+    setting read, as :func:`~catalog.enrollment.operations.is_new_hire` reads it).
+    """
+    many = len(school_ids) > MANY_SCHOOLS
+    values = {"starts_at": starts_at, "ends_at": ends_at} | ({} if many else {"schools": list(school_ids)})
+    staff: dict[int, Staff] = defaultdict(Counter)
+    dated = False
+    for school_id, *flags, completed, has_date, n in db.session.execute(_staff_statement(many, False), values):
+        if school_id in school_ids:
+            staff[school_id][_groups(*flags), bool(completed), False] += n
+            dated = dated or bool(has_date)
+    if not dated:
+        return staff
+    earliest, latest = new_hire_window(today)
+    for school_id, *flags, completed, onboarded, n in db.session.execute(
+            _staff_statement(many, True), values | {"earliest": earliest, "latest": latest}):
+        if school_id in school_ids:  # moved from the staff to the staff who are new hires
+            groups = _groups(*flags)
+            staff[school_id][groups, bool(completed), False] -= n
+            staff[school_id][groups | {TargetGroup.NEW_HIRES}, bool(completed), bool(onboarded)] += n
+    return staff
+
+
+def _size(staff: Staff, wanted, completed: bool = False, onboarded: bool = False) -> int:
+    """How many people are in at least one of the wanted target groups (and completed, onboarded, if asked)."""
+    return sum(n for (groups, did_complete, did_onboard), n in staff.items()
+               if groups & wanted and (did_complete or not completed) and (did_onboard or not onboarded))
 
 
 def _staff_enrollments(school_ids, *columns) -> sa.Select:
-    """Select the enrollments of the schools' staff with the school: joined, not a list of people's ids,
-    which for the whole municipality would be more values than a query can carry."""
+    """Select per school the enrollments of its active staff: joined, not a list of people's ids, which for
+    the whole municipality would be more values than a query can carry. Group it by the school (and more)."""
     return (sa.select(Membership.school_id, *columns).join(Enrollment, Enrollment.user_id == Membership.user_id)
-            .where(_at_schools(Membership.school_id, school_ids), Membership.role.in_(STAFF_ROLES)).distinct())
+            .join(User, User.id == Membership.user_id)
+            .where(_at_schools(Membership.school_id, school_ids), Membership.role.in_(STAFF_ROLES),
+                   User.active.is_(True)))
+
+
+def _people(condition):
+    """The number of distinct people whose enrollment meets the condition."""
+    return sa.func.count(sa.distinct(sa.case((condition, Enrollment.user_id))))
 
 
 def plan_evidence(query: EvidenceQuery) -> list[EvidenceFigure]:
@@ -75,85 +152,69 @@ def plan_evidence(query: EvidenceQuery) -> list[EvidenceFigure]:
         return []
     now = query.now or now_utc()
     today = to_oslo(now).date()
-    staff = _staff(query.school_ids, today)
-    everyone = {uid for groups in staff.values() for uid in groups[TargetGroup.ALL_STAFF]}
+    staff = _staff(query.school_ids, today, query.starts_at, query.ends_at)
     figures: list[EvidenceFigure] = []
 
     offering_ids = set(query.links.get("offering", ()))
     areas = set(query.links.get("plan_area", ())) & {4, 6}
     offerings: dict[int, tuple[str, int | None]] = {}
     targets: dict[int, set[TargetGroup]] = defaultdict(set)
-    people: dict[tuple[int, int], set[tuple[int, EnrollmentState]]] = defaultdict(set)
-    if offering_ids and everyone:
+    counts: dict[tuple[int, int], tuple[int, int]] = {}
+    if offering_ids and staff:
         offerings = {oid: (title, area) for oid, title, area in db.session.execute(
             sa.select(Offering.id, Offering.title, Offering.plan_area).where(Offering.id.in_(offering_ids)))}
         for offering_id, group in db.session.execute(sa.select(OfferingTargetGroup.offering_id, OfferingTargetGroup.group)
                                                      .where(OfferingTargetGroup.offering_id.in_(offerings))):
             targets[offering_id].add(group)
-        for school_id, offering_id, user_id, state in db.session.execute(
-                _staff_enrollments(query.school_ids, Enrollment.offering_id, Enrollment.user_id, Enrollment.state)
-                .where(Enrollment.offering_id.in_(offerings), Enrollment.state.in_(ACTIVE_STATES))):
-            if school_id in staff and user_id in staff[school_id][TargetGroup.ALL_STAFF]:  # active, asked-for staff
-                people[(school_id, offering_id)].add((user_id, state))
+        for school_id, offering_id, enrolled, completed in db.session.execute(
+                _staff_enrollments(query.school_ids, Enrollment.offering_id,
+                                   _people(Enrollment.state != EnrollmentState.WAITLISTED),
+                                   _people(Enrollment.state == EnrollmentState.COMPLETED))
+                .where(Enrollment.offering_id.in_(offerings), Enrollment.state.in_(ACTIVE_STATES))
+                .group_by(Membership.school_id, Enrollment.offering_id)):
+            counts[(school_id, offering_id)] = (enrolled, completed)
     # Every offering tagged with an area counts together: the people who completed one, not each offering.
-    tagged: dict[tuple[int, int], set[int]] = defaultdict(set)
-    if areas and everyone:
-        for school_id, area, user_id in db.session.execute(
-                _staff_enrollments(query.school_ids, Offering.plan_area, Enrollment.user_id)
+    tagged: dict[tuple[int, int], int] = {}
+    if areas and staff:
+        for school_id, area, n in db.session.execute(
+                _staff_enrollments(query.school_ids, Offering.plan_area, sa.func.count(sa.distinct(Enrollment.user_id)))
                 .join(Offering, Offering.id == Enrollment.offering_id)
-                .where(Offering.plan_area.in_(areas), Enrollment.state == EnrollmentState.COMPLETED)):
-            if school_id in staff and user_id in staff[school_id][TargetGroup.ALL_STAFF]:
-                tagged[(school_id, area)].add(user_id)
+                .where(Offering.plan_area.in_(areas), Enrollment.state == EnrollmentState.COMPLETED)
+                .group_by(Membership.school_id, Offering.plan_area)):
+            tagged[(school_id, area)] = n
 
-    def group_size(school_id: int, offering_id: int) -> int:
-        wanted = targets.get(offering_id) or {TargetGroup.ALL_STAFF}
-        return len(set().union(*(staff[school_id][g] for g in wanted)))
-
-    def counted(school_id: int, offering_id: int, link: tuple[str, int]) -> None:
+    linked = []  # per linked offering, what every school's figures share: computed once, not per school
+    for offering_id in sorted(offering_ids & set(offerings)):
         title, area = offerings[offering_id]
-        rows = people.get((school_id, offering_id), set())
-        of = group_size(school_id, offering_id)
-        url = url_for("enrollment.participants", offering_id=offering_id)
-        figures.append(EvidenceFigure(school_id, area or COMPETENCE_AREA, "enrolled",
-                                      _("%(title)s: påmeldte ansatte", title=title),
-                                      len({u for u, s in rows if s != EnrollmentState.WAITLISTED}), of, url, link))
-        figures.append(EvidenceFigure(school_id, area or COMPETENCE_AREA, "completed",
-                                      _("%(title)s: fullført", title=title),
-                                      len({u for u, s in rows if s == EnrollmentState.COMPLETED}), of, url, link))
-
+        linked.append((offering_id, area or COMPETENCE_AREA, targets.get(offering_id) or {TargetGroup.ALL_STAFF},
+                       url_for("enrollment.participants", offering_id=offering_id),
+                       _("%(title)s: påmeldte ansatte", title=title), _("%(title)s: fullført", title=title)))
+    area_label = {area: _("Ansatte som har fullført kurs merket område %(area)d", area=area) for area in areas}
     for school_id in query.school_ids:
-        for offering_id in sorted(offering_ids & set(offerings)):
-            counted(school_id, offering_id, ("offering", offering_id))
+        for offering_id, area, wanted, url, enrolled_label, completed_label in linked:
+            enrolled, completed = counts.get((school_id, offering_id), (0, 0))
+            of = _size(staff[school_id], wanted)
+            link = ("offering", offering_id)
+            figures.append(EvidenceFigure(school_id, area, "enrolled", enrolled_label, enrolled, of, url, link))
+            figures.append(EvidenceFigure(school_id, area, "completed", completed_label, completed, of, url, link))
         for area in sorted(areas):
             figures.append(EvidenceFigure(
-                school_id, area, "plan_area_completed",
-                _("Ansatte som har fullført kurs merket område %(area)d", area=area),
-                len(tagged.get((school_id, area), ())), len(staff[school_id][TargetGroup.ALL_STAFF]), None,
-                ("plan_area", area)))
+                school_id, area, "plan_area_completed", area_label[area], tagged.get((school_id, area), 0),
+                _size(staff[school_id], {TargetGroup.ALL_STAFF}), None, ("plan_area", area)))
 
-    completed: dict[int, set[int]] = defaultdict(set)
-    onboarded: set[int] = set()
-    if everyone:
-        for school_id, user_id, kind in db.session.execute(
-                _staff_enrollments(query.school_ids, Enrollment.user_id, Offering.kind)
-                .join(Offering, Offering.id == Enrollment.offering_id)
-                .where(Enrollment.state == EnrollmentState.COMPLETED, Enrollment.completed_at >= query.starts_at,
-                       Enrollment.completed_at < query.ends_at)):
-            if school_id not in staff or user_id not in staff[school_id][TargetGroup.ALL_STAFF]:
-                continue
-            completed[school_id].add(user_id)
-            if kind == OfferingKind.ONBOARDING:
-                onboarded.add(user_id)
+    completed_label = _("Ansatte med fullført kompetansetiltak i planperioden")
+    onboarded_label = _("Nyansatte som har fullført oppstartskurs")
+    onboarding = url_for("onboarding.index")  # once: the address of 3,000 schools' lists differs in ?skole= only
+    everyone, new_hires = {TargetGroup.ALL_STAFF}, {TargetGroup.NEW_HIRES}
     for school_id in sorted(query.school_ids):
-        groups = staff.get(school_id)
-        if not groups or not groups[TargetGroup.ALL_STAFF]:
+        mine = staff.get(school_id)
+        if not mine:
             continue
-        figures.append(EvidenceFigure(
-            school_id, COMPETENCE_AREA, "staff_completed", _("Ansatte med fullført kompetansetiltak i planperioden"),
-            len(completed[school_id]), len(groups[TargetGroup.ALL_STAFF])))
-        new = groups[TargetGroup.NEW_HIRES]
+        figures.append(EvidenceFigure(school_id, COMPETENCE_AREA, "staff_completed", completed_label,
+                                      _size(mine, everyone, completed=True), _size(mine, everyone)))
+        new = _size(mine, new_hires)
         if new:
             figures.append(EvidenceFigure(
-                school_id, COMPETENCE_AREA, "new_hires_onboarded", _("Nyansatte som har fullført oppstartskurs"),
-                len(new & onboarded), len(new), url_for("onboarding.index", skole=school_id)))
+                school_id, COMPETENCE_AREA, "new_hires_onboarded", onboarded_label,
+                _size(mine, new_hires, onboarded=True), new, f"{onboarding}?{urlencode({'skole': school_id})}"))
     return figures

@@ -93,6 +93,8 @@ class Enrollment(db.Model):
                  postgresql_where=sa.text("state != 'cancelled'")),
         # Seat counts, the waitlist in its order and places on it, from the index alone.
         sa.Index("ix_enrollment_offering_state_waitlisted", "offering_id", "state", "waitlisted_at"),
+        # Whether a person completed something in a period (the development plans' evidence), from the index.
+        sa.Index("ix_enrollment_user_completed", "user_id", "state", "completed_at", "offering_id"),
         sa.CheckConstraint("state != 'offered' OR offer_expires_at IS NOT NULL", name="offer_has_deadline"),
     )
 

@@ -169,12 +169,21 @@ def can_act_for(actor: User, person: User) -> bool:
     return any(m.school_id in led for m in person.memberships)
 
 
+def new_hire_window(today: date) -> tuple[date, date]:
+    """Return the earliest and the latest hire date of the people who count as new hires today.
+
+    The latest lies two months ahead: someone hired for the coming school start is already new.
+    """
+    months = settings.get(NEW_HIRE_MONTHS.key)
+    return today - timedelta(days=months * 31), today + timedelta(days=62)
+
+
 def is_new_hire(person: User, today: date) -> bool:
     """Return whether the person was hired recently enough to count as new."""
     if person.hire_date is None:
         return False
-    months = settings.get(NEW_HIRE_MONTHS.key)
-    return person.hire_date <= today + timedelta(days=62) and (today - person.hire_date).days <= months * 31
+    earliest, latest = new_hire_window(today)
+    return earliest <= person.hire_date <= latest
 
 
 def eligible(person: User, offering: Offering, today: date) -> bool:

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 
 from lighthouse.bookings.models import Booking, BookingState
 from lms.db import db, now_utc
-from lms.plugins import EvidenceFigure, EvidenceQuery
+from lms.plugins import EvidenceFigure, EvidenceQuery, at_schools
 
 #: Guidance and courses from fyrtårn teachers build the staff's competence.
 AREA = 4
@@ -25,14 +25,18 @@ def plan_evidence(query: EvidenceQuery) -> list[EvidenceFigure]:
     if not query.school_ids:
         return []
     now = query.now or now_utc()
-    counts: dict[tuple[int, int], dict[str, list]] = defaultdict(lambda: {"held": 0, "completed": 0, "ratings": []})
+    #: Per school, per fyrtårn offering.
+    counts: dict[int, dict[int, dict]] = defaultdict(lambda: defaultdict(lambda: {"held": 0, "completed": 0,
+                                                                                  "ratings": []}))
     rows = db.session.execute(
         sa.select(Booking.school_id, Booking.offering_id, Booking.state, Booking.starts_at, Booking.feedback_rating)
-        .where(Booking.school_id.in_(query.school_ids), Booking.starts_at >= query.starts_at,
+        .where(at_schools(Booking.school_id, query.school_ids), Booking.starts_at >= query.starts_at,
                Booking.starts_at < query.ends_at,
                Booking.state.in_([BookingState.CONFIRMED, BookingState.COMPLETED])))
     for school_id, offering_id, state, starts_at, rating in rows:
-        mine = counts[(school_id, offering_id)]
+        if school_id not in query.school_ids:  # every school's, when they are many (see at_schools)
+            continue
+        mine = counts[school_id][offering_id]
         if state == BookingState.COMPLETED or starts_at <= now:
             mine["held"] += 1
         if state == BookingState.COMPLETED:
@@ -43,7 +47,7 @@ def plan_evidence(query: EvidenceQuery) -> list[EvidenceFigure]:
     url = url_for("bookings.index")
     figures = []
     for school_id in sorted(query.school_ids):
-        mine = {offering_id: c for (s, offering_id), c in counts.items() if s == school_id}
+        mine = counts.get(school_id, {})
         for offering_id in sorted(linked):
             c = mine.get(offering_id, {"held": 0, "completed": 0, "ratings": []})
             link = ("lighthouse_offering", offering_id)

@@ -86,3 +86,24 @@ def test_the_sources_ask_the_same_number_of_queries_for_one_school_and_for_many(
     many = statements(app, [world.eikeli.id, world.furulund.id, world.outside.id] + [e.school_id for e in events],
                       later, network=[world.network.id], parent_event=[e.id for e in events])
     assert few == many
+
+
+def test_asked_about_many_schools_the_sources_keep_the_asked_ones_and_count_the_same(app, world, make_event,
+                                                                                     monkeypatch):
+    from lms import plugins
+    gathering = add_gathering(world, host=world.eikeli.id)
+    later = GATHERING_START.astimezone(timezone.utc) + timedelta(days=2)
+    set_clock(later)
+    network_ops.record_attendance(gathering, user_ids={world.leader.id}, school_counts={world.furulund.id: 12},
+                                  actor=world.admin, now=later)
+    event = make_event(mode=AttendanceMode.BOTH, hall=10, stream=10, grades=(1, 2))
+    signup(event, 1, party=2, school_id=event.school_id, grade=1)
+    db.session.commit()
+    after = max(later, event.offering.sessions[-1].ends_at + timedelta(hours=1))
+    asked = [world.eikeli.id, event.school_id]  # not Furulund, whose people attended too
+    few = figures(app, asked, after, network=[world.network.id], parent_event=[event.id])
+    assert few[world.eikeli.id, "network_attended", None].value == 1
+    assert few[event.school_id, "parents_reached", None].value == 2
+    monkeypatch.setattr(plugins, "MANY_SCHOOLS", 1)  # now every school's rows are read, and the asked ones kept
+    assert figures(app, asked, after, network=[world.network.id], parent_event=[event.id]) == few
+    assert not any(school == world.furulund.id for school, _key, _link in few)
