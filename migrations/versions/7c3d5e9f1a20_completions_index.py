@@ -7,7 +7,7 @@ index too, answers it from the index alone instead of reading each person's
 enrollments.
 
 Revision ID: 7c3d5e9f1a20
-Revises: e4b7c2a9d815
+Revises: e2418321d8be
 Create Date: 2026-12-01 16:00:00
 
 """
@@ -16,7 +16,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '7c3d5e9f1a20'
-down_revision = 'e4b7c2a9d815'
+down_revision = 'e2418321d8be'
 branch_labels = None
 depends_on = None
 
