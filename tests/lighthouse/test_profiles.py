@@ -199,13 +199,13 @@ def test_admin_edits_any_profile_and_moves_home_school(login, admin, make_profil
 
 # --- release time -----------------------------------------------------------------------------
 
-def _hold(profile, minutes: int, now, semester: str = "2026H"):
-    """Make a booking that holds ``minutes`` of the fyrtårn's release time."""
+def _hold(profile, minutes: int, now, semester: str = "2026H", days: int = 10):
+    """Make a booking ``days`` from now that holds ``minutes`` of the fyrtårn's release time."""
     offering = BookableOffering(profile=profile, kind="guidance", title="Veiledning", subject=Subject.MATHEMATICS,
                                 duration_minutes=minutes, max_participants=5)
     db.session.add(offering)
     db.session.flush()
-    start = now + timedelta(days=10)
+    start = now + timedelta(days=days)
     booking = Booking(offering_id=offering.id, profile_id=profile.id, school_id=profile.home_school_id,
                       state=BookingState.CONFIRMED, starts_at=start, ends_at=start + timedelta(minutes=minutes),
                       requested_starts_at=start, semester=semester, minutes=minutes, participants_count=3,
@@ -239,6 +239,21 @@ def test_principal_approves_hours_and_fyrtarn_sees_them(login, make_profile, mak
     audit = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.object_type == "lighthouse.release_time",
                                                            AuditEntry.to_state == "approved:1800")).all()
     assert len(audit) == 1 and audit[0].actor_id == principal.id
+
+
+_RELEASE_ROW = re.compile(r'<th scope="row">([^<]+)</th>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>'
+                          r'\s*<td><strong>([^<]*)</strong></td>')
+
+
+def test_each_semester_shows_the_hours_its_own_bookings_hold(login, make_profile, now):
+    profile = make_profile("Marte Matte")  # 20 hours approved this autumn
+    db.session.add(ReleaseTime(profile_id=profile.id, semester="2027V", requested_minutes=600, approved_minutes=600))
+    _hold(profile, 90, now)
+    _hold(profile, 60, now, semester="2027V", days=150)
+    _hold(make_profile("Lise Lesing"), 120, now)  # another fyrtårn's booking holds none of Marte's hours
+    page = text(login(profile.user).get("/fyrtarn/min-profil"))
+    assert _RELEASE_ROW.findall(page) == [("Vår 2027", "10 t", "10 t", "1 t", "9 t"),
+                                          ("Høst 2026", "20 t", "20 t", "1,5 t", "18,5 t")]
 
 
 def test_approving_below_held_minutes_is_refused(login, make_profile, make_user, now):
