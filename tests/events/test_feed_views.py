@@ -11,6 +11,8 @@ import sqlalchemy as sa
 import vobject
 from werkzeug.http import http_date
 
+from catalog.enrollment import operations as enrollment_ops
+from catalog.offerings import operations as offering_ops
 from events import operations as ops
 from events.calendar import CalendarEvent, body_etag
 from events.models import FeedScope, FeedToken
@@ -312,3 +314,42 @@ def test_the_calendar_page_says_how_often_calendars_refresh_and_what_a_subscript
     assert "Google Kalender kan bruke flere timer" in page
     assert "egen kalender ved siden av din egen" in page
     assert "samme økt derfor stå to ganger" in page
+
+
+def test_moving_an_offering_raises_the_sequence_of_the_sessions_that_take_its_place_only(
+        login, admin, make_offering, make_user, client, now):
+    """A session without a place, or without an online address, shows the offering's: when the offering moves,
+    a subscribed calendar must see a higher SEQUENCE for those sessions, and only for those."""
+    offering = make_offering("Digital vurdering", sessions=0, publish=False, location="Rådhuset",
+                             online_url="https://møte.test/gammel")
+    start = now + timedelta(days=30)
+    for day, title, location, online_url in ((0, "uten sted", "", ""), (7, "bare rom", "Rom 1", ""),
+                                             (14, "eget sted", "Rom 2", "https://møte.test/egen")):
+        offering_ops.add_session(offering, actor=admin, now=now, starts_at=start + timedelta(days=day),
+                                 ends_at=start + timedelta(days=day, hours=2), title=title, location=location,
+                                 online_url=online_url)
+    offering_ops.publish(offering, actor=admin, now=now)
+    # The session without a place has been moved once already: the next change must go above 1.
+    unplaced = offering.sessions[0]
+    offering_ops.update_session(offering, unplaced, actor=admin, now=now, title="uten sted",
+                                starts_at=start + timedelta(hours=1), ends_at=start + timedelta(hours=3))
+    tone = make_user("Tone Lærer")
+    enrollment_ops.enroll(offering.id, tone, actor=tone, now=now)
+    url = f"/kalender/{_token_for(tone)}.ics"
+
+    def shown():
+        events = icalendar.Calendar.from_ical(client.get(url).get_data()).walk("VEVENT")
+        return {str(e["summary"]).split(": ")[1]: (int(e["sequence"]), str(e["location"]), str(e["description"]))
+                for e in events}
+    before = shown()
+    assert before["uten sted"][0] == before["bare rom"][0] + 1  # publishing raised them all alike
+
+    response = login(admin).post(f"/kurs/{offering.id}/rediger", data={
+        "title": "Digital vurdering", "kind": "course", "target_groups": ["all_staff"], "capacity": "10",
+        "school_year": str(offering.school_year), "min_participants": "0", "organiser": "Oppvekst skole",
+        "location": "Biblioteket", "online_url": "https://møte.test/ny"})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    after = shown()
+    assert after["uten sted"][:2] == (before["uten sted"][0] + 1, "Biblioteket")
+    assert after["bare rom"][:2] == (before["bare rom"][0] + 1, "Rom 1") and "Nettmøte: https://møte.test/ny" in after["bare rom"][2]
+    assert after["eget sted"] == before["eget sted"]

@@ -1,8 +1,9 @@
 """The booking pages as a school leader on an iPad and a fyrtårn on a phone use them."""
 from __future__ import annotations
 
+import html
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
@@ -658,3 +659,153 @@ def test_a_fyrtarn_whose_semester_is_full_can_still_propose_another_time(scene, 
     # The semester stays full for everyone else.
     other = _body(login(scene.other_leader).get(f"/bestillinger/ny/{scene.offering.id}"))
     assert "frikjøpte tid dette semesteret er brukt opp" in other
+
+
+# --- what the booking page tells afterwards (found by mutation testing, tests/MUTANTS.md) ----------------
+
+_HISTORY_ROW = re.compile(r"<tr>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>\s*</tr>")
+
+
+def _history(client, booking) -> list[tuple[str, str, str]]:
+    """Return the booking page's history as (who, change, note), oldest first."""
+    page = _body(client.get(f"/bestillinger/{booking.id}"))
+    table = page.split('id="historikk"', 1)[1].split("</table>", 1)[0]
+    return [tuple(html.unescape(cell) for cell in row[1:]) for row in _HISTORY_ROW.findall(table)]
+
+
+def _propose_next_week(scene, login, booking) -> None:
+    response = login(scene.fyrtarn).post(f"/bestillinger/{booking.id}/foresla",
+                                         data={"starts_at": (booking.starts_at + timedelta(days=7)).isoformat()})
+    assert response.status_code == 303, _body(response)
+
+
+def test_the_history_says_who_declined_and_why(scene, login):
+    booking = _request(scene, login(scene.leader))
+    assert login(scene.fyrtarn).post(f"/bestillinger/{booking.id}/avsla",
+                                     data={"reason": "Jeg er på kurs den uka."}).status_code == 303
+    assert _history(login(scene.leader), booking)[1:] == [
+        ("Frida Fyrtårn", "Forespurt → Avslått", "Jeg er på kurs den uka.")]
+
+
+def test_a_proposal_turned_down_with_or_without_a_reason_says_just_that(scene, login):
+    silent = _request(scene, login(scene.leader))
+    reasoned = _request(scene, login(scene.leader), starts_at=(FIRST + timedelta(days=14)).isoformat())
+    for booking in (silent, reasoned):
+        _propose_next_week(scene, login, booking)
+    leader = login(scene.leader)
+    for booking, reason in ((silent, ""), (reasoned, "Passer ikke for oss.")):
+        assert leader.post(f"/bestillinger/{booking.id}/avvis", data={"reason": reason}).status_code == 303
+        assert _history(leader, booking)[-1] == ("Liv Leder", "Nytt tidspunkt foreslått → Forslag avvist", reason)
+    assert "Begrunnelse for avlysningen" not in _body(leader.get(f"/bestillinger/{silent.id}"))
+    assert "Passer ikke for oss." in _body(leader.get(f"/bestillinger/{reasoned.id}")).split(
+        "Begrunnelse for avlysningen", 1)[1]
+
+
+def test_a_low_rating_without_a_comment_and_the_fyrtarns_record_are_in_the_history(scene, login):
+    booking = _confirmed(scene, login)
+    set_clock(booking.ends_at)  # from the moment the session is over
+    leader = login(scene.leader)
+    assert leader.post(f"/bestillinger/{booking.id}/tilbakemelding", data={"rating": "1", "comment": ""}).status_code == 303
+    assert login(scene.fyrtarn).post(f"/bestillinger/{booking.id}/gjennomfort",
+                                     data={"text": "Gikk gjennom brøk med konkreter."}).status_code == 303
+    page = _body(leader.get(f"/bestillinger/{booking.id}"))
+    assert '<p class="ds-paragraph">1 av 5</p>' in page
+    assert _history(leader, booking)[2:] == [
+        ("Liv Leder", "Bekreftet → Gjennomført", "Tilbakemelding: 1 av 5."),
+        ("Frida Fyrtårn", "Gjennomført → Gjennomført", "Fyrtårnet har ført hva som ble gjort.")]
+
+
+def test_participants_fill_the_offering_not_more_and_each_change_raises_the_invitation(scene, login, make_user,
+                                                                                        make_bookable):
+    offering = make_bookable(scene.profile, title="Veiledning for to", max_participants=2)
+    staff = [scene.teacher] + [make_user(name, school=scene.school) for name in ("Kari Kollega", "Per Pedagog")]
+    db.session.commit()
+    leader = login(scene.leader)
+    response = leader.post(f"/bestillinger/ny/{offering.id}", data=_form(scene, participants_count="2"))
+    assert response.status_code == 303, _body(response)
+    booking = db.session.scalars(sa.select(Booking).where(Booking.offering_id == offering.id)).one()
+    assert login(scene.fyrtarn).post(f"/bestillinger/{booking.id}/bekreft", data={"location": "Aula"}).status_code == 303
+
+    def sequence() -> int:
+        return int(re.search(r"^SEQUENCE:(\d+)", leader.get(f"/bestillinger/{booking.id}.ics").get_data(as_text=True),
+                             re.M).group(1))
+
+    def name(*people):
+        return leader.post(f"/bestillinger/{booking.id}/deltakere", data={"participant_ids": [str(p.id) for p in people]})
+
+    first = sequence()
+    assert name(staff[0], staff[1]).status_code == 303
+    refused = name(*staff)
+    assert "<li>Tilbudet har plass til høyst 2 deltakere.</li>" in _body(refused)
+    assert name(staff[0], staff[2]).status_code == 303
+    db.session.expire_all()
+    assert sorted(p.name for p in db.session.get(Booking, booking.id).participants) == ["Per Pedagog", "Tor Lærer"]
+    assert sequence() == first + 2
+    assert [note for _who, _change, note in _history(leader, booking)[2:]] == [
+        "Deltakere endret (2 lagt til, 0 fjernet).", "Deltakere endret (1 lagt til, 1 fjernet)."]
+
+
+def test_the_nightly_run_completes_at_the_end_and_lets_a_request_lapse_at_its_start(scene, login, app):
+    done = _confirmed(scene, login)
+    lapsing = _request(scene, login(scene.leader), starts_at=(FIRST + timedelta(days=7)).isoformat())
+    waiting = _request(scene, login(scene.leader), starts_at=(FIRST + timedelta(days=14)).isoformat())
+    for clock, states in ((done.ends_at, [BookingState.COMPLETED, BookingState.REQUESTED, BookingState.REQUESTED]),
+                          (lapsing.starts_at, [BookingState.COMPLETED, BookingState.CANCELLED, BookingState.REQUESTED])):
+        set_clock(clock)
+        assert app.test_cli_runner().invoke(args=["lighthouse", "complete"]).exit_code == 0
+        db.session.expire_all()
+        assert [db.session.get(Booking, b.id).state for b in (done, lapsing, waiting)] == states
+    leader = login(scene.leader)
+    assert _history(leader, done)[-1] == ("Systemet", "Bekreftet → Gjennomført", "")
+    assert _history(leader, lapsing)[-1] == ("Systemet", "Forespurt → Avlyst", "Ble ikke besvart før tidspunktet.")
+    assert "Ble ikke besvart før tidspunktet." in _body(leader.get(f"/bestillinger/{lapsing.id}")).split(
+        "Begrunnelse for avlysningen", 1)[1]
+
+
+def test_an_accepted_proposal_takes_place_at_the_school_or_online_as_asked(scene, login):
+    at_school = _request(scene, login(scene.leader))
+    online = _request(scene, login(scene.leader), venue="online", starts_at=(FIRST + timedelta(days=14)).isoformat())
+    leader = login(scene.leader)
+    for booking in (at_school, online):
+        _propose_next_week(scene, login, booking)
+        assert leader.post(f"/bestillinger/{booking.id}/godta").status_code == 303
+    assert "<dd>På skolen som bestiller – Nordby skole</dd>" in _body(leader.get(f"/bestillinger/{at_school.id}"))
+    assert "<dd>Digitalt</dd>" in _body(leader.get(f"/bestillinger/{online.id}"))
+
+
+def _no_times_reason(login, scene, offering) -> str:
+    """Return the message the booking form shows instead of free times."""
+    page = _body(login(scene.leader).get(f"/bestillinger/ny/{offering.id}"))
+    assert "Uke " not in page  # no free time is offered
+    (reason,) = re.findall(r'<div class="ds-alert" data-color="info" role="status"><p class="ds-paragraph">([^<]*)</p>',
+                           page)
+    return html.unescape(reason)
+
+
+NO_TIMES = {
+    "no-windows": "Fyrtårnet har ikke lagt inn tider de kan bestilles i denne perioden. Se etter senere tider, "
+                  "eller ta kontakt med fyrtårnet.",
+    "no-hours": "Fyrtårnets frikjøpte tid dette semesteret er brukt opp. Se etter tider i neste semester.",
+    "all-taken": "Alle tidene i denne perioden er bestilt, eller for nær i tid. Se etter senere tider.",
+}
+
+
+@pytest.mark.parametrize("windows, approved_hours, reason", [
+    # The period shown is 1 September (today) to 27 October 2026 (Tuesdays): windows just outside it count not.
+    ([(1, date(2026, 8, 17), date(2026, 8, 31)), (1, date(2026, 10, 28), date(2026, 12, 18))], 20, "no-windows"),
+    # A Monday window whose last day is the first day of the period (a Tuesday): it counts, but has no time in it;
+    # the two hours approved are exactly the offering's two hours.
+    ([(0, date(2026, 8, 24), date(2026, 9, 1))], 2, "all-taken"),
+    # A Monday window whose first day is the last day of the period.
+    ([(0, date(2026, 10, 27), date(2026, 12, 18))], 20, "all-taken"),
+    ([(1, date(2026, 8, 17), date(2026, 12, 18))], 0, "no-hours"),
+], ids=["windows-outside-the-period", "a-window-ending-on-its-first-day", "a-window-starting-on-its-last-day",
+        "no-hours-approved"])
+def test_no_free_times_say_exactly_why(scene, login, make_profile, make_bookable, make_window, windows,
+                                       approved_hours, reason):
+    profile = make_profile("Tidløs Fyrtårn", approved_hours=approved_hours)
+    offering = make_bookable(profile, title="To timers verksted", duration_minutes=120)
+    for weekday, valid_from, valid_until in windows:
+        make_window(profile, weekday=weekday, valid_from=valid_from, valid_until=valid_until)
+    db.session.commit()
+    assert _no_times_reason(login, scene, offering) == NO_TIMES[reason]

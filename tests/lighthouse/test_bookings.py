@@ -516,6 +516,31 @@ def test_own_course_session_cannot_take_a_booked_time_buffer_included(world, log
                              starts_at=oslo(TUE_8_SEP, 12), ends_at=oslo(TUE_8_SEP, 13))
 
 
+def test_own_course_sessions_may_touch_a_booking_without_buffer_and_move_over_their_own_old_time(
+        world, login, make_bookable, now):
+    """Only schools' bookings hold a fyrtårn's own course back: not the course's own sessions, nor a buffer of 0."""
+    tight = make_bookable(world.profile, title="Veiledning uten pause", buffer_minutes=0)
+    booking = ops.request_booking(tight.id, world.school.id, actor=world.leader, starts_at=oslo(TUE_8_SEP, 12),
+                                  participants_count=3, now=now)  # 12:00-13:30
+    ops.confirm_booking(booking, actor=world.lighthouse, now=now)
+    course = offering_ops.create_offering(offering_ops.OfferingData(
+        title="Åpent kurs i brøk", kind=offering_ops.OfferingKind.COURSE, capacity=20, school_year=2026,
+        target_groups=[offering_ops.TargetGroup.TEACHERS], responsible_id=world.lighthouse.id),
+        actor=world.lighthouse, now=now)
+    session = offering_ops.add_session(course, actor=world.lighthouse, now=now, starts_at=oslo(TUE_8_SEP, 13, 30),
+                                       ends_at=oslo(TUE_8_SEP, 14, 30))
+    offering_ops.update_session(course, session, actor=world.lighthouse, now=now, starts_at=oslo(TUE_8_SEP, 13, 45),
+                                ends_at=oslo(TUE_8_SEP, 14, 45))
+    db.session.commit()
+    assert [(s.starts_at, s.ends_at) for s in db.session.get(type(course), course.id).sessions] == [
+        (oslo(TUE_8_SEP, 13, 45), oslo(TUE_8_SEP, 14, 45))]
+    response = login(world.lighthouse).post(f"/kurs/{course.id}/okter/ny", data={
+        "day": "2026-09-08", "start": "13:00", "end": "13:40", "location": "Rådhuset"})
+    assert response.status_code == 400
+    assert ("<li>Fyrtårnet har en bestilling fra en skole som overlapper dette tidspunktet (buffer medregnet).</li>"
+            in response.get_data(as_text=True))
+
+
 def test_other_organisers_sessions_are_not_held_back_by_bookings(world, make_offering, admin, now):
     booking = request(world, now)
     ops.confirm_booking(booking, actor=world.lighthouse, now=now)
@@ -726,6 +751,9 @@ def booking_refusals(world, make_bookable, admin, now):
                                   "Bare fyrtårnet kan avslå bestillingen."),
         "decline without a reason": (lambda: ops.decline_booking(requested, actor=w.lighthouse, now=now, reason=" "),
                                      "Skriv en begrunnelse for avslaget."),
+        "decline with an empty reason": (lambda: ops.decline_booking(requested, actor=w.lighthouse, now=now,
+                                                                     reason=""),
+                                         "Skriv en begrunnelse for avslaget."),
         "decline a confirmed": (lambda: ops.decline_booking(confirmed, actor=w.lighthouse, now=now, reason="Nei"),
                                 "Bestillingen kan ikke avslås. Den er nå «Bekreftet»."),
         "propose as the school": (lambda: ops.propose_time(requested, actor=w.leader, now=now,
@@ -764,6 +792,8 @@ def booking_refusals(world, make_bookable, admin, now):
                                "Du kan gi tilbakemelding når økten er over."),
         "feedback out of range": (lambda: ops.give_feedback(confirmed, actor=w.leader, now=over, rating=6),
                                   "Velg en vurdering fra 1 til 5."),
+        "feedback not a number": (lambda: ops.give_feedback(confirmed, actor=w.leader, now=over, rating="fem"),
+                                  "Velg en vurdering fra 1 til 5."),
         "feedback on a request": (lambda: ops.give_feedback(requested, actor=w.leader, now=over, rating=5),
                                   "Bestillingen kan ikke få tilbakemelding. Den er nå «Forespurt»."),
         "record as the school": (lambda: ops.record_work(confirmed, actor=w.leader, now=over, text="Noe"),
@@ -772,6 +802,8 @@ def booking_refusals(world, make_bookable, admin, now):
                              "Du kan føre hva som ble gjort når økten er over."),
         "record nothing": (lambda: ops.record_work(confirmed, actor=w.lighthouse, now=over, text=" "),
                            "Skriv hva som ble gjort."),
+        "record an empty text": (lambda: ops.record_work(confirmed, actor=w.lighthouse, now=over, text=""),
+                                 "Skriv hva som ble gjort."),
         "record on a request": (lambda: ops.record_work(requested, actor=w.lighthouse, now=over, text="Noe"),
                                 "Bestillingen kan ikke få en rapport. Den er nå «Forespurt»."),
         "unknown booking": (lambda: ops.get_booking(999_999, w.leader), "Bestillingen finnes ikke."),
@@ -787,11 +819,13 @@ BOOKING_REFUSALS = [
     "another school", "unknown offering", "unknown school", "no participants", "too soon", "not a free time", "taken",
     "no time zone", "not bookable", "wrong venue", "not staff", "confirm as the school", "confirm twice",
     "confirm a bad link", "confirm too late", "decline as the school", "decline without a reason",
+    "decline with an empty reason",
     "decline a confirmed", "propose as the school", "propose for a confirmed", "propose the same time",
     "accept as a stranger", "accept no proposal", "reject as a stranger", "reject no proposal",
     "cancel as a stranger", "cancel without a reason", "cancel a declined", "name as a stranger", "name a declined",
     "name after the start", "feedback as a stranger", "feedback too early", "feedback out of range",
-    "feedback on a request", "record as the school", "record too early", "record nothing", "record on a request",
+    "feedback not a number", "feedback on a request", "record as the school", "record too early", "record nothing",
+    "record an empty text", "record on a request",
     "unknown booking", "someone else's booking", "a transition not in the table"]
 
 

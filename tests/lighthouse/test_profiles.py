@@ -1,7 +1,8 @@
 """Fyrtårn pages as people see them: the public list, profiles, release time, offerings, availability, open courses."""
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import date, time, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -9,7 +10,9 @@ import sqlalchemy as sa
 from catalog.offerings.models import Offering, OfferingStatus
 from lighthouse.bookings.models import AvailabilityWindow, BookableOffering, Booking, BookingState, Venue
 from lighthouse.films.models import FilmGrade, LearningFilm
+from lighthouse.profiles import operations as ops
 from lighthouse.profiles.models import GradeLevel, LighthouseProfile, ReleaseTime, Subject
+from lms.auth.operations import PermissionDenied
 from lms.audit.models import AuditEntry
 from lms.db import db
 from lms.i18n import OSLO
@@ -196,13 +199,13 @@ def test_admin_edits_any_profile_and_moves_home_school(login, admin, make_profil
 
 # --- release time -----------------------------------------------------------------------------
 
-def _hold(profile, minutes: int, now, semester: str = "2026H"):
-    """Make a booking that holds ``minutes`` of the fyrtårn's release time."""
+def _hold(profile, minutes: int, now, semester: str = "2026H", days: int = 10):
+    """Make a booking ``days`` from now that holds ``minutes`` of the fyrtårn's release time."""
     offering = BookableOffering(profile=profile, kind="guidance", title="Veiledning", subject=Subject.MATHEMATICS,
                                 duration_minutes=minutes, max_participants=5)
     db.session.add(offering)
     db.session.flush()
-    start = now + timedelta(days=10)
+    start = now + timedelta(days=days)
     booking = Booking(offering_id=offering.id, profile_id=profile.id, school_id=profile.home_school_id,
                       state=BookingState.CONFIRMED, starts_at=start, ends_at=start + timedelta(minutes=minutes),
                       requested_starts_at=start, semester=semester, minutes=minutes, participants_count=3,
@@ -236,6 +239,21 @@ def test_principal_approves_hours_and_fyrtarn_sees_them(login, make_profile, mak
     audit = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.object_type == "lighthouse.release_time",
                                                            AuditEntry.to_state == "approved:1800")).all()
     assert len(audit) == 1 and audit[0].actor_id == principal.id
+
+
+_RELEASE_ROW = re.compile(r'<th scope="row">([^<]+)</th>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>\s*<td>([^<]*)</td>'
+                          r'\s*<td><strong>([^<]*)</strong></td>')
+
+
+def test_each_semester_shows_the_hours_its_own_bookings_hold(login, make_profile, now):
+    profile = make_profile("Marte Matte")  # 20 hours approved this autumn
+    db.session.add(ReleaseTime(profile_id=profile.id, semester="2027V", requested_minutes=600, approved_minutes=600))
+    _hold(profile, 90, now)
+    _hold(profile, 60, now, semester="2027V", days=150)
+    _hold(make_profile("Lise Lesing"), 120, now)  # another fyrtårn's booking holds none of Marte's hours
+    page = text(login(profile.user).get("/fyrtarn/min-profil"))
+    assert _RELEASE_ROW.findall(page) == [("Vår 2027", "10 t", "10 t", "1 t", "9 t"),
+                                          ("Høst 2026", "20 t", "20 t", "1,5 t", "18,5 t")]
 
 
 def test_approving_below_held_minutes_is_refused(login, make_profile, make_user, now):
@@ -485,3 +503,68 @@ def test_a_fyrtarn_open_course_in_the_missing_hour_is_refused_keeping_the_input(
     assert response.status_code == 400
     assert MISSING in page
     assert "Programmering i matematikk" in page and 'value="02:30"' in page
+
+
+def test_the_public_list_shows_each_active_fyrtarn_once_by_name_and_not_one_who_has_left(client, make_profile,
+                                                                                        make_user):
+    for name in ("Cecilie Ceder", "Anne Alm", "Dag Sluttet", "Bente Bjerk"):
+        make_profile(name)
+    gone = db.session.scalar(sa.select(LighthouseProfile).join(LighthouseProfile.user).where(
+        LighthouseProfile.user.has(name="Dag Sluttet")))
+    gone.user.active = False  # the account is closed; the profile itself was never made inactive
+    make_user("Rektor Rask", roles=(Role.LEADER,))
+    db.session.commit()
+    page = text(client.get("/fyrtarn"))
+    assert re.findall(r'<h2[^>]*><a class="ds-link" href="/fyrtarn/\d+">([^<]+)</a></h2>', page) == [
+        "Anne Alm", "Bente Bjerk", "Cecilie Ceder"]
+    assert "3 fyrtårn" in page
+
+
+def test_a_fyrtarn_is_available_on_mondays_sundays_and_for_a_single_day(login, make_profile):
+    profile = make_profile()
+    c = login(profile.user)
+    for weekday, valid_until in (("0", "2026-12-18"), ("6", "2026-12-18"), ("3", "2026-08-20")):
+        response = c.post("/fyrtarn/tilgjengelighet", data={"weekday": weekday, "start": "12:00", "end": "15:00",
+                                                            "valid_from": "2026-08-20", "valid_until": valid_until})
+        assert response.status_code == 303, text(response)
+    page = text(c.get("/fyrtarn/tilgjengelighet"))
+    assert "Mandag" in page and "Søndag" in page and "Torsdag" in page
+    assert sorted((w.weekday, w.valid_until) for w in ops.windows_of(profile)) == [
+        (0, date(2026, 12, 18)), (3, date(2026, 8, 20)), (6, date(2026, 12, 18))]
+
+
+@pytest.mark.parametrize("changes, message", [
+    ({"weekday": 7}, "Velg en ukedag."),
+    ({"weekday": -1}, "Velg en ukedag."),
+    ({"end": time(12, 0)}, "Sluttid må være etter starttid."),
+    ({"valid_until": date(2026, 8, 19)}, "«Gjelder til» kan ikke være før «Gjelder fra»."),
+], ids=["day-after-sunday", "day-before-monday", "ends-as-it-starts", "until-before-from"])
+def test_the_availability_rule_refuses_what_its_form_refuses_first(make_profile, now, changes, message):
+    """The page's form refuses these before the operation; the rule itself must too, for every other caller."""
+    profile = make_profile()
+    window = {"weekday": 1, "start": time(12, 0), "end": time(15, 0), "valid_from": date(2026, 8, 20),
+              "valid_until": date(2026, 12, 18), **changes}
+    with nothing_changes(), pytest.raises(ops.ProfileError) as refused:
+        ops.add_window(profile, **window, actor=profile.user, now=now)
+    assert str(refused.value) == message
+
+
+def test_only_an_admin_creates_a_profile_and_only_for_a_fyrtarn_without_one(make_user, make_school, admin, now):
+    """The page offers an admin only fyrtårn without a profile; the rule refuses the rest for every caller."""
+    school = make_school("Eikeli skole")
+    kari = make_user("Kari Lesing", roles=(Role.TEACHER, Role.LIGHTHOUSE), school=school)
+    teacher = make_user("Tor Lærer", school=school)
+    data = ops.ProfileData(subjects=[Subject.READING_WRITING], grades=[GradeLevel.PRIMARY_LOWER])
+    with nothing_changes():
+        with pytest.raises(PermissionDenied) as refused:
+            ops.create_profile(kari.id, school.id, data, actor=kari, now=now)
+        assert str(refused.value) == "Bare programadministratorer kan opprette fyrtårnprofiler."
+        for person_id in (teacher.id, 999_999):
+            with pytest.raises(ops.ProfileError) as refused:
+                ops.create_profile(person_id, school.id, data, actor=admin, now=now)
+            assert str(refused.value) == "Personen har ikke rollen fyrtårn. Gi personen rollen først."
+    profile = ops.create_profile(kari.id, school.id, data, actor=admin, now=now)
+    with nothing_changes(), pytest.raises(ops.ProfileError) as refused:
+        ops.create_profile(kari.id, school.id, data, actor=admin, now=now)
+    assert str(refused.value) == "Kari Lesing har allerede en fyrtårnprofil."
+    assert ops.profile_of(kari).id == profile.id

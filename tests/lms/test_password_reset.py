@@ -129,3 +129,42 @@ def test_a_deactivated_account_gets_no_link_and_a_made_up_one_is_404(client, mak
     assert mails_to(gone.email) == []
     assert client.get("/nytt-passord/" + "x" * 43).status_code == 404
     assert ask(client, "").status_code == 400
+
+
+# --- found by mutation testing (tests/MUTANTS.md) ---------------------------------------------------------
+
+def test_the_mail_says_word_for_word_until_when_the_link_works(client, make_user):
+    kari = make_user(email="kari@skole.test")
+    db.session.commit()
+    ask(client, kari.email)
+    told = render(mails_to(kari.email)[0])
+    url = re.search(r"https?://\S+/nytt-passord/\S+", told.text).group(0)
+    assert told.text == (
+        "Noen (forhåpentligvis du) ba om å få sette nytt passord på kontoen din i Kompetanseportalen.\n\n"
+        "Åpne lenken for å velge et nytt passord. Den virker én gang, fram til tirsdag 1. september 2026 kl. 11:00:\n"
+        f"{url}\n\n"
+        "Ba du ikke om dette, kan du se bort fra e-posten: passordet ditt er uendret.")
+
+
+def test_each_person_gets_a_link_of_their_own_at_once_and_an_unknown_address_none(client, make_user):
+    kari = make_user(email="kari@skole.test")
+    per = make_user(email="per@skole.test")
+    db.session.commit()
+    ask(client, per.email)
+    ask(client, kari.email)  # at once: Per's new link holds back only Per's next
+    ask(client, "ingen@skole.test")
+    [to_kari], [to_per] = mails_to(kari.email), mails_to(per.email)
+    assert client.post(link_in(to_kari), data={"new": NEW_PASSWORD}).status_code == 303
+    assert client.get(link_in(to_per)).status_code == 200  # Kari's new password ends her links only
+
+
+def test_a_new_link_comes_at_once_after_the_last_was_used_and_exactly_two_minutes_after_the_last(client, make_user):
+    kari = make_user(email="kari@skole.test")
+    db.session.commit()
+    ask(client, kari.email)
+    assert client.post(link_in(mails_to(kari.email)[0]), data={"new": NEW_PASSWORD}).status_code == 303
+    ask(client, kari.email)
+    assert len(mails_to(kari.email)) == 2
+    set_clock(NOW + RESEND_AFTER)
+    ask(client, kari.email)
+    assert len(mails_to(kari.email)) == 3
