@@ -4,12 +4,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import click
 from flask import Flask
 from flask.globals import _cv_request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_migrate import Migrate
 from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -47,7 +47,40 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 #: The language the municipality writes its programme in.
 PROGRAMME_LANG = "nb"
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
-migrate = Migrate(render_as_batch=True, compare_type=True, render_item=render_migration_item)
+
+
+# --- migrations, loaded when asked for --------------------------------------------------
+#
+# Flask-Migrate brings Alembic, some 11 MB that every worker serving pages
+# would carry for nothing: only ``flask db``, the tests and migrations/env.py
+# use it. Its state and its commands are made the first time one of them asks.
+
+class _Migrations:
+    """Flask-Migrate's entry in ``app.extensions``, replaced by the real one on first use."""
+
+    def __init__(self, app: Flask):
+        self._app = app
+
+    def __getattr__(self, name: str):
+        from flask_migrate import Migrate
+
+        Migrate(self._app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True,
+                render_item=render_migration_item)
+        return getattr(self._app.extensions["migrate"], name)
+
+
+class _MigrationCommands(click.Group):
+    """``flask db``: Flask-Migrate's command group, imported when the command line looks into it."""
+
+    @staticmethod
+    def _commands() -> click.Group:
+        from flask_migrate.cli import db as commands
+
+        return commands
+
+    def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
+        # The real group runs from here on: its options, its callback, its commands.
+        return self._commands().make_context(info_name, args, parent=parent, **extra)
 
 HOST_MENU = (
     # Everyone at a school reads its plan; leaders write it, admins review every school's.
@@ -105,7 +138,8 @@ def create_app(config: dict | None = None) -> Flask:
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
     shared_cache.init_app(app)
-    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
+    app.extensions["migrate"] = _Migrations(app)
+    app.cli.add_command(_MigrationCommands("db", help="Database migrations (Alembic, through Flask-Migrate)."))
     login_manager.init_app(app)
     security.init_app(app)
     enabled = plugins.enabled_plugins(app.config["DISABLED_PLUGINS"])
