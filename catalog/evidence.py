@@ -46,12 +46,20 @@ def _flag(condition):
     return sa.func.max(sa.case((condition, 1), else_=0))
 
 
-def _completers(*conditions) -> sa.Select:
-    """The people who completed an offering in the period (meeting ``conditions``): a set the database builds
-    once (PostgreSQL a hashed subplan, SQLite an ephemeral index) and looks each person up in."""
-    return (sa.select(Enrollment.user_id)
-            .where(Enrollment.state == EnrollmentState.COMPLETED, Enrollment.completed_at >= sa.bindparam("starts_at"),
-                   Enrollment.completed_at < sa.bindparam("ends_at"), *conditions))
+def _completed(many: bool, *conditions):
+    """The condition that the person (``Membership.user_id``) completed an offering in the period (meeting
+    ``conditions``).
+
+    For many schools it is a set the database builds once (PostgreSQL a hashed subplan, SQLite an ephemeral
+    index) and looks each person up in; for a few, a probe per person in the index on (person, state,
+    completed_at), which does not read the municipality's completions for one school's staff.
+    """
+    period = (Enrollment.state == EnrollmentState.COMPLETED, Enrollment.completed_at >= sa.bindparam("starts_at"),
+              Enrollment.completed_at < sa.bindparam("ends_at"))
+    if many:
+        return Membership.user_id.in_(sa.select(Enrollment.user_id).where(*period, *conditions))
+    return (sa.exists().where(Enrollment.user_id == Membership.user_id, *period, *conditions)
+            .correlate_except(Enrollment, Offering))
 
 
 #: A school's staff as :func:`_staff` counts them: (target groups, completed in the period, onboarded).
@@ -70,15 +78,16 @@ def _staff_statement(many: bool) -> sa.Select:
     parameters: ``schools`` (unless ``many``, see :data:`MANY_SCHOOLS`), ``starts_at``, ``ends_at``, and the
     new hires' ``earliest`` and ``latest`` hire dates. Grouped per person and school in the order of the
     unique index on memberships (person, school, role), so PostgreSQL reads them in order and sorts nothing;
-    the completions are two sets looked up per person, not a subquery run per person.
+    for many schools the completions are two sets looked up per person, not a subquery run per person
+    (see :func:`_completed`).
     """
     flags = [_flag(Membership.role.in_(TEACHING_ROLES)).label("teaching"),
              _flag(Membership.role == Role.LEADER).label("leading"),
              _flag(User.is_digital_supervisor.is_(True)).label("supervisor"),
-             _flag(Membership.user_id.in_(_completers())).label("completed"),
+             _flag(_completed(many)).label("completed"),
              _flag(User.hire_date.between(sa.bindparam("earliest"), sa.bindparam("latest"))).label("new"),
-             _flag(Membership.user_id.in_(_completers(Enrollment.offering_id.in_(
-                 sa.select(Offering.id).where(Offering.kind == OfferingKind.ONBOARDING))))).label("onboarded")]
+             _flag(_completed(many, Enrollment.offering_id.in_(
+                 sa.select(Offering.id).where(Offering.kind == OfferingKind.ONBOARDING)))).label("onboarded")]
     conditions = [Membership.role.in_(STAFF_ROLES), User.active.is_(True)]
     if not many:
         conditions.append(Membership.school_id.in_(sa.bindparam("schools", expanding=True)))
