@@ -4,10 +4,10 @@ Answers :class:`lms.plugins.EvidenceQuery` in at most six queries however
 many schools, measures and links, each counting per school in the database
 (``GROUP BY``), so the rows read grow with the schools and links asked about,
 not with their staff: the staff by target group with whether each completed
-something in the period (and new hires an onboarding course), the linked
-offerings and their target groups, the staff enrolled in and completing them,
-and the staff who completed an offering tagged with a linked plan area; the
-new hires among the staff take a second staff query (see :func:`_staff`).
+something in the period and whether each is a new hire who completed an
+onboarding course (one query, see :func:`_staff`), the linked offerings and
+their target groups, the staff enrolled in and completing them, and the staff
+who completed an offering tagged with a linked plan area.
 """
 from __future__ import annotations
 
@@ -46,11 +46,19 @@ def _flag(condition):
     return sa.func.max(sa.case((condition, 1), else_=0))
 
 
-def _completed_in(user_id, *conditions):
-    """The condition that the person completed an offering in the period (meeting ``conditions``)."""
-    return (sa.exists().where(Enrollment.user_id == user_id, Enrollment.state == EnrollmentState.COMPLETED,
-                              Enrollment.completed_at >= sa.bindparam("starts_at"),
-                              Enrollment.completed_at < sa.bindparam("ends_at"), *conditions)
+def _completed(many: bool, *conditions):
+    """The condition that the person (``Membership.user_id``) completed an offering in the period (meeting
+    ``conditions``).
+
+    For many schools it is a set the database builds once (PostgreSQL a hashed subplan, SQLite an ephemeral
+    index) and looks each person up in; for a few, a probe per person in the index on (person, state,
+    completed_at), which does not read the municipality's completions for one school's staff.
+    """
+    period = (Enrollment.state == EnrollmentState.COMPLETED, Enrollment.completed_at >= sa.bindparam("starts_at"),
+              Enrollment.completed_at < sa.bindparam("ends_at"))
+    if many:
+        return Membership.user_id.in_(sa.select(Enrollment.user_id).where(*period, *conditions))
+    return (sa.exists().where(Enrollment.user_id == Membership.user_id, *period, *conditions)
             .correlate_except(Enrollment, Offering))
 
 
@@ -62,30 +70,29 @@ _FLAGGED = (TargetGroup.TEACHERS, TargetGroup.LEADERS, TargetGroup.DIGITAL_SUPER
 
 
 @functools.cache
-def _staff_statement(many: bool, new_hires: bool) -> sa.Select:
+def _staff_statement(many: bool) -> sa.Select:
     """Count the schools' active staff per school and combination of the groups they are in, whether they
-    completed something in the period, and either whether they have a hire date or (the new hires only)
-    whether they completed onboarding.
+    completed something in the period, whether they are new hires and whether they completed onboarding.
 
     Built once (it is the dearest statement to build, a few milliseconds of a plan page), with its values as
-    parameters: ``schools`` (unless ``many``, see :data:`MANY_SCHOOLS`), ``starts_at``, ``ends_at`` and, for
-    the new hires, ``earliest`` and ``latest``.
+    parameters: ``schools`` (unless ``many``, see :data:`MANY_SCHOOLS`), ``starts_at``, ``ends_at``, and the
+    new hires' ``earliest`` and ``latest`` hire dates. Grouped per person and school in the order of the
+    unique index on memberships (person, school, role), so PostgreSQL reads them in order and sorts nothing;
+    for many schools the completions are two sets looked up per person, not a subquery run per person
+    (see :func:`_completed`).
     """
     flags = [_flag(Membership.role.in_(TEACHING_ROLES)).label("teaching"),
              _flag(Membership.role == Role.LEADER).label("leading"),
              _flag(User.is_digital_supervisor.is_(True)).label("supervisor"),
-             _flag(_completed_in(Membership.user_id)).label("completed")]
+             _flag(_completed(many)).label("completed"),
+             _flag(User.hire_date.between(sa.bindparam("earliest"), sa.bindparam("latest"))).label("new"),
+             _flag(_completed(many, Enrollment.offering_id.in_(
+                 sa.select(Offering.id).where(Offering.kind == OfferingKind.ONBOARDING)))).label("onboarded")]
     conditions = [Membership.role.in_(STAFF_ROLES), User.active.is_(True)]
     if not many:
         conditions.append(Membership.school_id.in_(sa.bindparam("schools", expanding=True)))
-    if new_hires:
-        flags.append(_flag(_completed_in(Membership.user_id, Offering.id == Enrollment.offering_id,
-                                         Offering.kind == OfferingKind.ONBOARDING)).label("onboarded"))
-        conditions.append(User.hire_date.between(sa.bindparam("earliest"), sa.bindparam("latest")))
-    else:
-        flags.append(_flag(User.hire_date.isnot(None)).label("dated"))
     person = (sa.select(Membership.school_id, *flags).join(User, User.id == Membership.user_id).where(*conditions)
-              .group_by(Membership.school_id, Membership.user_id).subquery())
+              .group_by(Membership.user_id, Membership.school_id).subquery())
     columns = [person.c[flag.name] for flag in flags]
     return sa.select(person.c.school_id, *columns, sa.func.count()).group_by(person.c.school_id, *columns)
 
@@ -102,27 +109,19 @@ def _staff(school_ids, today, starts_at, ends_at) -> dict[int, Staff]:
 
     Counted per school and person first, so a person with two roles at a school counts once, in the union of
     their groups; the size of a target group, or of several together, is the sum over the combinations that
-    meet them. Each person's completions are looked up in the index on (person, state, completed_at). One
-    query, and a second for the new hires when anyone asked about has a hire date (only then is the new-hire
-    setting read, as :func:`~catalog.enrollment.operations.is_new_hire` reads it).
+    meet them. One query for the staff and the new hires together, so the new-hire setting is read on every
+    call (:func:`~catalog.enrollment.operations.new_hire_window`, as ``is_new_hire`` reads it).
     """
     many = len(school_ids) > MANY_SCHOOLS
-    values = {"starts_at": starts_at, "ends_at": ends_at} | ({} if many else {"schools": list(school_ids)})
-    staff: dict[int, Staff] = defaultdict(Counter)
-    dated = False
-    for school_id, *flags, completed, has_date, n in db.session.execute(_staff_statement(many, False), values):
-        if school_id in school_ids:
-            staff[school_id][_groups(*flags), bool(completed), False] += n
-            dated = dated or bool(has_date)
-    if not dated:
-        return staff
     earliest, latest = new_hire_window(today)
-    for school_id, *flags, completed, onboarded, n in db.session.execute(
-            _staff_statement(many, True), values | {"earliest": earliest, "latest": latest}):
-        if school_id in school_ids:  # moved from the staff to the staff who are new hires
-            groups = _groups(*flags)
-            staff[school_id][groups, bool(completed), False] -= n
-            staff[school_id][groups | {TargetGroup.NEW_HIRES}, bool(completed), bool(onboarded)] += n
+    values = ({"starts_at": starts_at, "ends_at": ends_at, "earliest": earliest, "latest": latest}
+              | ({} if many else {"schools": list(school_ids)}))
+    staff: dict[int, Staff] = defaultdict(Counter)
+    for school_id, *flags, completed, new, onboarded, n in db.session.execute(_staff_statement(many), values):
+        if school_id in school_ids:
+            groups = _groups(*flags) | {TargetGroup.NEW_HIRES} if new else _groups(*flags)
+            # Onboarding counts for the new hires only.
+            staff[school_id][groups, bool(completed), bool(new and onboarded)] += n
     return staff
 
 

@@ -5,15 +5,19 @@ import json
 from dataclasses import dataclass
 from typing import Callable
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, Response, abort, flash, get_template_attribute, redirect, render_template, request,
+                   url_for)
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from lms import exports
 from lms.auth.operations import PermissionDenied, require
 from lms.db import db, now_utc
-from lms.forms import REFUSED, ActionForm, save
+from lms.cache import FragmentCache
+from lms.forms import REFUSED, ActionForm, kept_with_csrf, save
 from lms.i18n import fmt_date, to_oslo
 from lms.plans import operations as ops
 from lms.plans import overview as overview_ops
@@ -77,19 +81,61 @@ PART_FORMS = ("goal_form", "measure_form", "treatment_form", "information_form",
               "comment_form")
 
 
+#: The plan page's empty add forms, rendered once per process, language and form (``add_fields``).
+blank_forms = FragmentCache(maxsize=1024)
+#: How long an empty form is kept unused; its key holds all it shows, so this only bounds memory.
+BLANK_FORM_TTL = 3600
+#: The empty add forms by kind, for an area (goals and measures have one form per area).
+BLANK_FORMS = {
+    "goal": lambda area: GoalForm(formdata=None, prefix=f"mal{area}"),
+    "measure": lambda area: MeasureForm(formdata=None, prefix=f"tiltak{area}"),
+    "treatment": lambda area: TreatmentForm(formdata=None),
+    "information": lambda area: InformationForm(formdata=None),
+    "treated": lambda area: TreatedForm(formdata=None, prefix="driftsstyret"),
+    "comment": lambda area: CommentForm(formdata=None, prefix="kommentar"),
+}
+
+
+class _Token:
+    """A form of which only the CSRF token is printed (an ``ActionForm``), rendered once for the page."""
+
+    def __init__(self, form):
+        self.csrf_token = Markup(form.csrf_token()) if "csrf_token" in form else Markup()
+
+
+def _add_fields(staff, milestones):
+    """Return the template's ``add_fields(kind, posted_form, area)``: an add form's fields.
+
+    A posted form (its input and errors) is rendered as it is; an empty one is
+    kept rendered per kind, area and language, and the milestone form also per
+    its choices (the school's staff and the plan's milestones), so the key
+    holds everything it prints but the CSRF token.
+    """
+    locale = str(get_locale())
+
+    def add_fields(kind: str, form=None, area: int = 0) -> Markup:
+        macro = get_template_attribute("plans/_add_forms.html", kind)
+        help_text = LINK_HELP if kind == "measure" else None
+        if form is not None:
+            return macro(form, True, help_text)
+        if kind == "milestone":
+            key = (kind, locale, tuple((p.id, p.name) for p in staff), tuple((m.id, m.what) for m in milestones))
+            make = lambda: MilestoneForm(staff, milestones, formdata=None)  # noqa: E731
+        else:
+            key = (kind, locale, area)
+            make = lambda: BLANK_FORMS[kind](area)  # noqa: E731
+        return kept_with_csrf(blank_forms, key, BLANK_FORM_TTL, lambda: macro(make(), False, help_text))
+    return add_fields
+
+
 def _render(plan: Plan, status: int = 200, **forms):
     full = _readable(plan)
     user = _actor()
     content = ops.content_of(plan)
     staff = ops.school_staff(plan.school_id) if ops.may_edit(user, plan) else []
-    defaults = {
-        "goal_form": None, "measure_form": None,
-        "treatment_form": TreatmentForm(formdata=None), "information_form": InformationForm(formdata=None),
-        "milestone_form": MilestoneForm(staff, content.milestones, formdata=None),
-        "treated_form": TreatedForm(formdata=None, prefix="driftsstyret"),
-        "comment_form": CommentForm(formdata=None, prefix="kommentar"),
-    }
-    defaults.update(forms)
+    # The forms that came in with this request; the others are empty, and ``add_fields`` keeps them rendered.
+    posted = {name: None for name in PART_FORMS}
+    posted.update(forms)
     # What the operation refused, shown at the top too: the form it came from may not be on the page any more.
     refusals = [error for form in forms.values() for error in form.form_errors]
     today = to_oslo(now_utc()).date()
@@ -99,14 +145,13 @@ def _render(plan: Plan, status: int = 200, **forms):
         sections=[plan.section(k) for k in SECTION_KEYS if full or k in ops.SHARED_SECTIONS],
         structured=STRUCTURED_AREAS, may_edit=ops.may_edit(user, plan) and plan.state in ops.EDITABLE_STATES,
         may_lead=ops.may_edit(user, plan), may_review=ops.may_review(user), may_see_lists=ops.may_see_lists(user, plan),
-        next_states=sorted(ops.TRANSITIONS[plan.state], key=list(PlanState).index), action_form=ActionForm(),
-        status_form=MilestoneStatusForm(formdata=None), today=today, link_help=LINK_HELP,
-        blank_goal_forms={a: GoalForm(formdata=None, prefix=f"mal{a}") for a in STRUCTURED_AREAS},
-        blank_measure_forms={a: MeasureForm(formdata=None, prefix=f"tiltak{a}") for a in STRUCTURED_AREAS},
+        next_states=sorted(ops.TRANSITIONS[plan.state], key=list(PlanState).index), action_form=_Token(ActionForm()),
+        status_form=_Token(MilestoneStatusForm(formdata=None)), today=today,
+        add_fields=_add_fields(staff, content.milestones),
         refusals=refusals, versions=versions, comments=ops.comments(plan) if full else [], section_titles=SECTION_TITLES,
         history=ops.audit.history(ops.AUDIT_TYPE, plan.id) if full else [],
         state_labels={s.value: s.label for s in PlanState}, statuses=list(MilestoneStatus),
-        **defaults), status
+        **posted), status
 
 
 @bp.get("/<int:plan_id>")
