@@ -89,19 +89,24 @@ def network_events(network_id: int, now: datetime) -> list[CalendarEvent]:
             if _visible(e, now)]
 
 
-def invitation_event(gathering: Gathering, user_id: int, *, cancelled: bool, sequence: int | None = None) -> CalendarEvent:
+def invitation_event(gathering: Gathering, user_id: int, *, cancelled: bool, sequence: int | None = None,
+                     absent: bool = False) -> CalendarEvent:
     """Return the gathering as the participant's own calendar has it, for a mail.
 
     An invitation is written as it was when queued (``sequence``, not cancelled), whatever happened
-    since, so a later cancellation always carries the higher SEQUENCE.
+    since, so a later cancellation always carries the higher SEQUENCE. ``absent``: the person had
+    said they cannot come, so their own event is cancelled for them, one above the session's
+    SEQUENCE, as their feed has it.
     """
     (row,) = db.session.execute(
         sa.select(*_COLUMNS).select_from(Gathering)
         .join(Session, Session.id == Gathering.session_id).join(Network, Network.id == Gathering.network_id)
         .outerjoin(School, School.id == Gathering.host_school_id).where(Gathering.id == gathering.id)).all()
-    event = _event(row, f"person-{user_id}")
+    event = _event(row, f"person-{user_id}", absent=absent)
     if cancelled:
         return replace(event, cancelled=True)
+    if absent:
+        return event if sequence is None else replace(event, sequence=sequence + 1)
     return replace(event, cancelled=False, sequence=event.sequence if sequence is None else sequence)
 
 

@@ -334,15 +334,72 @@ def add_gathering(network: Network, *, starts_at: datetime, ends_at: datetime, l
     return gathering
 
 
-def _invite(network: Network, gathering: Gathering, kind: str, now: datetime) -> None:
+def _invited(network: Network) -> list[User]:
+    """Return everyone a gathering of the network is sent to: its participants and its coordinator."""
     ids = participant_ids(network.id) | ({network.coordinator_id} if network.coordinator_id else set())
-    for user in db.session.scalars(sa.select(User).where(User.id.in_(ids), User.active)) if ids else []:
+    return list(db.session.scalars(sa.select(User).where(User.id.in_(ids), User.active))) if ids else []
+
+
+def _invite(network: Network, gathering: Gathering, kind: str, now: datetime) -> None:
+    for user in _invited(network):
         mails.queue(kind, gathering, user, now, sequence=gathering.session.sequence)
+
+
+def _lock_gathering(gathering: Gathering) -> Gathering:
+    """Take the network's lock and read the gathering and its session again under it."""
+    lock_network(gathering.network_id)
+    return db.session.scalar(sa.select(Gathering).where(Gathering.id == gathering.id)
+                             .execution_options(populate_existing=True))
+
+
+def editing_problem(gathering: Gathering, now: datetime) -> str | None:
+    """Return why a gathering can no longer be changed (cancelled, or begun), or None if it can."""
+    if gathering.session.status == SessionStatus.CANCELLED:
+        return _("Samlingen er avlyst og kan ikke endres. Legg inn en ny samling i stedet.")
+    if gathering.session.starts_at <= now:
+        return _("Samlingen har begynt eller er over og kan ikke lenger endres.")
+    return None
+
+
+def update_gathering(gathering: Gathering, *, starts_at: datetime, ends_at: datetime, location: str,
+                     host_school_id: int | None, actor: User, now: datetime) -> bool:
+    """Move or change an upcoming gathering; when its time or place changed, everyone invited hears of it.
+
+    The session's SEQUENCE rises once (the same in every feed and mail), and
+    each invited person gets the new version of their own event: a REQUEST,
+    or for one who has said they cannot come, their event as their feed has
+    it (cancelled for them, which they keep). Return whether anything shown
+    in calendars changed. Under the network's lock, so two changes (or a
+    change and a cancellation) at once are made one after the other.
+    """
+    require_manage(actor, gathering.network)
+    gathering = _lock_gathering(gathering)
+    session = gathering.session
+    if problem := editing_problem(gathering, now):
+        raise NetworkError(problem)
+    _check_host(gathering.network, host_school_id)
+    if starts_at <= now:
+        raise NetworkError(_("Velg et tidspunkt fram i tid."))
+    try:
+        changed = events_ops.update_session(session, starts_at=starts_at, ends_at=ends_at, now=now,
+                                            title=session.title, location=location.strip(),
+                                            online_url=session.online_url,
+                                            owner_changed=host_school_id != gathering.host_school_id)
+    except events_ops.ScheduleError as err:
+        raise NetworkError(str(err)) from err
+    gathering.host_school_id = host_school_id
+    db.session.flush()
+    if changed:
+        absent = absent_ids(gathering)
+        for user in _invited(gathering.network):
+            mails.queue(mails.CHANGE, gathering, user, now, sequence=session.sequence, absent=user.id in absent)
+    return changed
 
 
 def cancel_gathering(gathering: Gathering, *, actor: User, now: datetime) -> None:
     """Call a gathering off: it stays, cancelled, in the feeds, and everyone invited gets a CANCEL."""
     require_manage(actor, gathering.network)
+    gathering = _lock_gathering(gathering)
     if gathering.session.status == SessionStatus.CANCELLED:
         return
     events_ops.cancel_session(gathering.session, now)

@@ -248,7 +248,38 @@ def new_gathering(network_id: int):
         if done is not REFUSED:
             flash(_("Samlingen er lagt inn, og deltakerne får invitasjon."), "success")
             return redirect(url_for("networks.show", network_id=network.id), 303)
-    return render_template("catalog/networks/gathering_form.html", form=form, network=network), \
+    return render_template("catalog/networks/gathering_form.html", form=form, network=network, gathering=None), \
+        400 if request.method == "POST" else 200
+
+
+@bp.route("/nettverk/<int:network_id>/samlinger/<int:gathering_id>/endre", methods=["GET", "POST"])
+@login_required
+def edit_gathering(network_id: int, gathering_id: int):
+    network = _network(network_id)
+    g = _gathering(network, gathering_id)
+    ops.require_manage(current_user, network)
+    if request.method == "GET":
+        if problem := ops.editing_problem(g, now_utc()):
+            flash(problem, "danger")
+            return _back(network, g)
+        starts, ends = g.session.starts_at.astimezone(OSLO), g.session.ends_at.astimezone(OSLO)
+        form = GatheringForm(formdata=None, data={"day": starts.date(), "start": starts.time(), "end": ends.time(),
+                                                  "host_school_id": g.host_school_id or 0,
+                                                  "location": g.session.location})
+    else:
+        form = GatheringForm()
+    _host_choices(form, network)
+    if form.validate_on_submit():
+        starts_at, ends_at = form.oslo_times()
+        changed = save(form, lambda: ops.update_gathering(g, starts_at=starts_at, ends_at=ends_at,
+                                                          location=form.location.data or "",
+                                                          host_school_id=form.host_school_id.data or None,
+                                                          actor=current_user, now=now_utc()), ops.NetworkError)
+        if changed is not REFUSED:
+            flash(_("Samlingen er endret, og deltakerne får oppdatert invitasjon.") if changed
+                  else _("Samlingen er lagret. Tid og sted er som før, så ingen får ny invitasjon."), "success")
+            return _back(network, g)
+    return render_template("catalog/networks/gathering_form.html", form=form, network=network, gathering=g), \
         400 if request.method == "POST" else 200
 
 
