@@ -18,6 +18,10 @@
 
 ``python -m bench.networks`` runs both on a fresh SQLite database (or
 ``--database postgresql``, or ``--database-url``) and prints the figures.
+``--in-process`` measures the pages instead with Flask's test client in one
+thread, as ``bench.diagnose`` does (time, CPU, statements, ORM objects per
+request, against ``GET /ping`` in the same process), and ``--profile N``
+adds cProfile's N costliest functions of each page.
 """
 from __future__ import annotations
 
@@ -162,6 +166,60 @@ def measure_page(server_url: str, path: str, cookie: str, name: str, args) -> di
                                "requests": [common.get_request(host, port, path, cookie=cookie)]}, name)
 
 
+def page_costs(app, prepared: dict, *, repeat: int = 200, profile: int = 0, echo=print) -> dict:
+    """Measure the network pages in-process (as ``bench.diagnose`` does); return {name: figures}."""
+    import cProfile
+    import io
+    import pstats
+
+    from bench.diagnose import SQLCounter, _measure
+    from lms.db import db
+
+    with app.app_context():
+        engine = db.engine
+    counter = SQLCounter(engine)
+    app.config["SERVER_NAME"] = None
+    cookie_name = app.config["SESSION_COOKIE_NAME"]
+
+    def signed_in(path, cookie):
+        value = cookie.split("=", 1)[1]
+
+        def call(c):
+            c.set_cookie(cookie_name, value, domain="localhost")
+            return c.get(path)
+        return call
+
+    pages = {"ping": lambda c: c.get("/ping"),
+             "network_page": signed_in(f"/nettverk/{prepared['network_id']}", prepared["participant_cookie"]),
+             "mine_nettverk": signed_in("/nettverk", prepared["leader_cookie"]),
+             "calendar_page": signed_in("/kalender", prepared["leader_cookie"])}
+    results = {}
+    try:
+        client = app.test_client()
+        for name, call in pages.items():
+            _measure(client, counter, [call] * 20, 200)  # warm: templates compiled, per-process caches filled
+            results[name] = _measure(client, counter, [call] * repeat, 200)
+            if profile and name != "ping":
+                profiler = cProfile.Profile()
+                profiler.enable()
+                for _ in range(repeat):
+                    call(client)
+                profiler.disable()
+                out = io.StringIO()
+                pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(profile)
+                echo(f"--- cProfile of {name}, {repeat} requests, by cumulative time ---\n{out.getvalue()}")
+    finally:
+        counter.close()
+        with app.app_context():
+            db.session.remove()
+    ping = results["ping"]["cpu_ms"]
+    for name, figures in results.items():
+        echo(f"  in-process {name:<14} {figures['ms']:7.2f} ms  cpu {figures['cpu_ms']:7.2f} ms "
+             f"(ratio {ping / figures['cpu_ms']:.3f})  {figures['statements']:5.1f} statements  "
+             f"sql {figures['sql_ms']:6.2f} ms  objects {figures['rows']:8.1f}  bad {figures['unexpected_status']}")
+    return results
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.networks", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -171,6 +229,10 @@ def main(argv=None) -> int:
     parser.add_argument("--warmup", type=float, default=3)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--skip-pages", action="store_true", help="only the composition")
+    parser.add_argument("--in-process", action="store_true",
+                        help="measure the pages in-process (test client, one thread) instead of through gunicorn")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="with --in-process: print cProfile's N costliest functions of each page")
     args = parser.parse_args(argv)
 
     if args.database_url:
@@ -187,6 +249,9 @@ def main(argv=None) -> int:
     if args.skip_pages:
         return 0 if ok else 1
     prepared = prepare_pages(app, datetime.now(timezone.utc))
+    if args.in_process:
+        costs = page_costs(app, prepared, profile=args.profile)
+        return 0 if ok and not any(f["unexpected_status"] for f in costs.values()) else 1
     server = common.Server(database_url, log_path=common.DATA_DIR / "gunicorn-networks.log").start()
     print(f"gunicorn {' '.join(server.command[1:])} on {database_url}")
     try:
