@@ -4,6 +4,11 @@ Each instance of the platform keeps its own; nothing here is needed for
 correctness. An entry lives ``ttl`` seconds and is dropped at once when the
 cache's generation moves on (:meth:`FragmentCache.invalidate`), which the
 features do on their own writes. Other instances see a change within ``ttl``.
+
+A part kept rendered that holds a form has one thing that differs per
+request, the CSRF token: it is kept with :data:`CSRF_PLACEHOLDER` in its
+place (:func:`without_csrf_token`) and the request's own is put in when it is
+used (:func:`with_csrf_token`).
 """
 from __future__ import annotations
 
@@ -11,6 +16,22 @@ import threading
 import time
 from collections import OrderedDict
 from typing import Callable, Hashable
+
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
+
+#: Stands where the request's CSRF token goes in a part rendered for keeping.
+CSRF_PLACEHOLDER = "\x00kp-csrf-token\x00"
+
+
+def without_csrf_token(html: str) -> str:
+    """Return a part rendered in this request for keeping, with its CSRF token replaced by the placeholder."""
+    return html.replace(str(escape(generate_csrf())), CSRF_PLACEHOLDER)
+
+
+def with_csrf_token(kept: str) -> Markup:
+    """Return a kept part with this request's CSRF token where the placeholder stands."""
+    return Markup(kept.replace(CSRF_PLACEHOLDER, str(escape(generate_csrf()))))
 
 
 class FragmentCache:

@@ -105,8 +105,9 @@ def test_gathering_edit_form_never_fails_and_keeps_the_place(world, data):
         assert_refused_in_norwegian(response)
         if not has_nul(data.values()) and data["location"].strip():
             assert_kept(response, {"location": data["location"].strip()})
+    # Someone who does not manage the network is refused, unless the request is refused before (a NUL: 400).
     assert send(world["leader"], "post", f"/nettverk/{world['network']}/samlinger/{world['upcoming']}/endre",
-                data=data).status_code == 403
+                data=data).status_code == (400 if has_nul(data.values()) else 403)
 
 
 @FUZZ
