@@ -67,6 +67,16 @@ def update_session(session: Session, *, starts_at: datetime, ends_at: datetime, 
     return changed
 
 
+def raise_session_sequence(session: Session, now: datetime) -> None:
+    """Raise one session's SEQUENCE: what a calendar shows of it changed for someone (its owner says what).
+
+    The caller holds whatever serialises the session's changes (a network's lock for a gathering).
+    """
+    session.sequence += 1
+    session.updated_at = now
+    db.session.flush()
+
+
 def cancel_session(session: Session, now: datetime) -> None:
     """Mark a session cancelled; it stays, so calendars can remove it."""
     if session.status != SessionStatus.CANCELLED:

@@ -516,18 +516,25 @@ def cancel_gathering(gathering: Gathering, *, actor: User, now: datetime) -> Non
 
 
 def say_cannot_come(gathering: Gathering, user: User, now: datetime, *, cannot: bool = True) -> None:
-    """Note (or take back) that a participant cannot come."""
+    """Note (or take back) that a participant cannot come.
+
+    Their own event changes (cancelled for them, or back), so the session's
+    SEQUENCE rises, under the network's lock like every change of a
+    gathering: one stored value that every feed and mail carries and that
+    never falls, however often someone changes their mind.
+    """
     require(is_participant(user, gathering.network), _("Bare nettverkets deltakere kan melde fra om dette."))
     if gathering.session.starts_at <= now:
         raise NetworkError(_("Samlingen har begynt; meld fra til verten i stedet."))
+    gathering = _lock_gathering(gathering)
     existing = db.session.get(Absence, (gathering.id, user.id))
     if cannot and existing is None:
         db.session.add(Absence(gathering_id=gathering.id, user_id=user.id, created_at=now))
     elif not cannot and existing is not None:
         db.session.delete(existing)
-    # The person's event changes (cancelled for them, SEQUENCE up); its LAST-MODIFIED is the session's stamp.
-    gathering.session.updated_at = now
-    db.session.flush()
+    else:
+        return
+    events_ops.raise_session_sequence(gathering.session, now)
 
 
 def absent_ids(gathering: Gathering) -> set[int]:

@@ -196,6 +196,27 @@ def test_sequence_only_rises_through_changes_and_a_cancellation(world, login):
     assert mine.cancelled and mine.sequence == 4 == sequence_of(g)
 
 
+def test_one_sequence_for_everyone_that_never_falls_however_often_someone_changes_their_mind(world, login):
+    g = add_gathering(world)
+    supervisor = login(world.supervisor)
+    url = f"/nettverk/{world.network.id}/samlinger/{g.id}/kommer-ikke"
+    seen = []
+    for data in ({}, {"kommer": "ja"}, {}):
+        assert supervisor.post(url, data=data).status_code == 303
+        (mine,) = feed_events("person", world.supervisor.id, NOW)
+        (leaders,) = feed_events("person", world.leader.id, NOW)
+        seen.append((mine.sequence, mine.cancelled))
+        assert leaders.sequence == mine.sequence == sequence_of(g) and not leaders.cancelled
+    assert seen == [(1, True), (2, False), (3, True)]
+    assert login(world.admin).post(edit_url(world, g), data=MOVED).status_code == 303
+    (mine,) = feed_events("person", world.supervisor.id, NOW)
+    _invitation, change = mails_to(world.supervisor)
+    _a, calendar, event = ics_event(change)
+    assert (str(calendar["METHOD"]), int(event["SEQUENCE"]), mine.sequence, mine.cancelled) == ("CANCEL", 4, 4, True)
+    _first, leaders_change = mails_to(world.leader)
+    assert int(ics_event(leaders_change)[2]["SEQUENCE"]) == 4
+
+
 def test_saving_without_a_change_sends_nothing(world, login):
     g = add_gathering(world)
     queued = outbox_count()
