@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import aliased, joinedload
 
 from catalog.networks import composition, mails
-from catalog.networks.participation import network_ids_of_person, participants_select
+from catalog.networks.participation import network_ids_of_person, participants_select, takes_part
 from catalog.networks.models import (Absence, CarriedBack, DateProposal, Gathering, GatheringAttendance,
                                      GatheringRound, MinutesAddition, Network, NetworkFeedToken, NetworkKind,
                                      NetworkResource,
@@ -267,7 +267,7 @@ def network_for_feed_token(token: str) -> Network | None:
 
 @dataclass(frozen=True)
 class NetworkHead:
-    """A network as its page shows it, read as plain columns with its member schools (the page is read often).
+    """A network as its page shows it, read as plain columns with its schools and people (the page is read often).
 
     It answers what the rules ask of a network (:func:`may_view`,
     :func:`may_manage`, :func:`is_participant`) as a :class:`Network` does.
@@ -286,10 +286,16 @@ class NetworkHead:
     published_at: datetime | None
     #: ``(school id, name)`` of each member school, by name as the page lists them.
     members: tuple[tuple[int, str], ...]
+    #: ``(user id, name, school id)`` of each participant through the staff lists, by school and name.
+    people: tuple[tuple[int, str, int], ...]
 
     @property
     def school_ids(self) -> list[int]:
         return [school_id for school_id, _name in self.members]
+
+    @property
+    def participant_ids(self) -> set[int]:
+        return {user_id for user_id, _name, _school in self.people}
 
     @property
     def school_year_label(self) -> str:
@@ -298,29 +304,43 @@ class NetworkHead:
 
 @lru_cache(maxsize=None)
 def _head_statement() -> sa.Select:
+    """Build once the statement of a network with its coordinator, schools and participants: a row per person.
+
+    A member school without participants comes once, without a person.
+    """
     coordinator = aliased(User)
+    staff = sa.join(Membership, User, User.id == Membership.user_id)
     return (sa.select(Network.id, Network.name, Network.kind, Network.description, Network.target_group_text,
                       Network.timing, Network.organiser, Network.coordinator_id,
                       coordinator.name.label("coordinator_name"), Network.school_year, Network.published_at,
-                      School.id.label("school_id"), School.name.label("school_name"))
+                      School.id.label("school_id"), School.name.label("school_name"),
+                      Membership.user_id, User.name.label("person_name"))
             .select_from(Network).outerjoin(coordinator, coordinator.id == Network.coordinator_id)
             .outerjoin(NetworkSchool, NetworkSchool.network_id == Network.id)
             .outerjoin(School, School.id == NetworkSchool.school_id)
-            .where(Network.id == sa.bindparam("network_id")))
+            .outerjoin(staff, sa.and_(Membership.school_id == NetworkSchool.school_id, User.active,
+                                      Membership.role != Role.ADMIN, takes_part()))
+            .where(Network.id == sa.bindparam("network_id"))
+            .order_by(NetworkSchool.school_id, User.name, Membership.user_id))
 
 
 def network_head(network_id: int) -> NetworkHead:
-    """Return the network with its coordinator's name and member schools, in one statement; raise NetworkNotFound."""
+    """Return the network with its coordinator's name, schools and participants, in one statement.
+
+    Raise :class:`NetworkNotFound` for a network that does not exist.
+    """
     rows = db.session.connection().execute(_head_statement(), {"network_id": network_id}).all()
     if not rows:
         raise NetworkNotFound(network_id)
     first = rows[0]
+    schools = {r.school_id: r.school_name for r in rows if r.school_id is not None}
     # By name without regard to case, as the page always listed them.
-    members = sorted(((r.school_id, r.school_name) for r in rows if r.school_id is not None),
-                     key=lambda m: (m[1].lower(), m[0]))
+    members = sorted(schools.items(), key=lambda m: (m[1].lower(), m[0]))
+    # A person with two roles at a school comes twice.
+    people = dict.fromkeys((r.user_id, r.person_name, r.school_id) for r in rows if r.user_id is not None)
     return NetworkHead(first.id, first.name, first.kind, first.description, first.target_group_text, first.timing,
                        first.organiser, first.coordinator_id, first.coordinator_name, first.school_year,
-                       first.published_at, tuple(members))
+                       first.published_at, tuple(members), tuple(people))
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from catalog.networks import composition
 from catalog.networks import operations as ops
 from catalog.networks.forms import (AdditionForm, CarriedBackForm, ComposeForm, GatheringForm, MinutesForm, MoveForm,
                                     NetworkForm, ResourceForm, RoundForm)
-from catalog.networks.participation import roster
 from catalog.networks.models import GatheringRound, Network, NetworkKind, ProposalStatus
 from events.calendar import CACHE_CONTROL, build_calendar, ics_filename, webcal_url
 from events.feeds import FeedAnswer, answer_feed
@@ -149,8 +148,8 @@ def _show(network_id: int, *, resource_form: ResourceForm | None = None, new_lin
         network = ops.network_head(network_id)
     except ops.NetworkNotFound:
         abort(404)
-    people = tuple(roster(network.id))
-    ids = {user_id for user_id, _name, _school in people}
+    people = network.people
+    ids = network.participant_ids
     ops.require_view(current_user, network, ids)
     page = ops.page_gatherings(network.id, now, ARCHIVE_SHOWN)
     resources = ops.resources(network.id)
@@ -172,8 +171,8 @@ def _show(network_id: int, *, resource_form: ResourceForm | None = None, new_lin
             may_manage=may_manage, taking_part=taking_part, new_link=new_link, SessionStatus=SessionStatus)
 
     if resource_form is None and new_link is None:
-        key = ("network", str(get_locale()), request.url_root, network, people, page, resources, may_manage,
-               taking_part, absent)
+        key = ("network", str(get_locale()), request.url_root, network, page, resources, may_manage, taking_part,
+               absent)
         body = with_csrf_token(page_cache.get_or_make(key, PAGE_TTL, lambda: without_csrf_token(render())))
     else:
         body = Markup(render())
