@@ -49,10 +49,14 @@ def add_session(schedule: Schedule, *, starts_at: datetime, ends_at: datetime, n
 
 
 def update_session(session: Session, *, starts_at: datetime, ends_at: datetime, now: datetime,
-                   title: str, location: str, online_url: str) -> bool:
-    """Change a session; raise its sequence if time or place changed. Return whether it did."""
+                   title: str, location: str, online_url: str, owner_changed: bool = False) -> bool:
+    """Change a session; raise its sequence if time or place changed. Return whether it did.
+
+    ``owner_changed`` says that something its owner shows with the session in
+    calendars changed too (a gathering's host school), which counts the same.
+    """
     _check_times(starts_at, ends_at)
-    changed = (session.starts_at, session.ends_at, session.location, session.online_url) != (
+    changed = owner_changed or (session.starts_at, session.ends_at, session.location, session.online_url) != (
         starts_at, ends_at, location, online_url)
     session.starts_at, session.ends_at = starts_at, ends_at
     session.title, session.location, session.online_url = title, location, online_url
@@ -61,6 +65,16 @@ def update_session(session: Session, *, starts_at: datetime, ends_at: datetime, 
     session.updated_at = now
     db.session.flush()
     return changed
+
+
+def raise_session_sequence(session: Session, now: datetime) -> None:
+    """Raise one session's SEQUENCE: what a calendar shows of it changed for someone (its owner says what).
+
+    The caller holds whatever serialises the session's changes (a network's lock for a gathering).
+    """
+    session.sequence += 1
+    session.updated_at = now
+    db.session.flush()
 
 
 def cancel_session(session: Session, now: datetime) -> None:

@@ -9,6 +9,11 @@ The time is the platform's clock (:func:`lms.db.now_utc`), so that a frozen
 clock freezes what is kept too: a test that reads a page twice gets the same
 answer however slowly the machine runs, and one that moves the clock a day
 sees what a day does.
+
+A part kept rendered that holds a form has one thing that differs per
+request, the CSRF token: it is kept with :data:`CSRF_PLACEHOLDER` in its
+place (:func:`without_csrf_token`) and the request's own is put in when it is
+used (:func:`with_csrf_token`).
 """
 from __future__ import annotations
 
@@ -16,12 +21,38 @@ import threading
 from collections import OrderedDict
 from typing import Callable, Hashable
 
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
+
 from lms.db import now_utc
 
 
 def clock() -> float:
     """Return the platform's time in seconds, the clock of everything kept in this process."""
     return now_utc().timestamp()
+
+
+#: Stands where the request's CSRF token goes in a part rendered for keeping.
+CSRF_PLACEHOLDER = "\x00kp-csrf-token\x00"
+
+
+def without_csrf_token(html: str) -> str:
+    """Return a part rendered in this request for keeping, with its CSRF token replaced by the placeholder."""
+    return html.replace(str(escape(generate_csrf())), CSRF_PLACEHOLDER)
+
+
+def with_csrf_token(kept: str) -> Markup:
+    """Return a kept part with this request's CSRF token where the placeholder stands."""
+    return Markup(kept.replace(CSRF_PLACEHOLDER, str(escape(generate_csrf()))))
+
+
+def kept_with_csrf(cache: "FragmentCache", key: Hashable, ttl: float, render: Callable[[], str]) -> Markup:
+    """Return a part with a form, rendered once and kept in ``cache`` under ``key``, with this request's token in.
+
+    ``key`` must hold everything the part prints but the token, which is the
+    one thing that differs per person and session.
+    """
+    return with_csrf_token(cache.get_or_make(key, ttl, lambda: without_csrf_token(str(render()))))
 
 
 class FragmentCache:

@@ -8,8 +8,6 @@ from urllib.parse import urlsplit
 from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup, escape
 from wtforms import SelectMultipleField, StringField, TimeField, URLField
 from wtforms.validators import StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -179,19 +177,3 @@ class DayAndTimes:
 
 class ActionForm(FlaskForm):
     """A button that changes state: only the CSRF token travels (``action_button`` in ``_forms.html``)."""
-
-
-#: Stands where the CSRF token goes in a form kept rendered (``kept_with_csrf``).
-CSRF_PLACEHOLDER = "\x00kp-csrf-token\x00"
-
-
-def kept_with_csrf(cache, key, ttl: float, render: Callable[[], str]) -> Markup:
-    """Return a form rendered once and kept in ``cache`` under ``key``, with this request's CSRF token put in.
-
-    The header's way (``lms.core.header``): ``key`` must hold everything the
-    form prints but the token, which is the one thing that differs per person
-    and session; it is taken out before keeping and put back in on each use.
-    """
-    token = str(escape(generate_csrf()))
-    kept = cache.get_or_make(key, ttl, lambda: str(render()).replace(token, CSRF_PLACEHOLDER))
-    return Markup(kept.replace(CSRF_PLACEHOLDER, token))

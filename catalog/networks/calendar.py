@@ -3,8 +3,9 @@
 A gathering is one event per audience: ``person-7`` (a participant's own,
 the same in their feed and their invitation mail), ``school-3`` (the member
 school's feed) or ``network-5`` (the network's feed). SEQUENCE is the
-session's own, plus one for a participant who said they cannot come (their
-event is then cancelled in their own calendar only).
+session's own in every one of them: it rises when the gathering changes and
+when a participant says they cannot come or takes it back (their event is
+then cancelled, or back, in their own calendar only), so it never falls.
 """
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ def _event(row, audience: str, *, absent: bool = False) -> CalendarEvent:
     description = "\n\n".join(p for p in (host, _("Du har meldt at du ikke kommer.") if absent else "", link) if p)
     return CalendarEvent(uid=gathering_uid(row.id, audience), starts_at=row.starts_at, ends_at=row.ends_at,
                          summary=summary, description=description, location=row.location, url=link,
-                         organizer_name=row.organiser or row.name, sequence=row.sequence + (1 if absent else 0),
+                         organizer_name=row.organiser or row.name, sequence=row.sequence,
                          cancelled=absent or row.status == SessionStatus.CANCELLED,
                          last_modified=max(row.updated_at, row.network_updated_at))
 
@@ -89,20 +90,24 @@ def network_events(network_id: int, now: datetime) -> list[CalendarEvent]:
             if _visible(e, now)]
 
 
-def invitation_event(gathering: Gathering, user_id: int, *, cancelled: bool, sequence: int | None = None) -> CalendarEvent:
+def invitation_event(gathering: Gathering, user_id: int, *, cancelled: bool, sequence: int | None = None,
+                     absent: bool = False) -> CalendarEvent:
     """Return the gathering as the participant's own calendar has it, for a mail.
 
     An invitation is written as it was when queued (``sequence``, not cancelled), whatever happened
-    since, so a later cancellation always carries the higher SEQUENCE.
+    since, so a later cancellation always carries the higher SEQUENCE. ``absent``: the person had
+    said they cannot come, so their own event is cancelled for them, as their feed has it.
     """
     (row,) = db.session.execute(
         sa.select(*_COLUMNS).select_from(Gathering)
         .join(Session, Session.id == Gathering.session_id).join(Network, Network.id == Gathering.network_id)
         .outerjoin(School, School.id == Gathering.host_school_id).where(Gathering.id == gathering.id)).all()
-    event = _event(row, f"person-{user_id}")
+    event = _event(row, f"person-{user_id}", absent=absent)
     if cancelled:
         return replace(event, cancelled=True)
-    return replace(event, cancelled=False, sequence=event.sequence if sequence is None else sequence)
+    if sequence is not None:
+        event = replace(event, sequence=sequence)
+    return event if absent else replace(event, cancelled=False)
 
 
 PERSON_SOURCE = FeedSource(name="networks", events=person_events)

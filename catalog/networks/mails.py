@@ -1,7 +1,10 @@
 """What the networks' mails say, written by the mail worker in the recipient's language.
 
 Invitations to a gathering carry an `.ics` REQUEST with the UID of the
-person's own feed; a called-off gathering a CANCEL with a higher SEQUENCE.
+person's own feed; a moved or changed gathering a new REQUEST with the same
+UID and the session's raised SEQUENCE (or, to one who has said they cannot
+come, their event as their feed has it: cancelled for them); a called-off
+gathering a CANCEL with a higher SEQUENCE.
 Publishing collaboration groups tells each school's leaders their partners
 and the focus areas they share; a reminder asks a group's leaders to agree
 on their gathering in a round.
@@ -24,14 +27,21 @@ from lms.mail import operations as mail
 from lms.people.models import User
 
 INVITATION = "networks.invitation"
+CHANGE = "networks.change"
 CANCELLATION = "networks.cancellation"
 GROUP_PUBLISHED = "networks.group_published"
 ROUND_REMINDER = "networks.round_reminder"
 
 
-def queue(kind: str, gathering, user: User, now: datetime, *, sequence: int) -> bool:
-    """Queue an invitation or a cancellation of a gathering, once per person and version of the gathering."""
-    return mail.queue_event(kind, user, {"gathering_id": gathering.id, "user_id": user.id, "sequence": sequence}, now,
+def queue(kind: str, gathering, user: User, now: datetime, *, sequence: int, absent: bool = False) -> bool:
+    """Queue an invitation, a change or a cancellation of a gathering, once per person and version of it.
+
+    ``absent``: the person has said they cannot come (a change then keeps their event cancelled for them).
+    """
+    params = {"gathering_id": gathering.id, "user_id": user.id, "sequence": sequence}
+    if absent:
+        params["absent"] = True
+    return mail.queue_event(kind, user, params, now,
                             dedupe_key=f"{kind}:{gathering.id}:{user.id}:{sequence}") is not None
 
 
@@ -60,8 +70,10 @@ def _when(gathering) -> str:
     return f"{fmt_datetime(s.starts_at)}–{fmt_time(s.ends_at)}" + (f", {where}" if where else "")
 
 
-def _ics(gathering, person: User, method: str, sequence: int | None) -> tuple[mail.Attachment, ...]:
-    event = calendar.invitation_event(gathering, person.id, cancelled=method == "CANCEL", sequence=sequence)
+def _ics(gathering, person: User, method: str, sequence: int | None, *,
+         absent: bool = False) -> tuple[mail.Attachment, ...]:
+    event = calendar.invitation_event(gathering, person.id, cancelled=method == "CANCEL" and not absent,
+                                      sequence=sequence, absent=absent)
     data = build_calendar([event], name=gathering.network.name, method=method, attendee=(person.name, person.email),
                           stamp=now_utc())
     return (mail.Attachment(filename="invitasjon.ics" if method == "REQUEST" else "avlysning.ics",
@@ -78,6 +90,26 @@ def render_invitation(params: dict) -> mail.RenderedMail:
           url=absolute_url("networks.show", network_id=network.id)), "", "Kompetanseportalen"])
     return mail.RenderedMail(subject=_("Samling: %(network)s", network=network.name), text=text,
                              attachments=_ics(gathering, person, "REQUEST", params.get("sequence")))
+
+
+def render_change(params: dict) -> mail.RenderedMail:
+    """Write the mail about a moved or changed gathering: the new time and place, and the person's own event."""
+    gathering, person = _load(params)
+    network = gathering.network
+    absent = bool(params.get("absent"))
+    url = absolute_url("networks.show", network_id=network.id)
+    if absent:
+        news = _("Du har meldt at du ikke kommer, og det gjelder fortsatt. Kan du likevel komme, si fra på "
+                 "nettverkets side: %(url)s", url=url)
+    else:
+        news = _("Kan du ikke komme, si fra på nettverkets side: %(url)s", url=url)
+    text = "\n".join([
+        _("Hei %(name)s,", name=person.name), "",
+        _("Samlingen i «%(network)s» er endret. Ny tid og sted: %(when)s.", network=network.name,
+          when=_when(gathering)), "", news, "", "Kompetanseportalen"])
+    return mail.RenderedMail(subject=_("Endret samling: %(network)s", network=network.name), text=text,
+                             attachments=_ics(gathering, person, "CANCEL" if absent else "REQUEST",
+                                              params.get("sequence"), absent=absent))
 
 
 def render_cancellation(params: dict) -> mail.RenderedMail:
@@ -133,6 +165,7 @@ def render_round_reminder(params: dict) -> mail.RenderedMail:
 
 def init_app(app: Flask) -> None:
     mail.register_renderer(app, INVITATION, render_invitation)
+    mail.register_renderer(app, CHANGE, render_change)
     mail.register_renderer(app, CANCELLATION, render_cancellation)
     mail.register_renderer(app, GROUP_PUBLISHED, render_group_published)
     mail.register_renderer(app, ROUND_REMINDER, render_round_reminder)

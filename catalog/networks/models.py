@@ -271,6 +271,8 @@ class DateProposal(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
 
     host_school: Mapped[School] = relationship()
+    #: Where it stands now: the coordinator may have moved the agreed gathering since.
+    gathering: Mapped[Gathering | None] = relationship()
     confirmations: Mapped[list["ProposalConfirmation"]] = relationship(cascade="all, delete-orphan",
                                                                        lazy="selectin")
 

@@ -17,13 +17,14 @@ from collections import defaultdict
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from catalog.networks import composition, mails
-from catalog.networks.participation import network_ids_of_person, participants_select
+from catalog.networks.participation import network_ids_of_person, participants_select, takes_part
 from catalog.networks.models import (Absence, CarriedBack, DateProposal, Gathering, GatheringAttendance,
                                      GatheringRound, MinutesAddition, Network, NetworkFeedToken, NetworkKind,
                                      NetworkResource,
@@ -103,7 +104,7 @@ def get_network(network_id: int) -> Network:
     return network
 
 
-@dataclass
+@dataclass(frozen=True)
 class MyNetwork:
     """A row of Mine nettverk: the network's own columns, not the whole object (the page is read often)."""
 
@@ -120,28 +121,32 @@ class MyNetwork:
         return f"{self.school_year}/{self.school_year + 1}" if self.school_year else ""
 
 
+@lru_cache(maxsize=None)
+def _my_networks_statement() -> sa.Select:
+    """Build once the statement behind Mine nettverk, with the person, their led schools and the time as parameters."""
+    mine = network_ids_of_person(sa.bindparam("user_id")).cte("mine")
+    taking_part = Network.id.in_(sa.select(mine.c[0]))
+    led = sa.select(NetworkSchool.network_id).where(NetworkSchool.school_id.in_(sa.bindparam("led", expanding=True)))
+    next_gathering = (sa.select(sa.func.min(Session.starts_at)).select_from(Gathering)
+                      .join(Session, Session.id == Gathering.session_id)
+                      .where(Gathering.network_id == Network.id, Session.status == SessionStatus.SCHEDULED,
+                             Session.ends_at >= sa.bindparam("now"))
+                      .correlate(Network).scalar_subquery())
+    return (sa.select(Network.id, Network.name, Network.kind, Network.school_year, taking_part.label("taking_part"),
+                      next_gathering.label("next_gathering"))
+            .where(sa.or_(taking_part, Network.id.in_(led)),
+                   sa.or_(Network.published_at.is_not(None), Network.kind == NetworkKind.MUNICIPALITY))
+            .order_by(Network.kind.desc(), Network.name, Network.id))
+
+
 def my_networks(user: User, now: datetime) -> list[MyNetwork]:
     """Return the published networks a person takes part in or whose member school they lead, with the next gathering.
 
-    Three queries, however many networks and gatherings there are.
+    One statement on plain columns, however many networks and gatherings there are.
     """
-    mine = set(db.session.scalars(network_ids_of_person(user.id)))
-    led = sorted(user.led_school_ids())
-    visible = sa.or_(Network.id.in_(mine) if mine else sa.false(),
-                     Network.id.in_(sa.select(NetworkSchool.network_id).where(NetworkSchool.school_id.in_(led)))
-                     if led else sa.false())
-    rows = db.session.execute(
-        sa.select(Network.id, Network.name, Network.kind, Network.school_year)
-        .where(visible, sa.or_(Network.published_at.is_not(None), Network.kind == NetworkKind.MUNICIPALITY))
-        .order_by(Network.kind.desc(), Network.name, Network.id)).all()
-    if not rows:
-        return []
-    upcoming = dict(db.session.execute(
-        sa.select(Gathering.network_id, sa.func.min(Session.starts_at)).join(Session, Session.id == Gathering.session_id)
-        .where(Gathering.network_id.in_([r.id for r in rows]), Session.status == SessionStatus.SCHEDULED,
-               Session.ends_at >= now)
-        .group_by(Gathering.network_id)).all())
-    return [MyNetwork(r.id, r.name, r.kind, r.school_year, r.id in mine, upcoming.get(r.id)) for r in rows]
+    rows = db.session.connection().execute(_my_networks_statement(), {
+        "user_id": user.id, "led": sorted(user.led_school_ids()), "now": now})
+    return [MyNetwork(r.id, r.name, r.kind, r.school_year, bool(r.taking_part), r.next_gathering) for r in rows]
 
 
 # --- networks themselves --------------------------------------------------------------
@@ -225,11 +230,6 @@ def add_resource(network: Network, *, title: str, url: str, note: str, actor: Us
     return resource
 
 
-def resources(network: Network) -> list[NetworkResource]:
-    return list(db.session.scalars(sa.select(NetworkResource).where(NetworkResource.network_id == network.id)
-                                   .order_by(NetworkResource.created_at.desc(), NetworkResource.id.desc())))
-
-
 # --- the network's own calendar feed -------------------------------------------------
 
 def issue_network_feed_token(network: Network, *, actor: User, now: datetime) -> str:
@@ -266,34 +266,163 @@ def network_for_feed_token(token: str) -> Network | None:
 
 # --- gatherings ------------------------------------------------------------------------
 
-@dataclass
+@dataclass(frozen=True)
+class NetworkHead:
+    """A network as its page shows it, read as plain columns with its schools and people (the page is read often).
+
+    It answers what the rules ask of a network (:func:`may_view`,
+    :func:`may_manage`, :func:`is_participant`) as a :class:`Network` does.
+    """
+
+    id: int
+    name: str
+    kind: NetworkKind
+    description: str
+    target_group_text: str
+    timing: str
+    organiser: str
+    coordinator_id: int | None
+    coordinator_name: str | None
+    school_year: int | None
+    published_at: datetime | None
+    #: ``(school id, name)`` of each member school, by name as the page lists them.
+    members: tuple[tuple[int, str], ...]
+    #: ``(user id, name, school id)`` of each participant through the staff lists, by school and name.
+    people: tuple[tuple[int, str, int], ...]
+
+    @property
+    def school_ids(self) -> list[int]:
+        return [school_id for school_id, _name in self.members]
+
+    @property
+    def participant_ids(self) -> set[int]:
+        return {user_id for user_id, _name, _school in self.people}
+
+    @property
+    def school_year_label(self) -> str:
+        return f"{self.school_year}/{self.school_year + 1}" if self.school_year else ""
+
+
+@lru_cache(maxsize=None)
+def _head_statement() -> sa.Select:
+    """Build once the statement of a network with its coordinator, schools and participants: a row per person.
+
+    A member school without participants comes once, without a person.
+    """
+    coordinator = aliased(User)
+    staff = sa.join(Membership, User, User.id == Membership.user_id)
+    return (sa.select(Network.id, Network.name, Network.kind, Network.description, Network.target_group_text,
+                      Network.timing, Network.organiser, Network.coordinator_id,
+                      coordinator.name.label("coordinator_name"), Network.school_year, Network.published_at,
+                      School.id.label("school_id"), School.name.label("school_name"),
+                      Membership.user_id, User.name.label("person_name"))
+            .select_from(Network).outerjoin(coordinator, coordinator.id == Network.coordinator_id)
+            .outerjoin(NetworkSchool, NetworkSchool.network_id == Network.id)
+            .outerjoin(School, School.id == NetworkSchool.school_id)
+            .outerjoin(staff, sa.and_(Membership.school_id == NetworkSchool.school_id, User.active,
+                                      Membership.role != Role.ADMIN, takes_part()))
+            .where(Network.id == sa.bindparam("network_id"))
+            .order_by(NetworkSchool.school_id, User.name, Membership.user_id))
+
+
+def network_head(network_id: int) -> NetworkHead:
+    """Return the network with its coordinator's name, schools and participants, in one statement.
+
+    Raise :class:`NetworkNotFound` for a network that does not exist.
+    """
+    rows = db.session.connection().execute(_head_statement(), {"network_id": network_id}).all()
+    if not rows:
+        raise NetworkNotFound(network_id)
+    first = rows[0]
+    schools = {r.school_id: r.school_name for r in rows if r.school_id is not None}
+    # By name without regard to case, as the page always listed them.
+    members = sorted(schools.items(), key=lambda m: (m[1].lower(), m[0]))
+    # A person with two roles at a school comes twice.
+    people = dict.fromkeys((r.user_id, r.person_name, r.school_id) for r in rows if r.user_id is not None)
+    return NetworkHead(first.id, first.name, first.kind, first.description, first.target_group_text, first.timing,
+                       first.organiser, first.coordinator_id, first.coordinator_name, first.school_year,
+                       first.published_at, tuple(members), tuple(people))
+
+
+@dataclass(frozen=True)
 class PageGatherings:
-    upcoming: list[Gathering]
-    #: The latest published minutes, newest first, each with the one before.
-    archive: list[ArchivedMinutes]
+    """What the network page shows of its gatherings, as plain rows (see :func:`page_gatherings`)."""
+
+    upcoming: tuple
+    #: The latest published minutes, newest first, with one more than are shown (the last one's previous).
+    published: tuple
     archive_total: int
     #: Gatherings that took place and have no published minutes, newest first.
-    past: list[Gathering]
+    past: tuple
 
 
-def page_gatherings(network: Network, now: datetime, archive_shown: int, past_shown: int = 10) -> PageGatherings:
-    """Return what the network page shows of its gatherings, in a fixed number of queries however many there are."""
-    plain = sa.select(Gathering).join(Session, Session.id == Gathering.session_id).where(
-        Gathering.network_id == network.id)
-    base = plain.options(joinedload(Gathering.host_school))
-    upcoming = list(db.session.scalars(base.where(Session.ends_at >= now).order_by(Session.starts_at, Gathering.id)))
-    # The archive shows days only: no host school to load.
-    published = list(db.session.scalars(plain.where(Gathering.minutes_published_at.is_not(None))
-                                        .order_by(Session.starts_at.desc(), Gathering.id.desc())
-                                        .limit(archive_shown + 1)))
-    total = len(published) if len(published) <= archive_shown else db.session.scalar(
-        sa.select(sa.func.count()).select_from(Gathering).where(
-            Gathering.network_id == network.id, Gathering.minutes_published_at.is_not(None)))
-    past = list(db.session.scalars(base.where(Session.ends_at < now, Gathering.minutes_published_at.is_(None))
-                                   .order_by(Session.starts_at.desc(), Gathering.id.desc()).limit(past_shown)))
-    archive = [ArchivedMinutes(g, published[i + 1] if i + 1 < len(published) else None)
-               for i, g in enumerate(published[:archive_shown])]
-    return PageGatherings(upcoming, archive, total, past)
+@lru_cache(maxsize=None)
+def _page_gatherings_statement() -> sa.Select:
+    """Build once the one statement of the network page's gatherings.
+
+    Every gathering of the network is ranked in SQL among the published
+    ones and among those over without published minutes (newest first), and
+    only what the page shows comes back: the upcoming ones, the newest
+    published (``archive_limit``) and the newest over without minutes
+    (``past_limit``), with the number of published ones.
+    """
+    published = Gathering.minutes_published_at.is_not(None)
+    over = Session.ends_at < sa.bindparam("now")
+    newest = (Session.starts_at.desc(), Gathering.id.desc())
+    ranked = (sa.select(Gathering.id.label("gathering_id"), Session.starts_at, Session.ends_at, Session.location,
+                        Session.status, School.name.label("host_name"), published.label("published"),
+                        over.label("over"),
+                        sa.func.row_number().over(partition_by=published, order_by=newest).label("published_rank"),
+                        sa.func.count().over(partition_by=published).label("published_count"),
+                        sa.func.row_number().over(partition_by=(published, over), order_by=newest).label("past_rank"))
+              .select_from(Gathering).join(Session, Session.id == Gathering.session_id)
+              .outerjoin(School, School.id == Gathering.host_school_id)
+              .where(Gathering.network_id == sa.bindparam("network_id")).subquery())
+    c = ranked.c
+    return (sa.select(c.gathering_id, c.starts_at, c.ends_at, c.location, c.status, c.host_name, c.published, c.over,
+                      c.published_rank, c.published_count, c.past_rank)
+            .where(sa.or_(sa.not_(c.over), sa.and_(c.published, c.published_rank <= sa.bindparam("archive_limit")),
+                          sa.and_(sa.not_(c.published), c.over, c.past_rank <= sa.bindparam("past_limit"))))
+            .order_by(c.starts_at, c.gathering_id))
+
+
+def page_gatherings(network_id: int, now: datetime, archive_shown: int, past_shown: int = 10) -> PageGatherings:
+    """Return what the network page shows of its gatherings, in one statement on plain columns however many there are."""
+    rows = db.session.connection().execute(_page_gatherings_statement(), {
+        "network_id": network_id, "now": now, "archive_limit": archive_shown + 1, "past_limit": past_shown}).all()
+    published = sorted((r for r in rows if r.published and r.published_rank <= archive_shown + 1),
+                       key=lambda r: r.published_rank)
+    return PageGatherings(
+        upcoming=tuple(r for r in rows if not r.over),
+        published=tuple(published), archive_total=published[0].published_count if published else 0,
+        past=tuple(sorted((r for r in rows if r.over and not r.published), key=lambda r: r.past_rank)))
+
+
+@lru_cache(maxsize=None)
+def _resources_statement() -> sa.Select:
+    return (sa.select(NetworkResource.id, NetworkResource.title, NetworkResource.url, NetworkResource.note)
+            .where(NetworkResource.network_id == sa.bindparam("network_id"))
+            .order_by(NetworkResource.created_at.desc(), NetworkResource.id.desc()))
+
+
+def resources(network_id: int) -> tuple:
+    """Return the network's shared resources as plain rows (id, title, url, note), newest first."""
+    return tuple(db.session.connection().execute(_resources_statement(), {"network_id": network_id}))
+
+
+@lru_cache(maxsize=None)
+def _absences_statement() -> sa.Select:
+    return sa.select(Absence.gathering_id).where(Absence.user_id == sa.bindparam("user_id"),
+                                                 Absence.gathering_id.in_(sa.bindparam("ids", expanding=True)))
+
+
+def absences_among(user_id: int, gathering_ids) -> frozenset[int]:
+    """Return which of the gatherings the person has said they cannot come to."""
+    ids = sorted(gathering_ids)
+    if not ids:
+        return frozenset()
+    return frozenset(db.session.connection().execute(_absences_statement(), {"user_id": user_id, "ids": ids})
+                     .scalars())
 
 
 def gatherings(network: Network) -> list[Gathering]:
@@ -335,15 +464,72 @@ def add_gathering(network: Network, *, starts_at: datetime, ends_at: datetime, l
     return gathering
 
 
-def _invite(network: Network, gathering: Gathering, kind: str, now: datetime) -> None:
+def _invited(network: Network) -> list[User]:
+    """Return everyone a gathering of the network is sent to: its participants and its coordinator."""
     ids = participant_ids(network.id) | ({network.coordinator_id} if network.coordinator_id else set())
-    for user in db.session.scalars(sa.select(User).where(User.id.in_(ids), User.active)) if ids else []:
+    return list(db.session.scalars(sa.select(User).where(User.id.in_(ids), User.active))) if ids else []
+
+
+def _invite(network: Network, gathering: Gathering, kind: str, now: datetime) -> None:
+    for user in _invited(network):
         mails.queue(kind, gathering, user, now, sequence=gathering.session.sequence)
+
+
+def _lock_gathering(gathering: Gathering) -> Gathering:
+    """Take the network's lock and read the gathering and its session again under it."""
+    lock_network(gathering.network_id)
+    return db.session.scalar(sa.select(Gathering).where(Gathering.id == gathering.id)
+                             .execution_options(populate_existing=True))
+
+
+def editing_problem(gathering: Gathering, now: datetime) -> str | None:
+    """Return why a gathering can no longer be changed (cancelled, or begun), or None if it can."""
+    if gathering.session.status == SessionStatus.CANCELLED:
+        return _("Samlingen er avlyst og kan ikke endres. Legg inn en ny samling i stedet.")
+    if gathering.session.starts_at <= now:
+        return _("Samlingen har begynt eller er over og kan ikke lenger endres.")
+    return None
+
+
+def update_gathering(gathering: Gathering, *, starts_at: datetime, ends_at: datetime, location: str,
+                     host_school_id: int | None, actor: User, now: datetime) -> bool:
+    """Move or change an upcoming gathering; when its time or place changed, everyone invited hears of it.
+
+    The session's SEQUENCE rises once (the same in every feed and mail), and
+    each invited person gets the new version of their own event: a REQUEST,
+    or for one who has said they cannot come, their event as their feed has
+    it (cancelled for them, which they keep). Return whether anything shown
+    in calendars changed. Under the network's lock, so two changes (or a
+    change and a cancellation) at once are made one after the other.
+    """
+    require_manage(actor, gathering.network)
+    gathering = _lock_gathering(gathering)
+    session = gathering.session
+    if problem := editing_problem(gathering, now):
+        raise NetworkError(problem)
+    _check_host(gathering.network, host_school_id)
+    if starts_at <= now:
+        raise NetworkError(_("Velg et tidspunkt fram i tid."))
+    try:
+        changed = events_ops.update_session(session, starts_at=starts_at, ends_at=ends_at, now=now,
+                                            title=session.title, location=location.strip(),
+                                            online_url=session.online_url,
+                                            owner_changed=host_school_id != gathering.host_school_id)
+    except events_ops.ScheduleError as err:
+        raise NetworkError(str(err)) from err
+    gathering.host_school_id = host_school_id
+    db.session.flush()
+    if changed:
+        absent = absent_ids(gathering)
+        for user in _invited(gathering.network):
+            mails.queue(mails.CHANGE, gathering, user, now, sequence=session.sequence, absent=user.id in absent)
+    return changed
 
 
 def cancel_gathering(gathering: Gathering, *, actor: User, now: datetime) -> None:
     """Call a gathering off: it stays, cancelled, in the feeds, and everyone invited gets a CANCEL."""
     require_manage(actor, gathering.network)
+    gathering = _lock_gathering(gathering)
     if gathering.session.status == SessionStatus.CANCELLED:
         return
     events_ops.cancel_session(gathering.session, now)
@@ -351,18 +537,25 @@ def cancel_gathering(gathering: Gathering, *, actor: User, now: datetime) -> Non
 
 
 def say_cannot_come(gathering: Gathering, user: User, now: datetime, *, cannot: bool = True) -> None:
-    """Note (or take back) that a participant cannot come."""
+    """Note (or take back) that a participant cannot come.
+
+    Their own event changes (cancelled for them, or back), so the session's
+    SEQUENCE rises, under the network's lock like every change of a
+    gathering: one stored value that every feed and mail carries and that
+    never falls, however often someone changes their mind.
+    """
     require(is_participant(user, gathering.network), _("Bare nettverkets deltakere kan melde fra om dette."))
     if gathering.session.starts_at <= now:
         raise NetworkError(_("Samlingen har begynt; meld fra til verten i stedet."))
+    gathering = _lock_gathering(gathering)
     existing = db.session.get(Absence, (gathering.id, user.id))
     if cannot and existing is None:
         db.session.add(Absence(gathering_id=gathering.id, user_id=user.id, created_at=now))
     elif not cannot and existing is not None:
         db.session.delete(existing)
-    # The person's event changes (cancelled for them, SEQUENCE up); its LAST-MODIFIED is the session's stamp.
-    gathering.session.updated_at = now
-    db.session.flush()
+    else:
+        return
+    events_ops.raise_session_sequence(gathering.session, now)
 
 
 def absent_ids(gathering: Gathering) -> set[int]:

@@ -1,16 +1,13 @@
 """Who takes part in a network, worked out from the staff lists in SQL (never listed by hand)."""
 from __future__ import annotations
 
-from functools import lru_cache
-
 import sqlalchemy as sa
 
 from catalog.networks.models import Network, NetworkSchool
-from lms.db import db
 from lms.people.models import Membership, Role, User
 
 
-def _takes_part() -> sa.ColumnElement[bool]:
+def takes_part() -> sa.ColumnElement[bool]:
     """The condition that a staff membership at a member school puts its person in the network."""
     return sa.or_(
         sa.and_(Network.include_leaders, Membership.role == Role.LEADER),
@@ -26,7 +23,7 @@ def participants_select(*where) -> sa.Select:
             .join(Network, Network.id == NetworkSchool.network_id)
             .join(Membership, Membership.school_id == NetworkSchool.school_id)
             .join(User, User.id == Membership.user_id)
-            .where(User.active, Membership.role != Role.ADMIN, _takes_part(), *where)
+            .where(User.active, Membership.role != Role.ADMIN, takes_part(), *where)
             .distinct())
 
 
@@ -34,21 +31,3 @@ def network_ids_of_person(user_id: int) -> sa.Select:
     """Return a select of the networks a person takes part in (as participant or coordinator)."""
     through_staff = participants_select(Membership.user_id == user_id).with_only_columns(NetworkSchool.network_id)
     return sa.union(through_staff, sa.select(Network.id).where(Network.coordinator_id == user_id))
-
-
-@lru_cache(maxsize=None)
-def _roster() -> sa.Select:
-    """Build once the statement of one network's participants as (user id, name, school id), by school and name."""
-    return (sa.select(Membership.user_id, User.name, Membership.school_id)
-            .select_from(NetworkSchool)
-            .join(Network, Network.id == NetworkSchool.network_id)
-            .join(Membership, Membership.school_id == NetworkSchool.school_id)
-            .join(User, User.id == Membership.user_id)
-            .where(NetworkSchool.network_id == sa.bindparam("network_id"), User.active,
-                   Membership.role != Role.ADMIN, _takes_part())
-            .distinct().order_by(Membership.school_id, User.name, Membership.user_id))
-
-
-def roster(network_id: int) -> list[tuple[int, str, int]]:
-    """Return one network's participants as (user id, name, school id) rows, in one query on plain columns."""
-    return [tuple(row) for row in db.session.connection().execute(_roster(), {"network_id": network_id})]

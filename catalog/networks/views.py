@@ -1,21 +1,25 @@
 """Network pages: Mine nettverk, a network's page and its gatherings, composing groups, rounds of gatherings."""
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from catalog.networks import calendar as network_calendar
 from catalog.networks import composition
 from catalog.networks import operations as ops
 from catalog.networks.forms import (AdditionForm, CarriedBackForm, ComposeForm, GatheringForm, MinutesForm, MoveForm,
                                     NetworkForm, ResourceForm, RoundForm)
-from catalog.networks.participation import roster
-from catalog.networks.models import Absence, GatheringRound, Network, NetworkKind, ProposalStatus
+from catalog.networks.models import GatheringRound, Network, NetworkKind, ProposalStatus
 from events.calendar import CACHE_CONTROL, build_calendar, ics_filename, webcal_url
 from events.feeds import FeedAnswer, answer_feed
 from events.models import SessionStatus
 from lms.auth.operations import require
+from lms.cache import FragmentCache, kept_with_csrf
 from lms.db import db, now_utc
 from lms.forms import REFUSED, ActionForm, save, whole_number
 from lms.i18n import OSLO, fmt_date
@@ -49,7 +53,10 @@ def _this_year() -> int:
 @bp.get("/nettverk")
 @login_required
 def index():
-    return render_template("catalog/networks/index.html", mine=ops.my_networks(current_user, now_utc()))
+    mine = ops.my_networks(current_user, now_utc())
+    key = ("mine", str(get_locale()), request.url_root, current_user.is_admin, tuple(mine))
+    body = page_cache.get_or_make(key, PAGE_TTL, lambda: render_template("catalog/networks/_mine.html", mine=mine))
+    return render_template("catalog/networks/index.html", body=Markup(body))
 
 
 @bp.get("/nettverk/alle")
@@ -126,45 +133,70 @@ def edit(network_id: int):
 #: How many of the latest minutes the network page lists; the archive page has them all.
 ARCHIVE_SHOWN = 6
 
+#: The network page's body, kept rendered per process for what it shows. Its key holds every row it is
+#: made from (the network with its coordinator and schools, the participants, the gatherings it lists, the
+#: resources; all read as plain columns on every request) and what differs between readers (managing,
+#: taking part, their absences), so a change made by any instance is never served stale. The CSRF token of
+#: its forms is put in per request; a page with a refused form or a new feed link is rendered anew.
+page_cache = FragmentCache(maxsize=1024)
+PAGE_TTL = 3600
 
-def _show(network: Network, *, resource_form: ResourceForm | None = None, new_link: dict | None = None):
+
+def _show(network_id: int, *, resource_form: ResourceForm | None = None, new_link: dict | None = None):
     now = now_utc()
-    people = roster(network.id)
-    ids = {user_id for user_id, _name, _school in people}
+    try:
+        network = ops.network_head(network_id)
+    except ops.NetworkNotFound:
+        abort(404)
+    people = network.people
+    ids = network.participant_ids
     ops.require_view(current_user, network, ids)
-    page = ops.page_gatherings(network, now, ARCHIVE_SHOWN)
-    shown = [g.id for g in page.upcoming]
-    absent = set(db.session.scalars(db.select(Absence.gathering_id).where(
-        Absence.user_id == current_user.id, Absence.gathering_id.in_(shown)))) if shown else set()
-    people_by_school: dict[int, list[str]] = {}
-    for _user_id, name, school_id in people:
-        people_by_school.setdefault(school_id, []).append(name)
-    return render_template(
-        "catalog/networks/show.html", network=network, people_by_school=people_by_school,
-        upcoming=page.upcoming, past=page.past, archive=_archive_rows(page.archive),
-        archive_total=page.archive_total, resources=ops.resources(network),
-        resource_form=resource_form or ResourceForm(formdata=None), action_form=ActionForm(), absent=absent,
-        may_manage=ops.may_manage(current_user, network),
-        taking_part=ops.is_participant(current_user, network, ids), new_link=new_link, SessionStatus=SessionStatus)
+    page = ops.page_gatherings(network.id, now, ARCHIVE_SHOWN)
+    resources = ops.resources(network.id)
+    may_manage = ops.may_manage(current_user, network)
+    taking_part = ops.is_participant(current_user, network, ids)
+    absent = ops.absences_among(current_user.id, [g.gathering_id for g in page.upcoming]) if taking_part \
+        else frozenset()
+
+    def render() -> str:
+        people_by_school: dict[int, list[str]] = {}
+        for _user_id, name, school_id in people:
+            people_by_school.setdefault(school_id, []).append(name)
+        return render_template(
+            "catalog/networks/_page.html", network=network, people_by_school=people_by_school,
+            upcoming=page.upcoming, past=page.past,
+            archive=_archive_rows([(g.gathering_id, g.starts_at) for g in page.published], ARCHIVE_SHOWN),
+            archive_total=page.archive_total, resources=resources,
+            resource_form=resource_form or ResourceForm(formdata=None), action_form=ActionForm(), absent=absent,
+            may_manage=may_manage, taking_part=taking_part, new_link=new_link, SessionStatus=SessionStatus)
+
+    if resource_form is None and new_link is None:
+        key = ("network", str(get_locale()), request.url_root, network, page, resources, may_manage, taking_part,
+               absent)
+        body = kept_with_csrf(page_cache, key, PAGE_TTL, render)
+    else:
+        body = Markup(render())
+    return render_template("catalog/networks/show.html", network=network, body=body)
 
 
-def _archive_rows(archive: list[ops.ArchivedMinutes]) -> list[dict]:
-    """Return the archive's rows with each gathering's day written once (formatting dates is not free)."""
-    days: dict[int, str] = {}
+def _archive_rows(newest_first: list[tuple[int, datetime]], shown: int | None = None) -> list[dict]:
+    """Return the archive's rows from (gathering id, start) newest first, each with the one before it.
 
-    def day(g) -> str:
-        if g.id not in days:
-            days[g.id] = fmt_date(g.session.starts_at)
-        return days[g.id]
-    return [{"gathering": a.gathering, "day": day(a.gathering), "previous": a.previous,
-             "previous_day": day(a.previous) if a.previous else ""} for a in archive]
+    Each day is written once (formatting dates is not free): a gathering's
+    day is also the next one's "previous".
+    """
+    entries = newest_first[:shown + 1] if shown is not None else newest_first
+    days = [fmt_date(starts_at) for _id, starts_at in entries]
+    return [{"gathering_id": gathering_id, "day": days[i],
+             "previous_id": entries[i + 1][0] if i + 1 < len(entries) else None,
+             "previous_day": days[i + 1] if i + 1 < len(entries) else ""}
+            for i, (gathering_id, _start) in enumerate(entries[:shown] if shown is not None else entries)]
 
 
 @bp.get("/nettverk/<int:network_id>")
 @login_required
 def show(network_id: int):
-    network = _network(network_id)
-    return _show(network)
+    return _show(network_id)
 
 
 @bp.get("/nettverk/<int:network_id>/referater")
@@ -172,8 +204,8 @@ def show(network_id: int):
 def archive(network_id: int):
     network = _network(network_id)
     ops.require_view(current_user, network)
-    return render_template("catalog/networks/archive.html", network=network,
-                           archive=_archive_rows(ops.minutes_archive(network)))
+    return render_template("catalog/networks/archive.html", network=network, archive=_archive_rows(
+        [(a.gathering.id, a.gathering.session.starts_at) for a in ops.minutes_archive(network)]))
 
 
 @bp.post("/nettverk/<int:network_id>/ressurser")
@@ -189,7 +221,7 @@ def add_resource(network_id: int):
         if done is not REFUSED:
             flash(_("Ressursen er delt med nettverket."), "success")
             return redirect(url_for("networks.show", network_id=network.id, _anchor="ressurser"), 303)
-    return _show(network, resource_form=form), 400
+    return _show(network.id, resource_form=form), 400
 
 
 @bp.post("/nettverk/<int:network_id>/kalenderlenke")
@@ -201,7 +233,7 @@ def new_feed_link(network_id: int):
     token = ops.issue_network_feed_token(network, actor=current_user, now=now_utc())
     db.session.commit()
     https = absolute_url("networks.feed", token=token)
-    response = make_response(_show(network, new_link={"https": https, "webcal": webcal_url(https)}))
+    response = make_response(_show(network.id, new_link={"https": https, "webcal": webcal_url(https)}))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -248,7 +280,38 @@ def new_gathering(network_id: int):
         if done is not REFUSED:
             flash(_("Samlingen er lagt inn, og deltakerne får invitasjon."), "success")
             return redirect(url_for("networks.show", network_id=network.id), 303)
-    return render_template("catalog/networks/gathering_form.html", form=form, network=network), \
+    return render_template("catalog/networks/gathering_form.html", form=form, network=network, gathering=None), \
+        400 if request.method == "POST" else 200
+
+
+@bp.route("/nettverk/<int:network_id>/samlinger/<int:gathering_id>/endre", methods=["GET", "POST"])
+@login_required
+def edit_gathering(network_id: int, gathering_id: int):
+    network = _network(network_id)
+    g = _gathering(network, gathering_id)
+    ops.require_manage(current_user, network)
+    if request.method == "GET":
+        if problem := ops.editing_problem(g, now_utc()):
+            flash(problem, "danger")
+            return _back(network, g)
+        starts, ends = g.session.starts_at.astimezone(OSLO), g.session.ends_at.astimezone(OSLO)
+        form = GatheringForm(formdata=None, data={"day": starts.date(), "start": starts.time(), "end": ends.time(),
+                                                  "host_school_id": g.host_school_id or 0,
+                                                  "location": g.session.location})
+    else:
+        form = GatheringForm()
+    _host_choices(form, network)
+    if form.validate_on_submit():
+        starts_at, ends_at = form.oslo_times()
+        changed = save(form, lambda: ops.update_gathering(g, starts_at=starts_at, ends_at=ends_at,
+                                                          location=form.location.data or "",
+                                                          host_school_id=form.host_school_id.data or None,
+                                                          actor=current_user, now=now_utc()), ops.NetworkError)
+        if changed is not REFUSED:
+            flash(_("Samlingen er endret, og deltakerne får oppdatert invitasjon.") if changed
+                  else _("Samlingen er lagret. Tid og sted er som før, så ingen får ny invitasjon."), "success")
+            return _back(network, g)
+    return render_template("catalog/networks/gathering_form.html", form=form, network=network, gathering=g), \
         400 if request.method == "POST" else 200
 
 

@@ -13,16 +13,13 @@ from __future__ import annotations
 from flask import render_template, request
 from flask_babel import get_locale
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
-from lms.cache import FragmentCache
+from lms.cache import CSRF_PLACEHOLDER, FragmentCache, with_csrf_token
 
 header_cache = FragmentCache(maxsize=4096)
 #: How long a header is kept unused; its key holds all it shows, so this only bounds memory.
 HEADER_TTL = 3600
-#: Stands where the CSRF token goes while the header is rendered for keeping.
-_TOKEN = "\x00kp-csrf-token\x00"
 
 
 def page_header(main_menu) -> Markup:
@@ -31,5 +28,5 @@ def page_header(main_menu) -> Markup:
     key = (user.id if user else None, user.name if user else None, str(get_locale()),
            tuple((item.endpoint, str(item.label)) for item in main_menu), request.endpoint, request.full_path)
     kept = header_cache.get_or_make(key, HEADER_TTL, lambda: render_template(
-        "core/_header.html", main_menu=main_menu, csrf_token=lambda: _TOKEN))
-    return Markup(kept.replace(_TOKEN, str(escape(generate_csrf()))))
+        "core/_header.html", main_menu=main_menu, csrf_token=lambda: CSRF_PLACEHOLDER))
+    return with_csrf_token(kept)

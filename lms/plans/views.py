@@ -16,8 +16,8 @@ from markupsafe import Markup
 from lms import exports
 from lms.auth.operations import PermissionDenied, require
 from lms.db import db, now_utc
-from lms.cache import FragmentCache
-from lms.forms import REFUSED, ActionForm, kept_with_csrf, save
+from lms.cache import FragmentCache, kept_with_csrf
+from lms.forms import REFUSED, ActionForm, save
 from lms.i18n import fmt_date, to_oslo
 from lms.plans import operations as ops
 from lms.plans import overview as overview_ops

@@ -33,10 +33,13 @@ def world(make_school, make_user, admin, login):
     start = NOW - timedelta(days=2)
     gathering = ops.add_gathering(network, starts_at=start, ends_at=start + timedelta(hours=2), location="Rådhuset",
                                   host_school_id=a.id, actor=admin, now=NOW - timedelta(days=10))
+    soon = NOW + timedelta(days=20)
+    upcoming = ops.add_gathering(network, starts_at=soon, ends_at=soon + timedelta(hours=2), location="Rådhuset",
+                                 host_school_id=None, actor=admin, now=NOW - timedelta(days=10))
     db.session.commit()
     set_clock(NOW)
     return {"admin": login(admin), "leader": login(leader), "network": network.id, "round": round_.id,
-            "gathering": gathering.id, "school": a.id, "other": b.id}
+            "gathering": gathering.id, "upcoming": upcoming.id, "school": a.id, "other": b.id}
 
 
 @FUZZ
@@ -86,6 +89,25 @@ def test_gathering_and_proposal_forms_never_fail_and_keep_the_place(world, data)
         assert_refused_in_norwegian(response)
         if not has_nul(data.values()) and data["location"].strip():
             assert_kept(response, {"location": data["location"].strip()})
+
+
+@FUZZ
+@given(data=gathering_fields)
+@example(data={"day": "2026-10-25", "start": "02:30", "end": "02:45", "host_school_id": "1", "location": "x"})
+@example(data={"day": "2026-10-06", "start": "09:00", "end": "10:00", "host_school_id": "9" * 40, "location": "Aula"})
+def test_gathering_edit_form_never_fails_and_keeps_the_place(world, data):
+    """The same form as a new gathering's, on an upcoming gathering and on one that has taken place."""
+    for gathering in (world["upcoming"], world["gathering"]):
+        response = send(world["admin"], "post", f"/nettverk/{world['network']}/samlinger/{gathering}/endre", data=data)
+        if response.status_code == 303:
+            assert gathering == world["upcoming"]
+            continue
+        assert_refused_in_norwegian(response)
+        if not has_nul(data.values()) and data["location"].strip():
+            assert_kept(response, {"location": data["location"].strip()})
+    # Someone who does not manage the network is refused, unless the request is refused before (a NUL: 400).
+    assert send(world["leader"], "post", f"/nettverk/{world['network']}/samlinger/{world['upcoming']}/endre",
+                data=data).status_code == (400 if has_nul(data.values()) else 403)
 
 
 @FUZZ
