@@ -110,7 +110,7 @@ def test_completion_marks_the_chosen_participants_of_this_offering_only_and_coun
     response = c.post(f"/kurs/{offering.id}/fullfort", data={"enrollment": [str(e.id) for e in (anne, bjorn, dag)]},
                       follow_redirects=True)
     page = response.get_data(as_text=True)
-    assert "2 deltakere er registrert som fullført." in page
+    assert '<p class="ds-paragraph">2 deltakere er registrert som fullført.</p>' in page
     assert _state_cell(_row(page, "Anne Aas")).startswith("Fullført")
     assert _state_cell(_row(page, "Bjørn Berg")).startswith("Fullført")
     assert ": Fullført (av Ada Admin)</li>" in _row(page, "Anne Aas")
@@ -139,7 +139,8 @@ def test_the_attendance_sheet_says_when_it_opens_and_a_cancelled_session_has_non
     c = login(admin)
     set_clock(first.starts_at - timedelta(hours=1))
     sheet = c.get(f"/kurs/{offering.id}/okter/{first.id}/oppmote").get_data(as_text=True)
-    assert "Oppmøte kan føres fra torsdag 1. oktober 2026 kl. 09:45, like før økten starter." in sheet
+    opens = "Oppmøte kan føres fra torsdag 1. oktober 2026 kl. 09:45, like før økten starter."
+    assert f'<p class="ds-paragraph">{opens}</p>' in sheet
     with pytest.raises(ops.EnrollmentError) as refused:
         ops.record_attendance(second, offering, {anne.id}, actor=admin, now=second.starts_at)
     assert str(refused.value) == "Økten er avlyst, så det føres ikke oppmøte for den."
