@@ -2,6 +2,7 @@
 from datetime import datetime, timedelta, timezone
 
 import icalendar
+import pytest
 import sqlalchemy as sa
 
 from catalog import calendar
@@ -9,11 +10,12 @@ from catalog.enrollment import operations as ops
 from catalog.offerings import operations as offering_ops
 from catalog.offerings import search
 from catalog.offerings.models import OfferingKind
-from lms.db import db
+from lms.db import db, set_clock
 from lms.i18n import OSLO
 from lms.mail.models import OutboxMessage
 from lms.mail.operations import render
 from lms.people.models import Role
+from lms.settings import operations as settings
 from tests.events.conftest import libical_reader as libical_reader  # the fixtures, for this module's tests
 from tests.events.conftest import read_with_libical as read_with_libical
 
@@ -223,6 +225,60 @@ def test_reminders_are_queued_once_per_person_and_session(make_offering, make_us
         assert _mails_to(late)[-1].subject.startswith("Påmeldt:")
     assert reminder.subject.startswith("Påminnelse:")
     assert reminder.attachments and b"METHOD:REQUEST" in reminder.attachments[0].data
+
+
+def _reminders_to(user) -> list:
+    return [m for m in _mails_to(user) if m.subject.startswith("Påminnelse:")]
+
+
+@pytest.mark.parametrize("days,before_start,confirmed_before,reminded", [
+    (2, timedelta(days=2, seconds=1), timedelta(days=30), False),
+    (2, timedelta(days=2), timedelta(days=30), True),
+    (2, timedelta(days=2), timedelta(days=2), True),
+    (2, timedelta(seconds=0), timedelta(days=30), False),
+    (1, timedelta(days=1), timedelta(days=30), True),
+], ids=["a-second-before-the-window", "as-the-window-opens", "seated-as-the-window-opens", "as-the-session-starts",
+        "one-day-setting"])
+def test_a_reminder_goes_out_from_the_reminder_days_before_the_session_until_it_starts(
+        make_offering, make_user, now, app, days, before_start, confirmed_before, reminded):
+    settings.set_value(ops.REMINDER_DAYS.key, str(days))
+    offering = make_offering("Kurs i vurdering", starts_in=timedelta(days=30))
+    starts = offering.live_sessions[0].starts_at
+    kari = make_user("Kari Påminnes")
+    ops.enroll(offering.id, kari, actor=kari, now=starts - confirmed_before)
+    assert ops.queue_reminders(starts - before_start) == int(reminded)
+    with app.test_request_context():
+        assert [m.subject.startswith("Påminnelse: Kurs i vurdering") for m in _reminders_to(kari)] == (
+            [True] if reminded else [])
+
+
+def test_a_cancelled_session_is_not_reminded_and_the_next_one_is(make_offering, make_user, admin, now, app):
+    offering = make_offering("Kurs i vurdering", sessions=2, starts_in=timedelta(days=30))
+    first, second = offering.live_sessions
+    kari = make_user("Kari Påminnes")
+    ops.enroll(offering.id, kari, actor=kari, now=now)
+    offering_ops.cancel_session(offering, first, actor=admin, now=now, reason="Sykdom")
+    assert ops.queue_reminders(first.starts_at - timedelta(days=1)) == 0
+    assert ops.queue_reminders(second.starts_at - timedelta(days=1)) == 1
+    with app.test_request_context():
+        assert len(_reminders_to(kari)) == 1
+
+
+@pytest.mark.parametrize("days,told", [("0", "0 påminnelser lagt i utboksen."),
+                                       ("2", "2 påminnelser lagt i utboksen.")], ids=["reminders-off", "two-reminded"])
+def test_the_reminder_command_tells_how_many_it_queued_and_none_when_reminders_are_off(
+        make_offering, make_user, now, app, days, told):
+    settings.set_value(ops.REMINDER_DAYS.key, days)
+    offering = make_offering("Kurs i vurdering", starts_in=timedelta(days=30))
+    people = [make_user(), make_user()]
+    for person in people:
+        ops.enroll(offering.id, person, actor=person, now=now)
+    db.session.commit()
+    set_clock(offering.live_sessions[0].starts_at - timedelta(days=1))
+    result = app.test_cli_runner().invoke(args=["catalog", "remind"])
+    assert result.exit_code == 0 and result.output.strip() == told
+    with app.test_request_context():
+        assert [len(_reminders_to(p)) for p in people] == ([0, 0] if days == "0" else [1, 1])
 
 
 def test_leader_sees_the_school_feed_for_their_staff_only(make_user, make_school, make_offering, now, app):

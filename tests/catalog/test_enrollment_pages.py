@@ -3,11 +3,12 @@ import csv
 import io
 from datetime import timedelta
 
+import pytest
 from openpyxl import load_workbook
 
 from catalog.enrollment import operations as ops
 from catalog.enrollment.models import EnrollmentState
-from catalog.offerings.models import TargetGroup
+from catalog.offerings.models import Offering, TargetGroup
 from lms.db import db, set_clock
 from lms.people.models import Role
 
@@ -124,6 +125,42 @@ def test_leader_enrolls_staff_from_offering_page(login, make_offering, make_user
     assert "Tone Lærer er påmeldt" in page
 
 
+@pytest.mark.parametrize("whom", ["another-schools-teacher", "an-id-nobody-has"])
+def test_a_leader_signing_up_someone_not_theirs_is_refused_alike_and_nobody_is_enrolled(
+        login, make_offering, make_user, make_school, whom):
+    leader = make_user("Rektor Rask", roles=(Role.LEADER,), school=make_school())
+    stranger = make_user("Sara Annenskole", school=make_school())
+    offering = make_offering()
+    person_id = stranger.id if whom == "another-schools-teacher" else stranger.id + 1000
+    response = login(leader).post(f"/kurs/{offering.id}/pamelding", data={"person_id": str(person_id)})
+    assert response.status_code == 403
+    assert "Du kan bare melde på deg selv eller ansatte ved din skole." in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Offering, offering.id).seats_taken == 0
+
+
+def test_someone_who_cancelled_is_offered_to_sign_up_again_on_the_offering_page(login, make_offering, make_user,
+                                                                                now):
+    offering = make_offering("Skrive med digitale verktøy")
+    kari = make_user("Kari Lærer")
+    ops.cancel_enrollment(ops.enroll(offering.id, kari, actor=kari, now=now), actor=kari, now=now)
+    db.session.commit()
+    page = login(kari).get(f"/kurs/{offering.id}").get_data(as_text=True)
+    assert ">Meld meg på</button>" in page and "Meld meg av" not in page
+
+
+def test_a_leaders_picker_for_a_course_for_new_hires_offers_the_new_hires_only(login, make_offering, make_user,
+                                                                               make_school, now):
+    school = make_school()
+    leader = make_user("Rita Rektor", roles=(Role.LEADER,), school=school, hire_date=now.date() - timedelta(days=3000))
+    nina = make_user("Nina Ny", school=school, hire_date=now.date() - timedelta(days=30))
+    make_user("Gammel Ansatt", school=school, hire_date=now.date() - timedelta(days=3000))
+    offering = make_offering("Oppstart for nyansatte", target_groups=(TargetGroup.NEW_HIRES,))
+    page = login(leader).get(f"/kurs/{offering.id}").get_data(as_text=True)
+    picker = page.split('id="person_id"')[1].split("</select>")[0]
+    assert f'value="{nina.id}">Nina Ny</option>' in picker and "Gammel Ansatt" not in picker
+
+
 # --- Mine kurs: cancelling from the list, and what counts as coming ------------------------------------
 
 def test_each_coming_course_in_my_courses_can_be_cancelled_after_a_confirmation(login, make_offering, make_user,
@@ -169,6 +206,7 @@ def test_a_course_with_attendance_so_far_stays_under_coming_courses(login, admin
     page = login(teacher).get("/mine-kurs").get_data(as_text=True)
     coming, past = page.split('id="tidligere"')
     assert "Digital vurdering" in coming and "Deltok" in coming
+    assert "Meld meg av" not in coming  # attendance is recorded: the seat is no longer theirs to give up
     assert "Digital vurdering" not in past and "Ingen tidligere kurs." in past
 
 
@@ -182,6 +220,40 @@ def test_a_course_whose_sessions_are_over_is_a_past_course(login, admin, make_of
     set_clock(offering.live_sessions[-1].ends_at + timedelta(minutes=1))
     page = login(teacher).get("/mine-kurs").get_data(as_text=True)
     assert "Digital vurdering" in page.split('id="tidligere"')[1]
+
+
+@pytest.mark.parametrize("after,past", [(-timedelta(seconds=1), False), (timedelta(0), True)],
+                         ids=["a-second-before-the-end", "at-the-end"])
+def test_a_course_is_past_from_the_moment_its_last_session_ends(login, make_offering, make_user, now, after, past):
+    offering = make_offering("Digital vurdering", starts_in=timedelta(days=1))
+    teacher = make_user()
+    ops.enroll(offering.id, teacher, actor=teacher, now=now)
+    db.session.commit()
+    set_clock(offering.live_sessions[-1].ends_at + after)
+    coming, earlier = login(teacher).get("/mine-kurs").get_data(as_text=True).split('id="tidligere"')
+    assert ("Digital vurdering" in earlier) is past and ("Digital vurdering" in coming) is not past
+
+
+def test_my_waitlists_show_my_own_places_soonest_course_first_counted_in_the_order_people_joined(
+        login, make_offering, make_user, now):
+    later = make_offering("Seinere kurs", capacity=1, starts_in=timedelta(days=40))
+    sooner = make_offering("Tidligere kurs", capacity=1, starts_in=timedelta(days=20))
+    others = make_offering("Annet kurs", capacity=1)
+    seated = make_offering("Kurs med plass", capacity=5)
+    for offering in (later, sooner, others):
+        filler = make_user()
+        ops.enroll(offering.id, filler, actor=filler, now=now)
+    kari, ola, first_in_line = make_user("Kari Venter"), make_user("Ola Annen"), make_user("Først I Køen")
+    ops.enroll(others.id, ola, actor=ola, now=now)
+    ops.enroll(sooner.id, first_in_line, actor=first_in_line, now=now + timedelta(hours=1))
+    ops.enroll(later.id, kari, actor=kari, now=now + timedelta(hours=2))
+    ops.enroll(sooner.id, kari, actor=kari, now=now + timedelta(hours=3))
+    ops.enroll(seated.id, kari, actor=kari, now=now)
+    db.session.commit()
+    page = login(kari).get("/mine-kurs").get_data(as_text=True)
+    cards = page.split('id="venteliste"')[1].split("</section>")[0].split('<li class="ds-card kp-card">')[1:]
+    assert [("Tidligere kurs" in card, "Seinere kurs" in card) for card in cards] == [(True, False), (False, True)]
+    assert "Nummer 2 på ventelisten" in cards[0] and "Nummer 1 på ventelisten" in cards[1]
 
 
 # --- attendance from shortly before the session, not earlier -------------------------------------------
@@ -270,3 +342,18 @@ def test_staff_picker_chooses_nobody_shows_who_is_in_and_leaves_out_the_organise
     nobody = c.post(f"/kurs/{offering.id}/pamelding", data={"person_id": ""}, follow_redirects=True)
     assert "Velg hvem du vil melde på." in nobody.get_data(as_text=True)
     assert ops.active_enrollment(offering.id, tone.id) is None
+
+
+def test_staff_picker_lists_the_leaders_active_staff_by_name_and_nobody_else(login, make_offering, make_user,
+                                                                             make_school):
+    school = make_school()
+    leader = make_user("Rita Rektor", roles=(Role.LEADER,), school=school)
+    for name in ("Xena Sist", "Berit Først", "Mons Midt"):
+        make_user(name, school=school)
+    make_user("Sluttet Lærer", school=school, active=False)
+    make_user("Annen Skole", school=make_school())
+    offering = make_offering("Åpent kurs i brøk")
+    page = login(leader).get(f"/kurs/{offering.id}").get_data(as_text=True)
+    picker = page.split('id="person_id"')[1].split("</select>")[0]
+    names = [option.split(">", 1)[1].split("<")[0] for option in picker.split("<option")[2:]]
+    assert names == ["Berit Først", "Mons Midt", "Rita Rektor", "Xena Sist"]

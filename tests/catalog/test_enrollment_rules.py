@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from catalog.enrollment import operations as ops
 from catalog.enrollment.models import SEAT_STATES, Enrollment, EnrollmentState
-from catalog.offerings.models import Offering
+from catalog.offerings.models import Offering, TargetGroup
 from lms.audit.models import AuditEntry
 from lms.db import db, set_clock
 from lms.people.models import Role, User
@@ -85,7 +85,8 @@ def test_participant_is_refused_from_the_deadline_on_and_nothing_changes(course,
     assert "Meld meg av" not in page and "Avmeldingsfristen er ute" in page
     with nothing_changes():
         page = _cancel(client, seat.id)
-    assert "Avmeldingsfristen var fredag 11. september 2026 kl. 10:00. Kontakt arrangøren." in page
+    refusal = "Avmeldingsfristen var fredag 11. september 2026 kl. 10:00. Kontakt arrangøren."
+    assert f'<p class="ds-paragraph">{refusal}</p>' in page
     assert _states(seat, queued) == [EnrollmentState.ENROLLED, EnrollmentState.WAITLISTED]
     assert seat_holders(offering.id) == 1 and db.session.get(Offering, offering.id).seats_taken == 1
 
@@ -137,6 +138,25 @@ def test_a_seat_taken_by_another_request_before_the_lock_sends_the_next_to_the_w
     assert seat_holders(offering_id) == 1
     assert ops.count_seats(offering_id) == (1, 1)
     assert ops.recount_seats(db.session.get(Offering, offering_id)) is False
+
+
+def test_the_same_persons_other_request_before_the_lock_leaves_one_enrollment_and_says_so(
+        app, make_offering, make_user, now, monkeypatch):
+    """Two requests of one person both pass the first look; the one-active-enrollment index turns the second away."""
+    offering = make_offering(capacity=5)
+    kari = make_user("Kari Dobbel")
+    offering_id, kari_id = offering.id, kari.id
+    db.session.commit()
+    with reading_request(app):
+        ran = before_first_call(monkeypatch, ops, "lock_offering", lambda: commit_elsewhere(
+            app, lambda: _enroll_by_id(offering_id, kari_id, now)))
+        with pytest.raises(ops.EnrollmentError) as refused:
+            ops.enroll(offering_id, kari, actor=kari, now=now)
+        db.session.rollback()
+    assert ran == [True]
+    assert str(refused.value) == "Du er allerede påmeldt eller på ventelisten."
+    assert count(Enrollment, Enrollment.offering_id == offering_id) == 1
+    assert ops.count_seats(offering_id) == (1, 0)
 
 
 def test_a_seat_freed_by_another_request_before_the_lock_is_given(app, make_offering, make_user, now, monkeypatch):
@@ -350,3 +370,20 @@ def test_capacity_may_be_set_to_the_seats_taken_and_to_one(make_offering, make_u
     assert (full.capacity, empty.capacity) == (2, 1)
     with pytest.raises(ops.EnrollmentError, match=r"plasser \(2\)"):
         ops.change_capacity(full, 1, actor=admin, now=now)
+
+
+# --- who counts as newly hired: twelve months of 31 days back, two months of 31 days ahead ---------------
+
+@pytest.mark.parametrize("hired_in_days,welcome", [(-12 * 31, True), (-12 * 31 - 1, False), (62, True), (63, False)],
+                         ids=["the-first-day-of-the-window", "a-day-before-it", "the-last-day-ahead", "a-day-after-it"])
+def test_a_course_for_new_hires_takes_those_hired_within_the_window_to_the_day(make_offering, make_user, now,
+                                                                              hired_in_days, welcome):
+    offering = make_offering("Oppstart for nyansatte", target_groups=(TargetGroup.NEW_HIRES,))
+    person = make_user("Nina Ny", hire_date=now.date() + timedelta(days=hired_in_days))
+    if welcome:
+        assert ops.enroll(offering.id, person, actor=person, now=now).state == EnrollmentState.ENROLLED
+    else:
+        with pytest.raises(ops.EnrollmentError) as refused:
+            ops.enroll(offering.id, person, actor=person, now=now)
+        assert str(refused.value) == "Tilbudet er ikke for din målgruppe (Nyansatte)."
+        assert count(Enrollment, Enrollment.user_id == person.id) == 0
