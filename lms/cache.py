@@ -18,6 +18,7 @@ used (:func:`with_csrf_token`).
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from typing import Callable, Hashable
 
@@ -56,7 +57,11 @@ def kept_with_csrf(cache: "FragmentCache", key: Hashable, ttl: float, render: Ca
 
 
 class FragmentCache:
+    #: Every cache made in this process, so that all of them can be emptied at once.
+    _all: "weakref.WeakSet[FragmentCache]" = weakref.WeakSet()
+
     def __init__(self, maxsize: int = 512, clock: Callable[[], float] = clock):
+        FragmentCache._all.add(self)
         self._entries: OrderedDict[Hashable, tuple[float, int, object]] = OrderedDict()
         self._lock = threading.Lock()
         self._generation = 0
@@ -94,6 +99,12 @@ class FragmentCache:
             self._entries.move_to_end(key)
             return (hit[2],)
         return None
+
+    @classmethod
+    def invalidate_all(cls) -> None:
+        """Empty every cache of the process (each test's start: the clock they keep time by is set back)."""
+        for cache in list(cls._all):
+            cache.invalidate()
 
     def invalidate(self, *_args, **_kwargs) -> None:
         """Forget everything cached so far (usable as a signal receiver)."""

@@ -20,12 +20,9 @@ from flask_migrate import upgrade
 
 from catalog.offerings import operations as offering_ops
 from catalog.offerings.models import Offering, OfferingKind, TargetGroup
-from catalog.offerings.views import about_cache, results_cache
-from catalog.parents.views import list_cache as parent_list_cache
-from events.calendar import feed_bodies
 from lms import create_app
 from lms.auth.operations import hash_password
-from lms.core.header import header_cache
+from lms.cache import FragmentCache
 from lms.db import db, set_clock
 from lms.lti.operations import frame_origins, platform_changed
 from lms.people.models import Membership, Role, School, User
@@ -101,8 +98,7 @@ def _clean_database(app):
     """Give every test empty tables and a frozen clock at NOW."""
     set_clock(NOW)
     # What the process keeps lives by the platform's clock, which each test sets back to NOW.
-    for kept in (results_cache, parent_list_cache, feed_bodies, about_cache, header_cache):
-        kept.invalidate()
+    FragmentCache.invalidate_all()
     platform_changed()
     ctx = app.app_context()
     ctx.push()

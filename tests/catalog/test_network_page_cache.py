@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta, timezone
 
-import pytest
 import sqlalchemy as sa
 
 from catalog.networks import operations as ops
@@ -23,13 +22,6 @@ from tests.catalog.test_networks import GATHERING_START, add_gathering, body
 from tests.catalog.test_networks import world as world  # the fixture, for this module's tests
 from tests.conftest import NOW, PASSWORD
 from tests.lms.conftest import make_app as make_app  # the fixture, for this module's tests
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    page_cache.invalidate()
-    yield
-    page_cache.invalidate()
 
 
 def page(client, world) -> str:

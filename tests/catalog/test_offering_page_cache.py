@@ -6,21 +6,12 @@ where this process hears of nothing), and reads the page again.
 """
 from datetime import timedelta
 
-import pytest
 
 from catalog.enrollment import operations as ops
 from catalog.enrollment.models import EnrollmentState
 from catalog.offerings import operations as offering_ops
-from catalog.offerings.views import about_cache
 from events.models import SessionStatus
 from lms.db import db
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    about_cache.invalidate()
-    yield
-    about_cache.invalidate()
 
 
 def page(client, offering) -> str:

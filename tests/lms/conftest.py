@@ -3,6 +3,8 @@ import pytest
 
 from lms import create_app
 from lms.db import db
+from lms.people.models import Role
+from lms.plans import operations as plan_ops
 from tests.conftest import FreshRequestClient
 
 
@@ -24,3 +26,22 @@ def make_app(app):
     for other in made:
         with other.app_context():
             db.engine.dispose()
+
+
+# --- a school with its leader and a development plan (the plan tests) ----------------------
+
+@pytest.fixture
+def school(make_school):
+    return make_school("Bakkehaugen skole")
+
+
+@pytest.fixture
+def leader(make_user, school):
+    return make_user("Rita Rektor", roles=(Role.LEADER,), school=school)
+
+
+@pytest.fixture
+def plan(leader, school, now):
+    plan = plan_ops.create_plan(school.id, 2026, 2028, actor=leader, now=now)
+    db.session.commit()
+    return plan

@@ -29,3 +29,12 @@ def test_least_recently_used_entry_goes_first():
     cache.get_or_make("c", 60, lambda: 3)  # b goes
     assert cache.get_or_make("a", 60, lambda: 9) == 1
     assert cache.get_or_make("b", 60, lambda: 7) == 7
+
+
+def test_every_cache_of_the_process_is_emptied_at_once():
+    pages, forms = FragmentCache(), FragmentCache()
+    pages.get_or_make("k", 60, lambda: "old page")
+    forms.get_or_make("k", 60, lambda: "old form")
+    FragmentCache.invalidate_all()
+    assert pages.get_or_make("k", 60, lambda: "new page") == "new page"
+    assert forms.get_or_make("k", 60, lambda: "new form") == "new form"

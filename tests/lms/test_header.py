@@ -1,19 +1,10 @@
 """The page header is kept rendered per process: it must show who, what and where as they are now."""
 import re
 
-import pytest
 
-from lms.core.header import header_cache
 from lms.db import db
 from lms.people.models import Membership, Role
 from tests.conftest import PASSWORD
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    header_cache.invalidate()
-    yield
-    header_cache.invalidate()
 
 
 def header(client, path="/kurs") -> str:

@@ -34,16 +34,6 @@ MODELS = {"mal": PlanGoal, "tiltak": PlanMeasure, "behandling": PlanTreatment, "
 
 
 @pytest.fixture
-def school(make_school):
-    return make_school("Bakkehaugen skole")
-
-
-@pytest.fixture
-def leader(make_user, school):
-    return make_user("Rita Rektor", roles=(Role.LEADER,), school=school)
-
-
-@pytest.fixture
 def second_leader(make_user, school):
     return make_user("Lise Leder", roles=(Role.LEADER,), school=school)
 
@@ -51,13 +41,6 @@ def second_leader(make_user, school):
 @pytest.fixture
 def teacher(make_user, school):
     return make_user("Tor Lærer", school=school)
-
-
-@pytest.fixture
-def plan(leader, school, now):
-    plan = ops.create_plan(school.id, 2026, 2028, actor=leader, now=now)
-    db.session.commit()
-    return plan
 
 
 @pytest.fixture

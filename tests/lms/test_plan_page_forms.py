@@ -1,39 +1,13 @@
 """The plan page's empty add forms are kept rendered per process: they must show what is true now."""
 import re
 
-import pytest
 import sqlalchemy as sa
 
 from lms.db import db
 from lms.people.models import Role
 from lms.plans import operations as ops
 from lms.plans.models import Milestone
-from lms.plans.views import blank_forms
 from tests.conftest import PASSWORD
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    blank_forms.invalidate()
-    yield
-    blank_forms.invalidate()
-
-
-@pytest.fixture
-def school(make_school):
-    return make_school("Bakkehaugen skole")
-
-
-@pytest.fixture
-def leader(make_user, school):
-    return make_user("Rita Rektor", roles=(Role.LEADER,), school=school)
-
-
-@pytest.fixture
-def plan(leader, school, now):
-    plan = ops.create_plan(school.id, 2026, 2028, actor=leader, now=now)
-    db.session.commit()
-    return plan
 
 
 def milestone_form(client, plan) -> str:

@@ -21,23 +21,6 @@ from lms.plans.models import Plan, PlanSection, PlanState, PlanVersion
 from tests.conftest import PASSWORD
 
 
-@pytest.fixture
-def school(make_school):
-    return make_school("Bakkehaugen skole")
-
-
-@pytest.fixture
-def leader(make_user, school):
-    return make_user("Rita Rektor", roles=(Role.LEADER,), school=school)
-
-
-@pytest.fixture
-def plan(leader, school, now):
-    plan = ops.create_plan(school.id, 2026, 2028, actor=leader, now=now)
-    db.session.commit()
-    return plan
-
-
 def text(response) -> str:
     return re.sub(r"\s+", " ", response.get_data(as_text=True))
 
