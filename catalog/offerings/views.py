@@ -101,8 +101,8 @@ def session_or_404(offering: Offering, session_id: int) -> Session:
 
 # --- browsing -------------------------------------------------------------------
 
-#: Rendered result lists of the catalogue, shared by everyone who asks the same
-#: question in the same language; dropped on this instance's own changes.
+#: The catalogue's rendered content (filter form, results, schemes), shared by everyone who
+#: asks the same question in the same language; dropped on this instance's own changes.
 results_cache = FragmentCache()
 enrollment_ops.enrollment_changed.connect(results_cache.invalidate)
 offering_ops.offering_changed.connect(results_cache.invalidate)
@@ -138,15 +138,11 @@ def index():
     def render() -> Markup:
         # Everything below the header is the same for everyone who asks the same question in one
         # language on one address (the feed links are absolute): the filter form, the results, the schemes.
-        results = results_cache.get_or_make(("results", request.query_string, locale), ttl,
-                                            lambda: _render_results(f, page, now))
-        schemes = results_cache.get_or_make(("schemes", request.query_string, locale), ttl,
-                                            lambda: _render_schemes(f, now))
-        themes = results_cache.get_or_make(("themes",), ttl, _themes)
         feed_args = {k: v for k, v in request.args.items() if k in FEED_FILTERS and v}
         return Markup(render_template(
-            "catalog/offerings/_catalogue.html", results=Markup(results), schemes=Markup(schemes), f=f,
-            themes=themes, kinds=list(OfferingKind), groups=list(TargetGroup),
+            "catalog/offerings/_catalogue.html", results=Markup(_render_results(f, page, now)),
+            schemes=Markup(_render_schemes(f, now)), f=f,
+            themes=_themes(), kinds=list(OfferingKind), groups=list(TargetGroup),
             feed_url=url_for("offerings.catalogue_feed", _external=True, **feed_args)))
 
     content = results_cache.get_or_make(("page", request.query_string, locale, request.host_url), ttl, render)
