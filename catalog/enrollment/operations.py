@@ -145,11 +145,15 @@ def lock_offering(offering_id: int) -> Offering:
     return offering
 
 
+def _active(offering_id: int, user_id: int) -> tuple:
+    """The conditions of the person's enrollment in the offering that is not cancelled (there is one at most)."""
+    return (Enrollment.offering_id == offering_id, Enrollment.user_id == user_id,
+            Enrollment.state != EnrollmentState.CANCELLED)
+
+
 def active_enrollment(offering_id: int, user_id: int) -> Enrollment | None:
     """Return the person's enrollment in the offering that is not cancelled."""
-    return db.session.scalar(sa.select(Enrollment).where(
-        Enrollment.offering_id == offering_id, Enrollment.user_id == user_id,
-        Enrollment.state != EnrollmentState.CANCELLED))
+    return db.session.scalar(sa.select(Enrollment).where(*_active(offering_id, user_id)))
 
 
 
@@ -339,8 +343,7 @@ def enroll(offering_id: int, person: User, *, actor: User, now: datetime) -> Enr
     # One look at the offering's enrollments: the person's own, and any offers out. An offer made after
     # this look has its whole time to run, so only offers seen now can have expired once the lock is ours.
     enrolled_already, offers_out = db.session.execute(sa.select(
-        sa.exists().where(Enrollment.offering_id == offering_id, Enrollment.user_id == person.id,
-                          Enrollment.state != EnrollmentState.CANCELLED),
+        sa.exists().where(*_active(offering_id, person.id)),
         sa.exists().where(Enrollment.offering_id == offering_id, Enrollment.state == EnrollmentState.OFFERED),
     )).one()
     if enrolled_already:
