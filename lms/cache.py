@@ -43,7 +43,13 @@ def without_csrf_token(html: str) -> str:
 
 
 def with_csrf_token(kept: str) -> Markup:
-    """Return a kept part with this request's CSRF token where the placeholder stands."""
+    """Return a kept part with this request's CSRF token where the placeholder stands.
+
+    A part without the placeholder (no form in it) costs no token: making one
+    puts it in the session, and so sets a session cookie on a visitor who only reads.
+    """
+    if CSRF_PLACEHOLDER not in kept:
+        return Markup(kept)
     return Markup(kept.replace(CSRF_PLACEHOLDER, str(escape(generate_csrf()))))
 
 

@@ -11,6 +11,7 @@ from lms.auth.operations import PermissionDenied
 from lms.db import db, now_utc
 from lms.links import same_site_path
 from lms.people import operations as people
+from lms.security import csrf
 
 bp = Blueprint("core", __name__)
 
@@ -40,8 +41,18 @@ def ping():
 
 
 @bp.route("/sprak", methods=["POST"])
+@csrf.exempt
 def set_language():
-    """Keep the language chosen in the header: in this browser, and on the account when signed in."""
+    """Keep the language chosen in the header: in this browser, and on the account when signed in.
+
+    The switch of a visitor who is not signed in carries no CSRF token: it
+    only sets this browser's language cookie, and a token would have to be
+    kept in a session cookie set on every page they merely read. A signed-in
+    person's choice is saved on their account, and their switch is checked
+    as every other form is.
+    """
+    if current_user.is_authenticated and current_app.config["WTF_CSRF_ENABLED"]:
+        csrf.protect()
     language = i18n.parse_language(request.form.get("lang"))
     response = redirect(same_site_path(request.form.get("next")))
     if language is not None:
