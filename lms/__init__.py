@@ -24,7 +24,7 @@ from lms.cli import backup_command, demo_cli, restore_command
 from lms.core.header import page_header
 from lms.core.views import bp as core_bp
 from lms.core.views import register_error_handlers
-from lms.db import MAX_ID, configure_sqlite, db, render_migration_item
+from lms.db import MAX_ID, configure_sqlite, db, init_reads_only, render_migration_item
 from lms.feide import client as feide_client
 from lms.feide.views import bp as feide_bp
 from lms.identity import models as _identity_models  # noqa: F401 (the schema knows linked accounts)
@@ -169,6 +169,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
 
     plugins.init_plugins(app, enabled)
+    init_reads_only(app)
     app.jinja_env.globals["programme_lang"] = programme_lang
 
     @app.context_processor

@@ -5,12 +5,14 @@ returned timezone-aware, whichever database is underneath.
 """
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from functools import wraps
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from flask import g, has_request_context, request
+from flask.globals import _cv_request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase, registry
 
@@ -178,17 +180,82 @@ def begin_writing() -> None:
     g.kp_write_next = True
 
 
+#: Statements that never change data (the start of a statement, lower case).
+READING_VERBS = ("select", "begin", "commit", "rollback", "savepoint", "release", "pragma", "show", "set ",
+                 "explain")
+
+
+class WriteInReadingRequest(RuntimeError):
+    """A statement that may write was sent where the request reads without a transaction."""
+
+
 def read_without_transaction() -> None:
     """Run the rest of this request's statements without a transaction, on PostgreSQL.
 
-    For hot read-only views (calendar feeds) that read a few values each
-    complete in itself: it saves the BEGIN and ROLLBACK round trips. SQLite
-    reads in-process, so nothing changes there.
+    For hot read-only views (calendar feeds, the pages marked :func:`reads_only`)
+    whose statements are each complete in itself: it saves the BEGIN and
+    ROLLBACK round trips. Under PostgreSQL's READ COMMITTED every statement
+    sees its own snapshot inside a transaction too, so nothing read changes.
+    A statement that may write is refused there (:class:`WriteInReadingRequest`):
+    without a transaction it could not be undone. SQLite reads in-process, so
+    nothing changes there.
     """
     session = db.session()
     # A request that has already begun its transaction keeps it.
     if db.engine.dialect.name == "postgresql" and not session.in_transaction():
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT", "kp_reads_only": True})
+        request_ctx = _cv_request.get(None)
+        if request_ctx is not None:
+            # On the request's own context: a test's application context (and its session) outlives it.
+            request_ctx.kp_reads_only = True
+
+
+def reads_only(view):
+    """Mark a view whose GET only reads: it runs without a transaction (:func:`read_without_transaction`).
+
+    Put it right under the route, above ``login_required``: the request starts
+    reading that way before anything else, the sign-in lookup included.
+    """
+    view.kp_reads_only = True
+    return view
+
+
+def init_reads_only(app) -> None:
+    """Start the GET of every view marked :func:`reads_only` without a transaction, and refuse writes in it."""
+
+    def _start_reading():
+        view = app.view_functions.get(request.endpoint) if request.endpoint else None
+        if request.method in READ_ONLY_METHODS and getattr(view, "kp_reads_only", False):
+            read_without_transaction()
+
+    app.before_request_funcs.setdefault(None, []).insert(0, _start_reading)
+
+    @app.teardown_request
+    def _end_reading(_error=None):
+        # Give the connection back as it came: whatever uses the session next (a test's own work, which
+        # shares it) starts a transaction of its own. Nothing to send: the rollback of autocommit is skipped.
+        if getattr(_cv_request.get(None), "kp_reads_only", False):
+            db.session.rollback()
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "postgresql" and not sa.event.contains(engine, "before_cursor_execute", _refuse_writes):
+        sa.event.listen(engine, "before_cursor_execute", _refuse_writes)
+
+
+def _writes(statement: str) -> bool:
+    start = statement.lstrip()[:10].lower()
+    if start.startswith("with"):  # a common table expression: a SELECT unless it holds a data-changing part
+        return _DATA_CHANGING.search(statement) is not None
+    return not start.startswith(READING_VERBS)
+
+
+_DATA_CHANGING = re.compile(r"\b(insert|update|delete|merge)\b", re.IGNORECASE)
+
+
+def _refuse_writes(conn, cursor, statement, parameters, context, executemany):
+    if conn.get_execution_options().get("kp_reads_only") and getattr(_cv_request.get(None), "kp_reads_only", False) \
+            and _writes(statement):
+        raise WriteInReadingRequest(f"a request that reads without a transaction sent: {statement[:60]}")
 
 
 def render_migration_item(type_, obj, autogen_context):

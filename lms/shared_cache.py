@@ -38,7 +38,7 @@ from flask import Flask, current_app, has_app_context
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from lms.db import db
+from lms.db import READING_VERBS, db
 
 _log = logging.getLogger(__name__)
 
@@ -55,8 +55,7 @@ WARN_EVERY_SECONDS = 60
 #: Set when the current context has sent a statement that may write, since its last commit or rollback.
 _wrote: ContextVar[bool] = ContextVar("kp_wrote", default=False)
 #: Statements that never change data; anything else counts as a write (a spare raise costs only a miss).
-_READING_VERBS = ("select", "begin", "commit", "rollback", "savepoint", "release", "pragma", "show", "set ",
-                  "explain")
+_READING_VERBS = READING_VERBS
 
 
 class SharedCache:

@@ -20,7 +20,7 @@ from events.feeds import FeedAnswer, answer_feed
 from events.models import SessionStatus
 from lms.auth.operations import require
 from lms.cache import FragmentCache, kept_with_csrf
-from lms.db import db, now_utc
+from lms.db import db, now_utc, reads_only
 from lms.forms import REFUSED, ActionForm, save, whole_number
 from lms.i18n import OSLO, fmt_date
 from lms.links import absolute_url
@@ -51,6 +51,7 @@ def _this_year() -> int:
 # --- Mine nettverk and the list ---------------------------------------------------------
 
 @bp.get("/nettverk")
+@reads_only
 @login_required
 def index():
     mine = ops.my_networks(current_user, now_utc())
@@ -194,6 +195,7 @@ def _archive_rows(newest_first: list[tuple[int, datetime]], shown: int | None = 
 
 
 @bp.get("/nettverk/<int:network_id>")
+@reads_only
 @login_required
 def show(network_id: int):
     return _show(network_id)

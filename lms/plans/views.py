@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from lms import exports
 from lms.auth.operations import PermissionDenied, require
-from lms.db import db, now_utc
+from lms.db import db, now_utc, reads_only
 from lms.cache import FragmentCache, kept_with_csrf
 from lms.forms import REFUSED, ActionForm, save
 from lms.i18n import fmt_date, to_oslo
@@ -155,6 +155,7 @@ def _render(plan: Plan, status: int = 200, **forms):
 
 
 @bp.get("/<int:plan_id>")
+@reads_only
 def show(plan_id: int):
     return _render(_plan(plan_id))
 
