@@ -25,7 +25,7 @@ from events.feeds import FeedAnswer, answer_feed
 from events.models import Schedule, Session
 from lms.auth.operations import require
 from lms.cache import FragmentCache
-from lms.db import db, now_utc, read_without_transaction
+from lms.db import db, now_utc, read_without_transaction, reads_only
 from lms.forms import REFUSED, ActionForm, page_number, query_text, save
 from lms.i18n import to_oslo
 from lms.schoolyear import school_year_of
@@ -69,7 +69,10 @@ def offering_or_404(offering_id: int, *options) -> Offering:
 
     ``options`` load what the page shows with it (:data:`WITH_TARGET_GROUPS`).
     """
-    offering = db.session.get(Offering, offering_id, options=options)
+    return _visible_or_404(db.session.get(Offering, offering_id, options=options))
+
+
+def _visible_or_404(offering: Offering | None) -> Offering:
     if offering is None:
         abort(404)
     if offering.status == OfferingStatus.DRAFT and not enrollment_ops.can_manage(
@@ -80,6 +83,10 @@ def offering_or_404(offering_id: int, *options) -> Offering:
 
 #: An offering with its target groups in one statement, not two.
 WITH_TARGET_GROUPS = joinedload(Offering.target_group_rows)
+#: The offering page's statements, built once: every visit runs them, and SQLAlchemy then makes each one's
+#: cache key once, not per request.
+_PAGE_OFFERING = sa.select(Offering).where(Offering.id == sa.bindparam("offering_id")).options(WITH_TARGET_GROUPS)
+_SCHEDULE_SESSIONS = sa.select(Session.__table__).where(Session.__table__.c.schedule_id == sa.bindparam("schedule_id"))
 
 
 def managed_offering(offering_id: int) -> Offering:
@@ -150,9 +157,11 @@ def index():
 
 
 @bp.route("/kurs/<int:offering_id>")
+@reads_only
 def show(offering_id: int):
     now = now_utc()
-    offering = offering_or_404(offering_id, WITH_TARGET_GROUPS)
+    offering = _visible_or_404(db.session.execute(_PAGE_OFFERING, {"offering_id": offering_id}).unique()
+                               .scalar_one_or_none())
     user = current_user if current_user.is_authenticated else None
     mine = enrollment_ops.active_enrollment(offering.id, user.id) if user else None
     # A visitor who is not signed in has no form on this page: making them costs more than the rest of it.
@@ -221,8 +230,7 @@ def _about(offering: Offering, series: list[Offering], mine, can_manage: bool, n
     if can_manage:
         return render()
     # The sessions as rows, not objects: on a hit nothing else of them is needed.
-    sessions = tuple(db.session.execute(sa.select(Session.__table__).where(
-        Session.schedule_id == offering.schedule_id)).all())
+    sessions = tuple(db.session.execute(_SCHEDULE_SESSIONS, {"schedule_id": offering.schedule_id}).all())
     key = ("about", str(get_locale()), request.host_url, unconfirmed, _columns(offering),
            offering.series and _columns(offering.series), sessions,
            tuple(_columns(o) for o in series), tuple(closed.items()))

@@ -70,19 +70,23 @@ def start_session(user: User, now: datetime, method: str = "local", user_agent: 
     return token
 
 
+#: The person of a live sign-in session, with their roles, in one statement: every signed-in request runs it,
+#: so it is built once (SQLAlchemy then makes its cache key once too, not per request).
+_USER_FOR_TOKEN = (
+    sa.select(User).join(LoginSession, LoginSession.user_id == User.id)
+    .where(LoginSession.token_hash == sa.bindparam("token_hash"), LoginSession.revoked_at.is_(None),
+           LoginSession.created_at > sa.bindparam("since"))
+    .options(joinedload(User.memberships)))
+
+
 def user_for_token(token: str, now: datetime, *, lifetime: timedelta) -> User | None:
     """Return the user of a live sign-in session begun less than ``lifetime`` before ``now``, or None.
 
     The idle time is checked by the caller from the signed session cookie, so
     that a request that only reads writes nothing.
     """
-    # One query for the person and their roles: every signed-in request asks.
-    user = db.session.scalars(
-        db.select(User).join(LoginSession, LoginSession.user_id == User.id)
-        .where(LoginSession.token_hash == _hash_token(token), LoginSession.revoked_at.is_(None),
-               LoginSession.created_at > now - lifetime)
-        .options(joinedload(User.memberships))
-    ).unique().one_or_none()
+    user = db.session.scalars(_USER_FOR_TOKEN, {"token_hash": _hash_token(token), "since": now - lifetime}
+                              ).unique().one_or_none()
     if user is None or not user.active:
         return None
     user.login_token = token
