@@ -554,3 +554,45 @@ def test_cancelling_an_offering_mails_each_participant_the_sequence_their_feed_t
         cancelled = [[int(e["SEQUENCE"]) for e in _merged(_mails_to(person)[2:])[1]] for person in people]
     assert cancelled[-1] == fed
     assert all(later > earlier for first, then in zip(cancelled, cancelled[1:]) for earlier, later in zip(first, then))
+
+
+def test_joining_the_waitlist_and_leaving_it_each_update_the_event_the_person_already_has(
+        make_offering, make_user, login, now, app):
+    """A download before signing up, the held dates, their withdrawal: one event, each a higher SEQUENCE."""
+    offering = make_offering(capacity=1)
+    first, kari = make_user(), make_user()
+    ops.enroll(offering.id, first, actor=first, now=now)
+    db.session.commit()
+    before = icalendar.Calendar.from_ical(
+        login(kari).get(f"/kurs/{offering.id}/okter/{offering.sessions[0].id}.ics").data).walk("VEVENT")[0]
+    waiting = ops.enroll(offering.id, kari, actor=kari, now=now)
+    ops.cancel_enrollment(waiting, actor=kari, now=now)
+    with app.test_request_context():
+        held, withdrawn = _mails_to(kari)
+    _cal, (hold,) = _vevents(held.attachments[0])
+    _cal, (gone,) = _vevents(withdrawn.attachments[0])
+    assert str(hold["STATUS"]) == "TENTATIVE" and str(gone["STATUS"]) == "CANCELLED"
+    assert str(before["UID"]) == str(hold["UID"]) == str(gone["UID"])
+    assert int(before["SEQUENCE"]) < int(hold["SEQUENCE"]) < int(gone["SEQUENCE"])
+
+
+def test_attendance_and_completion_leave_the_event_in_the_calendars_as_it_was(
+        make_offering, make_user, make_school, admin, now, app):
+    """Only a change the calendar shows raises SEQUENCE: a calendar app takes a higher one as a new version."""
+    school = make_school()
+    offering = make_offering(sessions=2)
+    kari = make_user(school=school)
+    seat = ops.enroll(offering.id, kari, actor=kari, now=now)
+
+    def sequences():
+        with app.test_request_context():
+            return ([e.sequence for e in calendar.person_events(kari.id, now)],
+                    [e.sequence for e in calendar.school_events(school.id, now)])
+
+    enrolled = sequences()
+    first = offering.sessions[0]
+    ops.record_attendance(first, offering, {seat.id}, actor=admin, now=first.starts_at)
+    ops.record_attendance(first, offering, set(), actor=admin, now=first.starts_at)  # corrected: not there
+    ops.mark_completed(offering, {seat.id}, actor=admin, now=first.ends_at)
+    assert db.session.get(type(seat), seat.id).state.value == "completed"
+    assert sequences() == enrolled

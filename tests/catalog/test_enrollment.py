@@ -366,3 +366,32 @@ def test_no_attendance_for_a_cancelled_session(make_offering, make_user, admin, 
     offering_ops.cancel_session(offering, first, actor=admin, now=now)
     with pytest.raises(ops.EnrollmentError, match="avlyst"):
         ops.record_attendance(first, offering, {enrollment.id}, actor=admin, now=first.starts_at)
+
+
+def test_an_offer_mail_says_until_when_and_the_answers_mails_say_what_was_answered(make_offering, make_user, now):
+    """Word for word: the offer's answer-by time in Oslo time, then "takket ja" or "takket nei"."""
+    offering = make_offering("Digital vurdering", capacity=1)
+    first, kari, ola = make_user(), make_user(), make_user()
+    seat = ops.enroll(offering.id, first, actor=first, now=now)
+    kari_seat = ops.enroll(offering.id, kari, actor=kari, now=now)
+    ola_seat = ops.enroll(offering.id, ola, actor=ola, now=now)
+    ops.cancel_enrollment(seat, actor=first, now=now)  # Kari is offered the seat for 48 hours
+    ops.accept_offer(kari_seat, actor=kari, now=now + timedelta(hours=1))
+    ops.cancel_enrollment(kari_seat, actor=kari, now=now + timedelta(hours=2))  # then Ola, two hours on
+    ops.decline_offer(ola_seat, actor=ola, now=now + timedelta(hours=3))
+
+    def mails(person):
+        return [render(m) for m in db.session.scalars(
+            sa.select(OutboxMessage).where(OutboxMessage.recipient == person.email).order_by(OutboxMessage.id))]
+
+    _waiting, offered, accepted, _cancelled = mails(kari)
+    assert offered.subject == "Ledig plass til deg: Digital vurdering"
+    # Offered at 10:00 Oslo time (08:00 UTC) on Tuesday 1 September.
+    assert ("Det er blitt ledig plass på «Digital vurdering». Takk ja innen torsdag 3. september 2026 kl. 10:00 "
+            "under «Mine kurs», ellers går plassen videre.") in offered.text
+    assert accepted.subject == "Du har fått plass: Digital vurdering"
+    assert "Du har takket ja og er nå påmeldt «Digital vurdering»." in accepted.text
+    _waiting, offered, declined = mails(ola)
+    assert "Takk ja innen torsdag 3. september 2026 kl. 12:00 under «Mine kurs»" in offered.text
+    assert declined.subject == "Avmeldt: Digital vurdering"
+    assert "Du har takket nei til plassen på «Digital vurdering»." in declined.text

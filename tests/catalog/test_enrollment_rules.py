@@ -15,6 +15,7 @@ import sqlalchemy as sa
 
 from catalog.enrollment import operations as ops
 from catalog.enrollment.models import SEAT_STATES, Enrollment, EnrollmentState
+from catalog.offerings import operations as offering_ops
 from catalog.offerings.models import Offering, TargetGroup
 from lms.audit.models import AuditEntry
 from lms.db import db, set_clock
@@ -387,3 +388,103 @@ def test_a_course_for_new_hires_takes_those_hired_within_the_window_to_the_day(m
             ops.enroll(offering.id, person, actor=person, now=now)
         assert str(refused.value) == "Tilbudet er ikke for din målgruppe (Nyansatte)."
         assert count(Enrollment, Enrollment.user_id == person.id) == 0
+
+
+def test_an_offering_deleted_before_the_lock_is_refused_as_gone_and_nobody_is_enrolled(
+        app, make_offering, make_user, admin, now, monkeypatch):
+    """The first look found the offering (nobody signed up yet); its organiser deleted it before the lock."""
+    offering = make_offering(capacity=5)
+    kari = make_user("Kari Sen")
+    offering_id, admin_id = offering.id, admin.id
+    db.session.commit()
+
+    def delete():
+        offering_ops.delete_offering(db.session.get(Offering, offering_id), actor=db.session.get(User, admin_id),
+                                     now=now)
+
+    with reading_request(app):
+        ran = before_first_call(monkeypatch, ops, "lock_offering", lambda: commit_elsewhere(app, delete))
+        with pytest.raises(ops.OfferingNotFound) as refused:
+            ops.enroll(offering_id, kari, actor=kari, now=now)
+        db.session.rollback()
+    assert ran == [True]
+    assert str(refused.value) == "Tilbudet finnes ikke."
+    assert count(Enrollment) == 0 and db.session.get(Offering, offering_id) is None
+
+
+def test_under_the_lock_a_seat_is_taken_without_reading_the_target_groups_or_the_schedule_on_their_own(
+        app, make_offering, make_user, now, monkeypatch):
+    """Everyone else waits while the lock is held: the target groups are not read again under it, and the
+    schedule every seat change mails comes with the offering (e70b7c5)."""
+    offering = make_offering(capacity=5)
+    kari = make_user("Kari Teller")
+    db.session.commit()
+    statements, locked = [], []
+    real_lock = ops.lock_offering
+
+    def lock_and_mark(offering_id):
+        locked.append(len(statements))
+        return real_lock(offering_id)
+
+    monkeypatch.setattr(ops, "lock_offering", lock_and_mark)
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        ops.enroll(offering.id, kari, actor=kari, now=now)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    under = [" ".join(s.split()) for s in statements[locked[0]:]]
+    (read,) = [s for s in under if s.startswith("SELECT offering.")]
+    assert "JOIN schedule" in read
+    assert not [s for s in under if s.startswith(("SELECT offering_target_group", "SELECT schedule"))]
+
+
+def test_a_closed_offering_says_so_before_whom_it_is_for_and_before_who_is_signed_up(make_offering, make_user, now):
+    """Whether one may sign up at all comes first: the person is told it is closed, not why else it would fail."""
+    leaders = make_offering("For ledere", target_groups=(TargetGroup.LEADERS,),
+                            registration_closes_at=now + timedelta(days=1))
+    open_to_all = make_offering("For alle", registration_closes_at=now + timedelta(days=1))
+    teacher = make_user("Tea Lærer")
+    ops.enroll(open_to_all.id, teacher, actor=teacher, now=now)
+    later = now + timedelta(days=2)
+    for offering in (leaders, open_to_all):
+        with pytest.raises(ops.EnrollmentError) as refused:
+            ops.enroll(offering.id, teacher, actor=teacher, now=later)
+        assert str(refused.value) == "Påmeldingsfristen er ute."
+
+
+def test_an_offer_whose_time_ran_out_frees_its_seat_for_the_next_to_sign_up_before_the_nightly_run(
+        make_offering, make_user, now):
+    offering = make_offering(capacity=1)
+    first, offered, late = make_user(), make_user(), make_user()
+    seat = ops.enroll(offering.id, first, actor=first, now=now)
+    waiting = ops.enroll(offering.id, offered, actor=offered, now=now)
+    ops.cancel_enrollment(seat, actor=first, now=now)
+    assert waiting.state == EnrollmentState.OFFERED
+    # The 48 hours have passed and no nightly run has passed the seat on yet.
+    arrived = ops.enroll(offering.id, late, actor=late, now=now + timedelta(hours=49))
+    assert waiting.state == EnrollmentState.CANCELLED
+    assert arrived.state == EnrollmentState.ENROLLED
+    assert ops.count_seats(offering.id) == (1, 0)
+
+
+def test_an_offering_cancelled_before_the_lock_is_refused_as_cancelled_and_nobody_is_enrolled(
+        app, make_offering, make_user, admin, now, monkeypatch):
+    """The first look found it open; the organiser cancelled it before the lock, so the look under it refuses."""
+    offering = make_offering(capacity=5)
+    kari = make_user("Kari Sent")
+    offering_id, admin_id = offering.id, admin.id
+    db.session.commit()
+
+    def cancel():
+        offering_ops.cancel_offering(db.session.get(Offering, offering_id), actor=db.session.get(User, admin_id),
+                                     now=now, reason="")
+
+    with reading_request(app):
+        ran = before_first_call(monkeypatch, ops, "lock_offering", lambda: commit_elsewhere(app, cancel))
+        with pytest.raises(ops.EnrollmentError) as refused:
+            ops.enroll(offering_id, kari, actor=kari, now=now)
+        db.session.rollback()
+    assert ran == [True]
+    assert str(refused.value) == "Tilbudet er avlyst."
+    assert count(Enrollment) == 0

@@ -1,6 +1,7 @@
 """Composing collaboration groups: every school in exactly one group of two to four, by shared focus areas."""
 from __future__ import annotations
 
+import itertools
 import re
 
 import pytest
@@ -42,7 +43,7 @@ def test_every_school_is_in_exactly_one_group_of_two_to_four(schools, mode):
 
 
 @pytest.mark.parametrize("n, sizes", [(2, [2]), (3, [3]), (4, [4]), (5, [3, 2]), (6, [3, 3]), (7, [4, 3]),
-                                      (8, [4, 4]), (9, [3, 3, 3]), (10, [4, 3, 3]), (11, [4, 4, 3])])
+                                      (8, [4, 4]), (9, [3, 3, 3]), (10, [4, 3, 3]), (11, [4, 4, 3]), (0, [])])
 def test_groups_are_threes_where_the_numbers_allow(n, sizes):
     assert group_sizes(n) == sizes
 
@@ -77,6 +78,133 @@ def test_last_years_partners_are_kept_apart_or_together_as_asked():
     assert sum(g.last_year_pairs for g in apart.groups) == 1
     together = compose(schools, last_year, LastYear.TOGETHER)
     assert [1, 2, 3] in [g.school_ids for g in together.groups]
+
+
+def test_the_shared_areas_are_those_two_schools_share_most_shared_first_then_alphabetically():
+    schools = [school(1, ["Vurdering", "Skole-hjem-samarbeid", "Lesing", "Sjakk"]),
+               school(2, ["Vurdering", "Skole og hjem", "Lesing"]),
+               school(3, ["Vurdering", "Skole og hjem", "Skole-hjem-samarbeid"])]
+    (group,) = compose(schools).groups
+    # Sjakk is one school's alone; "Skole og hjem" comes before "Skole-hjem-samarbeid" as in a dictionary.
+    assert group.shared == ["Vurdering", "Lesing", "Skole og hjem", "Skole-hjem-samarbeid"]
+
+
+def test_only_a_school_sharing_with_nobody_is_unmatched_and_its_group_names_it_and_comes_first():
+    # Two schools sharing an area between themselves alone are matched; the fifth shares with nobody.
+    schools = [school(1, ["Lesing"]), school(2, ["Lesing"]), school(3, ["Sjakk"]), school(4, ["Sjakk"]),
+               school(5, ["Unikt"])]
+    result = compose(schools)
+    assert result.unmatched == [5]
+    # The best group first: it is the first the page numbers. 100 per shared area, 10 for the same district.
+    assert [(g.school_ids, g.score, g.sharing_nothing) for g in result.groups] == [
+        ([1, 2, 5], 100 + 10 + 10 + 10, [5]), ([3, 4], 100 + 10, [])]
+    assert result.score == 240
+
+
+def _pair_points(a, b, partners, mode):
+    shared = {x.lower() for x in a.focus_areas} & {x.lower() for x in b.focus_areas}
+    points = 100 * len(shared) + (10 if a.district and a.district == b.district else 0)
+    if mode != LastYear.IGNORE and (a.id, b.id) in partners:
+        points += 150 if mode == LastYear.TOGETHER else -150
+    return points
+
+
+def _best_total(schools, last_year, mode):
+    """Score every way to split the schools into groups of the sizes asked for, counted from the rules alone."""
+    partners = set(last_year) | {(b, a) for a, b in last_year}
+
+    def total(groups):
+        return sum(_pair_points(a, b, partners, mode) for g in groups for a, b in itertools.combinations(g, 2))
+
+    def splits(rest, sizes):
+        if not rest:
+            yield []
+            return
+        first, others = rest[0], rest[1:]
+        for size in sorted(set(sizes)):
+            left = list(sizes)
+            left.remove(size)
+            for chosen in itertools.combinations(others, size - 1):
+                for more in splits([s for s in others if s not in chosen], left):
+                    yield [[first, *chosen], *more]
+    return max(total(groups) for groups in splits(list(schools), group_sizes(len(schools)))), total
+
+
+#: Small programmes whose best grouping is one of a kind and found: (last year, [(district, focus areas), ...]).
+SMALL_PROGRAMMES = {
+    "nine-apart": (LastYear.APART, [(1, 5), (2, 6), (2, 7), (5, 9)], [
+        ("Øst", "Skole-hjem, Lesing, Vurdering"), ("Vest", "Lesing, Programmering"),
+        ("Øst", "Programmering, Skole-hjem"), ("Øst", "Digital dømmekraft"),
+        ("Øst", "Programmering, Vurdering, Skaperverksted"), ("Nord", "Lesing, Skole-hjem, Programmering"),
+        ("Øst", "Vurdering, Skole-hjem, Skaperverksted"), ("Nord", "Digital dømmekraft, Skole-hjem, Vurdering"),
+        ("Nord", "Skole-hjem")]),
+    "eight-apart": (LastYear.APART, [(3, 4), (3, 6), (3, 7)], [
+        ("Nord", "Programmering, Lesing"), ("Øst", "Programmering"), ("Vest", "Lesing"),
+        ("Vest", "Vurdering, Skaperverksted"), ("Nord", "Lesing, Digital dømmekraft, Skaperverksted"),
+        ("Nord", "Digital dømmekraft, Vurdering, Skaperverksted"), ("Vest", "Programmering, Skaperverksted, Lesing"),
+        ("Øst", "Programmering, Vurdering")]),
+    "eight-apart-2": (LastYear.APART, [(1, 3), (2, 5), (2, 6), (5, 7)], [
+        ("Vest", "Skaperverksted"), ("Vest", "Skaperverksted, Digital dømmekraft, Vurdering"),
+        ("Nord", "Lesing, Digital dømmekraft"), ("Nord", "Digital dømmekraft, Skole-hjem, Vurdering"),
+        ("Øst", "Digital dømmekraft, Vurdering"), ("Vest", "Lesing, Skole-hjem, Programmering"),
+        ("Vest", "Skaperverksted, Lesing, Programmering"), ("Vest", "Skole-hjem, Digital dømmekraft")]),
+    "eight-apart-many-partners": (LastYear.APART, [
+        (1, 2), (1, 4), (1, 7), (1, 8), (2, 3), (2, 4), (2, 6), (2, 7), (2, 8), (3, 6), (3, 7), (4, 6), (4, 7), (4, 8),
+        (5, 6), (5, 7), (6, 7), (6, 8)], [
+        ("", "Lesing, Skaperverksted"), ("", "Lesing, Skaperverksted, Programmering"), ("Øst", "Lesing, Vurdering"),
+        ("", "Skole-hjem, Skaperverksted"), ("Øst", "Skaperverksted, Lesing, Vurdering"),
+        ("", "Digital dømmekraft, Programmering"), ("", "Programmering, Vurdering, Lesing"),
+        ("Øst", "Programmering, Skole-hjem, Skaperverksted")]),
+    "seven-with-three-sharing-nothing": (LastYear.IGNORE, [], [
+        ("Vest", "Vurdering"), ("Øst", "Vurdering"), ("Øst", ""), ("Nord", "Lesing"), ("Vest", ""), ("Nord", ""),
+        ("Nord", "")]),
+    "nine-ignoring-last-year": (LastYear.IGNORE, [], [
+        ("Vest", "Lesing, Digital dømmekraft"), ("Nord", "Vurdering, Skole-hjem"), ("Vest", "Lesing, Vurdering"),
+        ("Øst", "Lesing, Skole-hjem, Vurdering"), ("Vest", "Programmering, Lesing, Skaperverksted"),
+        ("Nord", "Vurdering, Digital dømmekraft, Lesing"), ("Nord", "Vurdering, Lesing"),
+        ("Vest", "Skaperverksted, Lesing, Vurdering"), ("Øst", "Skaperverksted")]),
+    "nine-together": (LastYear.TOGETHER, [(1, 3), (1, 6), (1, 7), (1, 9), (3, 6), (4, 9), (6, 9)], [
+        ("Vest", "Skole-hjem, Skaperverksted, Lesing"), ("Øst", "Vurdering, Programmering"),
+        ("Vest", "Vurdering, Skaperverksted"), ("Øst", "Vurdering, Lesing"), ("Øst", "Programmering"),
+        ("Vest", "Vurdering, Lesing, Skole-hjem"), ("Øst", "Skaperverksted, Vurdering"),
+        ("Øst", "Skole-hjem, Lesing, Vurdering"), ("Vest", "Skaperverksted")]),
+}
+
+
+@pytest.mark.parametrize("name", list(SMALL_PROGRAMMES))
+def test_a_small_programme_gets_the_best_grouping_there_is(name):
+    mode, last_year, rows = SMALL_PROGRAMMES[name]
+    schools = [school(i, [a for a in areas.split(", ") if a], district) for i, (district, areas) in enumerate(rows, 1)]
+    best, total = _best_total(schools, last_year, mode)
+    result = compose(schools, last_year, mode)
+    by_id = {s.id: s for s in schools}
+    proposed = [[by_id[i] for i in g.school_ids] for g in result.groups]
+    assert total(proposed) == best
+    assert result.score == best and [g.score for g in result.groups] == [total([g]) for g in proposed]
+
+
+def test_last_years_partners_kept_together_score_150_a_pair_on_top_of_what_they_share():
+    schools = [school(i, ["Lesing"]) for i in range(1, 7)]
+    together = compose(schools, [(1, 2), (1, 3), (2, 3)], LastYear.TOGETHER)
+    assert [(g.school_ids, g.score) for g in together.groups] == [([1, 2, 3], 3 * (100 + 10 + 150)),
+                                                                  ([4, 5, 6], 3 * (100 + 10))]
+
+
+def test_the_benchmarks_greedy_start_keeps_last_years_partners_together_or_apart_as_asked():
+    schools = [school(i, ["Lesing"]) for i in range(1, 7)]
+    last_year = [(1, 2), (1, 3), (2, 3)]
+    # Indexes into the schools: the first three were partners last year.
+    assert composition.greedy(schools, last_year, LastYear.TOGETHER) == [[0, 1, 2], [3, 4, 5]]
+    apart = composition.greedy(schools, last_year, LastYear.APART)
+    assert sorted(i for g in apart for i in g) == list(range(6))
+    # Three former partners in two groups: two of them must meet again, and only two do.
+    assert sorted(len({0, 1, 2} & set(g)) for g in apart) == [1, 2]
+
+
+def test_a_municipality_where_every_school_chose_the_same_area_gets_groups_of_three():
+    result = compose([school(i, ["Lesing"]) for i in range(1, 46)])
+    assert sorted(len(g.school_ids) for g in result.groups) == [3] * 15
+    assert result.score == 15 * 3 * (100 + 10)
 
 
 # --- the admin's page -------------------------------------------------------------------------

@@ -256,3 +256,21 @@ def test_the_front_page_query_count_does_not_grow_with_the_data(world, client, l
         db.session.commit()
         counts[n] = {who: _statements(c) for who, c in clients.items()}
     assert counts[2] == counts[6]
+
+
+def test_offered_seats_come_soonest_answer_first_and_are_only_ones_own(world, login, make_offering, make_user, now):
+    soon = make_offering("Snart i gang", capacity=1, starts_in=timedelta(hours=30))
+    others = make_offering("Annens plass", capacity=1, starts_in=timedelta(days=12))
+    holder, waiting = make_user("Hanne Holder", school=world.school), make_user("Vera Venter", school=world.school)
+    teacher = world.teacher
+    seat = enrollment_ops.enroll(soon.id, holder, actor=holder, now=now)
+    enrollment_ops.enroll(soon.id, teacher, actor=teacher, now=now)
+    enrollment_ops.cancel_enrollment(seat, actor=holder, now=now)  # offered until it starts, in 30 hours
+    mine = enrollment_ops.enroll(others.id, teacher, actor=teacher, now=now)
+    enrollment_ops.enroll(others.id, waiting, actor=waiting, now=now)
+    enrollment_ops.cancel_enrollment(mine, actor=teacher, now=now)  # offered to Vera, not to the teacher
+    db.session.commit()
+    offered = section(body(login(teacher).get("/")), "plass-tilbudt")
+    assert "Annens plass" not in offered
+    # The newer offer first: it must be answered within 30 hours, "Lesing i alle fag" within 48.
+    assert offered.index("Snart i gang") < offered.index("Lesing i alle fag")
