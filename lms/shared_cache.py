@@ -54,8 +54,6 @@ WARN_EVERY_SECONDS = 60
 
 #: Set when the current context has sent a statement that may write, since its last commit or rollback.
 _wrote: ContextVar[bool] = ContextVar("kp_wrote", default=False)
-#: Statements that never change data; anything else counts as a write (a spare raise costs only a miss).
-_READING_VERBS = READING_VERBS
 
 
 class SharedCache:
@@ -141,7 +139,7 @@ def init_app(app: Flask) -> None:
 
 def _note_statement(_conn, _cursor, statement: str, _parameters, _context, _executemany) -> None:
     # Core inserts, updates and deletes run through the session, raw SQL and DDL too.
-    if not _wrote.get() and not statement.lstrip()[:10].lower().startswith(_READING_VERBS):
+    if not _wrote.get() and not statement.lstrip()[:10].lower().startswith(READING_VERBS):
         _wrote.set(True)
 
 

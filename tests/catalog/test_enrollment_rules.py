@@ -390,26 +390,34 @@ def test_a_course_for_new_hires_takes_those_hired_within_the_window_to_the_day(m
         assert count(Enrollment, Enrollment.user_id == person.id) == 0
 
 
-def test_an_offering_deleted_before_the_lock_is_refused_as_gone_and_nobody_is_enrolled(
-        app, make_offering, make_user, admin, now, monkeypatch):
-    """The first look found the offering (nobody signed up yet); its organiser deleted it before the lock."""
+@pytest.mark.parametrize("change", ["deleted", "cancelled"])
+def test_an_offering_deleted_or_cancelled_before_the_lock_is_refused_and_nobody_is_enrolled(
+        app, make_offering, make_user, admin, now, monkeypatch, change):
+    """The first look found it open (nobody signed up yet); its organiser deleted or cancelled it before the
+    lock, so the look under it refuses, with the reason."""
     offering = make_offering(capacity=5)
     kari = make_user("Kari Sen")
     offering_id, admin_id = offering.id, admin.id
     db.session.commit()
 
-    def delete():
-        offering_ops.delete_offering(db.session.get(Offering, offering_id), actor=db.session.get(User, admin_id),
-                                     now=now)
+    def organiser_acts():
+        found, actor = db.session.get(Offering, offering_id), db.session.get(User, admin_id)
+        if change == "deleted":
+            offering_ops.delete_offering(found, actor=actor, now=now)
+        else:
+            offering_ops.cancel_offering(found, actor=actor, now=now, reason="")
 
+    expected, message = {"deleted": (ops.OfferingNotFound, "Tilbudet finnes ikke."),
+                         "cancelled": (ops.EnrollmentError, "Tilbudet er avlyst.")}[change]
     with reading_request(app):
-        ran = before_first_call(monkeypatch, ops, "lock_offering", lambda: commit_elsewhere(app, delete))
-        with pytest.raises(ops.OfferingNotFound) as refused:
+        ran = before_first_call(monkeypatch, ops, "lock_offering", lambda: commit_elsewhere(app, organiser_acts))
+        with pytest.raises(expected) as refused:
             ops.enroll(offering_id, kari, actor=kari, now=now)
         db.session.rollback()
     assert ran == [True]
-    assert str(refused.value) == "Tilbudet finnes ikke."
-    assert count(Enrollment) == 0 and db.session.get(Offering, offering_id) is None
+    assert type(refused.value) is expected and str(refused.value) == message
+    assert count(Enrollment) == 0
+    assert (db.session.get(Offering, offering_id) is None) == (change == "deleted")
 
 
 def test_under_the_lock_a_seat_is_taken_without_reading_the_target_groups_or_the_schedule_on_their_own(
@@ -466,25 +474,3 @@ def test_an_offer_whose_time_ran_out_frees_its_seat_for_the_next_to_sign_up_befo
     assert waiting.state == EnrollmentState.CANCELLED
     assert arrived.state == EnrollmentState.ENROLLED
     assert ops.count_seats(offering.id) == (1, 0)
-
-
-def test_an_offering_cancelled_before_the_lock_is_refused_as_cancelled_and_nobody_is_enrolled(
-        app, make_offering, make_user, admin, now, monkeypatch):
-    """The first look found it open; the organiser cancelled it before the lock, so the look under it refuses."""
-    offering = make_offering(capacity=5)
-    kari = make_user("Kari Sent")
-    offering_id, admin_id = offering.id, admin.id
-    db.session.commit()
-
-    def cancel():
-        offering_ops.cancel_offering(db.session.get(Offering, offering_id), actor=db.session.get(User, admin_id),
-                                     now=now, reason="")
-
-    with reading_request(app):
-        ran = before_first_call(monkeypatch, ops, "lock_offering", lambda: commit_elsewhere(app, cancel))
-        with pytest.raises(ops.EnrollmentError) as refused:
-            ops.enroll(offering_id, kari, actor=kari, now=now)
-        db.session.rollback()
-    assert ran == [True]
-    assert str(refused.value) == "Tilbudet er avlyst."
-    assert count(Enrollment) == 0
