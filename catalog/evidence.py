@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter, defaultdict
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
@@ -25,20 +26,15 @@ from catalog.offerings.models import Offering, OfferingKind, OfferingTargetGroup
 from lms.db import db, now_utc
 from lms.i18n import to_oslo
 from lms.people.models import Membership, Role, User
-from lms import plugins
-from lms.plugins import EvidenceFigure, EvidenceQuery
+from lms.plugins import EvidenceFigure, EvidenceQuery, school_values, schools_parameter
 
 #: The area a figure about staff competence belongs to.
 COMPETENCE_AREA = 4
 
 
-#: Above this many schools the queries read every school's staff and keep the asked ones in Python: with a
-#: long ``IN`` list SQLite plans the join from every person instead (11 s instead of 0.04 s for 3,000 schools).
-MANY_SCHOOLS = plugins.MANY_SCHOOLS
-
-def _at_schools(column, school_ids):
-    """Return the condition that ``column`` is one of the schools, or none when they are many (see above)."""
-    return plugins.at_schools(column, school_ids, MANY_SCHOOLS)
+# Above lms.plugins.MANY_SCHOOLS schools the queries read every school's staff and keep the asked ones in
+# Python: with a long ``IN`` list SQLite plans the join from every person instead (11 s instead of 0.04 s for
+# 3,000 schools).
 
 
 def _flag(condition):
@@ -75,7 +71,7 @@ def _staff_statement(many: bool) -> sa.Select:
     completed something in the period, whether they are new hires and whether they completed onboarding.
 
     Built once (it is the dearest statement to build, a few milliseconds of a plan page), with its values as
-    parameters: ``schools`` (unless ``many``, see :data:`MANY_SCHOOLS`), ``starts_at``, ``ends_at``, and the
+    parameters: ``schools`` (unless ``many``, see :data:`lms.plugins.MANY_SCHOOLS`), ``starts_at``, ``ends_at``, and the
     new hires' ``earliest`` and ``latest`` hire dates. Grouped per person and school in the order of the
     unique index on memberships (person, school, role), so PostgreSQL reads them in order and sorts nothing;
     for many schools the completions are two sets looked up per person, not a subquery run per person
@@ -88,9 +84,7 @@ def _staff_statement(many: bool) -> sa.Select:
              _flag(User.hire_date.between(sa.bindparam("earliest"), sa.bindparam("latest"))).label("new"),
              _flag(_completed(many, Enrollment.offering_id.in_(
                  sa.select(Offering.id).where(Offering.kind == OfferingKind.ONBOARDING)))).label("onboarded")]
-    conditions = [Membership.role.in_(STAFF_ROLES), User.active.is_(True)]
-    if not many:
-        conditions.append(Membership.school_id.in_(sa.bindparam("schools", expanding=True)))
+    conditions = [Membership.role.in_(STAFF_ROLES), User.active.is_(True), schools_parameter(Membership.school_id, many)]
     person = (sa.select(Membership.school_id, *flags).join(User, User.id == Membership.user_id).where(*conditions)
               .group_by(Membership.user_id, Membership.school_id).subquery())
     columns = [person.c[flag.name] for flag in flags]
@@ -112,10 +106,9 @@ def _staff(school_ids, today, starts_at, ends_at) -> dict[int, Staff]:
     meet them. One query for the staff and the new hires together, so the new-hire setting is read on every
     call (:func:`~catalog.enrollment.operations.new_hire_window`, as ``is_new_hire`` reads it).
     """
-    many = len(school_ids) > MANY_SCHOOLS
+    many, values = school_values(school_ids)
     earliest, latest = new_hire_window(today)
-    values = ({"starts_at": starts_at, "ends_at": ends_at, "earliest": earliest, "latest": latest}
-              | ({} if many else {"schools": list(school_ids)}))
+    values |= {"starts_at": starts_at, "ends_at": ends_at, "earliest": earliest, "latest": latest}
     staff: dict[int, Staff] = defaultdict(Counter)
     for school_id, *flags, completed, new, onboarded, n in db.session.execute(_staff_statement(many), values):
         if school_id in school_ids:
@@ -131,13 +124,50 @@ def _size(staff: Staff, wanted, completed: bool = False, onboarded: bool = False
                if groups & wanted and (did_complete or not completed) and (did_onboard or not onboarded))
 
 
-def _staff_enrollments(school_ids, *columns) -> sa.Select:
+def _staff_enrollments(many: bool, *columns) -> sa.Select:
     """Select per school the enrollments of its active staff: joined, not a list of people's ids, which for
-    the whole municipality would be more values than a query can carry. Group it by the school (and more)."""
+    the whole municipality would be more values than a query can carry. Group it by the school (and more).
+
+    Unless ``many`` (see :data:`lms.plugins.MANY_SCHOOLS`), the schools are the parameter ``schools``.
+    """
     return (sa.select(Membership.school_id, *columns).join(Enrollment, Enrollment.user_id == Membership.user_id)
             .join(User, User.id == Membership.user_id)
-            .where(_at_schools(Membership.school_id, school_ids), Membership.role.in_(STAFF_ROLES),
+            .where(schools_parameter(Membership.school_id, many), Membership.role.in_(STAFF_ROLES),
                    User.active.is_(True)))
+
+
+class _Linked(NamedTuple):
+    """The statements for linked offerings: their titles and areas, target groups, and staff counts."""
+
+    offerings: sa.Select
+    targets: sa.Select
+    counts: sa.Select
+
+
+@functools.cache
+def _linked_statements(many: bool) -> _Linked:
+    """Built once, as :func:`_staff_statement` is (building them cost more than running them on a plan
+    page), with the parameters ``offerings`` (the linked ids, then the ones found) and ``schools``."""
+    linked = Offering.id.in_(sa.bindparam("offerings", expanding=True))
+    return _Linked(
+        sa.select(Offering.id, Offering.title, Offering.plan_area).where(linked),
+        sa.select(OfferingTargetGroup.offering_id, OfferingTargetGroup.group)
+        .where(OfferingTargetGroup.offering_id.in_(sa.bindparam("offerings", expanding=True))),
+        _staff_enrollments(many, Enrollment.offering_id, _people(Enrollment.state != EnrollmentState.WAITLISTED),
+                           _people(Enrollment.state == EnrollmentState.COMPLETED))
+        .where(Enrollment.offering_id.in_(sa.bindparam("offerings", expanding=True)),
+               Enrollment.state.in_(ACTIVE_STATES))
+        .group_by(Membership.school_id, Enrollment.offering_id))
+
+
+@functools.cache
+def _tagged_statement(many: bool) -> sa.Select:
+    """The staff who completed an offering tagged with one of the ``areas`` (parameter), per school and area."""
+    return (_staff_enrollments(many, Offering.plan_area, sa.func.count(sa.distinct(Enrollment.user_id)))
+            .join(Offering, Offering.id == Enrollment.offering_id)
+            .where(Offering.plan_area.in_(sa.bindparam("areas", expanding=True)),
+                   Enrollment.state == EnrollmentState.COMPLETED)
+            .group_by(Membership.school_id, Offering.plan_area))
 
 
 def _people(condition):
@@ -159,27 +189,20 @@ def plan_evidence(query: EvidenceQuery) -> list[EvidenceFigure]:
     offerings: dict[int, tuple[str, int | None]] = {}
     targets: dict[int, set[TargetGroup]] = defaultdict(set)
     counts: dict[tuple[int, int], tuple[int, int]] = {}
+    many, schools = school_values(query.school_ids)
     if offering_ids and staff:
+        statements = _linked_statements(many)
         offerings = {oid: (title, area) for oid, title, area in db.session.execute(
-            sa.select(Offering.id, Offering.title, Offering.plan_area).where(Offering.id.in_(offering_ids)))}
-        for offering_id, group in db.session.execute(sa.select(OfferingTargetGroup.offering_id, OfferingTargetGroup.group)
-                                                     .where(OfferingTargetGroup.offering_id.in_(offerings))):
+            statements.offerings, {"offerings": sorted(offering_ids)})}
+        found = {"offerings": sorted(offerings)}
+        for offering_id, group in db.session.execute(statements.targets, found):
             targets[offering_id].add(group)
-        for school_id, offering_id, enrolled, completed in db.session.execute(
-                _staff_enrollments(query.school_ids, Enrollment.offering_id,
-                                   _people(Enrollment.state != EnrollmentState.WAITLISTED),
-                                   _people(Enrollment.state == EnrollmentState.COMPLETED))
-                .where(Enrollment.offering_id.in_(offerings), Enrollment.state.in_(ACTIVE_STATES))
-                .group_by(Membership.school_id, Enrollment.offering_id)):
+        for school_id, offering_id, enrolled, completed in db.session.execute(statements.counts, found | schools):
             counts[(school_id, offering_id)] = (enrolled, completed)
     # Every offering tagged with an area counts together: the people who completed one, not each offering.
     tagged: dict[tuple[int, int], int] = {}
     if areas and staff:
-        for school_id, area, n in db.session.execute(
-                _staff_enrollments(query.school_ids, Offering.plan_area, sa.func.count(sa.distinct(Enrollment.user_id)))
-                .join(Offering, Offering.id == Enrollment.offering_id)
-                .where(Offering.plan_area.in_(areas), Enrollment.state == EnrollmentState.COMPLETED)
-                .group_by(Membership.school_id, Offering.plan_area)):
+        for school_id, area, n in db.session.execute(_tagged_statement(many), {"areas": sorted(areas)} | schools):
             tagged[(school_id, area)] = n
 
     linked = []  # per linked offering, what every school's figures share: computed once, not per school

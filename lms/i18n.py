@@ -11,6 +11,8 @@ and the switch in the header is always in view.
 """
 from __future__ import annotations
 
+import enum
+import functools
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -22,6 +24,21 @@ from flask_login import current_user
 
 OSLO = ZoneInfo("Europe/Oslo")
 babel = Babel()
+
+class LabelledEnum(enum.StrEnum):
+    """An enum whose members have a ``label`` in the reader's language, from the class's ``LABELS()``."""
+
+    @property
+    def label(self) -> str:
+        return str(_labels(type(self))[self])
+
+
+@functools.cache
+def _labels(cls) -> dict:
+    """A class's ``LABELS()``, made once: lazy strings, each translated when it is read (a page of 40 measures
+    made the whole dict anew for every label)."""
+    return cls.LABELS()  # type: ignore[attr-defined]
+
 
 #: Each language named in itself, as the switch in the header shows it.
 LANGUAGE_NAMES = {"nb": "Bokmål", "nn": "Nynorsk", "en": "English"}

@@ -86,6 +86,19 @@ def at_schools(column, school_ids, many: int | None = None) -> sa.ColumnElement[
     return column.in_(list(school_ids)) if len(school_ids) <= (MANY_SCHOOLS if many is None else many) else sa.true()
 
 
+def schools_parameter(column, many: bool) -> sa.ColumnElement[bool]:
+    """The condition of :func:`at_schools` in a statement built once: ``column`` is one of the parameter
+    ``schools``, or nothing when ``many`` (the caller keeps the rows of the schools it was asked about)."""
+    return sa.true() if many else column.in_(sa.bindparam("schools", expanding=True))
+
+
+def school_values(school_ids) -> tuple[bool, dict]:
+    """Return whether the schools are many (:data:`MANY_SCHOOLS`), and the parameters for
+    :func:`schools_parameter` (none when they are)."""
+    many = len(school_ids) > MANY_SCHOOLS
+    return many, ({} if many else {"schools": list(school_ids)})
+
+
 @dataclass(frozen=True)
 class EvidenceFigure:
     """One live figure for a plan: ``value`` of ``of`` (the target group's size, when there is one).

@@ -1,7 +1,6 @@
 """Offerings: what one can sign up for."""
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -10,17 +9,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from events.models import Schedule, Session, SessionStatus
 from lms.db import db, now_utc
+from lms.i18n import LabelledEnum
 from lms.people.models import User
 
 
 def _enum(cls, length=30):
     return sa.Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
-
-
-class LabelledEnum(enum.StrEnum):
-    @property
-    def label(self) -> str:
-        return str(self.LABELS()[self])  # type: ignore[attr-defined]
 
 
 class OfferingKind(LabelledEnum):

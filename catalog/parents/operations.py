@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
+from typing import NamedTuple
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -36,7 +37,7 @@ from lms.auth.operations import require
 from lms.db import db
 from lms.mail.models import OutboxMessage
 from lms.people.models import Role, School, User
-from lms.plugins import at_schools
+from lms.plugins import school_values, schools_parameter
 from lms.schoolyear import school_year_of
 from lms.settings import operations as settings
 
@@ -715,8 +716,9 @@ def _held_event():
     return sa.orm.aliased(ParentEvent, name="held_event")
 
 
-def _held(event_id, start: datetime, end: datetime, event_ids=None) -> sa.Exists:
-    """The condition that ``event_id`` is a parent event with a held session in [start, end), not cancelled.
+def _held(event_id, by_events: bool) -> sa.ColumnElement[bool]:
+    """The condition that ``event_id`` is a parent event with a held session in [``start``, ``end``) (parameters),
+    not cancelled, and (``by_events``) one of the parameter ``events``.
 
     An EXISTS on each event the outer query reads, not an ``IN`` over every session of the period: the
     query is then driven by the school's events, tallies or sign-ups, however many sessions the
@@ -726,10 +728,45 @@ def _held(event_id, start: datetime, end: datetime, event_ids=None) -> sa.Exists
     held = (sa.exists().where(event.id == event_id, Offering.id == event.offering_id,
                               Session.schedule_id == Offering.schedule_id,
                               Offering.status != OfferingStatus.CANCELLED, Session.status == SessionStatus.SCHEDULED,
-                              Session.starts_at >= start, Session.starts_at < end))
-    if event_ids is not None:
-        return sa.and_(event_id.in_(list(event_ids)), held)
+                              Session.starts_at >= sa.bindparam("start"), Session.starts_at < sa.bindparam("end")))
+    if by_events:
+        return sa.and_(event_id.in_(sa.bindparam("events", expanding=True)), held)
     return held
+
+
+class _Figures(NamedTuple):
+    """The statements of :func:`plan_figures` and :func:`reached_by_school_and_event`."""
+
+    events: sa.Select
+    tallies: sa.Select
+    signups: sa.Select
+
+
+@functools.cache
+def _figure_statements(many: bool, by_events: bool) -> _Figures:
+    """Built once (building them cost more than running them on a plan page), with the parameters ``start``,
+    ``end``, ``schools`` (unless ``many``) and ``events`` (if ``by_events``)."""
+    return _Figures(
+        sa.select(ParentEvent.school_id, sa.func.count(ParentEvent.id))
+        .where(schools_parameter(ParentEvent.school_id, many), _held(ParentEvent.id, by_events))
+        .group_by(ParentEvent.school_id),
+        sa.select(ParentTally.school_id, ParentTally.event_id, sa.func.sum(ParentTally.people),
+                  sa.func.sum(ParentTally.attended))
+        .where(schools_parameter(ParentTally.school_id, many), _held(ParentTally.event_id, by_events))
+        .group_by(ParentTally.school_id, ParentTally.event_id),
+        sa.select(ParentSignup.school_id, ParentSignup.event_id, sa.func.sum(ParentSignup.party_size),
+                  sa.func.sum(sa.case((ParentSignup.attended.is_(True), ParentSignup.party_size), else_=0)))
+        .where(schools_parameter(ParentSignup.school_id, many), ParentSignup.state == SignupState.CONFIRMED,
+               _held(ParentSignup.event_id, by_events))
+        .group_by(ParentSignup.school_id, ParentSignup.event_id))
+
+
+def _figure_values(school_ids, start: datetime, end: datetime, event_ids) -> tuple[_Figures, dict]:
+    many, values = school_values(school_ids)
+    values |= {"start": start, "end": end}
+    if event_ids is not None:
+        values["events"] = list(event_ids)
+    return _figure_statements(many, event_ids is not None), values
 
 
 def reached_by_school_and_event(school_ids, start: datetime, end: datetime,
@@ -745,23 +782,12 @@ def reached_by_school_and_event(school_ids, start: datetime, end: datetime,
     if not schools:
         return figures
     asked = set(schools)  # for many schools every school's rows are read (see lms.plugins.at_schools)
-    for school_id, event_id, people, attended in db.session.execute(
-            sa.select(ParentTally.school_id, ParentTally.event_id, sa.func.sum(ParentTally.people),
-                      sa.func.sum(ParentTally.attended))
-            .where(at_schools(ParentTally.school_id, schools), _held(ParentTally.event_id, start, end, event_ids))
-            .group_by(ParentTally.school_id, ParentTally.event_id)):
-        if school_id in asked:
-            figures[school_id, event_id]["reached"] += people or 0
-            figures[school_id, event_id]["attended"] += attended or 0
-    for school_id, event_id, people, attended in db.session.execute(
-            sa.select(ParentSignup.school_id, ParentSignup.event_id, sa.func.sum(ParentSignup.party_size),
-                      sa.func.sum(sa.case((ParentSignup.attended.is_(True), ParentSignup.party_size), else_=0)))
-            .where(at_schools(ParentSignup.school_id, schools), ParentSignup.state == SignupState.CONFIRMED,
-                   _held(ParentSignup.event_id, start, end, event_ids))
-            .group_by(ParentSignup.school_id, ParentSignup.event_id)):
-        if school_id in asked:
-            figures[school_id, event_id]["reached"] += people or 0
-            figures[school_id, event_id]["attended"] += attended or 0
+    statements, values = _figure_values(schools, start, end, event_ids)
+    for statement in (statements.tallies, statements.signups):
+        for school_id, event_id, people, attended in db.session.execute(statement, values):
+            if school_id in asked:
+                figures[school_id, event_id]["reached"] += people or 0
+                figures[school_id, event_id]["attended"] += attended or 0
     return figures
 
 
@@ -778,10 +804,8 @@ def plan_figures(school_ids: list[int], start: datetime, end: datetime,
     figures = {sid: {"events": 0, "reached": 0, "attended": 0} for sid in school_ids}
     if not school_ids:
         return figures
-    for school_id, n in db.session.execute(
-            sa.select(ParentEvent.school_id, sa.func.count(ParentEvent.id))
-            .where(at_schools(ParentEvent.school_id, school_ids), _held(ParentEvent.id, start, end, event_ids))
-            .group_by(ParentEvent.school_id)):
+    statements, values = _figure_values(school_ids, start, end, event_ids)
+    for school_id, n in db.session.execute(statements.events, values):
         if school_id in figures:
             figures[school_id]["events"] = n
     for (school_id, _event_id), values in reached_by_school_and_event(school_ids, start, end, event_ids).items():

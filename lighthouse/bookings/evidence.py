@@ -6,6 +6,7 @@ school, offering and state.
 """
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 
 import sqlalchemy as sa
@@ -14,10 +15,19 @@ from flask_babel import gettext as _
 
 from lighthouse.bookings.models import Booking, BookingState
 from lms.db import db, now_utc
-from lms.plugins import EvidenceFigure, EvidenceQuery, at_schools
+from lms.plugins import EvidenceFigure, EvidenceQuery, school_values, schools_parameter
 
 #: Guidance and courses from fyrtårn teachers build the staff's competence.
 AREA = 4
+
+
+@functools.cache
+def _bookings_statement(many: bool) -> sa.Select:
+    """The schools' confirmed and completed bookings starting in [``starts_at``, ``ends_at``), built once."""
+    return (sa.select(Booking.school_id, Booking.offering_id, Booking.state, Booking.starts_at, Booking.feedback_rating)
+            .where(schools_parameter(Booking.school_id, many), Booking.starts_at >= sa.bindparam("starts_at"),
+                   Booking.starts_at < sa.bindparam("ends_at"),
+                   Booking.state.in_([BookingState.CONFIRMED, BookingState.COMPLETED])))
 
 
 def plan_evidence(query: EvidenceQuery) -> list[EvidenceFigure]:
@@ -28,13 +38,11 @@ def plan_evidence(query: EvidenceQuery) -> list[EvidenceFigure]:
     #: Per school, per fyrtårn offering.
     counts: dict[int, dict[int, dict]] = defaultdict(lambda: defaultdict(lambda: {"held": 0, "completed": 0,
                                                                                   "ratings": []}))
-    rows = db.session.execute(
-        sa.select(Booking.school_id, Booking.offering_id, Booking.state, Booking.starts_at, Booking.feedback_rating)
-        .where(at_schools(Booking.school_id, query.school_ids), Booking.starts_at >= query.starts_at,
-               Booking.starts_at < query.ends_at,
-               Booking.state.in_([BookingState.CONFIRMED, BookingState.COMPLETED])))
+    many, values = school_values(query.school_ids)
+    rows = db.session.execute(_bookings_statement(many), values | {"starts_at": query.starts_at,
+                                                                   "ends_at": query.ends_at})
     for school_id, offering_id, state, starts_at, rating in rows:
-        if school_id not in query.school_ids:  # every school's, when they are many (see at_schools)
+        if school_id not in query.school_ids:  # every school's, when they are many (see lms.plugins.at_schools)
             continue
         mine = counts[school_id][offering_id]
         if state == BookingState.COMPLETED or starts_at <= now:
@@ -45,18 +53,20 @@ def plan_evidence(query: EvidenceQuery) -> list[EvidenceFigure]:
             mine["ratings"].append(rating)
     linked = set(query.links.get("lighthouse_offering", ()))
     url = url_for("bookings.index")
+    held_label, completed_label = _("Fyrtårnbestillinger holdt"), _("Fyrtårnbestillinger gjennomført")
+    feedback_label = _("Snitt av tilbakemeldinger (1–5)")
     figures = []
     for school_id in sorted(query.school_ids):
         mine = counts.get(school_id, {})
         for offering_id in sorted(linked):
             c = mine.get(offering_id, {"held": 0, "completed": 0, "ratings": []})
             link = ("lighthouse_offering", offering_id)
-            figures.append(EvidenceFigure(school_id, AREA, "bookings_held", _("Fyrtårnbestillinger holdt"), c["held"],
+            figures.append(EvidenceFigure(school_id, AREA, "bookings_held", held_label, c["held"],
                                           url=url, link=link))
-            figures.append(EvidenceFigure(school_id, AREA, "bookings_completed", _("Fyrtårnbestillinger gjennomført"),
+            figures.append(EvidenceFigure(school_id, AREA, "bookings_completed", completed_label,
                                           c["completed"], url=url, link=link))
             if c["ratings"]:
-                figures.append(EvidenceFigure(school_id, AREA, "feedback", _("Snitt av tilbakemeldinger (1–5)"),
+                figures.append(EvidenceFigure(school_id, AREA, "feedback", feedback_label,
                                               round(sum(c["ratings"]) / len(c["ratings"]), 1), url=url, link=link))
         if mine:
             figures.append(EvidenceFigure(school_id, AREA, "bookings_completed",

@@ -9,7 +9,6 @@ freezes a :class:`PlanVersion`.
 """
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
@@ -17,17 +16,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.db import db, now_utc
+from lms.i18n import LabelledEnum
 from lms.people.models import School, User
 
 
 def _enum(cls, length=30):
     return sa.Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
-
-
-class LabelledEnum(enum.StrEnum):
-    @property
-    def label(self) -> str:
-        return str(self.LABELS()[self])  # type: ignore[attr-defined]
 
 
 #: The sections of a plan, in the order of the requirement: the introduction's three parts and the seven areas.

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 
 from lms import plugins
 from lms.db import db
 from lms.i18n import to_oslo
+from lms.links import addresses_of
 from lms.people.models import School
 from lms.plans.models import Body, Milestone, OPEN_MILESTONE, Plan, PlanState, PlanTreatment
 from lms.plans.operations import OSLO
@@ -114,7 +115,7 @@ def overview(now: datetime, district: str | None = None) -> list[OverviewRow]:
     # than the rest of the row.
     labels = {state: state.label for state in PlanState}
     no_plan = _("Ingen plan")
-    plan_url = _plan_url()
+    plan_url = addresses_of("plans.show", "plan_id")
     rows = []
     for school in schools:
         plan = plans.get(school.id)
@@ -125,16 +126,6 @@ def overview(now: datetime, district: str | None = None) -> list[OverviewRow]:
                                 parents.get(school.id) if school.id in parents else None,
                                 labels[plan.state] if plan else no_plan, plan_url(plan.id) if plan else None))
     return rows
-
-
-#: A plan id no plan has, put in the address once and replaced by each plan's own id.
-_MARKER = 987654321987
-
-
-def _plan_url():
-    """Return a function giving a plan's address, ``url_for('plans.show')`` built once for all of them."""
-    address = url_for("plans.show", plan_id=_MARKER)
-    return lambda plan_id: address.replace(str(_MARKER), str(plan_id))
 
 
 def state_counts(rows: list[OverviewRow]) -> list[tuple[str, str, int]]:

@@ -19,6 +19,7 @@ from lms.db import db, now_utc, reads_only
 from lms.cache import FragmentCache, kept_with_csrf
 from lms.forms import REFUSED, ActionForm, save
 from lms.i18n import fmt_date, to_oslo
+from lms.links import addresses_of
 from lms.plans import operations as ops
 from lms.plans import overview as overview_ops
 from lms.plans import report
@@ -128,6 +129,17 @@ def _add_fields(staff, milestones):
     return add_fields
 
 
+def _item_url(plan_id: int):
+    """Return the template's ``item_url(endpoint, kind, item_id)``: an item's address, built once per kind."""
+    made: dict[tuple[str, str], Callable[[int], str]] = {}
+
+    def item_url(endpoint: str, kind: str, item_id: int) -> str:
+        if (endpoint, kind) not in made:
+            made[endpoint, kind] = addresses_of(endpoint, "item_id", plan_id=plan_id, kind=kind)
+        return made[endpoint, kind](item_id)
+    return item_url
+
+
 def _render(plan: Plan, status: int = 200, **forms):
     full = _readable(plan)
     user = _actor()
@@ -151,6 +163,8 @@ def _render(plan: Plan, status: int = 200, **forms):
         refusals=refusals, versions=versions, comments=ops.comments(plan) if full else [], section_titles=SECTION_TITLES,
         history=ops.audit.history(ops.AUDIT_TYPE, plan.id) if full else [],
         state_labels={s.value: s.label for s in PlanState}, statuses=list(MilestoneStatus),
+        item_url=_item_url(plan.id),
+        milestone_status_url=addresses_of("plans.milestone_status", "milestone_id", plan_id=plan.id),
         **posted), status
 
 
