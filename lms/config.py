@@ -135,16 +135,6 @@ def from_environment(instance_path: str) -> dict:
 def engine_options(database_uri: str) -> dict:
     """Return the SQLAlchemy engine options for a database."""
     options: dict = {"pool_pre_ping": True}
-    if database_uri.startswith("sqlite") and ":memory:" not in database_uri and database_uri.rstrip("/") != "sqlite:":
-        # One SQLite connection per process, which its threads take in turn. With several in use at once,
-        # threads reading heavy pages in parallel crashed the worker (SIGSEGV inside Python's memory, within
-        # seconds of 16 parallel plan pages; tests/concurrency/test_sqlite_threads.py). SQLite writes one
-        # at a time anyway, and the threads share one interpreter lock: the one connection answered 2.5
-        # times as many plan pages a second (bench/ANALYSIS.md, "One SQLite connection per process").
-        options["pool_size"] = 1
-        options["max_overflow"] = 0
-        # A thread waits for the connection as long as SQLite lets a writer wait for its lock (busy_timeout).
-        options["pool_timeout"] = 60
     if database_uri.startswith("postgresql"):
         # PostgreSQL's JIT compiles the catalogue's queries on every request,
         # costing more (15-30 ms) than running them; web requests never gain.
