@@ -398,8 +398,9 @@ def test_a_course_for_new_hires_takes_those_hired_within_the_window_to_the_day(m
     (TargetGroup.TEACHERS, (Role.LEADER,), False, False),
     (TargetGroup.DIGITAL_SUPERVISORS, (Role.TEACHER,), True, True),
     (TargetGroup.PARENTS, (Role.TEACHER,), False, False),
+    (TargetGroup.PUPILS, (Role.TEACHER,), False, False),
 ], ids=["all-staff-takes-an-admin", "all-staff-refuses-someone-with-no-role-left", "teachers-refuse-a-leader",
-        "digital-supervisors-take-one", "parents-refuse-a-teacher"])
+        "digital-supervisors-take-one", "parents-refuse-a-teacher", "pupils-refuse-a-teacher"])
 def test_a_course_takes_through_its_page_those_its_target_group_names_and_tells_the_rest_why_not(
         login, make_offering, make_user, group, roles, supervisor, welcome):
     offering = make_offering("Trygg bruk av skjerm", target_groups=(group,))
