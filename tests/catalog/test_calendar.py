@@ -274,6 +274,29 @@ def test_the_session_starting_first_is_reminded_first_when_a_sending_run_stops_s
     assert sent == {ola.email: True, kari.email: False}
 
 
+def test_of_those_at_one_session_the_first_to_sign_up_is_reminded_first_whoever_came_last_time(
+        make_offering, make_user, admin, now, app, monkeypatch):
+    """Reminders for one session are queued in the order people signed up, whether or not they came to the
+    session before (the attendance changes their state, which the database may sort them by)."""
+    monkeypatch.setitem(app.config, "SMTP_HOST", "")  # the worker prints the mail instead of sending it
+    settings.set_value(ops.REMINDER_DAYS.key, "7")
+    offering = make_offering("Nettverk i vurdering", sessions=2, starts_in=timedelta(days=30))
+    first, second = offering.live_sessions
+    kari, ola = make_user("Kari Først"), make_user("Ola Etter")
+    ops.enroll(offering.id, kari, actor=kari, now=now)
+    came = ops.enroll(offering.id, ola, actor=ola, now=now)
+    ops.record_attendance(first, offering, {came.id}, actor=admin, now=first.starts_at)
+    db.session.commit()
+    send_pending()  # the confirmations
+    assert ops.queue_reminders(second.starts_at - timedelta(days=6)) == 2
+    db.session.commit()
+    assert send_pending(limit=1).sent == 1
+    db.session.expire_all()
+    sent = {m.recipient: m.sent_at is not None for m in db.session.scalars(sa.select(OutboxMessage))
+            if render(m).subject.startswith("Påminnelse:")}
+    assert sent == {kari.email: True, ola.email: False}
+
+
 def test_a_cancelled_session_is_not_reminded_and_the_next_one_is(make_offering, make_user, admin, now, app):
     offering = make_offering("Kurs i vurdering", sessions=2, starts_in=timedelta(days=30))
     first, second = offering.live_sessions
