@@ -341,6 +341,12 @@ def test_a_persons_history_is_in_the_order_things_happened_even_when_a_later_cha
     entries = _history(page, "Kari Nordmann")
     assert [entry.split("</time>: ")[1] for entry in entries] == ["Påmeldt", "Påmeldt", "Avmeldt (av Ada Admin)"]
     assert entries[0].startswith(f'<time datetime="{now.isoformat()}">')
+    # The list says she signed up when her history says she did the second time, and that she did it herself.
+    row = page.split("<tbody>")[1].split("Kari Nordmann<br>")[1].split("</tr>")[0]
+    _schools, state, signed_up = [cell.split("</td>")[0] for cell in row.split("</th>")[1].split("<td>")[1:4]]
+    assert signed_up == entries[1].split(">")[1].split("</time")[0]
+    assert signed_up != entries[0].split(">")[1].split("</time")[0]
+    assert state == "Påmeldt"  # not "meldt på av" herself
 
 
 def test_a_persons_history_shows_only_their_sign_ups_not_a_decision_about_a_course_with_the_same_number(
