@@ -145,3 +145,18 @@ def test_the_attendance_sheet_says_when_it_opens_and_a_cancelled_session_has_non
         ops.record_attendance(second, offering, {anne.id}, actor=admin, now=second.starts_at)
     assert str(refused.value) == "Økten er avlyst, så det føres ikke oppmøte for den."
     assert anne.state == EnrollmentState.ENROLLED
+
+
+def test_someone_who_cancelled_signed_up_again_and_came_is_listed_as_having_come(login, admin, make_offering,
+                                                                                  make_user, now):
+    """One row per person, in the state of their newest sign-up, whatever order the database finds them in
+    (here the cancelled one sorts after the attended one by state)."""
+    offering, (first,) = _course(make_offering, make_user, now, ["Anne Aas"])
+    ops.cancel_enrollment(first, actor=first.user, now=now + timedelta(hours=1))
+    again = ops.enroll(offering.id, first.user, actor=first.user, now=now + timedelta(hours=2))
+    db.session.commit()
+    c = login(admin)
+    _record(c, offering, offering.live_sessions[0], [again])
+    row = _row(_participants(c, offering), "Anne Aas")
+    assert _state_cell(row).startswith("Deltok")
+    assert "4 endringer" in row  # signed up, cancelled, signed up again, came

@@ -13,7 +13,7 @@ from catalog.offerings.models import OfferingKind
 from lms.db import db, set_clock
 from lms.i18n import OSLO
 from lms.mail.models import OutboxMessage
-from lms.mail.operations import render
+from lms.mail.operations import render, send_pending
 from lms.people.models import Role
 from lms.settings import operations as settings
 from tests.events.conftest import libical_reader as libical_reader  # the fixtures, for this module's tests
@@ -250,6 +250,51 @@ def test_a_reminder_goes_out_from_the_reminder_days_before_the_session_until_it_
     with app.test_request_context():
         assert [m.subject.startswith("Påminnelse: Kurs i vurdering") for m in _reminders_to(kari)] == (
             [True] if reminded else [])
+
+
+def test_the_session_starting_first_is_reminded_first_when_a_sending_run_stops_short(make_offering, make_user,
+                                                                                      now, app, monkeypatch):
+    """The mail worker sends the oldest mail first, a batch at a time: the reminders are queued soonest session
+    first, whoever signed up first."""
+    monkeypatch.setitem(app.config, "SMTP_HOST", "")  # the worker prints the mail instead of sending it
+    settings.set_value(ops.REMINDER_DAYS.key, "7")
+    later = make_offering("Kurs om fem uker", starts_in=timedelta(days=34))
+    sooner = make_offering("Kurs om fire uker", starts_in=timedelta(days=30))
+    kari, ola = make_user("Kari Senere"), make_user("Ola Snart")
+    ops.enroll(later.id, kari, actor=kari, now=now)  # signed up first, for the later course
+    ops.enroll(sooner.id, ola, actor=ola, now=now)
+    db.session.commit()
+    assert send_pending().sent == 2  # the confirmations
+    assert ops.queue_reminders(now + timedelta(days=28)) == 2
+    db.session.commit()
+    assert send_pending(limit=1).sent == 1
+    db.session.expire_all()
+    sent = {m.recipient: m.sent_at is not None for m in db.session.scalars(sa.select(OutboxMessage))
+            if render(m).subject.startswith("Påminnelse:")}
+    assert sent == {ola.email: True, kari.email: False}
+
+
+def test_of_those_at_one_session_the_first_to_sign_up_is_reminded_first_whoever_came_last_time(
+        make_offering, make_user, admin, now, app, monkeypatch):
+    """Reminders for one session are queued in the order people signed up, whether or not they came to the
+    session before (the attendance changes their state, which the database may sort them by)."""
+    monkeypatch.setitem(app.config, "SMTP_HOST", "")  # the worker prints the mail instead of sending it
+    settings.set_value(ops.REMINDER_DAYS.key, "7")
+    offering = make_offering("Nettverk i vurdering", sessions=2, starts_in=timedelta(days=30))
+    first, second = offering.live_sessions
+    kari, ola = make_user("Kari Først"), make_user("Ola Etter")
+    ops.enroll(offering.id, kari, actor=kari, now=now)
+    came = ops.enroll(offering.id, ola, actor=ola, now=now)
+    ops.record_attendance(first, offering, {came.id}, actor=admin, now=first.starts_at)
+    db.session.commit()
+    send_pending()  # the confirmations
+    assert ops.queue_reminders(second.starts_at - timedelta(days=6)) == 2
+    db.session.commit()
+    assert send_pending(limit=1).sent == 1
+    db.session.expire_all()
+    sent = {m.recipient: m.sent_at is not None for m in db.session.scalars(sa.select(OutboxMessage))
+            if render(m).subject.startswith("Påminnelse:")}
+    assert sent == {kari.email: True, ola.email: False}
 
 
 def test_a_cancelled_session_is_not_reminded_and_the_next_one_is(make_offering, make_user, admin, now, app):

@@ -4,10 +4,12 @@ import io
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from catalog.enrollment import operations as ops
 from catalog.enrollment.models import EnrollmentState
+from catalog.offerings import operations as offering_ops
 from catalog.offerings.models import Offering, TargetGroup
 from lms.db import db, set_clock
 from lms.people.models import Role
@@ -317,6 +319,75 @@ def test_participant_list_has_one_row_per_person_with_the_history_on_demand(logi
     rows = list(csv.reader(io.StringIO(c.get(f"/kurs/{offering.id}/deltakere.csv").get_data(as_text=True)
                                        .lstrip("\ufeff")), delimiter=";"))
     assert sorted(r[0] for r in rows[1:]) == ["Kari Nordmann", "Ola Nordmann"]  # the export too
+
+
+def _history(page: str, name: str) -> list[str]:
+    """Return the entries of the person's history on the participant list, as shown."""
+    row = page.split("<tbody>")[1].split(f"{name}<br>")[1].split("</tr>")[0]
+    return [li.split("</li>")[0] for li in row.split("<ol>")[1].split("</ol>")[0].split("<li>")[1:]]
+
+
+def test_a_persons_history_is_in_the_order_things_happened_even_when_a_later_change_was_written_first(
+        login, admin, make_offering, make_user, now):
+    """A request reads its time when it starts; one that started earlier can be written after one that started
+    later (it waited for the offering's lock). The history still reads in the order of the times it shows."""
+    offering = make_offering(capacity=5)
+    kari = make_user("Kari Nordmann")
+    first = ops.enroll(offering.id, kari, actor=kari, now=now)
+    ops.cancel_enrollment(first, actor=admin, now=now + timedelta(hours=2))
+    ops.enroll(offering.id, kari, actor=kari, now=now + timedelta(hours=1))  # started before the cancel, written after
+    db.session.commit()
+    page = login(admin).get(f"/kurs/{offering.id}/deltakere").get_data(as_text=True)
+    entries = _history(page, "Kari Nordmann")
+    assert [entry.split("</time>: ")[1] for entry in entries] == ["Påmeldt", "Påmeldt", "Avmeldt (av Ada Admin)"]
+    assert entries[0].startswith(f'<time datetime="{now.isoformat()}">')
+    # The list says she signed up when her history says she did the second time, and that she did it herself.
+    row = page.split("<tbody>")[1].split("Kari Nordmann<br>")[1].split("</tr>")[0]
+    _schools, state, signed_up = [cell.split("</td>")[0] for cell in row.split("</th>")[1].split("<td>")[1:4]]
+    assert signed_up == entries[1].split(">")[1].split("</time")[0]
+    assert signed_up != entries[0].split(">")[1].split("</time")[0]
+    assert state == "Påmeldt"  # not "meldt på av" herself
+
+
+def test_a_persons_history_shows_only_their_sign_ups_not_a_decision_about_a_course_with_the_same_number(
+        login, admin, make_offering, make_user, now):
+    """The audit log numbers each kind of thing on its own: a course's number can equal a sign-up's, and the
+    organiser's decision that that course runs is not a change to the sign-up."""
+    offering = make_offering(capacity=5)
+    kari = make_user("Kari Nordmann")
+    seat = ops.enroll(offering.id, kari, actor=kari, now=now)
+    namesake = offering
+    while namesake.id < seat.id:
+        namesake = make_offering("Et annet kurs")
+    assert namesake.id == seat.id
+    offering_ops.go_ahead(namesake, actor=admin, now=now)
+    db.session.commit()
+    page = login(admin).get(f"/kurs/{offering.id}/deltakere").get_data(as_text=True)
+    assert [entry.split("</time>: ")[1] for entry in _history(page, "Kari Nordmann")] == ["Påmeldt"]
+
+
+def test_the_participant_list_takes_as_many_statements_for_six_people_as_for_two(login, admin, make_offering,
+                                                                                  make_user, now):
+    """Each person's account and whoever signed them up are read for the whole list at once."""
+    counts = []
+    for n in (2, 6):
+        offering = make_offering(f"Kurs for {n}", capacity=10)
+        for i in range(n):
+            # Each signed up by a programme admin of their own, whom nothing else on the page reads.
+            helper = make_user(f"Rådgiver {n}-{i}", roles=(Role.ADMIN,))
+            person = make_user(f"Lærer {n}-{i}")
+            ops.enroll(offering.id, person, actor=helper, now=now)
+        c, url = login(admin), f"/kurs/{offering.id}/deltakere"
+        db.session.expunge_all()  # the page starts with nothing read, as it does outside the tests
+        statements = []
+        listener = lambda *args: statements.append(1)  # noqa: E731
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert c.get(url).status_code == 200
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+        counts.append(len(statements))
+    assert counts[0] == counts[1]
 
 
 # --- the staff picker -----------------------------------------------------------------------------------

@@ -390,6 +390,30 @@ def test_a_course_for_new_hires_takes_those_hired_within_the_window_to_the_day(m
         assert count(Enrollment, Enrollment.user_id == person.id) == 0
 
 
+# --- whom each target group takes (found by mutation testing) --------------------------------------------
+
+@pytest.mark.parametrize("group,roles,supervisor,welcome", [
+    (TargetGroup.ALL_STAFF, (Role.ADMIN,), False, True),
+    (TargetGroup.ALL_STAFF, (), False, False),
+    (TargetGroup.TEACHERS, (Role.LEADER,), False, False),
+    (TargetGroup.DIGITAL_SUPERVISORS, (Role.TEACHER,), True, True),
+    (TargetGroup.PARENTS, (Role.TEACHER,), False, False),
+    (TargetGroup.PUPILS, (Role.TEACHER,), False, False),
+], ids=["all-staff-takes-an-admin", "all-staff-refuses-someone-with-no-role-left", "teachers-refuse-a-leader",
+        "digital-supervisors-take-one", "parents-refuse-a-teacher", "pupils-refuse-a-teacher"])
+def test_a_course_takes_through_its_page_those_its_target_group_names_and_tells_the_rest_why_not(
+        login, make_offering, make_user, group, roles, supervisor, welcome):
+    offering = make_offering("Trygg bruk av skjerm", target_groups=(group,))
+    person = make_user("Siri Søker", roles=roles, is_digital_supervisor=supervisor)
+    page = login(person).post(f"/kurs/{offering.id}/pamelding", follow_redirects=True).get_data(as_text=True)
+    if welcome:
+        assert "Du er påmeldt «Trygg bruk av skjerm»" in page
+        assert _states(*db.session.scalars(sa.select(Enrollment))) == [EnrollmentState.ENROLLED]
+    else:
+        assert f"Tilbudet er ikke for din målgruppe ({group.label})." in page
+        assert count(Enrollment) == 0
+
+
 @pytest.mark.parametrize("change", ["deleted", "cancelled"])
 def test_an_offering_deleted_or_cancelled_before_the_lock_is_refused_and_nobody_is_enrolled(
         app, make_offering, make_user, admin, now, monkeypatch, change):

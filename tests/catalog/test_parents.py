@@ -540,3 +540,37 @@ def test_a_parent_signing_up_in_english_gets_the_mail_over_smtp_and_manages_with
     assert str(vevent["SUMMARY"]) == "Foreldreskole" and "emma@example.no" in str(vevent["ATTENDEE"])
     path = re.search(r"https?://[^/\s]+(/foreldre/p/[A-Za-z0-9_-]+)", text).group(1)
     assert "What we hold about you" in client.get(path).get_data(as_text=True)
+
+
+def test_each_parent_waiting_for_the_hall_sees_their_own_place_on_the_manage_page_and_moves_up(make_event, school,
+                                                                                               client):
+    """Those who join at the same moment are served in the order they signed up."""
+    event = make_event(school=school, hall=1, mode=AttendanceMode.HALL)
+    seated, *waiting = [signup(event, n) for n in range(1, 5)]
+
+    def shown(result) -> str:
+        page = client.get(f"/foreldre/p/{result.token}").get_data(as_text=True)
+        return page.split("<strong>", 1)[1].split("</p>", 1)[0]
+    assert "ventelisten" not in shown(seated)
+    assert [shown(w).split("– ")[1] for w in waiting] == [
+        "nummer 1 på ventelisten", "nummer 2 på ventelisten", "nummer 3 på ventelisten"]
+    ops.cancel_signup(waiting[1].signup, now=NOW)
+    db.session.commit()
+    assert [shown(w).split("– ")[1] for w in (waiting[0], waiting[2])] == [
+        "nummer 1 på ventelisten", "nummer 2 på ventelisten"]
+
+
+def test_a_parents_place_counts_only_those_who_joined_this_halls_waitlist_before_them(make_event, school, client):
+    """Someone waiting for another event is not ahead, and those who joined later are not either."""
+    other = make_event("Foreldremøte for 2. trinn", school=school, hall=1, mode=AttendanceMode.HALL)
+    signup(other, 10), signup(other, 11)  # one seated there, one waiting there from the start
+    event = make_event(school=school, hall=1, mode=AttendanceMode.HALL)
+    signup(event, 1)  # takes the one seat
+    waiting = [signup(event, n, now=NOW + timedelta(minutes=n)) for n in (2, 3, 4)]
+    db.session.commit()
+
+    def place(result) -> str:
+        page = client.get(f"/foreldre/p/{result.token}").get_data(as_text=True)
+        return page.split("<strong>", 1)[1].split("</p>", 1)[0].split("– ")[1]
+    assert [place(w) for w in waiting] == [
+        "nummer 1 på ventelisten", "nummer 2 på ventelisten", "nummer 3 på ventelisten"]

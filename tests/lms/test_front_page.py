@@ -274,3 +274,35 @@ def test_offered_seats_come_soonest_answer_first_and_are_only_ones_own(world, lo
     assert "Annens plass" not in offered
     # The newer offer first: it must be answered within 30 hours, "Lesing i alle fag" within 48.
     assert offered.index("Snart i gang") < offered.index("Lesing i alle fag")
+
+
+def _two_full_courses_at_the_same_time(make_offering, make_user, now):
+    """Two one-seat courses starting at the same time, each seat taken; the later-made course's waitlist is
+    joined first, so the order of signing up is not the order of the courses' numbers."""
+    made_first, made_second = make_offering("Kurs laget først", capacity=1), make_offering("Kurs laget sist", capacity=1)
+    assert made_first.first_starts_at == made_second.first_starts_at
+    seats = [enrollment_ops.enroll(o.id, p, actor=p, now=now) for o, p in ((made_first, make_user()),
+                                                                           (made_second, make_user()))]
+    kari = make_user("Kari Venter")
+    for offering in (made_second, made_first):
+        assert enrollment_ops.enroll(offering.id, kari, actor=kari, now=now).state == EnrollmentState.WAITLISTED
+    db.session.commit()
+    return kari, seats
+
+
+def test_waitlists_of_courses_starting_together_are_listed_in_the_order_they_were_joined(
+        login, make_offering, make_user, now):
+    kari, _seats = _two_full_courses_at_the_same_time(make_offering, make_user, now)
+    waiting = section(body(login(kari).get("/")), "ventelister")
+    assert waiting.index("Kurs laget sist") < waiting.index("Kurs laget først")
+
+
+def test_seats_offered_with_the_same_answer_by_time_are_listed_in_the_order_they_were_asked_for(
+        login, make_offering, make_user, now):
+    kari, seats = _two_full_courses_at_the_same_time(make_offering, make_user, now)
+    for seat in seats:  # both seats come free at once: both offers run out at the same time
+        enrollment_ops.cancel_enrollment(seat, actor=seat.user, now=now)
+    db.session.commit()
+    assert len({e.offer_expires_at for e in enrollment_ops.offered_seats(kari.id)}) == 1
+    page = section(body(login(kari).get("/")), "plass-tilbudt")
+    assert page.index("Kurs laget sist") < page.index("Kurs laget først")
