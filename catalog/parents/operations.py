@@ -362,8 +362,11 @@ def _take(event: ParentEvent, signup: ParentSignup, now: datetime) -> None:
         offering.seats_taken += signup.party_size
         signup.state, signup.waitlisted_at = SignupState.CONFIRMED, None
     else:
-        signup.state = SignupState.WAITLISTED
-        signup.waitlisted_at = _waitlist_arrival(offering, event.id, now)
+        # The arrival is read before the sign-up changes: its query flushes the sign-up, and a waitlisted
+        # one without its time is refused by the database (a parent moving from the stream to a full hall
+        # got "changed at the same time").
+        arrival = _waitlist_arrival(offering, event.id, now)
+        signup.state, signup.waitlisted_at = SignupState.WAITLISTED, arrival
         offering.waitlist_length += 1
 
 

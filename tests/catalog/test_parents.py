@@ -574,3 +574,20 @@ def test_a_parents_place_counts_only_those_who_joined_this_halls_waitlist_before
         return page.split("<strong>", 1)[1].split("</p>", 1)[0].split("– ")[1]
     assert [place(w) for w in waiting] == [
         "nummer 1 på ventelisten", "nummer 2 på ventelisten", "nummer 3 på ventelisten"]
+
+
+def test_a_parent_moving_from_the_stream_to_a_full_hall_is_put_on_its_waitlist_not_told_of_a_clash(
+        make_event, school, client):
+    """Found by mutation testing: the move answered 409 "Endret samtidig" though nobody else changed anything."""
+    event = make_event(school=school, hall=1, mode=AttendanceMode.BOTH, stream=5)
+    signup(event, 1)  # takes the hall's one seat
+    watching = signup(event, 2, mode=AttendanceMode.STREAM)
+    db.session.commit()
+    moved = client.post(f"/foreldre/p/{watching.token}/endre", data={"mode": "hall", "party_size": "1"})
+    assert moved.status_code == 303
+    db.session.expire_all()
+    after = db.session.get(ParentSignup, watching.signup.id)
+    assert (after.state, after.mode) == (SignupState.WAITLISTED, AttendanceMode.HALL)
+    assert after.waitlisted_at is not None and db.session.get(type(event), event.id).stream_taken == 0
+    token = manage_path(sent(outbox("parents.signed_up")[-1])).rsplit("/", 1)[1]
+    assert "nummer 1 på ventelisten" in client.get(f"/foreldre/p/{token}").get_data(as_text=True)
