@@ -148,9 +148,9 @@ class _Linked(NamedTuple):
 def _linked_statements(many: bool) -> _Linked:
     """Built once, as :func:`_staff_statement` is (building them cost more than running them on a plan
     page), with the parameters ``offerings`` (the linked ids, then the ones found) and ``schools``."""
-    linked = Offering.id.in_(sa.bindparam("offerings", expanding=True))
     return _Linked(
-        sa.select(Offering.id, Offering.title, Offering.plan_area).where(linked),
+        sa.select(Offering.id, Offering.title, Offering.plan_area)
+        .where(Offering.id.in_(sa.bindparam("offerings", expanding=True))),
         sa.select(OfferingTargetGroup.offering_id, OfferingTargetGroup.group)
         .where(OfferingTargetGroup.offering_id.in_(sa.bindparam("offerings", expanding=True))),
         _staff_enrollments(many, Enrollment.offering_id, _people(Enrollment.state != EnrollmentState.WAITLISTED),

@@ -217,3 +217,17 @@ def nothing_changes():
     after = database_rows()
     changed = {name: (before[name], after[name]) for name in before if before[name] != after[name]}
     assert changed == {}, f"a refused request changed {sorted(changed)}: {changed}"
+
+
+def count_statements(call) -> int:
+    """Return how many statements the database was sent while ``call()`` ran."""
+    sent = []
+
+    def count(*_args):
+        sent.append(1)
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        call()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    return len(sent)

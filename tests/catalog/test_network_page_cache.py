@@ -20,7 +20,7 @@ from lms.db import db, set_clock
 from lms.lti.operations import frame_origins
 from tests.catalog.test_networks import GATHERING_START, add_gathering, body
 from tests.catalog.test_networks import world as world  # the fixture, for this module's tests
-from tests.conftest import NOW, PASSWORD
+from tests.conftest import count_statements, NOW, PASSWORD
 from tests.lms.conftest import make_app as make_app  # the fixture, for this module's tests
 
 
@@ -219,19 +219,6 @@ def test_mine_nettverk_shows_a_rename_a_new_gathering_and_the_admin_links_at_onc
     assert "Next gathering: Thursday 8 October 2026, 12:00" in mine(client)
 
 
-def count_statements(app, call) -> int:
-    counter = []
-
-    def count(*_args):
-        counter.append(1)
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        call()
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-    return len(counter)
-
-
 def test_the_pages_take_as_many_statements_for_sixty_gatherings_as_for_two(world, login, app):
     client = login(world.supervisor)
     leader = login(world.leader)
@@ -240,7 +227,7 @@ def test_the_pages_take_as_many_statements_for_sixty_gatherings_as_for_two(world
     set_clock(GATHERING_START.astimezone(timezone.utc) + timedelta(days=1))
     frame_origins()  # the LMS origins read as of the new time, not counted with the first page below
     db.session.commit()
-    few = count_statements(app, lambda: page(client, world)), count_statements(app, lambda: mine(leader))
+    few = count_statements(lambda: page(client, world)), count_statements(lambda: mine(leader))
     for k in range(2, 60):
         g = add_gathering(world, GATHERING_START + timedelta(days=7 * k))
         if k % 2:
@@ -249,6 +236,6 @@ def test_the_pages_take_as_many_statements_for_sixty_gatherings_as_for_two(world
         ops.create_network(ops.NetworkData(name=f"Nettverk {k}", school_ids=[world.eikeli.id]), actor=None, now=NOW)
     db.session.commit()
     page_cache.invalidate()
-    many = count_statements(app, lambda: page(client, world)), count_statements(app, lambda: mine(leader))
+    many = count_statements(lambda: page(client, world)), count_statements(lambda: mine(leader))
     assert many == few
     assert "Kommende samlinger" in page(client, world) and "Nettverk 59" in mine(leader)

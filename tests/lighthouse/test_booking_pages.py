@@ -14,6 +14,7 @@ from lighthouse.bookings.models import Booking, BookingState, Venue
 from lms.db import db, set_clock
 from lms.i18n import OSLO
 from lms.people.models import Membership, Role, User
+from tests.conftest import count_statements
 
 #: The first free time of the default window: Tuesday 8 September 2026, 12:00 in Oslo (week 37).
 FIRST = datetime(2026, 9, 8, 10, 0, tzinfo=timezone.utc)
@@ -507,14 +508,10 @@ def test_leader_of_two_schools_chooses_which_one_books(scene, login):
 def _statements(client, url: str) -> int:
     db.session.commit()
     db.session.expunge_all()
-    seen = []
-    listener = lambda *args: seen.append(1)  # noqa: E731
-    sa.event.listen(db.engine, "before_cursor_execute", listener)
-    try:
+
+    def read():
         assert client.get(url).status_code == 200
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", listener)
-    return len(seen)
+    return count_statements(read)
 
 
 def test_booking_lists_do_not_query_per_booking(scene, login, admin, now, make_profile, make_bookable, make_window):

@@ -16,6 +16,7 @@ from lms.db import db
 from lms.i18n import OSLO
 from lms.people.models import Role
 from lms.settings import operations as settings
+from tests.conftest import count_statements
 
 
 def oslo(day: date, hour: int, minute: int = 0) -> datetime:
@@ -75,19 +76,6 @@ def test_free_times_are_noon_in_oslo_on_both_sides_of_the_march_change(world, ma
     times = ops.free_times(world.offering, start=oslo(date(2027, 3, 22), 0), end=oslo(date(2027, 4, 1), 0), now=now)
     assert starts_in_oslo(times) == ["2027-03-23 12:00", "2027-03-23 13:30", "2027-03-30 12:00", "2027-03-30 13:30"]
     assert [t.starts_at.hour for t in times] == [11, 12, 10, 11]
-
-
-def count_statements(action) -> int:
-    statements = []
-
-    def count(*_args):
-        statements.append(1)
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        action()
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-    return len(statements)
 
 
 def test_free_times_of_a_busy_semester_cost_a_fixed_number_of_queries(world, now):
