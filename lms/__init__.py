@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from lms import config as config_module
-from lms import i18n, plugins, security, shared_cache
+from lms import collector, i18n, plugins, security, shared_cache
 from lms.auth import reset as password_reset
 from lms.auth import throttle as sign_in_throttle
 from lms.auth.login import login_manager
@@ -194,4 +194,5 @@ def create_app(config: dict | None = None) -> Flask:
             "render_markdown": render_markdown,
         }
 
+    collector.init_app(app)  # last: around everything else the app does with a request
     return app
