@@ -48,7 +48,7 @@ def read_for_a_while(browser: Browser, path: str) -> list[int | str]:
 def test_many_parallel_plan_pages_on_sqlite_are_all_answered_and_no_worker_dies(
         live_server, make_school, make_user, make_offering):
     if db.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's connections in one process; PostgreSQL's are each a server process of their own")
+        pytest.skip("the crash needs SQLite's queries run inside the worker; PostgreSQL's run in its own server")
     school = make_school("Trådhaugen skole")
     leader = make_user("Lea Leder", roles=(Role.LEADER,), school=school)
     staff = [make_user(school=school) for _ in range(STAFF)]
