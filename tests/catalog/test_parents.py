@@ -591,3 +591,52 @@ def test_a_parent_moving_from_the_stream_to_a_full_hall_is_put_on_its_waitlist_n
     assert after.waitlisted_at is not None and db.session.get(type(event), event.id).stream_taken == 0
     token = manage_path(sent(outbox("parents.signed_up")[-1])).rsplit("/", 1)[1]
     assert "nummer 1 på ventelisten" in client.get(f"/foreldre/p/{token}").get_data(as_text=True)
+
+
+GOOD_EVENT = dict(title="Foreldreskole for 1. trinn", kind=ParentEventKind.PARENT_SCHOOL, mode=AttendanceMode.BOTH,
+                  hall_capacity=40, stream_capacity=None, stream_url=STREAM_URL, location="Aulaen", grades=[1])
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"title": "  "}, "Arrangementet må ha en tittel."),
+    ({"mode": AttendanceMode.HALL, "hall_capacity": None}, "Skriv hvor mange plasser det er i salen."),
+    ({"mode": AttendanceMode.HALL, "hall_capacity": 0}, "Skriv hvor mange plasser det er i salen."),
+    ({"hall_capacity": -3}, "Skriv hvor mange plasser det er i salen."),
+    ({"mode": AttendanceMode.HALL, "location": " "}, "Skriv hvor arrangementet holdes."),
+    ({"location": ""}, "Skriv hvor arrangementet holdes."),
+    ({"mode": AttendanceMode.STREAM, "hall_capacity": None, "stream_url": " "}, "Skriv lenken til strømmingen."),
+    ({"stream_url": ""}, "Skriv lenken til strømmingen."),
+    ({"stream_capacity": 0}, "Plasser på strømmingen må være minst 1, eller tomt for ingen grense."),
+    ({"grades": [1, 11]}, "Velg trinn mellom 1 og 10."),
+    ({"grades": [0]}, "Velg trinn mellom 1 og 10."),
+], ids=["no title", "hall without seats", "hall of no seats", "both with fewer than none", "hall without a place",
+        "both without a place", "stream without a link", "both without a link", "stream of no places",
+        "grade 11", "grade 0"])
+def test_an_event_missing_what_parents_need_is_refused_word_for_word_and_nothing_is_published(
+        change, message, admin, school):
+    """The operation's own refusals, as any caller meets them (the organiser's form refuses most of these first)."""
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Offering))
+    start = NOW + timedelta(days=10)
+    data = ops.EventData(**{**GOOD_EVENT, **change}, school_id=school.id, starts_at=start,
+                         ends_at=start + timedelta(hours=2))
+    with pytest.raises(ops.ParentError) as refused:
+        ops.create_event(data, actor=admin, now=NOW)
+    assert str(refused.value) == message
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Offering)) == before
+
+
+def test_the_smallest_event_parents_can_come_to_is_taken(admin, school):
+    """One seat in the hall, one place on the stream, a place and grades 1 and 10: the bounds themselves are allowed."""
+    start = NOW + timedelta(days=10)
+    event = ops.create_event(ops.EventData(**{**GOOD_EVENT, "hall_capacity": 1, "stream_capacity": 1,
+                                              "grades": [1, 10]}, school_id=school.id, starts_at=start,
+                                           ends_at=start + timedelta(hours=2)), actor=admin, now=NOW)
+    db.session.commit()
+    assert event.stream_capacity == 1 and event.offering.capacity == 1
+    stream_only = ops.create_event(ops.EventData(**{**GOOD_EVENT, "title": "Strømmet foreldremøte",
+                                                    "mode": AttendanceMode.STREAM, "hall_capacity": None,
+                                                    "location": ""}, school_id=school.id, starts_at=start,
+                                                 ends_at=start + timedelta(hours=2)), actor=admin, now=NOW)
+    db.session.commit()
+    assert stream_only.mode == AttendanceMode.STREAM and stream_only.offering.location == ""
