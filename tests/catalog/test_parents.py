@@ -640,3 +640,43 @@ def test_the_smallest_event_parents_can_come_to_is_taken(admin, school):
                                                  ends_at=start + timedelta(hours=2)), actor=admin, now=NOW)
     db.session.commit()
     assert stream_only.mode == AttendanceMode.STREAM and stream_only.offering.location == ""
+
+
+@pytest.mark.parametrize(("where", "change", "message"), [
+    ("own", {"name": "   "}, "Skriv navnet ditt."),
+    ("own", {"name": "N" * (ops.NAME_LENGTH + 1)}, f"Navnet kan ha høyst {ops.NAME_LENGTH} tegn."),
+    ("hall only", {"mode": AttendanceMode.STREAM}, "Velg om du kommer i salen eller følger strømmingen."),
+    ("municipality", {"school_id": None}, "Velg skolen barnet ditt går på."),
+    ("municipality", {"school_id": 987654}, "Velg skolen barnet ditt går på."),
+    ("two grades", {"grade": None}, "Velg trinnet barnet ditt går på."),
+    ("two grades", {"grade": 3}, "Velg trinnet barnet ditt går på."),
+    ("own", {"party_size": 3}, "Velg hvor mange dere kommer (1 eller 2)."),
+    ("own", {"party_size": 0}, "Velg hvor mange dere kommer (1 eller 2)."),
+], ids=["no name", "name too long", "stream at a hall-only event", "no school", "a school that is not there",
+        "no grade", "a grade the event is not for", "three in the party", "nobody in the party"])
+def test_a_sign_up_missing_what_the_event_needs_is_refused_word_for_word_and_takes_no_place(
+        where, change, message, make_event, school):
+    """The operation's own refusals, as any caller meets them (the sign-up form refuses most of these first)."""
+    event = {"own": lambda: make_event(school=school),
+             "hall only": lambda: make_event(school=school, mode=AttendanceMode.HALL),
+             "municipality": lambda: make_event(school=None),
+             "two grades": lambda: make_event(school=school, grades=(1, 2))}[where]()
+    school_id = school.id if where == "two grades" else None
+    data = {"name": "Forelder 1", "email": "forelder1@example.no", "mode": AttendanceMode.HALL,
+            "school_id": school_id, "grade": 1, "party_size": 1, **change}
+    with pytest.raises(ops.ParentError) as refused:
+        ops.sign_up(event.id, ops.SignupData(**data), now=NOW)
+    assert str(refused.value) == message
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ParentSignup)) == 0
+
+
+def test_a_sign_up_takes_what_the_event_decides_and_a_name_of_the_longest_length(make_event, school):
+    """A one-grade school event records its school and grade for the parent; the longest name is taken whole."""
+    event = make_event(school=school, grades=(4,))
+    longest = "N" * ops.NAME_LENGTH
+    ops.sign_up(event.id, ops.SignupData(name=longest, email="lang@example.no", mode=AttendanceMode.HALL,
+                                         school_id=None, grade=None, party_size=2), now=NOW)
+    db.session.commit()
+    taken = db.session.scalar(sa.select(ParentSignup))
+    assert (taken.name, taken.school_id, taken.grade, taken.party_size) == (longest, school.id, 4, 2)
