@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from catalog.offerings.models import Offering
 from catalog.parents import operations as ops
 from catalog.parents.models import AttendanceMode, ParentEventKind, ParentSignup, SignupState
+from lms.auth.operations import PermissionDenied
 from lms.db import db, set_clock
 from lms.mail import operations as mail
 from lms.mail.models import OutboxMessage
@@ -680,3 +681,61 @@ def test_a_sign_up_takes_what_the_event_decides_and_a_name_of_the_longest_length
     db.session.commit()
     taken = db.session.scalar(sa.select(ParentSignup))
     assert (taken.name, taken.school_id, taken.grade, taken.party_size) == (longest, school.id, 4, 2)
+
+
+def test_a_new_event_is_in_the_catalogue_as_parents_expect_it(admin, leader, school, client):
+    """What create_event writes is what the catalogue, the plan's area 6 and the calendars read."""
+    start = NOW + timedelta(days=10)
+    event = ops.create_event(ops.EventData(
+        title="  Foreldreskole: skjermtid  ", kind=ParentEventKind.PARENT_SCHOOL, school_id=school.id,
+        starts_at=start, ends_at=start + timedelta(hours=2), mode=AttendanceMode.BOTH, hall_capacity=40,
+        stream_capacity=100, stream_url=f" {STREAM_URL} ", location=" Eikeli skole, aulaen ",
+        description=" Om skjerm og søvn. ", grades=[2, 1, 2], takes_questions=True), actor=leader, now=NOW)
+    db.session.commit()
+    offering = event.offering
+    assert (offering.title, offering.theme, offering.target_group_text, offering.organiser, offering.location,
+            offering.description, offering.capacity, offering.plan_area) == (
+        "Foreldreskole: skjermtid", "Samarbeid hjem-skole", "Foreldre", "Eikeli skole", "Eikeli skole, aulaen",
+        "Om skjerm og søvn.", 40, 6)
+    assert (offering.responsible_id, offering.created_at, offering.updated_at) == (leader.id, NOW, NOW)
+    assert offering.schedule.owner_kind == "catalog.offering"
+    assert [(s.starts_at, s.ends_at) for s in offering.schedule.sessions] == [(start, start + timedelta(hours=2))]
+    assert (event.stream_capacity, event.stream_url, event.created_by_id, event.created_at, event.grades) == (
+        100, STREAM_URL, leader.id, NOW, [1, 2])
+    page = client.get(f"/kurs/{offering.id}").get_data(as_text=True)
+    assert "Foreldreskole: skjermtid" in page and "Samarbeid hjem-skole" in page and "Eikeli skole, aulaen" in page
+
+    stream_only = ops.create_event(ops.EventData(
+        title="Foreldremøte på nett", kind=ParentEventKind.PARENT_MEETING, school_id=None, starts_at=start,
+        ends_at=start + timedelta(hours=1), mode=AttendanceMode.STREAM, stream_url=STREAM_URL,
+        location="Ingen sal"), actor=admin, now=NOW)
+    hall_only = ops.create_event(ops.EventData(
+        title="Foreldremøte i salen", kind=ParentEventKind.PARENT_MEETING, school_id=school.id, starts_at=start,
+        ends_at=start + timedelta(hours=1), mode=AttendanceMode.HALL, hall_capacity=30, location="Aulaen",
+        stream_capacity=50, stream_url=STREAM_URL), actor=admin, now=NOW)
+    db.session.commit()
+    # A stream-only event has no hall (its one seat is never taken); a hall-only one keeps no stream.
+    assert (stream_only.offering.capacity, stream_only.offering.location, stream_only.offering.organiser) == (
+        1, "", ops.MUNICIPALITY)
+    assert (hall_only.stream_capacity, hall_only.stream_url) == (None, "")
+
+
+@pytest.mark.parametrize("case", ["another school's leader", "a school that is not there", "ends before it starts"])
+def test_an_event_the_organiser_may_not_make_is_refused_word_for_word(case, leader, admin, other_school):
+    start = NOW + timedelta(days=10)
+    actor, school_id, ends, error, message = {
+        "another school's leader": (leader, other_school.id, start + timedelta(hours=1), PermissionDenied,
+                                    "Du kan bare lage foreldrearrangementer for skoler du leder."),
+        "a school that is not there": (admin, 987654, start + timedelta(hours=1), ops.ParentError,
+                                       "Skolen finnes ikke."),
+        "ends before it starts": (admin, other_school.id, start - timedelta(hours=1), ops.ParentError,
+                                  "Sluttidspunktet må være etter starttidspunktet."),
+    }[case]
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Offering))
+    with pytest.raises(error) as refused:
+        ops.create_event(ops.EventData(title="Foreldremøte", kind=ParentEventKind.PARENT_MEETING, school_id=school_id,
+                                       starts_at=start, ends_at=ends, mode=AttendanceMode.HALL, hall_capacity=30,
+                                       location="Aulaen"), actor=actor, now=NOW)
+    assert str(refused.value) == message
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Offering)) == before
