@@ -739,3 +739,37 @@ def test_an_event_the_organiser_may_not_make_is_refused_word_for_word(case, lead
     assert str(refused.value) == message
     db.session.rollback()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Offering)) == before
+
+
+def test_plan_figures_count_an_event_from_the_first_moment_of_the_period_and_not_at_its_end_nor_called_off(
+        make_event, school, leader, admin):
+    """The period is [start, end): an evening starting at its first moment counts, one starting as it ends does not,
+    and one called off never counts, nor do the parents who had signed up for it."""
+    from catalog.offerings import operations as offering_ops
+
+    held = make_event("Holdt", school=school, actor=leader, starts_in=timedelta(days=14))
+    called_off = make_event("Avlyst", school=school, actor=leader, starts_in=timedelta(days=14, hours=3))
+    signup(held, 1, party=2)
+    signup(called_off, 2)
+    db.session.commit()
+    start = held.offering.sessions[0].starts_at
+    empty = {"events": 0, "reached": 0, "attended": 0}
+    assert ops.plan_figures([school.id], start, start + timedelta(days=1))[school.id] == {
+        "events": 2, "reached": 3, "attended": 0}
+    assert ops.plan_figures([school.id], start - timedelta(days=1), start)[school.id] == empty
+    assert ops.plan_figures([school.id], start + timedelta(hours=1), start + timedelta(days=1))[school.id] == {
+        "events": 1, "reached": 1, "attended": 0}  # the later one alone
+    # The plan's measure links name its events: only those count.
+    assert ops.plan_figures([school.id], start, start + timedelta(days=1), event_ids=[called_off.id])[school.id] \
+        == {"events": 1, "reached": 1, "attended": 0}
+    offering_ops.cancel_offering(called_off.offering, actor=admin, now=NOW, reason="Foredragsholderen er syk.")
+    db.session.commit()
+    assert ops.plan_figures([school.id], start, start + timedelta(days=1))[school.id] == {
+        "events": 1, "reached": 2, "attended": 0}
+    assert ops.plan_figures([school.id], start, start + timedelta(days=1), event_ids=[called_off.id])[school.id] \
+        == empty
+    # Its one session called off, the event is not held either, though the offering stands.
+    offering_ops.cancel_session(held.offering, held.offering.sessions[0], actor=admin, now=NOW, reason="Snøstorm.")
+    db.session.commit()
+    assert held.offering.status != called_off.offering.status
+    assert ops.plan_figures([school.id], start, start + timedelta(days=1))[school.id]["events"] == 0
