@@ -806,3 +806,130 @@ def test_no_free_times_say_exactly_why(scene, login, make_profile, make_bookable
         make_window(profile, weekday=weekday, valid_from=valid_from, valid_until=valid_until)
     db.session.commit()
     assert _no_times_reason(login, scene, offering) == NO_TIMES[reason]
+
+
+# --- the lists, the front page and the download (found by mutation testing, tests/MUTANTS.md) ----------
+
+def _week(k: int) -> datetime:
+    """Return 12:00 in Oslo on the Tuesday ``k`` weeks after the first free time (in UTC)."""
+    return (FIRST.astimezone(OSLO) + timedelta(days=7 * k)).astimezone(timezone.utc)
+
+
+def _ids_in(page: str, marker: str) -> list[int]:
+    """Return the ids of the bookings linked between ``marker`` and the next heading or section end, in order."""
+    part = re.split(r"<h3|</section>", page.split(marker, 1)[1], maxsplit=1)[0]
+    return list(dict.fromkeys(int(i) for i in re.findall(r'href="/bestillinger/(\d+)"', part)))
+
+
+def test_the_fyrtarns_front_page_lists_the_eight_soonest_requests_still_open_and_only_theirs(
+        scene, login, now, make_profile, make_bookable, make_window):
+    other = make_profile("Otto Fyrtårn")
+    make_window(other)
+    elsewhere = ops.request_booking(make_bookable(other).id, scene.school.id, actor=scene.leader, starts_at=_week(1),
+                                    participants_count=3, now=now)
+    # Ten requests, asked for out of order; the first of them (week 0) ends as the page is read.
+    weeks = [4, 0, 9, 2, 7, 1, 5, 3, 8, 6]
+    ids = {k: ops.request_booking(scene.offering.id, scene.school.id, actor=scene.leader, starts_at=_week(k),
+                                  participants_count=3, now=now).id for k in weeks}
+    db.session.commit()
+    set_clock(_week(0) + timedelta(minutes=90))
+    page = _body(login(scene.fyrtarn).get("/"))
+    assert _ids_in(page, 'id="foresporsler"') == [ids[k] for k in range(1, 9)]
+    assert elsewhere.id not in _ids_in(page, 'id="foresporsler"')
+
+
+def test_the_leaders_front_page_lists_the_eight_newest_answers_and_only_the_schools(scene, login, now):
+    bookings = [ops.request_booking(scene.offering.id, scene.school.id, actor=scene.leader, starts_at=_week(k),
+                                    participants_count=3, now=now) for k in range(10)]
+    other = ops.request_booking(scene.offering.id, scene.other_school.id, actor=scene.other_leader,
+                                starts_at=_week(10), participants_count=3, now=now)
+    # Answered one by one, in another order than they were asked for; the other school's answer comes last.
+    for minutes, k in enumerate([5, 2, 9, 3, 7, 4, 8, 6], start=1):
+        answer = ops.confirm_booking if k % 2 else (lambda b, **kw: ops.decline_booking(b, reason="Opptatt", **kw))
+        answer(bookings[k], actor=scene.fyrtarn, now=now + timedelta(minutes=minutes))
+    ops.confirm_booking(other, actor=scene.fyrtarn, now=now + timedelta(minutes=30))
+    # The nightly run lets the first two lapse in one go: two answers at the same moment, the newest booking first.
+    assert ops.expire_unanswered(_week(1)) == 2
+    db.session.commit()
+    page = _body(login(scene.leader).get("/"))
+    assert _ids_in(page, 'id="svar-fra-fyrtarn"') == [b.id for b in (
+        bookings[1], bookings[0], bookings[6], bookings[8], bookings[4], bookings[7], bookings[3], bookings[9])]
+
+
+def test_the_schools_list_shows_equal_times_newest_request_first_and_the_past_latest_first(
+        scene, login, now, make_profile, make_bookable, make_window):
+    other = make_profile("Otto Fyrtårn")
+    make_window(other)
+    elsewhere = make_bookable(other)
+    first = ops.request_booking(scene.offering.id, scene.school.id, actor=scene.leader, starts_at=_week(2),
+                                participants_count=3, now=now)
+    second = ops.request_booking(elsewhere.id, scene.school.id, actor=scene.leader, starts_at=_week(2),
+                                 participants_count=3, now=now)
+    later, earlier = (ops.request_booking(scene.offering.id, scene.school.id, actor=scene.leader, starts_at=_week(k),
+                                          participants_count=3, now=now) for k in (5, 3))
+    for booking in (later, earlier):
+        ops.decline_booking(booking, actor=scene.fyrtarn, now=now, reason="Opptatt")
+    db.session.commit()
+    page = _body(login(scene.leader).get("/bestillinger"))
+    assert _ids_in(page, 'id="skole-waiting"') == [second.id, first.id]
+    assert _ids_in(page, 'id="skole-past"') == [later.id, earlier.id]
+
+
+def test_the_fyrtarns_list_puts_proposals_before_confirmed_times_and_each_group_by_start(scene, login, now):
+    def ask(k):
+        return ops.request_booking(scene.offering.id, scene.school.id, actor=scene.leader, starts_at=_week(k),
+                                   participants_count=3, now=now)
+    late_request, early_request = ask(6), ask(4)
+    late_confirmed, early_confirmed = ask(3), ask(1)
+    for booking in (late_confirmed, early_confirmed):
+        ops.confirm_booking(booking, actor=scene.fyrtarn, now=now)
+    proposed = ask(7)
+    ops.propose_time(proposed, actor=scene.fyrtarn, now=now, starts_at=_week(8))
+    db.session.commit()
+    page = _body(login(scene.fyrtarn).get("/bestillinger"))
+    assert _ids_in(page, 'id="fyrtarn-incoming"') == [early_request.id, late_request.id]
+    # What waits for the school's answer comes before what is settled, however late it is.
+    assert _ids_in(page, 'id="fyrtarn-upcoming"') == [proposed.id, early_confirmed.id, late_confirmed.id]
+
+
+def test_the_admins_list_pages_by_latest_start_filters_by_state_and_shows_no_pages_when_one_will_do(
+        scene, login, admin, app, monkeypatch, now, make_profile, make_bookable, make_window):
+    other = make_profile("Otto Fyrtårn")
+    make_window(other)
+    elsewhere = make_bookable(other)
+    middle = ops.request_booking(scene.offering.id, scene.school.id, actor=admin, starts_at=_week(2),
+                                 participants_count=3, now=now)
+    first = ops.request_booking(scene.offering.id, scene.school.id, actor=admin, starts_at=_week(1),
+                                participants_count=3, now=now)
+    last, same_time = (ops.request_booking(offering.id, scene.school.id, actor=admin, starts_at=_week(3),
+                                           participants_count=3, now=now) for offering in (scene.offering, elsewhere))
+    ops.confirm_booking(first, actor=scene.fyrtarn, now=now)
+    db.session.commit()
+    client = login(admin)
+
+    def listed(query=""):
+        page = _body(client.get(f"/bestillinger{query}"))
+        return _ids_in(page, 'id="alle"'), re.findall(r"Side \d+ av \d+", page)
+    # Latest start first; of two at the same time, the newest request first.
+    assert listed() == ([same_time.id, last.id, middle.id, first.id], [])
+    assert listed("?status=requested") == ([same_time.id, last.id, middle.id], [])
+    assert listed("?status=confirmed") == ([first.id], [])
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    assert listed("?side=2") == ([middle.id, first.id], ["Side 2 av 2"])
+    assert listed("?status=requested&side=2") == ([middle.id], ["Side 2 av 2"])
+    assert listed("?status=requested&side=1") == ([same_time.id, last.id], ["Side 1 av 2"])
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 4)
+    assert listed() == ([same_time.id, last.id, middle.id, first.id], [])
+
+
+def test_the_downloaded_invitation_is_the_confirmed_booking_named_for_the_offering_and_stamped_when_fetched(
+        scene, login):
+    booking = _confirmed(scene, login)
+    fetched = datetime(2026, 9, 3, 7, 30, tzinfo=timezone.utc)
+    set_clock(fetched)
+    ics = login(scene.fyrtarn).get(f"/bestillinger/{booking.id}.ics").get_data(as_text=True)
+    assert "X-WR-CALNAME:Veiledning i matematikk\r\n" in ics
+    assert "STATUS:CONFIRMED\r\n" in ics and "CANCELLED" not in ics
+    assert "DTSTAMP:20260903T073000Z\r\n" in ics
+    # The fyrtårn's own feed's UID, so their calendar keeps one event.
+    assert re.search(rf"^UID:kp-booking-{booking.id}-person-{scene.fyrtarn.id}@", ics, re.M)
