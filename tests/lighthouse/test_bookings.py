@@ -842,3 +842,55 @@ def test_a_proposal_without_an_answer_carries_none_and_cannot_be_accepted_once_i
     with pytest.raises(ops.BookingError) as refused:
         ops.accept_proposal(booking, actor=world.leader, now=booking.starts_at)
     assert str(refused.value) == "Det foreslåtte tidspunktet har allerede vært."
+
+
+# --- a proposal and what changes between the look and the lock (found by mutation testing, tests/MUTANTS.md) ---
+
+def _cancel_elsewhere(booking_id: int, leader_id: int, now) -> None:
+    from lms.people.models import User
+    ops.cancel_booking(db.session.get(Booking, booking_id), actor=db.session.get(User, leader_id), now=now,
+                       reason="Vi har planleggingsdag.")
+
+
+def test_a_proposal_for_a_request_the_school_cancels_between_the_look_and_the_lock_is_refused(world, app, now,
+                                                                                            monkeypatch):
+    from tests.interleave import before_first_call, commit_elsewhere, reading_request
+    booking = request(world, now)
+    ids = booking.id, world.leader.id
+    db.session.commit()
+    with reading_request(app):
+        ran = before_first_call(monkeypatch, ops, "_lock_profile", lambda: commit_elsewhere(
+            app, lambda: _cancel_elsewhere(*ids, now)))
+        with pytest.raises(ops.BookingError) as refused:
+            ops.propose_time(db.session.get(Booking, ids[0]), actor=world.lighthouse, now=now,
+                             starts_at=oslo(TUE_15_SEP, 12))
+        db.session.rollback()
+    assert ran == [True]
+    assert str(refused.value) == "Det kan ikke foreslås et nytt tidspunkt nå. Den er nå «Avlyst»."
+    db.session.expire_all()
+    kept = db.session.get(Booking, ids[0])
+    assert (kept.state, kept.starts_at) == (BookingState.CANCELLED, oslo(TUE_8_SEP, 12))
+
+
+def test_a_proposed_time_another_school_takes_between_the_look_and_the_lock_is_refused(world, app, make_user, now,
+                                                                                      monkeypatch):
+    from tests.interleave import before_first_call, commit_elsewhere, reading_request
+    booking = request(world, now)
+    other_leader = make_user(roles=(Role.LEADER,), school=world.other_school)
+    ids = world.offering.id, world.other_school.id, other_leader.id
+    db.session.commit()
+    with reading_request(app):
+        # 13:30 is free when the fyrtårn looks; 12:00-13:30 (15 minutes' buffer) is taken before the lock.
+        ran = before_first_call(monkeypatch, ops, "_lock_profile", lambda: commit_elsewhere(
+            app, lambda: _request_elsewhere(*ids, oslo(TUE_15_SEP, 12), now)))
+        with pytest.raises(ops.TimeTaken) as refused:
+            ops.propose_time(db.session.get(Booking, booking.id), actor=world.lighthouse, now=now,
+                             starts_at=oslo(TUE_15_SEP, 13, 30))
+        db.session.rollback()
+    assert ran == [True]
+    assert str(refused.value) == "Tidspunktet er nettopp tatt av en annen skole. Velg et annet."
+    held = db.session.execute(sa.select(Booking.school_id, Booking.state, Booking.starts_at)
+                              .order_by(Booking.id)).all()
+    assert held == [(world.school.id, BookingState.REQUESTED, oslo(TUE_8_SEP, 12)),
+                    (world.other_school.id, BookingState.REQUESTED, oslo(TUE_15_SEP, 12))]
+
