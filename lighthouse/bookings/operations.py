@@ -559,11 +559,13 @@ def propose_time(booking: Booking, *, actor: User, now: datetime, starts_at: dat
     if problem:
         raise problem
     old = (booking.starts_at, booking.ends_at, booking.semester)
-    booking.starts_at, booking.ends_at = starts_at, starts_at + timedelta(minutes=booking.minutes)
-    booking.semester = _semester(starts_at)
     booking.answer = (answer or "").strip()
     try:
+        # The new time inside the savepoint: begin_nested() flushes what is pending before it starts, and an
+        # UPDATE that meets the one-held-start index there would undo the whole transaction, not the savepoint.
         with db.session.begin_nested():
+            booking.starts_at, booking.ends_at = starts_at, starts_at + timedelta(minutes=booking.minutes)
+            booking.semester = _semester(starts_at)
             db.session.flush()
     except sa.exc.IntegrityError as err:
         booking.starts_at, booking.ends_at, booking.semester = old

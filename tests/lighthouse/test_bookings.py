@@ -894,3 +894,17 @@ def test_a_proposed_time_another_school_takes_between_the_look_and_the_lock_is_r
     assert held == [(world.school.id, BookingState.REQUESTED, oslo(TUE_8_SEP, 12)),
                     (world.other_school.id, BookingState.REQUESTED, oslo(TUE_15_SEP, 12))]
 
+
+def test_the_index_turns_away_a_proposal_of_a_held_start_that_slips_past_the_checks(world, now, monkeypatch):
+    mine = request(world, now)
+    request(world, now, oslo(TUE_15_SEP, 12))
+    monkeypatch.setattr(ops, "_slot_problem", lambda *a, **kw: None)
+    with pytest.raises(ops.TimeTaken) as refused:
+        ops.propose_time(mine, actor=world.lighthouse, now=now, starts_at=oslo(TUE_15_SEP, 12))
+    assert str(refused.value) == "Tidspunktet er nettopp tatt. Velg et annet."
+    # The request keeps the time it asked for, and the transaction is still usable.
+    assert (mine.state, mine.starts_at, mine.ends_at, mine.semester) == (
+        BookingState.REQUESTED, oslo(TUE_8_SEP, 12), oslo(TUE_8_SEP, 13, 30), "2026H")
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Booking, mine.id).starts_at == oslo(TUE_8_SEP, 12)
