@@ -933,3 +933,63 @@ def test_the_downloaded_invitation_is_the_confirmed_booking_named_for_the_offeri
     assert "DTSTAMP:20260903T073000Z\r\n" in ics
     # The fyrtårn's own feed's UID, so their calendar keeps one event.
     assert re.search(rf"^UID:kp-booking-{booking.id}-person-{scene.fyrtarn.id}@", ics, re.M)
+
+
+def test_the_booking_form_offers_the_leaders_schools_and_their_active_staff_by_name(scene, login, make_school,
+                                                                                   make_user):
+    askim = make_school("Askim skole")  # after Nordby, first by name
+    scene.leader.memberships.append(Membership(role=Role.LEADER, school=askim))
+    make_user("Anne Ansatt", school=scene.school)
+    make_user("Ivar Inaktiv", school=scene.school, active=False)
+    db.session.commit()
+    page = _body(login(scene.leader).get(f"/bestillinger/ny/{scene.offering.id}?skole={scene.school.id}"))
+    schools = page.split('name="school_id"', 1)[1].split("</select>", 1)[0]
+    assert re.findall(r"<option[^>]*>([^<]*)</option>", schools) == ["Askim skole", "Nordby skole"]
+    assert re.findall(r'<label class="ds-label" for="participant_ids-\d+">([^<]*)</label>', page) == [
+        "Anne Ansatt", "Liv Leder", "Tor Lærer"]
+
+
+def test_the_history_says_which_time_the_fyrtarn_proposed_and_why_the_school_cancelled(scene, login):
+    booking = _request(scene, login(scene.leader))
+    _propose_next_week(scene, login, booking)
+    leader = login(scene.leader)
+    assert leader.post(f"/bestillinger/{booking.id}/godta").status_code == 303
+    assert leader.post(f"/bestillinger/{booking.id}/avlys", data={"reason": "Sykdom i kollegiet."}).status_code == 303
+    assert _history(leader, booking)[1:] == [
+        ("Frida Fyrtårn", "Forespurt → Nytt tidspunkt foreslått", "Foreslått tirsdag 15. september 2026 kl. 12:00."),
+        ("Liv Leder", "Nytt tidspunkt foreslått → Bekreftet", "Forslaget er godtatt."),
+        ("Liv Leder", "Bekreftet → Avlyst", "Sykdom i kollegiet.")]
+
+
+def test_an_online_booking_confirmed_without_a_place_is_held_online_at_no_place(scene, login):
+    booking = _request(scene, login(scene.leader), venue="online")
+    response = login(scene.fyrtarn).post(f"/bestillinger/{booking.id}/bekreft",
+                                         data={"online_url": "https://meet.kommune.no/veiledning"})
+    assert response.status_code == 303, _body(response)
+    page = _body(login(scene.leader).get(f"/bestillinger/{booking.id}"))
+    assert "<dt>Hvor</dt><dd>Digitalt</dd>" in page
+    assert '<a class="ds-link" href="https://meet.kommune.no/veiledning">Lenke til nettmøte</a>' in page
+
+
+def test_opening_an_answer_reads_it_for_good(scene, login, now):
+    booking = _request(scene, login(scene.leader))
+    ops.confirm_booking(booking, actor=scene.fyrtarn, now=now)
+    db.session.commit()
+    leader = login(scene.leader)
+    assert "Nytt svar" in _body(leader.get(f"/bestillinger/{booking.id}"))
+    db.session.rollback()  # what the end of a request does with anything the page did not commit
+    assert 'id="svar-fra-fyrtarn"' not in _body(leader.get("/"))
+    assert "Nytt svar" not in _body(leader.get(f"/bestillinger/{booking.id}"))
+
+
+def test_the_booking_with_the_largest_id_the_database_gives_is_found(scene, login, now):
+    from lms.db import MAX_ID
+    last = Booking(id=MAX_ID, offering_id=scene.offering.id, profile_id=scene.profile.id, school_id=scene.school.id,
+                   starts_at=FIRST, ends_at=FIRST + timedelta(minutes=90), requested_starts_at=FIRST, semester="2026H",
+                   minutes=90, participants_count=3, venue=Venue.AT_SCHOOL, state=BookingState.REQUESTED,
+                   created_at=now)
+    db.session.add(last)
+    db.session.commit()
+    leader = login(scene.leader)
+    assert "Veiledning i matematikk" in _body(leader.get(f"/bestillinger/{MAX_ID}"))
+    assert leader.get(f"/bestillinger/{MAX_ID + 1}").status_code == 404

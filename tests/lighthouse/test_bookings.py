@@ -767,6 +767,9 @@ def booking_refusals(world, make_bookable, admin, now):
                                     "Skriv hvorfor bestillingen avlyses."),
         "cancel a declined": (lambda: ops.cancel_booking(declined, actor=w.leader, now=now, reason="Nei"),
                               "Bestillingen kan ikke avlyses. Den er nå «Avslått»."),
+        "cancel at the deadline": (lambda: ops.cancel_booking(confirmed, actor=w.leader, reason="Syk",
+                                                              now=confirmed.starts_at - timedelta(hours=48)),
+                                   "Fristen for å avlyse var søndag 13. september 2026 kl. 12:00. Ta kontakt direkte."),
         "name as a stranger": (lambda: ops.name_participants(requested, [], actor=w.stranger, now=now),
                                "Bare skolens ledere kan velge deltakere."),
         "name a declined": (lambda: ops.name_participants(declined, [], actor=w.leader, now=now),
@@ -795,6 +798,7 @@ def booking_refusals(world, make_bookable, admin, now):
         "record on a request": (lambda: ops.record_work(requested, actor=w.lighthouse, now=over, text="Noe"),
                                 "Bestillingen kan ikke få en rapport. Den er nå «Forespurt»."),
         "unknown booking": (lambda: ops.get_booking(999_999, w.leader), "Bestillingen finnes ikke."),
+        "an id no database holds": (lambda: ops.get_booking(10**20, w.leader), "Bestillingen finnes ikke."),
         "someone else's booking": (lambda: ops.get_booking(requested.id, w.stranger),
                                    "Du har ikke tilgang til denne bestillingen."),
         "a transition not in the table": (lambda: ops.transition(declined, BookingState.CONFIRMED, actor=w.lighthouse,
@@ -810,11 +814,12 @@ BOOKING_REFUSALS = [
     "decline with an empty reason",
     "decline a confirmed", "propose as the school", "propose for a confirmed", "propose the same time",
     "accept as a stranger", "accept no proposal", "reject as a stranger", "reject no proposal",
-    "cancel as a stranger", "cancel without a reason", "cancel a declined", "name as a stranger", "name a declined",
+    "cancel as a stranger", "cancel without a reason", "cancel a declined", "cancel at the deadline",
+    "name as a stranger", "name a declined",
     "name after the start", "feedback as a stranger", "feedback too early", "feedback out of range",
     "feedback not a number", "feedback on a request", "record as the school", "record too early", "record nothing",
     "record an empty text", "record on a request",
-    "unknown booking", "someone else's booking", "a transition not in the table"]
+    "unknown booking", "an id no database holds", "someone else's booking", "a transition not in the table"]
 
 
 @pytest.mark.parametrize("case", BOOKING_REFUSALS)
