@@ -520,7 +520,7 @@ def confirm_booking(booking: Booking, *, actor: User, now: datetime, location: s
     if booking.starts_at <= now:
         raise BookingError(_("Tidspunktet har allerede vært."))
     online_url = online_url.strip()
-    if online_url and not online_url.startswith(("https://", "http://")):
+    if online_url and not online_url.startswith("https://"):
         raise BookingError(_("Lenken til nettmøtet må begynne med https://."))
     booking.location = location.strip() or (booking.school.name if booking.venue == Venue.AT_SCHOOL else "")
     booking.online_url = online_url

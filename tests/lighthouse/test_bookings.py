@@ -733,6 +733,9 @@ def booking_refusals(world, make_bookable, admin, now):
         "confirm a bad link": (lambda: ops.confirm_booking(requested, actor=w.lighthouse, now=now,
                                                            online_url="meet.kommune.no"),
                                "Lenken til nettmøtet må begynne med https://."),
+        "confirm an http link": (lambda: ops.confirm_booking(requested, actor=w.lighthouse, now=now,
+                                                             online_url="http://meet.kommune.no/abc"),
+                                 "Lenken til nettmøtet må begynne med https://."),
         "confirm too late": (lambda: ops.confirm_booking(requested, actor=w.lighthouse, now=requested.starts_at),
                              "Tidspunktet har allerede vært."),
         "decline as the school": (lambda: ops.decline_booking(requested, actor=w.leader, now=now, reason="Nei"),
@@ -810,7 +813,7 @@ def booking_refusals(world, make_bookable, admin, now):
 BOOKING_REFUSALS = [
     "another school", "unknown offering", "unknown school", "no participants", "too soon", "not a free time", "taken",
     "no time zone", "not bookable", "wrong venue", "not staff", "confirm as the school", "confirm twice",
-    "confirm a bad link", "confirm too late", "decline as the school", "decline without a reason",
+    "confirm a bad link", "confirm an http link", "confirm too late", "decline as the school", "decline without a reason",
     "decline with an empty reason",
     "decline a confirmed", "propose as the school", "propose for a confirmed", "propose the same time",
     "accept as a stranger", "accept no proposal", "reject as a stranger", "reject no proposal",
