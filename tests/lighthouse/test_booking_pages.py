@@ -993,3 +993,14 @@ def test_the_booking_with_the_largest_id_the_database_gives_is_found(scene, logi
     leader = login(scene.leader)
     assert "Veiledning i matematikk" in _body(leader.get(f"/bestillinger/{MAX_ID}"))
     assert leader.get(f"/bestillinger/{MAX_ID + 1}").status_code == 404
+
+
+def test_the_schools_own_answer_to_a_proposal_is_no_news_to_its_leaders(scene, login, now):
+    booking = _request(scene, login(scene.leader))
+    _propose_next_week(scene, login, booking)
+    leader = login(scene.leader)
+    assert "Nytt svar" in _body(leader.get(f"/bestillinger/{booking.id}"))  # the proposal, read
+    set_clock(now + timedelta(hours=1))
+    assert leader.post(f"/bestillinger/{booking.id}/godta").status_code == 303
+    assert 'id="svar-fra-fyrtarn"' not in _body(leader.get("/"))
+    assert "Nytt svar" not in _body(leader.get(f"/bestillinger/{booking.id}"))

@@ -804,6 +804,11 @@ def booking_refusals(world, make_bookable, admin, now):
         "an id no database holds": (lambda: ops.get_booking(10**20, w.leader), "Bestillingen finnes ikke."),
         "someone else's booking": (lambda: ops.get_booking(requested.id, w.stranger),
                                    "Du har ikke tilgang til denne bestillingen."),
+        "a new booking that skips the request": (lambda: ops.transition(Booking(
+            offering_id=w.offering.id, profile_id=w.profile.id, school_id=w.school.id, starts_at=oslo(TUE_8_SEP, 12),
+            ends_at=oslo(TUE_8_SEP, 13, 30), requested_starts_at=oslo(TUE_8_SEP, 12), semester="2026H", minutes=90,
+            participants_count=1, venue=Venue.AT_SCHOOL), BookingState.CONFIRMED, actor=w.lighthouse, now=now),
+            "Bestillingen kan ikke endres fra «-» til «Bekreftet»."),
         "a transition not in the table": (lambda: ops.transition(declined, BookingState.CONFIRMED, actor=w.lighthouse,
                                                                  now=now),
                                           "Bestillingen kan ikke endres fra «Avslått» til «Bekreftet»."),
@@ -822,7 +827,8 @@ BOOKING_REFUSALS = [
     "name after the start", "feedback as a stranger", "feedback too early", "feedback out of range",
     "feedback not a number", "feedback on a request", "record as the school", "record too early", "record nothing",
     "record an empty text", "record on a request",
-    "unknown booking", "an id no database holds", "someone else's booking", "a transition not in the table"]
+    "unknown booking", "an id no database holds", "someone else's booking", "a new booking that skips the request",
+    "a transition not in the table"]
 
 
 @pytest.mark.parametrize("case", BOOKING_REFUSALS)
