@@ -922,3 +922,34 @@ def test_the_index_turns_away_a_proposal_of_a_held_start_that_slips_past_the_che
     db.session.commit()
     db.session.expire_all()
     assert db.session.get(Booking, mine.id).starts_at == oslo(TUE_8_SEP, 12)
+
+
+def test_a_time_exactly_the_minimum_notice_away_can_be_asked_for(world):
+    asked = oslo(TUE_8_SEP, 12)
+    now = asked - timedelta(hours=48)
+    assert ops.free_times(world.offering, start=oslo(TUE_8_SEP, 0), end=oslo(TUE_8_SEP, 23), now=now)[0].starts_at \
+        == asked
+    assert request(world, now, asked).state == BookingState.REQUESTED
+    a_second_late = oslo(TUE_15_SEP, 12) - timedelta(hours=48) + timedelta(seconds=1)
+    with pytest.raises(ops.BookingError) as refused:
+        request(world, a_second_late, oslo(TUE_15_SEP, 12))
+    assert str(refused.value) == "Tidspunktet må være minst 48 timer frem i tid."
+
+
+def test_a_taken_time_proposed_after_the_offering_was_lengthened_is_called_taken(make_profile, make_bookable,
+                                                                               make_window, make_user, make_school,
+                                                                               now):
+    """A request keeps the minutes it was asked with; the hours left are counted with them, not instead of them."""
+    profile = make_profile(approved_hours=20)
+    offering = make_bookable(profile, duration_minutes=60, buffer_minutes=0)
+    make_window(profile)
+    school, other = make_school(), make_school()
+    leader, other_leader = (make_user(roles=(Role.LEADER,), school=s) for s in (school, other))
+    mine = ops.request_booking(offering.id, school.id, actor=leader, starts_at=oslo(TUE_8_SEP, 12),
+                               participants_count=3, now=now)
+    ops.request_booking(offering.id, other.id, actor=other_leader, starts_at=oslo(TUE_15_SEP, 12),
+                        participants_count=3, now=now)
+    offering.duration_minutes = 90  # the fyrtårn lengthens the offering; the 60-minute request stays as asked
+    with pytest.raises(ops.TimeTaken) as refused:
+        ops.propose_time(mine, actor=profile.user, now=now, starts_at=oslo(TUE_15_SEP, 12))
+    assert str(refused.value) == "Tidspunktet er nettopp tatt av en annen skole. Velg et annet."
