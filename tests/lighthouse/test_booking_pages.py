@@ -1004,3 +1004,16 @@ def test_the_schools_own_answer_to_a_proposal_is_no_news_to_its_leaders(scene, l
     assert leader.post(f"/bestillinger/{booking.id}/godta").status_code == 303
     assert 'id="svar-fra-fyrtarn"' not in _body(leader.get("/"))
     assert "Nytt svar" not in _body(leader.get(f"/bestillinger/{booking.id}"))
+
+
+def test_two_past_bookings_at_one_time_are_listed_to_the_fyrtarn_in_the_order_they_were_asked_for(scene, login, now):
+    """On PostgreSQL a row rewritten later comes later from the table; the list must not follow that."""
+    declined = _request(scene, login(scene.leader))
+    ops.decline_booking(declined, actor=scene.fyrtarn, now=now, reason="Opptatt")
+    db.session.commit()
+    cancelled = _request(scene, login(scene.leader))  # the same time, free again
+    ops.cancel_booking(cancelled, actor=scene.leader, now=now, reason="Feil dato")
+    db.session.commit()
+    assert "Avslått" in _body(login(scene.leader).get(f"/bestillinger/{declined.id}"))  # the answer read: rewritten
+    page = _body(login(scene.fyrtarn).get("/bestillinger"))
+    assert _ids_in(page, 'id="fyrtarn-past"') == [declined.id, cancelled.id]
