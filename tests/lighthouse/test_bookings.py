@@ -953,3 +953,13 @@ def test_a_taken_time_proposed_after_the_offering_was_lengthened_is_called_taken
     with pytest.raises(ops.TimeTaken) as refused:
         ops.propose_time(mine, actor=profile.user, now=now, starts_at=oslo(TUE_15_SEP, 12))
     assert str(refused.value) == "Tidspunktet er nettopp tatt av en annen skole. Velg et annet."
+
+
+def test_a_request_may_be_for_one_person_and_name_as_many_as_the_offering_takes(world, make_bookable, make_user, now):
+    alone = request(world, now, participants_count=1)
+    assert (alone.state, alone.participants_count) == (BookingState.REQUESTED, 1)
+    pair = make_bookable(world.profile, title="Veiledning for to", max_participants=2)
+    colleague = make_user("Kari Kollega", school=world.school)
+    both = ops.request_booking(pair.id, world.school.id, actor=world.leader, starts_at=oslo(TUE_15_SEP, 12),
+                               participants_count=1, now=now, participant_ids=[world.teacher.id, colleague.id])
+    assert (both.participants_count, sorted(p.name for p in both.participants)) == (2, ["Kari Kollega", "Tor Lærer"])
