@@ -1017,3 +1017,9 @@ def test_two_past_bookings_at_one_time_are_listed_to_the_fyrtarn_in_the_order_th
     assert "Avslått" in _body(login(scene.leader).get(f"/bestillinger/{declined.id}"))  # the answer read: rewritten
     page = _body(login(scene.fyrtarn).get("/bestillinger"))
     assert _ids_in(page, 'id="fyrtarn-past"') == [declined.id, cancelled.id]
+
+
+def test_the_booking_page_says_who_asked_for_it_and_when(scene, login, admin):
+    booking = _request(scene, login(admin))
+    page = _body(login(scene.leader).get(f"/bestillinger/{booking.id}"))
+    assert re.search(r"<dt>Bestilt av</dt><dd>Ada Admin, [^<]*2026[^<]*</dd>", page)

@@ -699,6 +699,7 @@ def booking_refusals(world, make_bookable, admin, now):
     online = make_bookable(w.profile, title="Nettmøte", venue=Venue.ONLINE)
     closed = make_bookable(w.profile, title="Stengt")
     closed.active = False
+    single = make_bookable(w.profile, title="Samtale", max_participants=1)
     over = confirmed.ends_at + timedelta(minutes=1)
 
     def ask(**kw):
@@ -725,6 +726,11 @@ def booking_refusals(world, make_bookable, admin, now):
                                                     starts_at=oslo(date(2026, 9, 29), 12), now=now,
                                                     venue=Venue.AT_SCHOOL),
                         "Dette tilbudet gis bare digitalt."),
+        "name more than it takes": (lambda: ops.request_booking(single.id, w.school.id, actor=w.leader,
+                                                                participants_count=1, now=now,
+                                                                starts_at=oslo(date(2026, 9, 29), 12),
+                                                                participant_ids=[w.leader.id, w.teacher.id]),
+                                    "Tilbudet har plass til høyst 1 deltakere."),
         "not staff": (ask(participant_ids=[w.stranger.id]), "Deltakerne må være ansatte ved skolen."),
         "confirm as the school": (lambda: ops.confirm_booking(requested, actor=w.leader, now=now),
                                   "Bare fyrtårnet kan bekrefte bestillingen."),
@@ -817,7 +823,7 @@ def booking_refusals(world, make_bookable, admin, now):
 
 BOOKING_REFUSALS = [
     "another school", "unknown offering", "unknown school", "no participants", "too soon", "not a free time", "taken",
-    "no time zone", "not bookable", "wrong venue", "not staff", "confirm as the school", "confirm twice",
+    "no time zone", "not bookable", "wrong venue", "name more than it takes", "not staff", "confirm as the school", "confirm twice",
     "confirm a bad link", "confirm an http link", "confirm too late", "decline as the school", "decline without a reason",
     "decline with an empty reason",
     "decline a confirmed", "propose as the school", "propose for a confirmed", "propose the same time",
