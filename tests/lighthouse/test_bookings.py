@@ -969,3 +969,30 @@ def test_a_request_may_be_for_one_person_and_name_as_many_as_the_offering_takes(
     both = ops.request_booking(pair.id, world.school.id, actor=world.leader, starts_at=oslo(TUE_15_SEP, 12),
                                participants_count=1, now=now, participant_ids=[world.teacher.id, colleague.id])
     assert (both.participants_count, sorted(p.name for p in both.participants)) == (2, ["Kari Kollega", "Tor Lærer"])
+
+
+def _change_profile_elsewhere(profile_id: int, *, delete: bool) -> None:
+    from lighthouse.profiles.models import LighthouseProfile
+    if delete:
+        db.session.execute(sa.delete(LighthouseProfile).where(LighthouseProfile.id == profile_id))
+    else:
+        db.session.get(LighthouseProfile, profile_id).active = False
+
+
+@pytest.mark.parametrize("delete, message", [(False, "Tilbudet kan ikke bestilles nå."), (True, "Fyrtårnet finnes ikke.")],
+                         ids=["made-inactive", "deleted"])
+def test_a_fyrtarn_made_inactive_or_deleted_between_the_look_and_the_lock_takes_no_request(world, app, now,
+                                                                                         monkeypatch, delete,
+                                                                                         message):
+    from tests.interleave import before_first_call, commit_elsewhere, reading_request
+    profile_id = world.profile.id
+    db.session.commit()
+    with reading_request(app):
+        ran = before_first_call(monkeypatch, ops, "_lock_profile", lambda: commit_elsewhere(
+            app, lambda: _change_profile_elsewhere(profile_id, delete=delete)))
+        with pytest.raises(ops.BookingError) as refused:
+            request(world, now)
+        db.session.rollback()
+    assert ran == [True]
+    assert str(refused.value) == message
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 0
