@@ -996,3 +996,16 @@ def test_a_fyrtarn_made_inactive_or_deleted_between_the_look_and_the_lock_takes_
     assert ran == [True]
     assert str(refused.value) == message
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 0
+
+
+def test_each_semester_draws_on_its_own_approved_hours(world, make_window, now):
+    from lighthouse.profiles.models import ReleaseTime
+    db.session.add(ReleaseTime(profile_id=world.profile.id, semester="2027V", requested_minutes=600,
+                               approved_minutes=90))  # one booking in the spring; 20 hours in the autumn
+    make_window(world.profile, valid_from=date(2027, 1, 4), valid_until=date(2027, 6, 18))
+    spring = request(world, now, oslo(date(2027, 3, 2), 12))
+    assert (spring.state, spring.semester) == (BookingState.REQUESTED, "2027V")
+    with pytest.raises(ops.BookingError) as refused:
+        request(world, now, oslo(date(2027, 3, 9), 12))
+    assert str(refused.value) == "Fyrtårnet har ikke flere timer igjen dette semesteret."
+    assert request(world, now, oslo(TUE_8_SEP, 12)).semester == "2026H"
