@@ -1009,3 +1009,21 @@ def test_each_semester_draws_on_its_own_approved_hours(world, make_window, now):
         request(world, now, oslo(date(2027, 3, 9), 12))
     assert str(refused.value) == "Fyrtårnet har ikke flere timer igjen dette semesteret."
     assert request(world, now, oslo(TUE_8_SEP, 12)).semester == "2026H"
+
+
+def test_without_buffer_a_time_may_end_as_a_booking_starts_and_start_as_one_ends_beside_a_long_session(
+        world, make_bookable, now):
+    """What is busy only clashes with a time it overlaps; a long course day or a wide buffer elsewhere changes nothing."""
+    tight = make_bookable(world.profile, title="Veiledning uten pause", buffer_minutes=0)
+    for starts_at in (oslo(TUE_8_SEP, 13, 30), oslo(TUE_15_SEP, 12)):
+        ops.request_booking(tight.id, world.school.id, actor=world.leader, starts_at=starts_at, participants_count=3,
+                            now=now)
+    course = offering_ops.create_offering(offering_ops.OfferingData(
+        title="Kursdag i brøk", kind=offering_ops.OfferingKind.COURSE, capacity=20, school_year=2026,
+        target_groups=[offering_ops.TargetGroup.TEACHERS], responsible_id=world.lighthouse.id),
+        actor=world.lighthouse, now=now)
+    offering_ops.add_session(course, actor=world.lighthouse, now=now, starts_at=oslo(date(2026, 9, 16), 8),
+                             ends_at=oslo(date(2026, 9, 16), 16))
+    request(world, now, oslo(date(2026, 9, 22), 12))  # with its 15 minutes' buffer: the widest in the range
+    times = ops.free_times(tight, start=oslo(TUE_8_SEP, 0), end=oslo(date(2026, 9, 23), 0), now=now)
+    assert starts_in_oslo(times) == ["2026-09-08 12:00", "2026-09-15 13:30"]
