@@ -1027,3 +1027,11 @@ def test_without_buffer_a_time_may_end_as_a_booking_starts_and_start_as_one_ends
     request(world, now, oslo(date(2026, 9, 22), 12))  # with its 15 minutes' buffer: the widest in the range
     times = ops.free_times(tight, start=oslo(TUE_8_SEP, 0), end=oslo(date(2026, 9, 23), 0), now=now)
     assert starts_in_oslo(times) == ["2026-09-08 12:00", "2026-09-15 13:30"]
+
+
+def test_a_window_of_one_day_gives_its_times_on_that_day(make_profile, make_bookable, make_window, now):
+    profile = make_profile()
+    offering = make_bookable(profile)
+    make_window(profile, valid_from=TUE_8_SEP, valid_until=TUE_8_SEP)
+    assert starts_in_oslo(ops.free_times(offering, start=oslo(TUE_8_SEP, 0), end=oslo(TUE_8_SEP, 23), now=now)) == [
+        "2026-09-08 12:00", "2026-09-08 13:30"]
