@@ -1035,3 +1035,14 @@ def test_a_window_of_one_day_gives_its_times_on_that_day(make_profile, make_book
     make_window(profile, valid_from=TUE_8_SEP, valid_until=TUE_8_SEP)
     assert starts_in_oslo(ops.free_times(offering, start=oslo(TUE_8_SEP, 0), end=oslo(TUE_8_SEP, 23), now=now)) == [
         "2026-09-08 12:00", "2026-09-08 13:30"]
+
+
+def test_a_fyrtarn_whose_tuesdays_change_mid_semester_offers_the_times_of_each_window(make_profile, make_bookable,
+                                                                                     make_window, now):
+    profile = make_profile()
+    offering = make_bookable(profile, buffer_minutes=0)
+    make_window(profile, start=time(9, 0), end=time(10, 30), valid_from=date(2026, 8, 17),
+                valid_until=date(2026, 9, 10))
+    make_window(profile, valid_from=date(2026, 9, 11), valid_until=date(2026, 12, 18))
+    times = ops.free_times(offering, start=oslo(TUE_8_SEP, 0), end=oslo(TUE_15_SEP, 23), now=now)
+    assert starts_in_oslo(times) == ["2026-09-08 09:00", "2026-09-15 12:00", "2026-09-15 13:30"]
