@@ -1046,3 +1046,21 @@ def test_a_fyrtarn_whose_tuesdays_change_mid_semester_offers_the_times_of_each_w
     make_window(profile, valid_from=date(2026, 9, 11), valid_until=date(2026, 12, 18))
     times = ops.free_times(offering, start=oslo(TUE_8_SEP, 0), end=oslo(TUE_15_SEP, 23), now=now)
     assert starts_in_oslo(times) == ["2026-09-08 09:00", "2026-09-15 12:00", "2026-09-15 13:30"]
+
+
+@pytest.fixture
+def server_far_east(monkeypatch):
+    """Run the test on a server whose own clock is at UTC+14, where Oslo's Tuesday noon is already Wednesday."""
+    import time as clock
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")
+    clock.tzset()
+    yield
+    monkeypatch.undo()
+    clock.tzset()
+
+
+def test_free_times_and_requests_do_not_depend_on_the_servers_own_time_zone(world, now, server_far_east):
+    times = ops.free_times(world.offering, start=oslo(TUE_8_SEP, 0), end=oslo(TUE_8_SEP, 23), now=now)
+    assert [t.starts_at.isoformat() for t in times] == ["2026-09-08T10:00:00+00:00", "2026-09-08T11:30:00+00:00"]
+    booking = request(world, now)
+    assert (booking.state, booking.starts_at) == (BookingState.REQUESTED, oslo(TUE_8_SEP, 12))
