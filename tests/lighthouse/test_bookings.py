@@ -942,7 +942,7 @@ def test_a_time_exactly_the_minimum_notice_away_can_be_asked_for(world):
     assert str(refused.value) == "Tidspunktet må være minst 48 timer frem i tid."
 
 
-def test_a_taken_time_proposed_after_the_offering_was_lengthened_is_called_taken(make_profile, make_bookable,
+def test_times_proposed_after_the_offering_was_lengthened_count_the_requests_minutes_too(make_profile, make_bookable,
                                                                                make_window, make_user, make_school,
                                                                                now):
     """A request keeps the minutes it was asked with; the hours left are counted with them, not instead of them."""
@@ -956,6 +956,9 @@ def test_a_taken_time_proposed_after_the_offering_was_lengthened_is_called_taken
     ops.request_booking(offering.id, other.id, actor=other_leader, starts_at=oslo(TUE_15_SEP, 12),
                         participants_count=3, now=now)
     offering.duration_minutes = 90  # the fyrtårn lengthens the offering; the 60-minute request stays as asked
+    proposable = ops.free_times(offering, start=oslo(date(2026, 9, 22), 0), end=oslo(date(2026, 9, 22), 23), now=now,
+                                exclude=mine)
+    assert starts_in_oslo(proposable) == ["2026-09-22 12:00", "2026-09-22 13:30"]
     with pytest.raises(ops.TimeTaken) as refused:
         ops.propose_time(mine, actor=profile.user, now=now, starts_at=oslo(TUE_15_SEP, 12))
     assert str(refused.value) == "Tidspunktet er nettopp tatt av en annen skole. Velg et annet."
@@ -1064,3 +1067,18 @@ def test_free_times_and_requests_do_not_depend_on_the_servers_own_time_zone(worl
     assert [t.starts_at.isoformat() for t in times] == ["2026-09-08T10:00:00+00:00", "2026-09-08T11:30:00+00:00"]
     booking = request(world, now)
     assert (booking.state, booking.starts_at) == (BookingState.REQUESTED, oslo(TUE_8_SEP, 12))
+
+
+def test_a_full_autumn_leaves_the_spring_its_own_hours(make_profile, make_bookable, make_window, make_user,
+                                                       make_school, now):
+    from lighthouse.profiles.models import ReleaseTime
+    profile = make_profile(approved_hours=None)
+    for semester in ("2026H", "2027V"):
+        db.session.add(ReleaseTime(profile_id=profile.id, semester=semester, requested_minutes=90, approved_minutes=90))
+    offering = make_bookable(profile)
+    make_window(profile, valid_until=date(2027, 6, 18))
+    school = make_school()
+    ops.request_booking(offering.id, school.id, actor=make_user(roles=(Role.LEADER,), school=school),
+                        starts_at=oslo(TUE_8_SEP, 12), participants_count=3, now=now)
+    times = ops.free_times(offering, start=oslo(date(2026, 12, 1), 0), end=oslo(date(2027, 1, 13), 0), now=now)
+    assert starts_in_oslo(times) == ["2027-01-05 12:00", "2027-01-05 13:30", "2027-01-12 12:00", "2027-01-12 13:30"]
