@@ -1082,3 +1082,12 @@ def test_a_full_autumn_leaves_the_spring_its_own_hours(make_profile, make_bookab
                         starts_at=oslo(TUE_8_SEP, 12), participants_count=3, now=now)
     times = ops.free_times(offering, start=oslo(date(2026, 12, 1), 0), end=oslo(date(2027, 1, 13), 0), now=now)
     assert starts_in_oslo(times) == ["2027-01-05 12:00", "2027-01-05 13:30", "2027-01-12 12:00", "2027-01-12 13:30"]
+
+
+def test_a_cancelled_session_of_the_fyrtarns_own_course_gives_its_time_back(world, admin, make_offering, now):
+    course = make_offering("Matematikk i praksis", sessions=0, publish=False, responsible_id=world.lighthouse.id)
+    session = offering_ops.add_session(course, actor=admin, now=now, starts_at=oslo(TUE_8_SEP, 12),
+                                       ends_at=oslo(TUE_8_SEP, 15))
+    assert ops.free_times(world.offering, start=oslo(TUE_8_SEP, 0), end=oslo(TUE_8_SEP, 23), now=now) == []
+    offering_ops.cancel_session(course, session, actor=admin, now=now, reason="Syk")
+    assert len(ops.free_times(world.offering, start=oslo(TUE_8_SEP, 0), end=oslo(TUE_8_SEP, 23), now=now)) == 2
