@@ -1091,3 +1091,13 @@ def test_a_cancelled_session_of_the_fyrtarns_own_course_gives_its_time_back(worl
     assert ops.free_times(world.offering, start=oslo(TUE_8_SEP, 0), end=oslo(TUE_8_SEP, 23), now=now) == []
     offering_ops.cancel_session(course, session, actor=admin, now=now, reason="Syk")
     assert len(ops.free_times(world.offering, start=oslo(TUE_8_SEP, 0), end=oslo(TUE_8_SEP, 23), now=now)) == 2
+
+
+def test_without_buffer_a_free_time_may_end_as_the_fyrtarns_own_session_begins(world, admin, make_bookable,
+                                                                               make_offering, now):
+    tight = make_bookable(world.profile, title="Veiledning uten pause", buffer_minutes=0)
+    course = make_offering("Matematikk i praksis", sessions=0, publish=False, responsible_id=world.lighthouse.id)
+    offering_ops.add_session(course, actor=admin, now=now, starts_at=oslo(TUE_8_SEP, 13, 30),
+                             ends_at=oslo(TUE_8_SEP, 15))
+    times = ops.free_times(tight, start=oslo(TUE_8_SEP, 0), end=oslo(TUE_8_SEP, 23), now=now)
+    assert starts_in_oslo(times) == ["2026-09-08 12:00"]
