@@ -74,7 +74,7 @@ bench: install
 # and what kills them are in tests/MUTANTS.md.
 MUTANT_MODULES := \
   catalog/enrollment/operations.py=tests/catalog/test_enrollment.py,tests/catalog/test_enrollment_rules.py,tests/catalog/test_enrollment_isolation.py,tests/catalog/test_attendance_and_completion.py,tests/catalog/test_offering_pages.py,tests/catalog/test_enrollment_pages.py,tests/catalog/test_onboarding_pages.py,tests/catalog/test_calendar.py,tests/lms/test_front_page.py \
-  lighthouse/bookings/operations.py=tests/lighthouse/test_bookings.py,tests/lighthouse/test_booking_pages.py,tests/lighthouse/test_booking_mails.py,tests/lighthouse/test_profiles.py \
+  lighthouse/bookings/operations.py=tests/lighthouse/test_bookings.py,tests/lighthouse/test_booking_pages.py,tests/lighthouse/test_booking_mails.py,tests/lighthouse/test_profiles.py,tests/lighthouse/test_booking_calendar.py,tests/lms/test_front_page.py \
   lighthouse/profiles/operations.py=tests/lighthouse/test_profiles.py,tests/lighthouse/test_overview.py \
   events/operations.py=tests/events/test_feed_tokens.py,tests/events/test_feed_views.py,tests/events/test_calendar.py \
   lms/auth/operations.py=tests/lms/test_auth.py,tests/lms/test_security.py,tests/lms/test_sessions.py \

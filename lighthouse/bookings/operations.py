@@ -520,7 +520,7 @@ def confirm_booking(booking: Booking, *, actor: User, now: datetime, location: s
     if booking.starts_at <= now:
         raise BookingError(_("Tidspunktet har allerede vært."))
     online_url = online_url.strip()
-    if online_url and not online_url.startswith(("https://", "http://")):
+    if online_url and not online_url.startswith("https://"):
         raise BookingError(_("Lenken til nettmøtet må begynne med https://."))
     booking.location = location.strip() or (booking.school.name if booking.venue == Venue.AT_SCHOOL else "")
     booking.online_url = online_url
@@ -559,11 +559,13 @@ def propose_time(booking: Booking, *, actor: User, now: datetime, starts_at: dat
     if problem:
         raise problem
     old = (booking.starts_at, booking.ends_at, booking.semester)
-    booking.starts_at, booking.ends_at = starts_at, starts_at + timedelta(minutes=booking.minutes)
-    booking.semester = _semester(starts_at)
     booking.answer = (answer or "").strip()
     try:
+        # The new time inside the savepoint: begin_nested() flushes what is pending before it starts, and an
+        # UPDATE that meets the one-held-start index there would undo the whole transaction, not the savepoint.
         with db.session.begin_nested():
+            booking.starts_at, booking.ends_at = starts_at, starts_at + timedelta(minutes=booking.minutes)
+            booking.semester = _semester(starts_at)
             db.session.flush()
     except sa.exc.IntegrityError as err:
         booking.starts_at, booking.ends_at, booking.semester = old

@@ -806,3 +806,220 @@ def test_no_free_times_say_exactly_why(scene, login, make_profile, make_bookable
         make_window(profile, weekday=weekday, valid_from=valid_from, valid_until=valid_until)
     db.session.commit()
     assert _no_times_reason(login, scene, offering) == NO_TIMES[reason]
+
+
+# --- the lists, the front page and the download (found by mutation testing, tests/MUTANTS.md) ----------
+
+def _week(k: int) -> datetime:
+    """Return 12:00 in Oslo on the Tuesday ``k`` weeks after the first free time (in UTC)."""
+    return (FIRST.astimezone(OSLO) + timedelta(days=7 * k)).astimezone(timezone.utc)
+
+
+def _ids_in(page: str, marker: str) -> list[int]:
+    """Return the ids of the bookings linked between ``marker`` and the next heading or section end, in order."""
+    part = re.split(r"<h3|</section>", page.split(marker, 1)[1], maxsplit=1)[0]
+    return list(dict.fromkeys(int(i) for i in re.findall(r'href="/bestillinger/(\d+)"', part)))
+
+
+def test_the_fyrtarns_front_page_lists_the_eight_soonest_requests_still_open_and_only_theirs(
+        scene, login, now, make_profile, make_bookable, make_window):
+    other = make_profile("Otto Fyrtårn")
+    make_window(other)
+    elsewhere = ops.request_booking(make_bookable(other).id, scene.school.id, actor=scene.leader, starts_at=_week(1),
+                                    participants_count=3, now=now)
+    # Ten requests, asked for out of order; the first of them (week 0) ends as the page is read.
+    weeks = [4, 0, 9, 2, 7, 1, 5, 3, 8, 6]
+    ids = {k: ops.request_booking(scene.offering.id, scene.school.id, actor=scene.leader, starts_at=_week(k),
+                                  participants_count=3, now=now).id for k in weeks}
+    db.session.commit()
+    set_clock(_week(0) + timedelta(minutes=90))
+    page = _body(login(scene.fyrtarn).get("/"))
+    assert _ids_in(page, 'id="foresporsler"') == [ids[k] for k in range(1, 9)]
+    assert elsewhere.id not in _ids_in(page, 'id="foresporsler"')
+
+
+def test_the_leaders_front_page_lists_the_eight_newest_answers_and_only_the_schools(scene, login, now):
+    bookings = [ops.request_booking(scene.offering.id, scene.school.id, actor=scene.leader, starts_at=_week(k),
+                                    participants_count=3, now=now) for k in range(10)]
+    other = ops.request_booking(scene.offering.id, scene.other_school.id, actor=scene.other_leader,
+                                starts_at=_week(10), participants_count=3, now=now)
+    # Answered one by one, in another order than they were asked for; the other school's answer comes last.
+    for minutes, k in enumerate([5, 2, 9, 3, 7, 4, 8, 6], start=1):
+        answer = ops.confirm_booking if k % 2 else (lambda b, **kw: ops.decline_booking(b, reason="Opptatt", **kw))
+        answer(bookings[k], actor=scene.fyrtarn, now=now + timedelta(minutes=minutes))
+    ops.confirm_booking(other, actor=scene.fyrtarn, now=now + timedelta(minutes=30))
+    # The nightly run lets the first two lapse in one go: two answers at the same moment, the newest booking first.
+    assert ops.expire_unanswered(_week(1)) == 2
+    db.session.commit()
+    page = _body(login(scene.leader).get("/"))
+    assert _ids_in(page, 'id="svar-fra-fyrtarn"') == [b.id for b in (
+        bookings[1], bookings[0], bookings[6], bookings[8], bookings[4], bookings[7], bookings[3], bookings[9])]
+
+
+def test_the_schools_list_shows_equal_times_newest_request_first_and_the_past_latest_first(
+        scene, login, now, make_profile, make_bookable, make_window):
+    other = make_profile("Otto Fyrtårn")
+    make_window(other)
+    elsewhere = make_bookable(other)
+    first = ops.request_booking(scene.offering.id, scene.school.id, actor=scene.leader, starts_at=_week(2),
+                                participants_count=3, now=now)
+    second = ops.request_booking(elsewhere.id, scene.school.id, actor=scene.leader, starts_at=_week(2),
+                                 participants_count=3, now=now)
+    later, earlier = (ops.request_booking(scene.offering.id, scene.school.id, actor=scene.leader, starts_at=_week(k),
+                                          participants_count=3, now=now) for k in (5, 3))
+    for booking in (later, earlier):
+        ops.decline_booking(booking, actor=scene.fyrtarn, now=now, reason="Opptatt")
+    db.session.commit()
+    page = _body(login(scene.leader).get("/bestillinger"))
+    assert _ids_in(page, 'id="skole-waiting"') == [second.id, first.id]
+    assert _ids_in(page, 'id="skole-past"') == [later.id, earlier.id]
+
+
+def test_the_fyrtarns_list_puts_proposals_before_confirmed_times_and_each_group_by_start(scene, login, now):
+    def ask(k):
+        return ops.request_booking(scene.offering.id, scene.school.id, actor=scene.leader, starts_at=_week(k),
+                                   participants_count=3, now=now)
+    late_request, early_request = ask(6), ask(4)
+    late_confirmed, early_confirmed = ask(3), ask(1)
+    for booking in (late_confirmed, early_confirmed):
+        ops.confirm_booking(booking, actor=scene.fyrtarn, now=now)
+    proposed = ask(7)
+    ops.propose_time(proposed, actor=scene.fyrtarn, now=now, starts_at=_week(8))
+    db.session.commit()
+    page = _body(login(scene.fyrtarn).get("/bestillinger"))
+    assert _ids_in(page, 'id="fyrtarn-incoming"') == [early_request.id, late_request.id]
+    # What waits for the school's answer comes before what is settled, however late it is.
+    assert _ids_in(page, 'id="fyrtarn-upcoming"') == [proposed.id, early_confirmed.id, late_confirmed.id]
+
+
+def test_the_admins_list_pages_by_latest_start_filters_by_state_and_shows_no_pages_when_one_will_do(
+        scene, login, admin, app, monkeypatch, now, make_profile, make_bookable, make_window):
+    other = make_profile("Otto Fyrtårn")
+    make_window(other)
+    elsewhere = make_bookable(other)
+    middle = ops.request_booking(scene.offering.id, scene.school.id, actor=admin, starts_at=_week(2),
+                                 participants_count=3, now=now)
+    first = ops.request_booking(scene.offering.id, scene.school.id, actor=admin, starts_at=_week(1),
+                                participants_count=3, now=now)
+    last, same_time = (ops.request_booking(offering.id, scene.school.id, actor=admin, starts_at=_week(3),
+                                           participants_count=3, now=now) for offering in (scene.offering, elsewhere))
+    ops.confirm_booking(first, actor=scene.fyrtarn, now=now)
+    db.session.commit()
+    client = login(admin)
+
+    def listed(query=""):
+        page = _body(client.get(f"/bestillinger{query}"))
+        return _ids_in(page, 'id="alle"'), re.findall(r"Side \d+ av \d+", page)
+    # Latest start first; of two at the same time, the newest request first.
+    assert listed() == ([same_time.id, last.id, middle.id, first.id], [])
+    assert listed("?status=requested") == ([same_time.id, last.id, middle.id], [])
+    assert listed("?status=confirmed") == ([first.id], [])
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 2)
+    assert listed("?side=2") == ([middle.id, first.id], ["Side 2 av 2"])
+    assert listed("?status=requested&side=2") == ([middle.id], ["Side 2 av 2"])
+    assert listed("?status=requested&side=1") == ([same_time.id, last.id], ["Side 1 av 2"])
+    monkeypatch.setitem(app.config, "PAGE_SIZE", 4)
+    assert listed() == ([same_time.id, last.id, middle.id, first.id], [])
+
+
+def test_the_downloaded_invitation_is_the_confirmed_booking_named_for_the_offering_and_stamped_when_fetched(
+        scene, login):
+    booking = _confirmed(scene, login)
+    fetched = datetime(2026, 9, 3, 7, 30, tzinfo=timezone.utc)
+    set_clock(fetched)
+    ics = login(scene.fyrtarn).get(f"/bestillinger/{booking.id}.ics").get_data(as_text=True)
+    assert "X-WR-CALNAME:Veiledning i matematikk\r\n" in ics
+    assert "STATUS:CONFIRMED\r\n" in ics and "CANCELLED" not in ics
+    assert "DTSTAMP:20260903T073000Z\r\n" in ics
+    # The fyrtårn's own feed's UID, so their calendar keeps one event.
+    assert re.search(rf"^UID:kp-booking-{booking.id}-person-{scene.fyrtarn.id}@", ics, re.M)
+
+
+def test_the_booking_form_offers_the_leaders_schools_and_their_active_staff_by_name(scene, login, make_school,
+                                                                                   make_user):
+    askim = make_school("Askim skole")  # after Nordby, first by name
+    scene.leader.memberships.append(Membership(role=Role.LEADER, school=askim))
+    make_user("Anne Ansatt", school=scene.school)
+    make_user("Ivar Inaktiv", school=scene.school, active=False)
+    db.session.commit()
+    page = _body(login(scene.leader).get(f"/bestillinger/ny/{scene.offering.id}?skole={scene.school.id}"))
+    schools = page.split('name="school_id"', 1)[1].split("</select>", 1)[0]
+    assert re.findall(r"<option[^>]*>([^<]*)</option>", schools) == ["Askim skole", "Nordby skole"]
+    assert re.findall(r'<label class="ds-label" for="participant_ids-\d+">([^<]*)</label>', page) == [
+        "Anne Ansatt", "Liv Leder", "Tor Lærer"]
+
+
+def test_the_history_says_which_time_the_fyrtarn_proposed_and_why_the_school_cancelled(scene, login):
+    booking = _request(scene, login(scene.leader))
+    _propose_next_week(scene, login, booking)
+    leader = login(scene.leader)
+    assert leader.post(f"/bestillinger/{booking.id}/godta").status_code == 303
+    assert leader.post(f"/bestillinger/{booking.id}/avlys", data={"reason": "Sykdom i kollegiet."}).status_code == 303
+    assert _history(leader, booking)[1:] == [
+        ("Frida Fyrtårn", "Forespurt → Nytt tidspunkt foreslått", "Foreslått tirsdag 15. september 2026 kl. 12:00."),
+        ("Liv Leder", "Nytt tidspunkt foreslått → Bekreftet", "Forslaget er godtatt."),
+        ("Liv Leder", "Bekreftet → Avlyst", "Sykdom i kollegiet.")]
+
+
+def test_an_online_booking_confirmed_without_a_place_is_held_online_at_no_place(scene, login):
+    booking = _request(scene, login(scene.leader), venue="online")
+    response = login(scene.fyrtarn).post(f"/bestillinger/{booking.id}/bekreft",
+                                         data={"online_url": "https://meet.kommune.no/veiledning"})
+    assert response.status_code == 303, _body(response)
+    page = _body(login(scene.leader).get(f"/bestillinger/{booking.id}"))
+    assert "<dt>Hvor</dt><dd>Digitalt</dd>" in page
+    assert '<a class="ds-link" href="https://meet.kommune.no/veiledning">Lenke til nettmøte</a>' in page
+
+
+def test_opening_an_answer_reads_it_for_good(scene, login, now):
+    booking = _request(scene, login(scene.leader))
+    ops.confirm_booking(booking, actor=scene.fyrtarn, now=now)
+    db.session.commit()
+    leader = login(scene.leader)
+    assert "Nytt svar" in _body(leader.get(f"/bestillinger/{booking.id}"))
+    db.session.rollback()  # what the end of a request does with anything the page did not commit
+    assert 'id="svar-fra-fyrtarn"' not in _body(leader.get("/"))
+    assert "Nytt svar" not in _body(leader.get(f"/bestillinger/{booking.id}"))
+
+
+def test_the_booking_with_the_largest_id_the_database_gives_is_found(scene, login, now):
+    from lms.db import MAX_ID
+    last = Booking(id=MAX_ID, offering_id=scene.offering.id, profile_id=scene.profile.id, school_id=scene.school.id,
+                   starts_at=FIRST, ends_at=FIRST + timedelta(minutes=90), requested_starts_at=FIRST, semester="2026H",
+                   minutes=90, participants_count=3, venue=Venue.AT_SCHOOL, state=BookingState.REQUESTED,
+                   created_at=now)
+    db.session.add(last)
+    db.session.commit()
+    leader = login(scene.leader)
+    assert "Veiledning i matematikk" in _body(leader.get(f"/bestillinger/{MAX_ID}"))
+    assert leader.get(f"/bestillinger/{MAX_ID + 1}").status_code == 404
+
+
+def test_the_schools_own_answer_to_a_proposal_is_no_news_to_its_leaders(scene, login, now):
+    booking = _request(scene, login(scene.leader))
+    _propose_next_week(scene, login, booking)
+    leader = login(scene.leader)
+    assert "Nytt svar" in _body(leader.get(f"/bestillinger/{booking.id}"))  # the proposal, read
+    set_clock(now + timedelta(hours=1))
+    assert leader.post(f"/bestillinger/{booking.id}/godta").status_code == 303
+    assert 'id="svar-fra-fyrtarn"' not in _body(leader.get("/"))
+    assert "Nytt svar" not in _body(leader.get(f"/bestillinger/{booking.id}"))
+
+
+def test_two_past_bookings_at_one_time_are_listed_to_the_fyrtarn_in_the_order_they_were_asked_for(scene, login, now):
+    """On PostgreSQL a row rewritten later comes later from the table; the list must not follow that."""
+    declined = _request(scene, login(scene.leader))
+    ops.decline_booking(declined, actor=scene.fyrtarn, now=now, reason="Opptatt")
+    db.session.commit()
+    cancelled = _request(scene, login(scene.leader))  # the same time, free again
+    ops.cancel_booking(cancelled, actor=scene.leader, now=now, reason="Feil dato")
+    db.session.commit()
+    assert "Avslått" in _body(login(scene.leader).get(f"/bestillinger/{declined.id}"))  # the answer read: rewritten
+    page = _body(login(scene.fyrtarn).get("/bestillinger"))
+    assert _ids_in(page, 'id="fyrtarn-past"') == [declined.id, cancelled.id]
+
+
+def test_the_booking_page_says_who_asked_for_it_and_when(scene, login, admin):
+    booking = _request(scene, login(admin))
+    page = _body(login(scene.leader).get(f"/bestillinger/{booking.id}"))
+    assert re.search(r"<dt>Bestilt av</dt><dd>Ada Admin, [^<]*2026[^<]*</dd>", page)

@@ -553,7 +553,7 @@ def test_two_hours_approved_hold_one_90_minute_booking_and_refuse_a_second(make_
     assert ops.free_times(offering, now=now, **whole_semester) == []
     assert "brukt opp" in ops.why_no_free_times(offering, **whole_semester)
     for starts_at in (oslo(TUE_15_SEP, 12), oslo(TUE_8_SEP, 13, 30)):
-        with pytest.raises(ops.BookingError, match="ikke flere timer igjen"):
+        with pytest.raises(ops.BookingError, match=r"^Fyrtårnet har ikke flere timer igjen dette semesteret\.$"):
             ops.request_booking(offering.id, school.id, actor=leader, starts_at=starts_at, participants_count=3,
                                 now=now)
     assert ops.held_minutes(profile.id, "2026H") == 90
@@ -699,6 +699,7 @@ def booking_refusals(world, make_bookable, admin, now):
     online = make_bookable(w.profile, title="Nettmøte", venue=Venue.ONLINE)
     closed = make_bookable(w.profile, title="Stengt")
     closed.active = False
+    single = make_bookable(w.profile, title="Samtale", max_participants=1)
     over = confirmed.ends_at + timedelta(minutes=1)
 
     def ask(**kw):
@@ -725,6 +726,11 @@ def booking_refusals(world, make_bookable, admin, now):
                                                     starts_at=oslo(date(2026, 9, 29), 12), now=now,
                                                     venue=Venue.AT_SCHOOL),
                         "Dette tilbudet gis bare digitalt."),
+        "name more than it takes": (lambda: ops.request_booking(single.id, w.school.id, actor=w.leader,
+                                                                participants_count=1, now=now,
+                                                                starts_at=oslo(date(2026, 9, 29), 12),
+                                                                participant_ids=[w.leader.id, w.teacher.id]),
+                                    "Tilbudet har plass til høyst 1 deltakere."),
         "not staff": (ask(participant_ids=[w.stranger.id]), "Deltakerne må være ansatte ved skolen."),
         "confirm as the school": (lambda: ops.confirm_booking(requested, actor=w.leader, now=now),
                                   "Bare fyrtårnet kan bekrefte bestillingen."),
@@ -733,6 +739,9 @@ def booking_refusals(world, make_bookable, admin, now):
         "confirm a bad link": (lambda: ops.confirm_booking(requested, actor=w.lighthouse, now=now,
                                                            online_url="meet.kommune.no"),
                                "Lenken til nettmøtet må begynne med https://."),
+        "confirm an http link": (lambda: ops.confirm_booking(requested, actor=w.lighthouse, now=now,
+                                                             online_url="http://meet.kommune.no/abc"),
+                                 "Lenken til nettmøtet må begynne med https://."),
         "confirm too late": (lambda: ops.confirm_booking(requested, actor=w.lighthouse, now=requested.starts_at),
                              "Tidspunktet har allerede vært."),
         "decline as the school": (lambda: ops.decline_booking(requested, actor=w.leader, now=now, reason="Nei"),
@@ -767,6 +776,9 @@ def booking_refusals(world, make_bookable, admin, now):
                                     "Skriv hvorfor bestillingen avlyses."),
         "cancel a declined": (lambda: ops.cancel_booking(declined, actor=w.leader, now=now, reason="Nei"),
                               "Bestillingen kan ikke avlyses. Den er nå «Avslått»."),
+        "cancel at the deadline": (lambda: ops.cancel_booking(confirmed, actor=w.leader, reason="Syk",
+                                                              now=confirmed.starts_at - timedelta(hours=48)),
+                                   "Fristen for å avlyse var søndag 13. september 2026 kl. 12:00. Ta kontakt direkte."),
         "name as a stranger": (lambda: ops.name_participants(requested, [], actor=w.stranger, now=now),
                                "Bare skolens ledere kan velge deltakere."),
         "name a declined": (lambda: ops.name_participants(declined, [], actor=w.leader, now=now),
@@ -795,8 +807,14 @@ def booking_refusals(world, make_bookable, admin, now):
         "record on a request": (lambda: ops.record_work(requested, actor=w.lighthouse, now=over, text="Noe"),
                                 "Bestillingen kan ikke få en rapport. Den er nå «Forespurt»."),
         "unknown booking": (lambda: ops.get_booking(999_999, w.leader), "Bestillingen finnes ikke."),
+        "an id no database holds": (lambda: ops.get_booking(10**20, w.leader), "Bestillingen finnes ikke."),
         "someone else's booking": (lambda: ops.get_booking(requested.id, w.stranger),
                                    "Du har ikke tilgang til denne bestillingen."),
+        "a new booking that skips the request": (lambda: ops.transition(Booking(
+            offering_id=w.offering.id, profile_id=w.profile.id, school_id=w.school.id, starts_at=oslo(TUE_8_SEP, 12),
+            ends_at=oslo(TUE_8_SEP, 13, 30), requested_starts_at=oslo(TUE_8_SEP, 12), semester="2026H", minutes=90,
+            participants_count=1, venue=Venue.AT_SCHOOL), BookingState.CONFIRMED, actor=w.lighthouse, now=now),
+            "Bestillingen kan ikke endres fra «-» til «Bekreftet»."),
         "a transition not in the table": (lambda: ops.transition(declined, BookingState.CONFIRMED, actor=w.lighthouse,
                                                                  now=now),
                                           "Bestillingen kan ikke endres fra «Avslått» til «Bekreftet»."),
@@ -805,16 +823,18 @@ def booking_refusals(world, make_bookable, admin, now):
 
 BOOKING_REFUSALS = [
     "another school", "unknown offering", "unknown school", "no participants", "too soon", "not a free time", "taken",
-    "no time zone", "not bookable", "wrong venue", "not staff", "confirm as the school", "confirm twice",
-    "confirm a bad link", "confirm too late", "decline as the school", "decline without a reason",
+    "no time zone", "not bookable", "wrong venue", "name more than it takes", "not staff", "confirm as the school", "confirm twice",
+    "confirm a bad link", "confirm an http link", "confirm too late", "decline as the school", "decline without a reason",
     "decline with an empty reason",
     "decline a confirmed", "propose as the school", "propose for a confirmed", "propose the same time",
     "accept as a stranger", "accept no proposal", "reject as a stranger", "reject no proposal",
-    "cancel as a stranger", "cancel without a reason", "cancel a declined", "name as a stranger", "name a declined",
+    "cancel as a stranger", "cancel without a reason", "cancel a declined", "cancel at the deadline",
+    "name as a stranger", "name a declined",
     "name after the start", "feedback as a stranger", "feedback too early", "feedback out of range",
     "feedback not a number", "feedback on a request", "record as the school", "record too early", "record nothing",
     "record an empty text", "record on a request",
-    "unknown booking", "someone else's booking", "a transition not in the table"]
+    "unknown booking", "an id no database holds", "someone else's booking", "a new booking that skips the request",
+    "a transition not in the table"]
 
 
 @pytest.mark.parametrize("case", BOOKING_REFUSALS)
@@ -842,3 +862,242 @@ def test_a_proposal_without_an_answer_carries_none_and_cannot_be_accepted_once_i
     with pytest.raises(ops.BookingError) as refused:
         ops.accept_proposal(booking, actor=world.leader, now=booking.starts_at)
     assert str(refused.value) == "Det foreslåtte tidspunktet har allerede vært."
+
+
+# --- a proposal and what changes between the look and the lock (found by mutation testing, tests/MUTANTS.md) ---
+
+def _cancel_elsewhere(booking_id: int, leader_id: int, now) -> None:
+    from lms.people.models import User
+    ops.cancel_booking(db.session.get(Booking, booking_id), actor=db.session.get(User, leader_id), now=now,
+                       reason="Vi har planleggingsdag.")
+
+
+def test_a_proposal_for_a_request_the_school_cancels_between_the_look_and_the_lock_is_refused(world, app, now,
+                                                                                            monkeypatch):
+    from tests.interleave import before_first_call, commit_elsewhere, reading_request
+    booking = request(world, now)
+    ids = booking.id, world.leader.id
+    db.session.commit()
+    with reading_request(app):
+        ran = before_first_call(monkeypatch, ops, "_lock_profile", lambda: commit_elsewhere(
+            app, lambda: _cancel_elsewhere(*ids, now)))
+        with pytest.raises(ops.BookingError) as refused:
+            ops.propose_time(db.session.get(Booking, ids[0]), actor=world.lighthouse, now=now,
+                             starts_at=oslo(TUE_15_SEP, 12))
+        db.session.rollback()
+    assert ran == [True]
+    assert str(refused.value) == "Det kan ikke foreslås et nytt tidspunkt nå. Den er nå «Avlyst»."
+    db.session.expire_all()
+    kept = db.session.get(Booking, ids[0])
+    assert (kept.state, kept.starts_at) == (BookingState.CANCELLED, oslo(TUE_8_SEP, 12))
+
+
+def test_a_proposed_time_another_school_takes_between_the_look_and_the_lock_is_refused(world, app, make_user, now,
+                                                                                      monkeypatch):
+    from tests.interleave import before_first_call, commit_elsewhere, reading_request
+    booking = request(world, now)
+    other_leader = make_user(roles=(Role.LEADER,), school=world.other_school)
+    ids = world.offering.id, world.other_school.id, other_leader.id
+    db.session.commit()
+    with reading_request(app):
+        # 13:30 is free when the fyrtårn looks; 12:00-13:30 (15 minutes' buffer) is taken before the lock.
+        ran = before_first_call(monkeypatch, ops, "_lock_profile", lambda: commit_elsewhere(
+            app, lambda: _request_elsewhere(*ids, oslo(TUE_15_SEP, 12), now)))
+        with pytest.raises(ops.TimeTaken) as refused:
+            ops.propose_time(db.session.get(Booking, booking.id), actor=world.lighthouse, now=now,
+                             starts_at=oslo(TUE_15_SEP, 13, 30))
+        db.session.rollback()
+    assert ran == [True]
+    assert str(refused.value) == "Tidspunktet er nettopp tatt av en annen skole. Velg et annet."
+    held = db.session.execute(sa.select(Booking.school_id, Booking.state, Booking.starts_at)
+                              .order_by(Booking.id)).all()
+    assert held == [(world.school.id, BookingState.REQUESTED, oslo(TUE_8_SEP, 12)),
+                    (world.other_school.id, BookingState.REQUESTED, oslo(TUE_15_SEP, 12))]
+
+
+def test_the_index_turns_away_a_proposal_of_a_held_start_that_slips_past_the_checks(world, now, monkeypatch):
+    mine = request(world, now)
+    request(world, now, oslo(TUE_15_SEP, 12))
+    monkeypatch.setattr(ops, "_slot_problem", lambda *a, **kw: None)
+    with pytest.raises(ops.TimeTaken) as refused:
+        ops.propose_time(mine, actor=world.lighthouse, now=now, starts_at=oslo(TUE_15_SEP, 12))
+    assert str(refused.value) == "Tidspunktet er nettopp tatt. Velg et annet."
+    # The request keeps the time it asked for, and the transaction is still usable.
+    assert (mine.state, mine.starts_at, mine.ends_at, mine.semester) == (
+        BookingState.REQUESTED, oslo(TUE_8_SEP, 12), oslo(TUE_8_SEP, 13, 30), "2026H")
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Booking, mine.id).starts_at == oslo(TUE_8_SEP, 12)
+
+
+def test_a_time_exactly_the_minimum_notice_away_can_be_asked_for(world):
+    asked = oslo(TUE_8_SEP, 12)
+    now = asked - timedelta(hours=48)
+    assert ops.free_times(world.offering, start=oslo(TUE_8_SEP, 0), end=oslo(TUE_8_SEP, 23), now=now)[0].starts_at \
+        == asked
+    assert request(world, now, asked).state == BookingState.REQUESTED
+    a_second_late = oslo(TUE_15_SEP, 12) - timedelta(hours=48) + timedelta(seconds=1)
+    with pytest.raises(ops.BookingError) as refused:
+        request(world, a_second_late, oslo(TUE_15_SEP, 12))
+    assert str(refused.value) == "Tidspunktet må være minst 48 timer frem i tid."
+
+
+def test_times_proposed_after_the_offering_was_lengthened_count_the_requests_minutes_too(make_profile, make_bookable,
+                                                                               make_window, make_user, make_school,
+                                                                               now):
+    """A request keeps the minutes it was asked with; the hours left are counted with them, not instead of them."""
+    profile = make_profile(approved_hours=20)
+    offering = make_bookable(profile, duration_minutes=60, buffer_minutes=0)
+    make_window(profile)
+    school, other = make_school(), make_school()
+    leader, other_leader = (make_user(roles=(Role.LEADER,), school=s) for s in (school, other))
+    mine = ops.request_booking(offering.id, school.id, actor=leader, starts_at=oslo(TUE_8_SEP, 12),
+                               participants_count=3, now=now)
+    ops.request_booking(offering.id, other.id, actor=other_leader, starts_at=oslo(TUE_15_SEP, 12),
+                        participants_count=3, now=now)
+    offering.duration_minutes = 90  # the fyrtårn lengthens the offering; the 60-minute request stays as asked
+    proposable = ops.free_times(offering, start=oslo(date(2026, 9, 22), 0), end=oslo(date(2026, 9, 22), 23), now=now,
+                                exclude=mine)
+    assert starts_in_oslo(proposable) == ["2026-09-22 12:00", "2026-09-22 13:30"]
+    with pytest.raises(ops.TimeTaken) as refused:
+        ops.propose_time(mine, actor=profile.user, now=now, starts_at=oslo(TUE_15_SEP, 12))
+    assert str(refused.value) == "Tidspunktet er nettopp tatt av en annen skole. Velg et annet."
+
+
+def test_a_request_may_be_for_one_person_and_name_as_many_as_the_offering_takes(world, make_bookable, make_user, now):
+    alone = request(world, now, participants_count=1)
+    assert (alone.state, alone.participants_count) == (BookingState.REQUESTED, 1)
+    pair = make_bookable(world.profile, title="Veiledning for to", max_participants=2)
+    colleague = make_user("Kari Kollega", school=world.school)
+    both = ops.request_booking(pair.id, world.school.id, actor=world.leader, starts_at=oslo(TUE_15_SEP, 12),
+                               participants_count=1, now=now, participant_ids=[world.teacher.id, colleague.id])
+    assert (both.participants_count, sorted(p.name for p in both.participants)) == (2, ["Kari Kollega", "Tor Lærer"])
+
+
+def _change_profile_elsewhere(profile_id: int, *, delete: bool) -> None:
+    from lighthouse.profiles.models import LighthouseProfile
+    if delete:
+        db.session.execute(sa.delete(LighthouseProfile).where(LighthouseProfile.id == profile_id))
+    else:
+        db.session.get(LighthouseProfile, profile_id).active = False
+
+
+@pytest.mark.parametrize("delete, message", [(False, "Tilbudet kan ikke bestilles nå."), (True, "Fyrtårnet finnes ikke.")],
+                         ids=["made-inactive", "deleted"])
+def test_a_fyrtarn_made_inactive_or_deleted_between_the_look_and_the_lock_takes_no_request(world, app, now,
+                                                                                         monkeypatch, delete,
+                                                                                         message):
+    from tests.interleave import before_first_call, commit_elsewhere, reading_request
+    profile_id = world.profile.id
+    db.session.commit()
+    with reading_request(app):
+        ran = before_first_call(monkeypatch, ops, "_lock_profile", lambda: commit_elsewhere(
+            app, lambda: _change_profile_elsewhere(profile_id, delete=delete)))
+        with pytest.raises(ops.BookingError) as refused:
+            request(world, now)
+        db.session.rollback()
+    assert ran == [True]
+    assert str(refused.value) == message
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Booking)) == 0
+
+
+def test_each_semester_draws_on_its_own_approved_hours(world, make_window, now):
+    from lighthouse.profiles.models import ReleaseTime
+    db.session.add(ReleaseTime(profile_id=world.profile.id, semester="2027V", requested_minutes=600,
+                               approved_minutes=90))  # one booking in the spring; 20 hours in the autumn
+    make_window(world.profile, valid_from=date(2027, 1, 4), valid_until=date(2027, 6, 18))
+    spring = request(world, now, oslo(date(2027, 3, 2), 12))
+    assert (spring.state, spring.semester) == (BookingState.REQUESTED, "2027V")
+    with pytest.raises(ops.BookingError) as refused:
+        request(world, now, oslo(date(2027, 3, 9), 12))
+    assert str(refused.value) == "Fyrtårnet har ikke flere timer igjen dette semesteret."
+    assert request(world, now, oslo(TUE_8_SEP, 12)).semester == "2026H"
+
+
+def test_without_buffer_a_time_may_end_as_a_booking_starts_and_start_as_one_ends_beside_a_long_session(
+        world, make_bookable, now):
+    """What is busy only clashes with a time it overlaps; a long course day or a wide buffer elsewhere changes nothing."""
+    tight = make_bookable(world.profile, title="Veiledning uten pause", buffer_minutes=0)
+    for starts_at in (oslo(TUE_8_SEP, 13, 30), oslo(TUE_15_SEP, 12)):
+        ops.request_booking(tight.id, world.school.id, actor=world.leader, starts_at=starts_at, participants_count=3,
+                            now=now)
+    course = offering_ops.create_offering(offering_ops.OfferingData(
+        title="Kursdag i brøk", kind=offering_ops.OfferingKind.COURSE, capacity=20, school_year=2026,
+        target_groups=[offering_ops.TargetGroup.TEACHERS], responsible_id=world.lighthouse.id),
+        actor=world.lighthouse, now=now)
+    offering_ops.add_session(course, actor=world.lighthouse, now=now, starts_at=oslo(date(2026, 9, 16), 8),
+                             ends_at=oslo(date(2026, 9, 16), 16))
+    request(world, now, oslo(date(2026, 9, 22), 12))  # with its 15 minutes' buffer: the widest in the range
+    times = ops.free_times(tight, start=oslo(TUE_8_SEP, 0), end=oslo(date(2026, 9, 23), 0), now=now)
+    assert starts_in_oslo(times) == ["2026-09-08 12:00", "2026-09-15 13:30"]
+
+
+def test_a_window_of_one_day_gives_its_times_on_that_day(make_profile, make_bookable, make_window, now):
+    profile = make_profile()
+    offering = make_bookable(profile)
+    make_window(profile, valid_from=TUE_8_SEP, valid_until=TUE_8_SEP)
+    assert starts_in_oslo(ops.free_times(offering, start=oslo(TUE_8_SEP, 0), end=oslo(TUE_8_SEP, 23), now=now)) == [
+        "2026-09-08 12:00", "2026-09-08 13:30"]
+
+
+def test_a_fyrtarn_whose_tuesdays_change_mid_semester_offers_the_times_of_each_window(make_profile, make_bookable,
+                                                                                     make_window, now):
+    profile = make_profile()
+    offering = make_bookable(profile, buffer_minutes=0)
+    make_window(profile, start=time(9, 0), end=time(10, 30), valid_from=date(2026, 8, 17),
+                valid_until=date(2026, 9, 10))
+    make_window(profile, valid_from=date(2026, 9, 11), valid_until=date(2026, 12, 18))
+    times = ops.free_times(offering, start=oslo(TUE_8_SEP, 0), end=oslo(TUE_15_SEP, 23), now=now)
+    assert starts_in_oslo(times) == ["2026-09-08 09:00", "2026-09-15 12:00", "2026-09-15 13:30"]
+
+
+@pytest.fixture
+def server_far_east(monkeypatch):
+    """Run the test on a server whose own clock is at UTC+14, where Oslo's Tuesday noon is already Wednesday."""
+    import time as clock
+    monkeypatch.setenv("TZ", "Pacific/Kiritimati")
+    clock.tzset()
+    yield
+    monkeypatch.undo()
+    clock.tzset()
+
+
+def test_free_times_and_requests_do_not_depend_on_the_servers_own_time_zone(world, now, server_far_east):
+    times = ops.free_times(world.offering, start=oslo(TUE_8_SEP, 0), end=oslo(TUE_8_SEP, 23), now=now)
+    assert [t.starts_at.isoformat() for t in times] == ["2026-09-08T10:00:00+00:00", "2026-09-08T11:30:00+00:00"]
+    booking = request(world, now)
+    assert (booking.state, booking.starts_at) == (BookingState.REQUESTED, oslo(TUE_8_SEP, 12))
+
+
+def test_a_full_autumn_leaves_the_spring_its_own_hours(make_profile, make_bookable, make_window, make_user,
+                                                       make_school, now):
+    from lighthouse.profiles.models import ReleaseTime
+    profile = make_profile(approved_hours=None)
+    for semester in ("2026H", "2027V"):
+        db.session.add(ReleaseTime(profile_id=profile.id, semester=semester, requested_minutes=90, approved_minutes=90))
+    offering = make_bookable(profile)
+    make_window(profile, valid_until=date(2027, 6, 18))
+    school = make_school()
+    ops.request_booking(offering.id, school.id, actor=make_user(roles=(Role.LEADER,), school=school),
+                        starts_at=oslo(TUE_8_SEP, 12), participants_count=3, now=now)
+    times = ops.free_times(offering, start=oslo(date(2026, 12, 1), 0), end=oslo(date(2027, 1, 13), 0), now=now)
+    assert starts_in_oslo(times) == ["2027-01-05 12:00", "2027-01-05 13:30", "2027-01-12 12:00", "2027-01-12 13:30"]
+
+
+def test_a_cancelled_session_of_the_fyrtarns_own_course_gives_its_time_back(world, admin, make_offering, now):
+    course = make_offering("Matematikk i praksis", sessions=0, publish=False, responsible_id=world.lighthouse.id)
+    session = offering_ops.add_session(course, actor=admin, now=now, starts_at=oslo(TUE_8_SEP, 12),
+                                       ends_at=oslo(TUE_8_SEP, 15))
+    assert ops.free_times(world.offering, start=oslo(TUE_8_SEP, 0), end=oslo(TUE_8_SEP, 23), now=now) == []
+    offering_ops.cancel_session(course, session, actor=admin, now=now, reason="Syk")
+    assert len(ops.free_times(world.offering, start=oslo(TUE_8_SEP, 0), end=oslo(TUE_8_SEP, 23), now=now)) == 2
+
+
+def test_without_buffer_a_free_time_may_end_as_the_fyrtarns_own_session_begins(world, admin, make_bookable,
+                                                                               make_offering, now):
+    tight = make_bookable(world.profile, title="Veiledning uten pause", buffer_minutes=0)
+    course = make_offering("Matematikk i praksis", sessions=0, publish=False, responsible_id=world.lighthouse.id)
+    offering_ops.add_session(course, actor=admin, now=now, starts_at=oslo(TUE_8_SEP, 13, 30),
+                             ends_at=oslo(TUE_8_SEP, 15))
+    times = ops.free_times(tight, start=oslo(TUE_8_SEP, 0), end=oslo(TUE_8_SEP, 23), now=now)
+    assert starts_in_oslo(times) == ["2026-09-08 12:00"]
