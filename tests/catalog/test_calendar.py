@@ -252,6 +252,14 @@ def test_a_reminder_goes_out_from_the_reminder_days_before_the_session_until_it_
             [True] if reminded else [])
 
 
+def reminders_sent_after_one() -> dict[str, bool]:
+    """Let the worker send one mail, then tell per recipient whether their reminder went."""
+    assert send_pending(limit=1).sent == 1
+    db.session.expire_all()
+    return {m.recipient: m.sent_at is not None for m in db.session.scalars(sa.select(OutboxMessage))
+            if render(m).subject.startswith("Påminnelse:")}
+
+
 def test_the_session_starting_first_is_reminded_first_when_a_sending_run_stops_short(make_offering, make_user,
                                                                                       now, app, monkeypatch):
     """The mail worker sends the oldest mail first, a batch at a time: the reminders are queued soonest session
@@ -267,10 +275,7 @@ def test_the_session_starting_first_is_reminded_first_when_a_sending_run_stops_s
     assert send_pending().sent == 2  # the confirmations
     assert ops.queue_reminders(now + timedelta(days=28)) == 2
     db.session.commit()
-    assert send_pending(limit=1).sent == 1
-    db.session.expire_all()
-    sent = {m.recipient: m.sent_at is not None for m in db.session.scalars(sa.select(OutboxMessage))
-            if render(m).subject.startswith("Påminnelse:")}
+    sent = reminders_sent_after_one()
     assert sent == {ola.email: True, kari.email: False}
 
 
@@ -290,10 +295,7 @@ def test_of_those_at_one_session_the_first_to_sign_up_is_reminded_first_whoever_
     send_pending()  # the confirmations
     assert ops.queue_reminders(second.starts_at - timedelta(days=6)) == 2
     db.session.commit()
-    assert send_pending(limit=1).sent == 1
-    db.session.expire_all()
-    sent = {m.recipient: m.sent_at is not None for m in db.session.scalars(sa.select(OutboxMessage))
-            if render(m).subject.startswith("Påminnelse:")}
+    sent = reminders_sent_after_one()
     assert sent == {kari.email: True, ola.email: False}
 
 
