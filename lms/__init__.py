@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from lms import config as config_module
-from lms import collector, i18n, plugins, security, shared_cache
+from lms import collector, i18n, plugins, pool, security, shared_cache
 from lms.auth import reset as password_reset
 from lms.auth import throttle as sign_in_throttle
 from lms.auth.login import login_manager
@@ -134,6 +134,7 @@ def create_app(config: dict | None = None) -> Flask:
         proxies = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     db.init_app(app)
+    pool.init_app(app, db)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)

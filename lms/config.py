@@ -134,7 +134,8 @@ def from_environment(instance_path: str) -> dict:
 
 def engine_options(database_uri: str) -> dict:
     """Return the SQLAlchemy engine options for a database."""
-    options: dict = {"pool_pre_ping": True}
+    # No pool_pre_ping: a pooled connection is checked only after lying idle (lms.pool), not on every request.
+    options: dict = {}
     if database_uri.startswith("postgresql"):
         # PostgreSQL's JIT compiles the catalogue's queries on every request,
         # costing more (15-30 ms) than running them; web requests never gain.
