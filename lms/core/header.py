@@ -30,8 +30,10 @@ PATH_PLACEHOLDER = "\x00kp-page-path\x00"
 def page_header(main_menu) -> Markup:
     """Return the header for this request, rendered once per person, language, menu and kind of page."""
     user = current_user if current_user.is_authenticated else None
+    # The menu's labels are its entries' in the language of the key: the entries stand for them (translating
+    # a dozen labels only to make the key cost a tenth of a signed-in page).
     key = (user.id if user else None, user.name if user else None, str(get_locale()),
-           tuple((item.endpoint, str(item.label)) for item in main_menu), request.endpoint)
+           tuple(item.endpoint for item in main_menu), request.endpoint)
     kept = header_cache.get_or_make(key, HEADER_TTL, lambda: render_template(
         "core/_header.html", main_menu=main_menu, csrf_token=lambda: CSRF_PLACEHOLDER, next_path=PATH_PLACEHOLDER))
     return with_csrf_token(kept.replace(PATH_PLACEHOLDER, str(escape(request.full_path))))
