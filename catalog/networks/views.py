@@ -152,8 +152,7 @@ def _show(network_id: int, *, resource_form: ResourceForm | None = None, new_lin
     people = network.people
     ids = network.participant_ids
     ops.require_view(current_user, network, ids)
-    page = ops.page_gatherings(network.id, now, ARCHIVE_SHOWN)
-    resources = ops.resources(network.id)
+    page, resources = ops.page_rows(network.id, now, ARCHIVE_SHOWN)
     may_manage = ops.may_manage(current_user, network)
     taking_part = ops.is_participant(current_user, network, ids)
     absent = ops.absences_among(current_user.id, [g.gathering_id for g in page.upcoming]) if taking_part \

@@ -141,6 +141,29 @@ def test_a_resource_added_or_changed_elsewhere_is_shown_at_once(world, login):
     assert "<strong>Les</strong> dette." in page(client, world)
 
 
+def test_resources_come_newest_first_beside_the_gatherings_and_the_gatherings_stay_as_they_were(world, login):
+    # The page reads its gatherings and its resources in one answer: neither may take the other's place.
+    client = login(world.supervisor)
+    for title, created, in (("Eldst", NOW - timedelta(days=3)), ("Samme dag A", NOW - timedelta(days=1)),
+                            ("Samme dag B", NOW - timedelta(days=1)), ("Nyest", NOW)):
+        db.session.add(NetworkResource(network_id=world.network.id, title=title, url="https://dubestemmer.no",
+                                       note="", created_at=created))
+    add_gathering(world, GATHERING_START)
+    db.session.commit()
+    body = page(client, world)
+    # Newest first; of two the same day, the one added last first.
+    positions = [body.index(f">{title}<") for title in ("Nyest", "Samme dag B", "Samme dag A", "Eldst")]
+    assert positions == sorted(positions)
+    earlier = add_gathering(world, GATHERING_START - timedelta(days=7))  # added last, held first
+    db.session.commit()
+    body = page(client, world)
+    upcoming = body[body.index("Kommende samlinger"):]
+    upcoming = upcoming[:upcoming.index("</ul>")]
+    assert upcoming.count("<li>") == 2
+    assert upcoming.index(f'/samlinger/{earlier.id}"') < upcoming.index(f'/samlinger/{earlier.id - 1}"')
+    assert body.count(">Nyest<") == 1
+
+
 def test_each_reader_gets_their_own_buttons_and_absences(world, login):
     g = add_gathering(world)
     supervisor, leader, admin = login(world.supervisor), login(world.leader), login(world.admin)
