@@ -120,6 +120,8 @@ def sign_in(app, conn: sa.Connection, user_ids: list[int], now: datetime) -> lis
     from flask import g, session
     from flask_wtf.csrf import generate_csrf
 
+    from lms.auth.login import SEEN_KEY
+
     tokens = [secrets.token_urlsafe(32) for _ in user_ids]
     conn.execute(_table("login_session").insert(), [
         {"token_hash": hashlib.sha256(t.encode()).hexdigest(), "user_id": uid, "created_at": now,
@@ -132,9 +134,30 @@ def sign_in(app, conn: sa.Connection, user_ids: list[int], now: datetime) -> lis
             g.pop("csrf_token", None)
             session["csrf_token"] = raw
             form_token = generate_csrf()
-        cookie = serializer.dumps({"_user_id": token, "_fresh": True, "csrf_token": raw})
+        # As the browser holds it after the sign-in's answer: with the moment it was last seen (lms.auth.login).
+        cookie = serializer.dumps({"_user_id": token, "_fresh": True, "csrf_token": raw,
+                                   SEEN_KEY: int(now.timestamp())})
         pairs.append((cookie, form_token))
     return pairs
+
+
+def seen_now(app, cookie: str, now: datetime) -> str:
+    """Return the session cookie ``cookie`` as a browser holds it after an answer at ``now``.
+
+    The platform renews the cookie's "last seen" at most once a minute
+    (``SEEN_GRANULARITY``), and a browser keeps the renewed cookie; the load
+    generator sends one fixed request, so a measurement that starts more than
+    a minute after sign-in would have every answer renew it, which no browser
+    asks for. ``cookie`` may be ``name=value``.
+    """
+    from lms.auth.login import SEEN_KEY
+
+    prefix = app.config["SESSION_COOKIE_NAME"] + "="
+    named = cookie.startswith(prefix)
+    serializer = app.session_interface.get_signing_serializer(app)
+    data = serializer.loads(cookie[len(prefix):] if named else cookie)
+    data[SEEN_KEY] = int(now.timestamp())
+    return (prefix if named else "") + serializer.dumps(data)
 
 
 def enroll_request(app, host: str, port: int, offering_id: int, cookie: str, form_token: str) -> str:
