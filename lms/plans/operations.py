@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, lazyload, selectinload
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -461,15 +462,25 @@ class PlanContent:
         return [m for m in self.measures if m.area == area]
 
 
+#: What the plan shows of its milestones: the responsible person's name, and the milestones each depends on,
+#: which are the plan's own and loaded with it. Without these options the responsible people's roles were
+#: loaded too, and the milestones depended on asked again for their own dependencies and responsible people:
+#: three statements more on every view of the plan, none of them shown.
+_MILESTONE_LOADING = (joinedload(Milestone.responsible).lazyload(User.memberships),
+                      selectinload(Milestone.depends_on).options(lazyload(Milestone.depends_on),
+                                                                 lazyload(Milestone.responsible)))
+
+
 def content_of(plan: Plan) -> PlanContent:
     """Return the structured parts of the plan, each kind in one query."""
-    def rows(model, *order):
-        return list(db.session.scalars(sa.select(model).where(model.plan_id == plan.id).order_by(*order)))
+    def rows(model, *order, options=()):
+        return list(db.session.scalars(sa.select(model).where(model.plan_id == plan.id).order_by(*order)
+                                       .options(*options)))
     return PlanContent(plan, rows(PlanGoal, PlanGoal.area, PlanGoal.id),
                        rows(PlanMeasure, PlanMeasure.area, PlanMeasure.id),
                        rows(PlanTreatment, PlanTreatment.treated_on, PlanTreatment.id),
                        rows(PlanInformation, PlanInformation.informed_on, PlanInformation.id),
-                       rows(Milestone, Milestone.deadline, Milestone.id))
+                       rows(Milestone, Milestone.deadline, Milestone.id, options=_MILESTONE_LOADING))
 
 
 # --- evidence --------------------------------------------------------------

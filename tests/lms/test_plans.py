@@ -277,28 +277,49 @@ def test_staff_see_figures_without_the_lists_behind_them(login, make_user, schoo
     assert f'href="/kurs/{course.id}/deltakere"' not in text(response)
 
 
+def plan_page_selects(client, plan) -> int:
+    """Return how many SELECTs the plan page sends (its transaction's BEGIN depends on what the test did before)."""
+    count = []
+    listener = lambda conn, cursor, statement, *args: count.append(statement)  # noqa: E731
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        assert client.get(f"/utviklingsplan/{plan.id}").status_code == 200
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    return len([statement for statement in count if statement.lstrip().upper().startswith("SELECT")])
+
+
 def test_plan_page_queries_do_not_grow_with_measures(login, leader, course_plan, make_offering, now, app):
     plan, _course = course_plan
     client = login(leader)
-
-    def queries() -> int:
-        count = []
-        listener = lambda conn, cursor, statement, *args: count.append(statement)  # noqa: E731
-        sa.event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            assert client.get(f"/utviklingsplan/{plan.id}").status_code == 200
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", listener)
-        # What the page reads; the transaction's BEGIN depends on what the test did before.
-        return len([statement for statement in count if statement.lstrip().upper().startswith("SELECT")])
-
-    before = queries()
+    before = plan_page_selects(client, plan)
     for i in range(5):
         other = make_offering(f"Kurs {i}")
         ops.add_measure(plan, 4, f"Tiltak {i}", ops.PlanTargetGroup.TEACHERS, "Rita", "Vår",
                         [("offering", other.id), ("lighthouse_offering", i + 1)], actor=leader, now=now)
     db.session.commit()
-    assert queries() == before
+    assert plan_page_selects(client, plan) == before
+
+
+def test_plan_page_queries_do_not_grow_with_milestones_their_people_or_who_changed_the_plan(
+        login, leader, course_plan, make_user, school, now):
+    plan, _course = course_plan
+    client = login(leader)
+    first = ops.add_milestone(plan, "Alle elever har nettbrett", leader.id, date(2027, 1, 15), "", [],
+                              actor=leader, now=now)
+    db.session.commit()
+    before = plan_page_selects(client, plan)
+    people = [make_user(f"Ansvarlig {i}", school=school) for i in range(4)]
+    for i, person in enumerate(people):
+        ops.add_milestone(plan, f"Milepæl {i}", person.id, date(2027, 2, i + 1), "Evaluering", [first.id],
+                          actor=leader, now=now)
+        audit.record(object_type=ops.AUDIT_TYPE, object_id=plan.id, from_state=PlanState.DRAFT,
+                     to_state=PlanState.DRAFT, actor_id=person.id, at=now + timedelta(minutes=i))
+    db.session.commit()
+    assert plan_page_selects(client, plan) == before
+    page = plain(client.get(f"/utviklingsplan/{plan.id}"))
+    assert "Milepæl 3 Ansvarlig 3" in page and "Alle elever har nettbrett" in page
+    assert page.count("Ansvarlig 2 – Utkast") == 1
 
 
 def test_without_the_fyrtarn_the_plan_shows_the_catalogue_evidence(make_app, login, leader, course_plan):
