@@ -241,11 +241,14 @@ def add_information(plan: Plan, kind: InformationKind, title: str, audience: Pla
     return item
 
 
-def school_staff(school_id: int) -> list[User]:
-    """Return the active people of a school, who may be responsible for a milestone."""
-    return list(db.session.scalars(
-        sa.select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.school_id == school_id, User.active.is_(True)).distinct().order_by(User.name)))
+def school_staff(school_id: int) -> list[sa.Row]:
+    """Return the active people of a school, who may be responsible for a milestone: (id, name) by name.
+
+    Plain rows: the plan page lists them in its milestone form, and a school has dozens.
+    """
+    return list(db.session.execute(
+        sa.select(User.id, User.name).join(Membership, Membership.user_id == User.id)
+        .where(Membership.school_id == school_id, User.active.is_(True)).distinct().order_by(User.name, User.id)))
 
 
 def _check_responsible(plan: Plan, responsible_id: int | None) -> None:
