@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.db import db, now_utc
+from lms.db import db, now_utc, value_enum
 
 
 class SessionStatus(enum.StrEnum):
@@ -60,7 +60,7 @@ class Session(db.Model):
     location: Mapped[str] = mapped_column(sa.String(300), default="")
     online_url: Mapped[str] = mapped_column(sa.String(500), default="")
     status: Mapped[SessionStatus] = mapped_column(
-        sa.Enum(SessionStatus, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
+        value_enum(SessionStatus, 20),
         default=SessionStatus.SCHEDULED,
     )
     #: Rises with every change of time, place or status (iCalendar SEQUENCE).
@@ -95,7 +95,7 @@ class FeedToken(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     scope: Mapped[FeedScope] = mapped_column(
-        sa.Enum(FeedScope, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]))
+        value_enum(FeedScope, 20))
     #: The person's or the school's id, depending on ``scope``.
     owner_id: Mapped[int]
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))

@@ -25,6 +25,15 @@ NAMING_CONVENTION = {
 }
 
 
+def value_enum(cls, length: int = 30) -> sa.Enum:
+    """Return the column type of a Python enum stored by its values (not its names) as a plain string column.
+
+    The same on every database (no native enum type to migrate), and the
+    stored text is what the code and the exports call the member.
+    """
+    return sa.Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
+
+
 #: The largest id an integer primary key holds on every database we run on.
 MAX_ID = 2**31 - 1
 

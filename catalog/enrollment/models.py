@@ -7,9 +7,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from catalog.offerings.models import LabelledEnum, Offering, _enum
+from catalog.offerings.models import LabelledEnum, Offering
 from events.models import Session
-from lms.db import db, now_utc
+from lms.db import db, now_utc, value_enum
 from lms.people.models import User
 
 
@@ -68,7 +68,7 @@ class Enrollment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     offering_id: Mapped[int] = mapped_column(sa.ForeignKey("offering.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"), index=True)
-    state: Mapped[EnrollmentState] = mapped_column(_enum(EnrollmentState, 20))
+    state: Mapped[EnrollmentState] = mapped_column(value_enum(EnrollmentState, 20))
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(default=now_utc)
     #: When the person joined the waitlist; the waitlist is served in this order.

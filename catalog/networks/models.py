@@ -20,12 +20,9 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from events.models import Schedule, Session
-from lms.db import db, now_utc
+from lms.db import db, now_utc, value_enum
 from lms.people.models import School, User
 
-
-def _enum(cls, length=20):
-    return sa.Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class NetworkKind(enum.StrEnum):
@@ -43,7 +40,7 @@ class Network(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(sa.String(200))
-    kind: Mapped[NetworkKind] = mapped_column(_enum(NetworkKind), index=True)
+    kind: Mapped[NetworkKind] = mapped_column(value_enum(NetworkKind, 20), index=True)
     #: Markdown, sanitised when rendered.
     description: Mapped[str] = mapped_column(sa.Text, default="")
     #: Who it is for and when, in the programme's own words.
@@ -265,7 +262,7 @@ class DateProposal(db.Model):
     host_school_id: Mapped[int] = mapped_column(sa.ForeignKey("school.id", ondelete="CASCADE"))
     location: Mapped[str] = mapped_column(sa.String(300), default="")
     proposed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
-    status: Mapped[ProposalStatus] = mapped_column(_enum(ProposalStatus), default=ProposalStatus.OPEN)
+    status: Mapped[ProposalStatus] = mapped_column(value_enum(ProposalStatus, 20), default=ProposalStatus.OPEN)
     #: The gathering made when it was agreed.
     gathering_id: Mapped[int | None] = mapped_column(sa.ForeignKey("gathering.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=now_utc)

@@ -8,13 +8,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from events.models import Schedule, Session, SessionStatus
-from lms.db import db, now_utc
+from lms.db import db, now_utc, value_enum
 from lms.i18n import LabelledEnum
 from lms.people.models import User
 
-
-def _enum(cls, length=30):
-    return sa.Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class OfferingKind(LabelledEnum):
@@ -116,7 +113,7 @@ class Offering(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(sa.String(200))
-    kind: Mapped[OfferingKind] = mapped_column(_enum(OfferingKind), index=True)
+    kind: Mapped[OfferingKind] = mapped_column(value_enum(OfferingKind), index=True)
     theme: Mapped[str] = mapped_column(sa.String(120), default="", index=True)
     #: Markdown, sanitised when rendered.
     description: Mapped[str] = mapped_column(sa.Text, default="")
@@ -151,8 +148,8 @@ class Offering(db.Model):
     online_url: Mapped[str] = mapped_column(sa.String(500), default="")
     #: The calendar year the school year starts in: 2026 means 2026/2027.
     school_year: Mapped[int] = mapped_column(index=True)
-    onboarding_cohort: Mapped[OnboardingCohort | None] = mapped_column(_enum(OnboardingCohort, 20))
-    status: Mapped[OfferingStatus] = mapped_column(_enum(OfferingStatus, 20), default=OfferingStatus.DRAFT, index=True)
+    onboarding_cohort: Mapped[OnboardingCohort | None] = mapped_column(value_enum(OnboardingCohort, 20))
+    status: Mapped[OfferingStatus] = mapped_column(value_enum(OfferingStatus, 20), default=OfferingStatus.DRAFT, index=True)
     cancel_reason: Mapped[str] = mapped_column(sa.Text, default="")
     schedule_id: Mapped[int] = mapped_column(sa.ForeignKey("schedule.id"), unique=True)
     #: Start of the first scheduled session, kept by the operations for sorting and filtering.
@@ -208,4 +205,4 @@ class OfferingTargetGroup(db.Model):
     __tablename__ = "offering_target_group"
 
     offering_id: Mapped[int] = mapped_column(sa.ForeignKey("offering.id", ondelete="CASCADE"), primary_key=True)
-    group: Mapped[TargetGroup] = mapped_column(_enum(TargetGroup), primary_key=True, index=True)
+    group: Mapped[TargetGroup] = mapped_column(value_enum(TargetGroup), primary_key=True, index=True)

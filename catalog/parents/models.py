@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from catalog.offerings.models import LabelledEnum, Offering, _enum
-from lms.db import db, now_utc
+from catalog.offerings.models import LabelledEnum, Offering
+from lms.db import db, now_utc, value_enum
 from lms.people.models import School
 
 #: The grades of the Norwegian primary and lower secondary school.
@@ -77,10 +77,10 @@ class ParentEvent(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     offering_id: Mapped[int] = mapped_column(sa.ForeignKey("offering.id", ondelete="CASCADE"), unique=True)
-    kind: Mapped[ParentEventKind] = mapped_column(_enum(ParentEventKind, 30), index=True)
+    kind: Mapped[ParentEventKind] = mapped_column(value_enum(ParentEventKind, 30), index=True)
     #: The school that runs it; None is the municipality, for every school.
     school_id: Mapped[int | None] = mapped_column(sa.ForeignKey("school.id", ondelete="CASCADE"), index=True)
-    mode: Mapped[AttendanceMode] = mapped_column(_enum(AttendanceMode, 10))
+    mode: Mapped[AttendanceMode] = mapped_column(value_enum(AttendanceMode, 10))
     #: Places on the stream; None is no limit.
     stream_capacity: Mapped[int | None]
     #: Stream places held now, kept under the offering's lock like the hall's seats.
@@ -151,10 +151,10 @@ class ParentSignup(db.Model):
     #: The child's school and grade, asked only where the event is for several.
     school_id: Mapped[int | None] = mapped_column(sa.ForeignKey("school.id", ondelete="SET NULL"))
     grade: Mapped[int | None]
-    mode: Mapped[AttendanceMode] = mapped_column(_enum(AttendanceMode, 10))
+    mode: Mapped[AttendanceMode] = mapped_column(value_enum(AttendanceMode, 10))
     #: People coming (1 or 2); counts against the hall's seats.
     party_size: Mapped[int] = mapped_column(default=1)
-    state: Mapped[SignupState] = mapped_column(_enum(SignupState, 20))
+    state: Mapped[SignupState] = mapped_column(value_enum(SignupState, 20))
     #: When they joined the hall's waitlist; it is served in this order.
     waitlisted_at: Mapped[datetime | None]
     #: SHA-256 of the manage link's token; the token itself is only in the mail.
@@ -196,7 +196,7 @@ class ParentTally(db.Model):
     event_id: Mapped[int] = mapped_column(sa.ForeignKey("parent_event.id", ondelete="CASCADE"), index=True)
     school_id: Mapped[int | None] = mapped_column(sa.ForeignKey("school.id", ondelete="SET NULL"))
     grade: Mapped[int | None]
-    mode: Mapped[AttendanceMode] = mapped_column(_enum(AttendanceMode, 10))
+    mode: Mapped[AttendanceMode] = mapped_column(value_enum(AttendanceMode, 10))
     #: People who had a place (the party sizes of confirmed sign-ups).
     people: Mapped[int] = mapped_column(default=0)
     signups: Mapped[int] = mapped_column(default=0)

@@ -6,8 +6,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from catalog.offerings.models import TargetGroup, _enum
-from lms.db import db, now_utc
+from catalog.offerings.models import TargetGroup
+from lms.db import db, now_utc, value_enum
 
 
 class Scheme(db.Model):
@@ -64,4 +64,4 @@ class SchemeTargetGroup(db.Model):
     __tablename__ = "scheme_target_group"
 
     scheme_id: Mapped[int] = mapped_column(sa.ForeignKey("scheme.id", ondelete="CASCADE"), primary_key=True)
-    group: Mapped[TargetGroup] = mapped_column(_enum(TargetGroup), primary_key=True, index=True)
+    group: Mapped[TargetGroup] = mapped_column(value_enum(TargetGroup), primary_key=True, index=True)

@@ -7,10 +7,10 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from catalog.offerings.models import LabelledEnum, _enum
+from catalog.offerings.models import LabelledEnum
 from events.models import Schedule
 from lighthouse.profiles.models import LighthouseProfile, Subject
-from lms.db import db, now_utc
+from lms.db import db, now_utc, value_enum
 from lms.people.models import School, User
 
 
@@ -55,16 +55,16 @@ class BookableOffering(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     profile_id: Mapped[int] = mapped_column(sa.ForeignKey("lighthouse_profile.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[BookableKind] = mapped_column(_enum(BookableKind, 20))
+    kind: Mapped[BookableKind] = mapped_column(value_enum(BookableKind, 20))
     title: Mapped[str] = mapped_column(sa.String(200))
     #: Markdown, sanitised when rendered.
     description: Mapped[str] = mapped_column(sa.Text, default="")
-    subject: Mapped[Subject] = mapped_column(_enum(Subject), index=True)
+    subject: Mapped[Subject] = mapped_column(value_enum(Subject), index=True)
     #: Who it is for, in the fyrtårn's words (e.g. "Lærere på 5.–7. trinn").
     audience: Mapped[str] = mapped_column(sa.String(200), default="")
     duration_minutes: Mapped[int]
     max_participants: Mapped[int]
-    venue: Mapped[Venue] = mapped_column(_enum(Venue, 20), default=Venue.EITHER)
+    venue: Mapped[Venue] = mapped_column(value_enum(Venue, 20), default=Venue.EITHER)
     buffer_minutes: Mapped[int] = mapped_column(default=15)
     min_notice_hours: Mapped[int] = mapped_column(default=48)
     active: Mapped[bool] = mapped_column(default=True)
@@ -167,7 +167,7 @@ class Booking(db.Model):
     profile_id: Mapped[int] = mapped_column(sa.ForeignKey("lighthouse_profile.id", ondelete="CASCADE"))
     school_id: Mapped[int] = mapped_column(sa.ForeignKey("school.id", ondelete="CASCADE"), index=True)
     requested_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id", ondelete="SET NULL"))
-    state: Mapped[BookingState] = mapped_column(_enum(BookingState, 20))
+    state: Mapped[BookingState] = mapped_column(value_enum(BookingState, 20))
     #: The time held now: the school's request, or the fyrtårn's proposal.
     starts_at: Mapped[datetime]
     ends_at: Mapped[datetime]
@@ -178,7 +178,7 @@ class Booking(db.Model):
     #: Release time this booking draws on: its length.
     minutes: Mapped[int]
     participants_count: Mapped[int]
-    venue: Mapped[Venue] = mapped_column(_enum(Venue, 20))
+    venue: Mapped[Venue] = mapped_column(value_enum(Venue, 20))
     location: Mapped[str] = mapped_column(sa.String(300), default="")
     online_url: Mapped[str] = mapped_column(sa.String(500), default="")
     note: Mapped[str] = mapped_column(sa.Text, default="")
@@ -186,7 +186,7 @@ class Booking(db.Model):
     answer: Mapped[str] = mapped_column(sa.Text, default="")
     #: Declined because the fyrtårn had no time or release hours left (the overview counts these).
     declined_for_capacity: Mapped[bool] = mapped_column(default=False)
-    cancelled_by: Mapped[BookingSide | None] = mapped_column(_enum(BookingSide, 20))
+    cancelled_by: Mapped[BookingSide | None] = mapped_column(value_enum(BookingSide, 20))
     cancel_reason: Mapped[str] = mapped_column(sa.Text, default="")
     feedback_rating: Mapped[int | None]
     feedback_comment: Mapped[str] = mapped_column(sa.Text, default="")

@@ -6,9 +6,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from catalog.offerings.models import _enum
 from lighthouse.profiles.models import GradeLevel, LighthouseProfile, Subject
-from lms.db import db, now_utc
+from lms.db import db, now_utc, value_enum
 
 DEFAULT_LICENCE = "CC BY 4.0"
 
@@ -25,7 +24,7 @@ class LearningFilm(db.Model):
     video_url: Mapped[str] = mapped_column(sa.String(500))
     #: Tasks for the viewers, in Markdown (sanitised when rendered).
     tasks: Mapped[str] = mapped_column(sa.Text, default="")
-    subject: Mapped[Subject] = mapped_column(_enum(Subject), index=True)
+    subject: Mapped[Subject] = mapped_column(value_enum(Subject), index=True)
     licence: Mapped[str] = mapped_column(sa.String(60), default=DEFAULT_LICENCE)
     #: Visible to everyone from this moment; None is a draft.
     published_at: Mapped[datetime | None] = mapped_column(index=True)
@@ -45,4 +44,4 @@ class FilmGrade(db.Model):
     __tablename__ = "lighthouse_film_grade"
 
     film_id: Mapped[int] = mapped_column(sa.ForeignKey("lighthouse_film.id", ondelete="CASCADE"), primary_key=True)
-    grade: Mapped[GradeLevel] = mapped_column(_enum(GradeLevel, 10), primary_key=True, index=True)
+    grade: Mapped[GradeLevel] = mapped_column(value_enum(GradeLevel, 10), primary_key=True, index=True)

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from catalog.offerings.models import LabelledEnum, _enum
-from lms.db import db, now_utc
+from catalog.offerings.models import LabelledEnum
+from lms.db import db, now_utc, value_enum
 from lms.people.models import School, User
 
 
@@ -108,7 +108,7 @@ class ProfileSubject(db.Model):
 
     profile_id: Mapped[int] = mapped_column(sa.ForeignKey("lighthouse_profile.id", ondelete="CASCADE"),
                                             primary_key=True)
-    subject: Mapped[Subject] = mapped_column(_enum(Subject), primary_key=True, index=True)
+    subject: Mapped[Subject] = mapped_column(value_enum(Subject), primary_key=True, index=True)
 
 
 class ProfileGrade(db.Model):
@@ -116,7 +116,7 @@ class ProfileGrade(db.Model):
 
     profile_id: Mapped[int] = mapped_column(sa.ForeignKey("lighthouse_profile.id", ondelete="CASCADE"),
                                             primary_key=True)
-    grade: Mapped[GradeLevel] = mapped_column(_enum(GradeLevel, 10), primary_key=True, index=True)
+    grade: Mapped[GradeLevel] = mapped_column(value_enum(GradeLevel, 10), primary_key=True, index=True)
 
 
 class ReleaseTime(db.Model):

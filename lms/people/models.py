@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.db import db, now_utc
+from lms.db import db, now_utc, value_enum
 
 
 class Role(enum.StrEnum):
@@ -126,7 +126,7 @@ class Membership(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id", ondelete="CASCADE"))
     school_id: Mapped[int | None] = mapped_column(sa.ForeignKey("school.id", ondelete="CASCADE"))
-    role: Mapped[Role] = mapped_column(sa.Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]))
+    role: Mapped[Role] = mapped_column(value_enum(Role, 20))
 
     user: Mapped[User] = relationship(back_populates="memberships")
     school: Mapped[School | None] = relationship(back_populates="memberships", lazy="joined")

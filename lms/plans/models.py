@@ -15,13 +15,10 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.db import db, now_utc
+from lms.db import db, now_utc, value_enum
 from lms.i18n import LabelledEnum
 from lms.people.models import School, User
 
-
-def _enum(cls, length=30):
-    return sa.Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 #: The sections of a plan, in the order of the requirement: the introduction's three parts and the seven areas.
@@ -160,7 +157,7 @@ class Plan(db.Model):
     #: The school years the plan covers, by the calendar year each starts in.
     start_year: Mapped[int]
     end_year: Mapped[int]
-    state: Mapped[PlanState] = mapped_column(_enum(PlanState, 20), default=PlanState.DRAFT, index=True)
+    state: Mapped[PlanState] = mapped_column(value_enum(PlanState, 20), default=PlanState.DRAFT, index=True)
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     updated_at: Mapped[datetime] = mapped_column(default=now_utc)
 
@@ -249,7 +246,7 @@ class PlanMeasure(Versioned, db.Model):
     plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id", ondelete="CASCADE"), index=True)
     area: Mapped[int]
     title: Mapped[str] = mapped_column(sa.String(300))
-    target_group: Mapped[PlanTargetGroup] = mapped_column(_enum(PlanTargetGroup, 30))
+    target_group: Mapped[PlanTargetGroup] = mapped_column(value_enum(PlanTargetGroup, 30))
     responsible: Mapped[str] = mapped_column(sa.String(200))
     #: When the measure takes place, in the school's words ("høsten 2026", "uke 41").
     timing: Mapped[str] = mapped_column(sa.String(200))
@@ -280,7 +277,7 @@ class PlanTreatment(Versioned, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id", ondelete="CASCADE"), index=True)
-    body: Mapped[Body] = mapped_column(_enum(Body, 20))
+    body: Mapped[Body] = mapped_column(value_enum(Body, 20))
     treated_on: Mapped[date] = mapped_column(sa.Date)
     decision: Mapped[str] = mapped_column(sa.Text)
 
@@ -294,9 +291,9 @@ class PlanInformation(Versioned, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(sa.ForeignKey("plan.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[InformationKind] = mapped_column(_enum(InformationKind, 20))
+    kind: Mapped[InformationKind] = mapped_column(value_enum(InformationKind, 20))
     title: Mapped[str] = mapped_column(sa.String(300))
-    audience: Mapped[PlanTargetGroup] = mapped_column(_enum(PlanTargetGroup, 30))
+    audience: Mapped[PlanTargetGroup] = mapped_column(value_enum(PlanTargetGroup, 30))
     informed_on: Mapped[date] = mapped_column(sa.Date)
 
     __table_args__ = (_version_positive(),)
@@ -322,7 +319,7 @@ class Milestone(Versioned, db.Model):
                                                        index=True)
     deadline: Mapped[date] = mapped_column(sa.Date, index=True)
     evaluation: Mapped[str] = mapped_column(sa.String(500), default="")
-    status: Mapped[MilestoneStatus] = mapped_column(_enum(MilestoneStatus, 20), default=MilestoneStatus.PLANNED)
+    status: Mapped[MilestoneStatus] = mapped_column(value_enum(MilestoneStatus, 20), default=MilestoneStatus.PLANNED)
     #: When the responsible person was reminded of the deadline; reminded once per deadline and person, so
     #: a change of either empties it.
     reminded_at: Mapped[datetime | None]
