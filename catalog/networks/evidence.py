@@ -1,6 +1,6 @@
 """The networks' evidence for development plans: gatherings held and attended, and what was carried back.
 
-Answers :class:`lms.plugins.EvidenceQuery` in the three queries of
+Answers :class:`lms.plugins.EvidenceQuery` in the one query of
 :func:`catalog.networks.operations.figures_by_school_and_network`, however
 many schools, networks and links. Each school gets its figures over all its networks
 (area 4, the staff's competence, shown with the area's goals), and each
