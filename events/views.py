@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from events import feeds, operations
 from events.calendar import CACHE_CONTROL, webcal_url
 from events.models import FeedScope
-from lms.db import db, now_utc, read_without_transaction
+from lms.db import db, now_utc, read_without_transaction, reads_only
 from lms.forms import ActionForm, whole_number
 from lms.links import absolute_url
 from lms.people.models import School
@@ -47,6 +47,7 @@ def _page(chosen_school_id: int | None = None, new_link: dict | None = None):
 
 
 @bp.get("/kalender")
+@reads_only
 @login_required
 def index():
     return _page(whole_number(request.args.get("skole")))

@@ -135,6 +135,7 @@ def _themes() -> list[str]:
 
 
 @bp.route("/kurs")
+@reads_only
 def index():
     now = now_utc()
     f = parse_filter(request.args)

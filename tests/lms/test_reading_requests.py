@@ -104,3 +104,22 @@ def test_an_unmarked_page_that_writes_on_get_still_writes(make_app):
     client = _app_with_a_writing_view(make_app, marked=False).test_client()
     assert client.get("/skriver").status_code == 200
     assert _written() == 1
+
+
+@pytest.mark.parametrize("path", ["/kurs", "/kurs?tema=Lesing", "/kurs/{offering}", "/kalender", "/nettverk"])
+def test_the_pages_people_land_on_read_without_a_transaction_on_postgresql(login, make_user, make_offering, path):
+    # Each statement of these pages is complete in itself: no BEGIN and ROLLBACK round trips around them.
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite reads in a transaction of its own; reads_only changes nothing there")
+    path = path.format(offering=make_offering("Digital dømmekraft", capacity=3).id)
+    client = login(make_user("Kari Nordmann"))
+    db.session.remove()  # as at the end of a request: the page takes its connection from the pool
+    seen = []
+    listener = lambda conn, *args: seen.append(conn.connection.dbapi_connection.autocommit)  # noqa: E731
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        response = client.get(path)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    assert response.status_code == 200
+    assert seen and all(seen), seen
