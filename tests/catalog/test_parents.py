@@ -773,3 +773,105 @@ def test_plan_figures_count_an_event_from_the_first_moment_of_the_period_and_not
     db.session.commit()
     assert held.offering.status != called_off.offering.status
     assert ops.plan_figures([school.id], start, start + timedelta(days=1))[school.id]["events"] == 0
+
+
+# --- forgetting: what is kept, when, and of which mails ---------------------------------
+
+def _purge_time(event, after):
+    """The moment ``after`` past the retention days after the event's last session."""
+    end = max(s.ends_at for s in event.offering.sessions)
+    return end + timedelta(days=settings.get(ops.RETENTION_DAYS.key)) + after
+
+
+def test_purge_keeps_one_count_per_school_grade_and_mode_summing_every_sign_up_in_it(
+        make_event, school, other_school, admin):
+    """What is kept of the parents is their numbers: people, sign-ups and attended, per child's school, grade and mode."""
+    from catalog.parents.models import ParentTally
+
+    event = make_event("Brukerforum", school=None, grades=(), hall=5, mode=AttendanceMode.BOTH)
+    signup(event, 1, party=2, school_id=school.id, grade=3)
+    signup(event, 2, party=1, school_id=school.id, grade=3)
+    signup(event, 3, party=1, school_id=school.id, grade=4)
+    signup(event, 4, mode=AttendanceMode.STREAM, school_id=other_school.id, grade=3)
+    present = {s.id for s in ops.door_list(event) if s.name in ("Forelder 1", "Forelder 2")}
+    ops.record_attendance(event, present, actor=admin)
+    db.session.commit()
+    report = ops.purge(_purge_time(event, timedelta(seconds=1)))
+    db.session.commit()
+    kept = {(t.school_id, t.grade, t.mode, t.people, t.signups, t.attended)
+            for t in db.session.scalars(sa.select(ParentTally).where(ParentTally.event_id == event.id))}
+    assert kept == {(school.id, 3, AttendanceMode.HALL, 3, 2, 3), (school.id, 4, AttendanceMode.HALL, 1, 1, 0),
+                    (other_school.id, 3, AttendanceMode.STREAM, 1, 1, 0)}
+    assert (report.events, report.signups) == (1, 4)
+    assert ops.counts(event) == {"hall": 4, "stream": 1, "waiting": 0, "attended": 3}
+
+
+def test_purge_takes_an_event_only_once_its_retention_days_are_fully_past_and_only_once(make_event, app):
+    first = make_event("Første kveld", hall=2)
+    second = make_event("Andre kveld", hall=2)
+    signup(first, 1)
+    signup(second, 2)
+    db.session.commit()
+    assert ops.purge(_purge_time(first, timedelta(0))).events == 0  # the last day itself still keeps them
+    at = _purge_time(first, timedelta(seconds=1))
+    report = ops.purge(at)
+    db.session.commit()
+    assert (report.events, report.signups) == (2, 2)
+    again = ops.purge(at + timedelta(days=1))
+    db.session.commit()
+    assert (again.events, again.signups) == (0, 0)
+    assert (first.purged_at, second.purged_at) == (at, at)
+    result = app.test_cli_runner().invoke(args=["parents", "purge"])
+    assert result.exit_code == 0 and "0 arrangementer ryddet, 0 påmeldinger slettet" in result.output
+
+
+def test_a_purged_event_shows_in_the_catalogue_with_no_seat_taken_and_nobody_waiting(make_event, client):
+    event = make_event(hall=2, mode=AttendanceMode.HALL)
+    for n in (1, 2, 3):
+        signup(event, n)
+    db.session.commit()
+    at = _purge_time(event, timedelta(seconds=1))
+    set_clock(at)
+    page = client.get(f"/kurs/{event.offering_id}").get_data(as_text=True)
+    assert "2 av 2 tatt" in page and "1 venter" in page  # what the purge must clear
+    ops.purge(at)
+    db.session.commit()
+    page = client.get(f"/kurs/{event.offering_id}").get_data(as_text=True)
+    assert "0 av 2 tatt" in page and "0 venter" in page
+
+
+def test_purge_forgets_the_mails_of_the_event_and_those_past_retention_and_keeps_the_rest(make_event):
+    """A mail about a purged event loses its address however recent; another event's only once it is old."""
+    event = make_event("Over", hall=2)
+    kept = make_event("Senere", hall=5, starts_in=timedelta(days=60))
+    late = signup(event, 1)
+    db.session.commit()
+    end = max(s.ends_at for s in event.offering.sessions)
+    retention = timedelta(days=settings.get(ops.RETENTION_DAYS.key))
+    at = end + retention + timedelta(hours=1)
+    cutoff = at - retention
+    ops.cancel_signup(late.signup, now=end + timedelta(days=1))  # after the event: a recent mail about it
+    signup(kept, 2, now=NOW)  # long ago
+    signup(kept, 3, now=cutoff)  # exactly the retention days ago
+    db.session.commit()
+    report = ops.purge(at)
+    db.session.commit()
+    [cancelled] = outbox("parents.cancelled")
+    assert (cancelled.recipient, cancelled.body_text, cancelled.params) == ("", "", {})
+    assert cancelled.failed_at == at and cancelled.sent_at is None  # never sent to nobody
+    assert [m.recipient for m in outbox("parents.signed_up")] == ["", "", "forelder3@example.no"]
+    assert report.mails == 3
+
+
+def test_purge_deletes_the_attempts_older_than_the_longest_limit_and_keeps_the_rest(make_event):
+    from catalog.parents.models import ParentAttempt
+
+    make_event()
+    at = NOW + timedelta(days=3)
+    for when in (at - timedelta(days=1, seconds=1), at - ops.ATTEMPT_WINDOW, at - timedelta(hours=1)):
+        ops.check_limits("10.0.0.1", "a@example.no", when)
+    db.session.commit()
+    ops.purge(at)
+    db.session.commit()
+    assert sorted(db.session.scalars(sa.select(ParentAttempt.at))) == [at - ops.ATTEMPT_WINDOW,
+                                                                       at - timedelta(hours=1)]
