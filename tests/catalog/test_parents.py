@@ -1234,3 +1234,25 @@ def test_the_poster_lists_the_schools_first_two_hundred_events_soonest_first(mak
         make_event(f"Kveld nr. {n:03d}", school=school, starts_in=timedelta(days=1, minutes=n))
     page = client.get(f"/foreldre/skole/{school.id}/plakat").get_data(as_text=True)
     assert "Kveld nr. 000" in page and "Kveld nr. 199" in page and "Kveld nr. 200" not in page
+
+
+def test_raising_the_halls_seats_in_the_catalogue_gives_them_to_the_parents_waiting(make_event, admin, school,
+                                                                                      client):
+    """Found by mutation testing: the catalogue's new capacity went only to its own waitlist, and parents kept
+    waiting beside free seats (and the next parent was put behind them)."""
+    from catalog.offerings import operations as offering_ops
+    from catalog.offerings.models import TargetGroup
+
+    event = make_event("Foreldrekveld", school=school, hall=1, mode=AttendanceMode.HALL)
+    seated, first, second = signup(event, 1), signup(event, 2), signup(event, 3)
+    db.session.commit()
+    o = event.offering
+    offering_ops.update_offering(o, offering_ops.OfferingData(
+        title=o.title, kind=o.kind, capacity=2, school_year=o.school_year, theme=o.theme, description=o.description,
+        organiser=o.organiser, target_groups=[TargetGroup.PARENTS], target_group_text=o.target_group_text,
+        plan_area=o.plan_area, location=o.location, responsible_id=o.responsible_id), actor=admin, now=NOW)
+    db.session.commit()
+    assert (seated.signup.state, first.signup.state, second.signup.state) == (
+        SignupState.CONFIRMED, SignupState.CONFIRMED, SignupState.WAITLISTED)
+    assert (event.offering.seats_taken, event.offering.waitlist_length) == (2, 1)
+    assert [m.recipient for m in outbox("parents.promoted")] == ["forelder2@example.no"]
