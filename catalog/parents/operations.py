@@ -550,6 +550,23 @@ def _cancel_with_offering(offering: Offering, **_kwargs) -> None:
 offering_changed.connect(_cancel_with_offering)
 
 
+def _promote_after_change(offering: Offering, **_kwargs) -> None:
+    """Give the seats a new capacity adds to the parents waiting for the hall, first come first served.
+
+    The receiver of ``offering_changed``: the catalogue's ``change_capacity``
+    offers new seats to its own waitlist only, which holds no parents; it is
+    sent in the same transaction, under the offering's lock.
+    """
+    if offering.status != OfferingStatus.PUBLISHED or not offering.waitlist_length or offering.seats_left < 1:
+        return
+    event = db.session.scalar(sa.select(ParentEvent).where(ParentEvent.offering_id == offering.id))
+    if event is not None:
+        promote_from_waitlist(event, offering.updated_at)
+
+
+offering_changed.connect(_promote_after_change)
+
+
 # --- the organiser's door list and questions -------------------------------------------------
 
 def door_list(event: ParentEvent) -> list[ParentSignup]:

@@ -773,3 +773,486 @@ def test_plan_figures_count_an_event_from_the_first_moment_of_the_period_and_not
     db.session.commit()
     assert held.offering.status != called_off.offering.status
     assert ops.plan_figures([school.id], start, start + timedelta(days=1))[school.id]["events"] == 0
+
+
+# --- forgetting: what is kept, when, and of which mails ---------------------------------
+
+def _purge_time(event, after):
+    """The moment ``after`` past the retention days after the event's last session."""
+    end = max(s.ends_at for s in event.offering.sessions)
+    return end + timedelta(days=settings.get(ops.RETENTION_DAYS.key)) + after
+
+
+def test_purge_keeps_one_count_per_school_grade_and_mode_summing_every_sign_up_in_it(
+        make_event, school, other_school, admin):
+    """What is kept of the parents is their numbers: people, sign-ups and attended, per child's school, grade and mode."""
+    from catalog.parents.models import ParentTally
+
+    event = make_event("Brukerforum", school=None, grades=(), hall=5, mode=AttendanceMode.BOTH)
+    signup(event, 1, party=2, school_id=school.id, grade=3)
+    signup(event, 2, party=1, school_id=school.id, grade=3)
+    signup(event, 3, party=1, school_id=school.id, grade=4)
+    signup(event, 4, mode=AttendanceMode.STREAM, school_id=other_school.id, grade=3)
+    present = {s.id for s in ops.door_list(event) if s.name in ("Forelder 1", "Forelder 2")}
+    ops.record_attendance(event, present, actor=admin)
+    db.session.commit()
+    report = ops.purge(_purge_time(event, timedelta(seconds=1)))
+    db.session.commit()
+    kept = {(t.school_id, t.grade, t.mode, t.people, t.signups, t.attended)
+            for t in db.session.scalars(sa.select(ParentTally).where(ParentTally.event_id == event.id))}
+    assert kept == {(school.id, 3, AttendanceMode.HALL, 3, 2, 3), (school.id, 4, AttendanceMode.HALL, 1, 1, 0),
+                    (other_school.id, 3, AttendanceMode.STREAM, 1, 1, 0)}
+    assert (report.events, report.signups) == (1, 4)
+    assert ops.counts(event) == {"hall": 4, "stream": 1, "waiting": 0, "attended": 3}
+
+
+def test_purge_takes_an_event_only_once_its_retention_days_are_fully_past_and_only_once(make_event, app):
+    first = make_event("Første kveld", hall=2)
+    second = make_event("Andre kveld", hall=2)
+    signup(first, 1)
+    signup(second, 2)
+    db.session.commit()
+    assert ops.purge(_purge_time(first, timedelta(0))).events == 0  # the last day itself still keeps them
+    at = _purge_time(first, timedelta(seconds=1))
+    report = ops.purge(at)
+    db.session.commit()
+    assert (report.events, report.signups) == (2, 2)
+    again = ops.purge(at + timedelta(days=1))
+    db.session.commit()
+    assert (again.events, again.signups) == (0, 0)
+    assert (first.purged_at, second.purged_at) == (at, at)
+    result = app.test_cli_runner().invoke(args=["parents", "purge"])
+    assert result.exit_code == 0 and "0 arrangementer ryddet, 0 påmeldinger slettet" in result.output
+
+
+def test_a_purged_event_shows_in_the_catalogue_with_no_seat_taken_and_nobody_waiting(make_event, client):
+    event = make_event(hall=2, mode=AttendanceMode.HALL)
+    for n in (1, 2, 3):
+        signup(event, n)
+    db.session.commit()
+    at = _purge_time(event, timedelta(seconds=1))
+    set_clock(at)
+    page = client.get(f"/kurs/{event.offering_id}").get_data(as_text=True)
+    assert "2 av 2 tatt" in page and "1 venter" in page  # what the purge must clear
+    ops.purge(at)
+    db.session.commit()
+    page = client.get(f"/kurs/{event.offering_id}").get_data(as_text=True)
+    assert "0 av 2 tatt" in page and "0 venter" in page
+
+
+def test_purge_forgets_the_mails_of_the_event_and_those_past_retention_and_keeps_the_rest(make_event):
+    """A mail about a purged event loses its address however recent; another event's only once it is old."""
+    event = make_event("Over", hall=2)
+    kept = make_event("Senere", hall=5, starts_in=timedelta(days=60))
+    late = signup(event, 1)
+    db.session.commit()
+    end = max(s.ends_at for s in event.offering.sessions)
+    retention = timedelta(days=settings.get(ops.RETENTION_DAYS.key))
+    at = end + retention + timedelta(hours=1)
+    cutoff = at - retention
+    ops.cancel_signup(late.signup, now=end + timedelta(days=1))  # after the event: a recent mail about it
+    signup(kept, 2, now=NOW)  # long ago
+    signup(kept, 3, now=cutoff)  # exactly the retention days ago
+    db.session.commit()
+    report = ops.purge(at)
+    db.session.commit()
+    [cancelled] = outbox("parents.cancelled")
+    assert (cancelled.recipient, cancelled.body_text, cancelled.params) == ("", "", {})
+    assert cancelled.failed_at == at and cancelled.sent_at is None  # never sent to nobody
+    assert [m.recipient for m in outbox("parents.signed_up")] == ["", "", "forelder3@example.no"]
+    assert report.mails == 3
+
+
+def test_purge_deletes_the_attempts_older_than_the_longest_limit_and_keeps_the_rest(make_event):
+    from catalog.parents.models import ParentAttempt
+
+    make_event()
+    at = NOW + timedelta(days=3)
+    for when in (at - timedelta(days=1, seconds=1), at - ops.ATTEMPT_WINDOW, at - timedelta(hours=1)):
+        ops.check_limits("10.0.0.1", "a@example.no", when)
+    db.session.commit()
+    ops.purge(at)
+    db.session.commit()
+    assert sorted(db.session.scalars(sa.select(ParentAttempt.at))) == [at - ops.ATTEMPT_WINDOW,
+                                                                       at - timedelta(hours=1)]
+
+
+# --- questions in advance ------------------------------------------------------------
+
+@pytest.mark.parametrize(("case", "message"), [
+    ("takes none", "Dette arrangementet tar ikke imot spørsmål på forhånd."),
+    ("started", "Spørsmål kan bare sendes før arrangementet starter."),
+    ("blank", "Skriv spørsmålet ditt."),
+    ("too long", f"Spørsmålet kan ha høyst {ops.QUESTION_LENGTH} tegn."),
+], ids=["takes none", "started", "blank", "too long"])
+def test_a_question_the_event_cannot_take_is_refused_word_for_word_and_nothing_is_kept(case, message, make_event):
+    """The operation's own refusals, as any caller meets them (the question form refuses the last two first)."""
+    from catalog.parents.models import ParentQuestion
+
+    event = make_event("Brukerforum", kind=ParentEventKind.USER_FORUM, questions=case != "takes none")
+    now = event.offering.first_starts_at + timedelta(minutes=1) if case == "started" else NOW
+    text = {"blank": "  \n ", "too long": "S" * (ops.QUESTION_LENGTH + 1)}.get(case, "Hvor lenge varer det?")
+    with pytest.raises(ops.ParentError) as refused:
+        ops.add_question(event, text, now=now)
+    assert str(refused.value) == message
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ParentQuestion)) == 0
+
+
+def test_questions_are_listed_to_the_organiser_in_the_order_they_were_sent_and_the_longest_is_kept_whole(
+        make_event, leader, school, login):
+    """The order is that of the times the questions came in, even when a later one was written first."""
+    event = make_event("Brukerforum", school=school, actor=leader, kind=ParentEventKind.USER_FORUM, questions=True)
+    longest = "L" * ops.QUESTION_LENGTH
+    set_clock(NOW + timedelta(minutes=10))
+    ops.add_question(event, "Sendt sist", now=NOW + timedelta(minutes=5))
+    ops.add_question(event, longest, now=NOW + timedelta(minutes=2))
+    db.session.commit()
+    page = login(leader).get(f"/foreldre/arrangor/{event.id}").get_data(as_text=True)
+    listed = re.findall(r"<li>([^<]*)</li>", page.split("Spørsmål på forhånd")[1])
+    assert listed == [longest, "Sendt sist"]
+
+
+# --- limits over time ----------------------------------------------------------------
+
+def test_the_address_limit_counts_that_address_over_the_last_hour_and_refuses_word_for_word(make_event):
+    """The times are the caller's: the clock stands at NOW meanwhile."""
+    make_event()
+    settings.set_value(ops.ADDRESS_LIMIT.key, "2")
+    at = NOW + timedelta(hours=5)
+    ops.check_limits("10.0.0.1", "a@example.no", at)
+    ops.check_limits("10.0.0.1", "b@example.no", at)
+    with pytest.raises(ops.TooMany) as refused:
+        ops.check_limits("10.0.0.1", "c@example.no", at + timedelta(minutes=59))
+    assert str(refused.value) == ("Det er sendt for mange påmeldinger fra denne nettadressen den siste timen. "
+                                  "Vent litt og prøv igjen, eller kontakt skolen.")
+    ops.check_limits("10.0.0.2", "c@example.no", at + timedelta(minutes=59))  # another address
+    ops.check_limits("10.0.0.1", "c@example.no", at + timedelta(hours=1))  # an hour on, the two are past
+
+
+def test_the_email_limit_counts_that_address_over_the_last_day_and_refuses_word_for_word(make_event):
+    """The times are the caller's: the clock stands at NOW meanwhile."""
+    make_event()
+    settings.set_value(ops.EMAIL_LIMIT.key, "2")
+    at = NOW + timedelta(hours=5)
+    ops.check_limits("10.0.0.1", "a@example.no", at)
+    ops.check_limits("10.0.0.2", "a@example.no", at)
+    with pytest.raises(ops.TooMany) as refused:
+        ops.check_limits("10.0.0.3", "a@example.no", at + timedelta(hours=23))
+    assert str(refused.value) == ("Det er sendt for mange påmeldinger med denne e-postadressen det siste døgnet. "
+                                  "Bruk lenken i e-posten du har fått for å endre påmeldingen.")
+    ops.check_limits("10.0.0.4", "b@example.no", at + timedelta(hours=23))  # another e-mail
+    ops.check_limits("10.0.0.5", "a@example.no", at + ops.ATTEMPT_WINDOW)  # a day on, the two are past
+
+
+def test_limits_of_one_let_the_first_attempt_through_and_refuse_the_second(make_event):
+    make_event()
+    settings.set_value(ops.ADDRESS_LIMIT.key, "1")
+    settings.set_value(ops.EMAIL_LIMIT.key, "1")
+    ops.check_limits("10.0.0.1", "a@example.no", NOW)
+    with pytest.raises(ops.TooMany, match="denne nettadressen"):
+        ops.check_limits("10.0.0.1", "b@example.no", NOW)
+    with pytest.raises(ops.TooMany, match="denne e-postadressen"):
+        ops.check_limits("10.0.0.2", "a@example.no", NOW)
+
+
+def test_questions_have_no_email_and_meet_only_the_address_limit(make_event, school, client):
+    """More questions than the e-mail limit allows sign-ups, from one browser, are all taken."""
+    event = make_event("Brukerforum", school=school, kind=ParentEventKind.USER_FORUM, questions=True)
+    many = settings.get(ops.EMAIL_LIMIT.key) + 1
+    codes = [client.post(f"/foreldre/{event.id}/sporsmal", data={"q-question": f"Spørsmål {n}"}).status_code
+             for n in range(many)]
+    assert codes == [303] * many
+    assert len(ops.questions(event)) == many
+
+
+# --- changing and signing up again ----------------------------------------------------
+
+@pytest.mark.parametrize(("case", "message"), [
+    ("cancelled", "Påmeldingen er avmeldt. Meld deg på igjen fra arrangementssiden."),
+    ("started", "Tilbudet har allerede startet."),
+    ("the same", "Påmeldingen er allerede slik."),
+    ("full stream", "Strømmingen er full."),
+], ids=["cancelled", "started", "the same", "full stream"])
+def test_a_change_the_rules_refuse_is_refused_word_for_word_and_the_place_is_kept(case, message, make_event):
+    event = make_event(hall=3, stream=1)
+    result = signup(event, 1)
+    signup(event, 2, mode=AttendanceMode.STREAM)  # the stream's one place
+    if case == "cancelled":
+        ops.cancel_signup(result.signup, now=NOW)
+    db.session.commit()
+    mode = AttendanceMode.HALL if case == "the same" else AttendanceMode.STREAM
+    now = event.offering.first_starts_at + timedelta(minutes=1) if case == "started" else NOW
+    with pytest.raises(ops.ParentError) as refused:
+        ops.change_mode(result.signup, mode, 1, now=now)
+    assert str(refused.value) == message
+    db.session.rollback()
+    kept = db.session.get(ParentSignup, result.signup.id)
+    state = SignupState.CANCELLED if case == "cancelled" else SignupState.CONFIRMED
+    assert (kept.state, kept.mode, kept.party_size) == (state, AttendanceMode.HALL, 1)
+    assert (event.offering.seats_taken, event.stream_taken) == (0 if case == "cancelled" else 1, 1)
+
+
+def test_a_parent_refused_a_full_stream_keeps_the_hall_seat_they_had(make_event):
+    """The refusal puts the sign-up back as it was, in the same transaction, for the caller to go on with."""
+    event = make_event(hall=3, stream=1)
+    result = signup(event, 1, party=2)
+    signup(event, 2, mode=AttendanceMode.STREAM)
+    before = result.signup.waitlisted_at
+    with pytest.raises(ops.ParentError, match="Strømmingen er full."):
+        ops.change_mode(result.signup, AttendanceMode.STREAM, 1, now=NOW)
+    assert (result.signup.state, result.signup.mode, result.signup.party_size, result.signup.waitlisted_at) == (
+        SignupState.CONFIRMED, AttendanceMode.HALL, 2, before)
+
+
+def test_a_parent_of_a_municipal_evening_changes_how_they_come_keeping_school_and_grade_and_is_mailed_the_change(
+        make_event, school):
+    """The times are the caller's: the clock stands at NOW meanwhile."""
+    event = make_event("Foreldrekveld", school=None, grades=(), hall=5)
+    result = signup(event, 1, school_id=school.id, grade=3)
+    db.session.commit()
+    ops.change_mode(result.signup, AttendanceMode.HALL, 2, now=NOW)
+    assert (result.signup.mode, result.signup.party_size, event.offering.seats_taken) == (AttendanceMode.HALL, 2, 2)
+    later = NOW + timedelta(hours=2)
+    ops.change_mode(result.signup, AttendanceMode.STREAM, 1, now=later)
+    db.session.commit()
+    changed = db.session.get(ParentSignup, result.signup.id)
+    assert (changed.state, changed.mode, changed.school_id, changed.grade) == (
+        SignupState.CONFIRMED, AttendanceMode.STREAM, school.id, 3)
+    assert (event.offering.seats_taken, event.stream_taken) == (0, 1)
+    mailed = sent(outbox("parents.signed_up")[-1])
+    assert mailed["Subject"] == "Endret påmelding: Foreldrekveld"
+    assert mailed["Message-ID"].startswith(f"<{later:%Y%m%d%H%M%S}.")
+
+
+def test_signing_up_for_an_event_not_there_or_started_is_refused_word_for_word(make_event):
+    event = make_event()
+    with pytest.raises(ops.ParentError) as refused:
+        ops.sign_up(987654, ops.SignupData(name="Forelder 1", email="forelder1@example.no",
+                                           mode=AttendanceMode.HALL), now=NOW)
+    assert str(refused.value) == "Arrangementet finnes ikke."
+    with pytest.raises(ops.ParentError) as refused:
+        signup(event, 1, now=event.offering.first_starts_at)
+    assert str(refused.value) == "Tilbudet har allerede startet."
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ParentSignup)) == 0
+
+
+def test_the_same_email_at_another_event_is_a_sign_up_of_its_own(make_event):
+    first, second = make_event("Første kveld"), make_event("Andre kveld")
+    one, other = signup(first, 1), signup(second, 1)
+    db.session.commit()
+    assert (one.updated, other.updated) == (False, False) and one.signup.id != other.signup.id
+    assert (other.signup.event_id, first.offering.seats_taken, second.offering.seats_taken) == (second.id, 1, 1)
+
+
+def test_a_parent_who_cancelled_and_signs_up_again_is_signed_up_anew(make_event):
+    event = make_event("Foreldrekveld", hall=2)
+    first = signup(event, 1)
+    ops.cancel_signup(first.signup, now=NOW)
+    again = signup(event, 1)
+    db.session.commit()
+    assert not again.updated and again.signup.id != first.signup.id
+    assert (first.signup.state, again.signup.state, event.offering.seats_taken) == (
+        SignupState.CANCELLED, SignupState.CONFIRMED, 1)
+    assert sent(outbox("parents.signed_up")[-1])["Subject"] == "Påmeldt: Foreldrekveld"
+
+
+def test_signing_up_again_with_the_same_choices_keeps_the_place_and_the_page_says_which(make_event, school, client):
+    event = make_event("Foreldrekveld", school=school, hall=1, mode=AttendanceMode.HALL)
+    for n in (1, 2, 3):
+        signup(event, n)  # one seated, two waiting
+    db.session.commit()
+    page = client.post(f"/foreldre/{event.id}", data={"name": "Forelder To", "email": "forelder2@example.no",
+                                                      "party_size": "1"}, follow_redirects=True)
+    assert "Salen er full, så du står som nr. 1 på ventelisten til salen." in page.get_data(as_text=True)
+    page = client.post(f"/foreldre/{event.id}", data={"name": "Forelder En", "email": "forelder1@example.no",
+                                                      "party_size": "1"}, follow_redirects=True)
+    assert "Påmeldingen din er oppdatert." in page.get_data(as_text=True)
+    db.session.expire_all()
+    assert (event.offering.seats_taken, event.offering.waitlist_length) == (1, 2)
+    assert [s.name for s in ops.waiting_list(event)] == ["Forelder To", "Forelder 3"]
+    mails = outbox("parents.signed_up")
+    assert sent(mails[-1])["Subject"] == "Endret påmelding: Foreldrekveld"
+    assert sent(mails[-2])["Subject"] == "Venteliste: Foreldrekveld"
+
+
+def test_the_manage_page_shows_when_the_parent_signed_up_and_the_mail_is_of_that_moment(make_event, client):
+    """The times are the caller's: the clock stands at NOW (10:00 in Oslo) meanwhile."""
+    event = make_event()
+    result = signup(event, 1, now=NOW + timedelta(hours=2))
+    db.session.commit()
+    page = client.get(f"/foreldre/p/{result.token}").get_data(as_text=True)
+    assert "kl. 12:00" in page.split("<dt>Påmeldt</dt>", 1)[1].split("</dd>", 1)[0]
+    assert sent(outbox("parents.signed_up")[-1])["Message-ID"].startswith("<20260901100000.")
+
+
+# --- the stream reminders ---------------------------------------------------------------
+
+def test_the_reminder_goes_to_each_confirmed_stream_parent_of_a_session_held_within_the_hours_and_once(
+        make_event, admin, app):
+    """The window is (now, now + the hours]: a session starting at its far end is reminded, one starting now is not.
+    The times are the caller's: the clock stands at NOW meanwhile."""
+    from catalog.offerings import operations as offering_ops
+
+    event = make_event("Strømmet kveld", starts_in=timedelta(days=2))
+    called_off = make_event("Avlyst økt", starts_in=timedelta(days=2))
+    first, second = signup(event, 1, mode=AttendanceMode.STREAM), signup(event, 2, mode=AttendanceMode.STREAM)
+    ops.cancel_signup(signup(event, 3, mode=AttendanceMode.STREAM).signup, now=NOW)
+    signup(event, 4)  # in the hall: no link
+    signup(called_off, 5, mode=AttendanceMode.STREAM)
+    offering_ops.cancel_session(called_off.offering, called_off.offering.sessions[0], actor=admin, now=NOW,
+                                reason="Foredragsholderen er syk.")
+    db.session.commit()
+    start = event.offering.first_starts_at
+    hours = timedelta(hours=settings.get(ops.STREAM_REMINDER_HOURS.key))
+    assert ops.queue_stream_reminders(start - hours - timedelta(seconds=1)) == 0
+    assert ops.queue_stream_reminders(start - hours) == 2
+    db.session.commit()
+    reminders = outbox("parents.stream_reminder")
+    assert [m.recipient for m in reminders] == ["forelder1@example.no", "forelder2@example.no"]
+    mailed = sent(reminders[0])
+    assert mailed["Message-ID"].startswith(f"<{start - hours:%Y%m%d%H%M%S}.")
+    manage = db.session.get(ParentSignup, first.signup.id)
+    assert ops.find_by_token(manage_path(mailed).rsplit("/", 1)[1]) == manage  # the reminder's link opens hers
+    late = signup(event, 6, mode=AttendanceMode.STREAM)
+    assert ops.queue_stream_reminders(start - timedelta(hours=1)) == 1  # the new one only, past those reminded
+    signup(event, 7, mode=AttendanceMode.STREAM, now=start - timedelta(minutes=30))
+    assert ops.queue_stream_reminders(start) == 0  # started: too late
+    db.session.commit()
+    assert [m.recipient for m in outbox("parents.stream_reminder")] == [
+        "forelder1@example.no", "forelder2@example.no", "forelder6@example.no"]
+    assert second.signup.id < late.signup.id
+
+
+def test_the_reminder_of_the_sooner_session_is_sent_first(make_event):
+    """The worker sends the oldest mail first: the parents whose session starts sooner are queued first."""
+    from lms.mail.operations import send_pending
+
+    later = make_event("Senere kveld", starts_in=timedelta(days=2, hours=1))
+    sooner = make_event("Tidligere kveld", starts_in=timedelta(days=2))
+    signup(later, 1, mode=AttendanceMode.STREAM)  # signed up first, for the later session
+    signup(sooner, 2, mode=AttendanceMode.STREAM)
+    db.session.commit()
+    send_pending()  # the confirmations
+    assert ops.queue_stream_reminders(sooner.offering.first_starts_at - timedelta(hours=1)) == 2
+    db.session.commit()
+    assert send_pending(limit=1).sent == 1
+    db.session.expire_all()
+    assert {m.recipient: m.sent_at is not None for m in outbox("parents.stream_reminder")} == {
+        "forelder2@example.no": True, "forelder1@example.no": False}
+
+
+# --- the hall's waitlist -----------------------------------------------------------------
+
+def test_the_first_to_join_the_halls_waitlist_is_first_even_when_an_older_sign_up_joins_it_later(
+        make_event, school, client):
+    """A parent moving from the stream to the full hall queues behind those already waiting, though signed up first."""
+    event = make_event(school=school, hall=1, stream=5)
+    moving = signup(event, 1, mode=AttendanceMode.STREAM)
+    seated = signup(event, 2)
+    waiting = signup(event, 3)
+    token = ops.change_mode(moving.signup, AttendanceMode.HALL, 1, now=NOW + timedelta(minutes=1))
+    db.session.commit()
+
+    def place(token) -> str:
+        page = client.get(f"/foreldre/p/{token}").get_data(as_text=True)
+        return page.split("<strong>", 1)[1].split("</p>", 1)[0].split("– ")[1]
+    assert [place(waiting.token), place(token)] == ["nummer 1 på ventelisten", "nummer 2 på ventelisten"]
+    ops.cancel_signup(seated.signup, now=NOW + timedelta(minutes=2))
+    db.session.commit()
+    assert (waiting.signup.state, moving.signup.state) == (SignupState.CONFIRMED, SignupState.WAITLISTED)
+    assert [m.recipient for m in outbox("parents.promoted")] == ["forelder3@example.no"]
+
+
+def test_a_seat_freed_after_the_start_is_given_to_nobody(make_event):
+    event = make_event(hall=1)
+    seated, waiting = signup(event, 1), signup(event, 2)
+    db.session.commit()
+    ops.cancel_signup(seated.signup, now=event.offering.first_starts_at + timedelta(minutes=1))
+    db.session.commit()
+    assert waiting.signup.state == SignupState.WAITLISTED and not outbox("parents.promoted")
+    assert (event.offering.seats_taken, event.offering.waitlist_length) == (0, 1)
+
+
+def test_a_seat_freed_is_given_only_to_those_waiting_for_the_same_event(make_event):
+    event, other = make_event("Første kveld", hall=1), make_event("Andre kveld", hall=1)
+    seated = signup(event, 1)
+    signup(other, 2)
+    waiting_elsewhere = signup(other, 3)
+    db.session.commit()
+    ops.cancel_signup(seated.signup, now=NOW)
+    db.session.commit()
+    assert waiting_elsewhere.signup.state == SignupState.WAITLISTED and not outbox("parents.promoted")
+    assert (event.offering.seats_taken, other.offering.seats_taken, other.offering.waitlist_length) == (0, 1, 1)
+
+
+def test_the_promoted_parent_is_mailed_their_own_manage_link_at_the_moment_the_seat_came(make_event, client):
+    """The times are the caller's: the clock stands at NOW meanwhile."""
+    event = make_event(hall=1)
+    seated, waiting = signup(event, 1), signup(event, 2)
+    db.session.commit()
+    when = NOW + timedelta(hours=1)
+    ops.cancel_signup(seated.signup, now=when)
+    db.session.commit()
+    [promoted] = outbox("parents.promoted")
+    mailed = sent(promoted)
+    assert mailed["Message-ID"].startswith(f"<{when:%Y%m%d%H%M%S}.")
+    page = client.get(manage_path(mailed)).get_data(as_text=True)
+    assert "Dette har vi lagret om deg" in page and "Forelder 2" in page
+    assert ops.find_by_token(waiting.token) is None  # the older link is spent
+
+
+# --- the parents' list ----------------------------------------------------------------------
+
+def test_the_parent_list_is_soonest_first_without_cancelled_events_until_three_hours_after_the_start(
+        make_event, admin):
+    from catalog.offerings import operations as offering_ops
+
+    make_event("Om tre dager", starts_in=timedelta(days=3))
+    first = make_event("I morgen", starts_in=timedelta(days=1))
+    make_event("I morgen også", starts_in=timedelta(days=1))
+    offering_ops.cancel_offering(make_event("Avlyst", starts_in=timedelta(days=2)).offering, actor=admin, now=NOW,
+                                 reason="Foredragsholderen er syk.")
+    db.session.commit()
+    assert [e.offering.title for e in ops.upcoming(NOW)] == ["I morgen", "I morgen også", "Om tre dager"]
+    three_hours_on = first.offering.first_starts_at + timedelta(hours=3)
+    assert [e.offering.title for e in ops.upcoming(three_hours_on)] == ["I morgen", "I morgen også", "Om tre dager"]
+    assert [e.offering.title for e in ops.upcoming(three_hours_on + timedelta(seconds=1))] == ["Om tre dager"]
+
+
+def test_the_parent_list_for_a_grade_has_that_grades_events_and_those_for_every_grade(make_event):
+    make_event("For 3. trinn", grades=(3, 4))
+    make_event("For alle trinn", grades=())
+    make_event("For 8. trinn", grades=(8,))
+    db.session.commit()
+    assert [e.offering.title for e in ops.upcoming(NOW, grade=3)] == ["For 3. trinn", "For alle trinn"]
+
+
+def test_the_poster_lists_the_schools_first_two_hundred_events_soonest_first(make_event, school, client):
+    for n in range(201):
+        make_event(f"Kveld nr. {n:03d}", school=school, starts_in=timedelta(days=1, minutes=n))
+    page = client.get(f"/foreldre/skole/{school.id}/plakat").get_data(as_text=True)
+    assert "Kveld nr. 000" in page and "Kveld nr. 199" in page and "Kveld nr. 200" not in page
+
+
+def test_raising_the_halls_seats_in_the_catalogue_gives_them_to_the_parents_waiting(make_event, admin, school,
+                                                                                      client):
+    """Found by mutation testing: the catalogue's new capacity went only to its own waitlist, and parents kept
+    waiting beside free seats (and the next parent was put behind them)."""
+    from catalog.offerings import operations as offering_ops
+    from catalog.offerings.models import TargetGroup
+
+    event = make_event("Foreldrekveld", school=school, hall=1, mode=AttendanceMode.HALL)
+    seated, first, second = signup(event, 1), signup(event, 2), signup(event, 3)
+    db.session.commit()
+    o = event.offering
+    offering_ops.update_offering(o, offering_ops.OfferingData(
+        title=o.title, kind=o.kind, capacity=2, school_year=o.school_year, theme=o.theme, description=o.description,
+        organiser=o.organiser, target_groups=[TargetGroup.PARENTS], target_group_text=o.target_group_text,
+        plan_area=o.plan_area, location=o.location, responsible_id=o.responsible_id), actor=admin, now=NOW)
+    db.session.commit()
+    assert (seated.signup.state, first.signup.state, second.signup.state) == (
+        SignupState.CONFIRMED, SignupState.CONFIRMED, SignupState.WAITLISTED)
+    assert (event.offering.seats_taken, event.offering.waitlist_length) == (2, 1)
+    assert [m.recipient for m in outbox("parents.promoted")] == ["forelder2@example.no"]
