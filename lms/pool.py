@@ -5,7 +5,7 @@ takes a connection from the pool, so that a connection the database has
 dropped (a restart, a failover, an idle timeout) is replaced instead of
 failing the request. On PostgreSQL that is a round trip on every request:
 about 170 µs of CPU between the client and the server for the one statement
-(``bench/ANALYSIS.md``, "One round trip less"), a tenth of a signed-in page.
+(``bench/ANALYSIS.md``, "Round trips on PostgreSQL"), a tenth of a signed-in page.
 
 Here the check is made only for a connection that has been back in the pool
 longer than :data:`PING_AFTER_SECONDS`, as HikariCP skips it for a
@@ -28,11 +28,7 @@ _RETURNED_AT = "kp_returned_at"
 
 
 def _returned(_dbapi_connection, record) -> None:
-    record.info[_RETURNED_AT] = time.monotonic()
-
-
-def _connected(_dbapi_connection, record) -> None:
-    # A new connection has just answered the handshake: no need to ask again.
+    """Note when a connection came back to the pool; a new one counts as back now (it just answered)."""
     record.info[_RETURNED_AT] = time.monotonic()
 
 
@@ -56,6 +52,6 @@ def init_app(app: Flask, db) -> None:
         engine = db.engine
     if sa.event.contains(engine, "checkin", _returned):  # the engine is shared: install once
         return
-    sa.event.listen(engine, "connect", _connected)
+    sa.event.listen(engine, "connect", _returned)
     sa.event.listen(engine, "checkin", _returned)
     sa.event.listen(engine, "checkout", _checkout(engine.dialect))
