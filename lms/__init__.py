@@ -6,10 +6,8 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.globals import _cv_request
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -21,7 +19,7 @@ from lms.auth import throttle as sign_in_throttle
 from lms.auth.login import login_manager
 from lms.auth.views import bp as auth_bp
 from lms.cli import backup_command, demo_cli, restore_command
-from lms.core.header import page_header
+from lms.core.header import main_menu, page_header
 from lms.core.views import bp as core_bp
 from lms.core.views import register_error_handlers
 from lms.db import MAX_ID, configure_sqlite, db, init_reads_only, render_migration_item
@@ -173,23 +171,15 @@ def create_app(config: dict | None = None) -> Flask:
     init_reads_only(app)
     app.jinja_env.globals["programme_lang"] = programme_lang
 
+    app.extensions["kp_host_menu"] = HOST_MENU
+
     @app.context_processor
     def _layout_context():
-        user = current_user if current_user.is_authenticated else None
-        # Once per request and person: the page and the parts rendered for keeping all ask for it. Kept on the
-        # request's own context, not on ``g``, which a test's application context shares between requests.
-        request_ctx = _cv_request.get(None)
-        kept = getattr(request_ctx, "kp_main_menu", None)
-        if kept is not None and kept[0] == (user.id if user else None):
-            main_menu = kept[1]
-        else:
-            items = [item for plugin in plugins.active(app) for item in plugin.menu] + list(HOST_MENU)
-            main_menu = sorted((i for i in items if i.visible(user)), key=lambda i: i.order)
-            if request_ctx is not None:
-                request_ctx.kp_main_menu = (user.id if user else None, main_menu)
+        # Once per request and person: the page and the parts rendered for keeping all ask for it.
+        menu = main_menu()
         return {
-            "main_menu": main_menu,
-            "page_header": lambda: page_header(main_menu),
+            "main_menu": menu,
+            "page_header": lambda: page_header(menu),
             "current_lang": str(get_locale()),
             "languages": [(code, i18n.LANGUAGE_NAMES[code]) for code in app.config["LANGUAGES"]],
             "render_markdown": render_markdown,

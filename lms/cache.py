@@ -22,6 +22,7 @@ import weakref
 from collections import OrderedDict
 from typing import Callable, Hashable
 
+from flask.globals import _cv_request
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
@@ -42,13 +43,19 @@ def without_csrf_token(html: str) -> str:
     return html.replace(str(escape(generate_csrf())), CSRF_PLACEHOLDER)
 
 
+def keeping_whole_page() -> bool:
+    """Tell whether this request renders a whole page for keeping (``lms.core.header.kept_page``)."""
+    return getattr(_cv_request.get(None), "kp_keeping_page", False)
+
+
 def with_csrf_token(kept: str) -> Markup:
     """Return a kept part with this request's CSRF token where the placeholder stands.
 
     A part without the placeholder (no form in it) costs no token: making one
     puts it in the session, and so sets a session cookie on a visitor who only reads.
+    Inside a whole page rendered for keeping the placeholder stays: the page's is put in when it is used.
     """
-    if CSRF_PLACEHOLDER not in kept:
+    if CSRF_PLACEHOLDER not in kept or keeping_whole_page():
         return Markup(kept)
     return Markup(kept.replace(CSRF_PLACEHOLDER, str(escape(generate_csrf()))))
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -19,7 +18,8 @@ from events.calendar import CACHE_CONTROL, build_calendar, ics_filename, webcal_
 from events.feeds import FeedAnswer, answer_feed
 from events.models import SessionStatus
 from lms.auth.operations import require
-from lms.cache import FragmentCache, kept_with_csrf
+from lms.cache import FragmentCache
+from lms.core.header import kept_page
 from lms.db import db, now_utc, reads_only
 from lms.forms import REFUSED, ActionForm, save, whole_number
 from lms.i18n import OSLO, fmt_date
@@ -55,9 +55,8 @@ def _this_year() -> int:
 @login_required
 def index():
     mine = ops.my_networks(current_user, now_utc())
-    key = ("mine", str(get_locale()), request.url_root, current_user.is_admin, tuple(mine))
-    body = page_cache.get_or_make(key, PAGE_TTL, lambda: render_template("catalog/networks/_mine.html", mine=mine))
-    return render_template("catalog/networks/index.html", body=Markup(body))
+    return kept_page(page_cache, ("mine", request.url_root, current_user.is_admin, tuple(mine)), PAGE_TTL,
+                     "catalog/networks/index.html", mine=mine)
 
 
 @bp.get("/nettverk/alle")
@@ -134,11 +133,13 @@ def edit(network_id: int):
 #: How many of the latest minutes the network page lists; the archive page has them all.
 ARCHIVE_SHOWN = 6
 
-#: The network page's body, kept rendered per process for what it shows. Its key holds every row it is
-#: made from (the network with its coordinator and schools, the participants, the gatherings it lists, the
-#: resources; all read as plain columns on every request) and what differs between readers (managing,
-#: taking part, their absences), so a change made by any instance is never served stale. The CSRF token of
-#: its forms is put in per request; a page with a refused form or a new feed link is rendered anew.
+#: The network page and Mine nettverk, kept rendered whole per process for what they show
+#: (``lms.core.header.kept_page``). A key holds every row the page is made from (for the network page: the
+#: network with its coordinator and schools, the participants, the gatherings it lists, the resources; all read
+#: as plain columns on every request) and what differs between readers (managing, taking part, their absences),
+#: so a change made by any instance is never served stale. The header's person, language and menu are added
+#: to the key, the page's address and CSRF token put in per request; a page with a refused form, a new feed
+#: link or a message to show once is rendered anew.
 page_cache = FragmentCache(maxsize=1024)
 PAGE_TTL = 3600
 
@@ -171,12 +172,11 @@ def _show(network_id: int, *, resource_form: ResourceForm | None = None, new_lin
             may_manage=may_manage, taking_part=taking_part, new_link=new_link, SessionStatus=SessionStatus)
 
     if resource_form is None and new_link is None:
-        key = ("network", str(get_locale()), request.url_root, network, page, resources, may_manage, taking_part,
-               absent)
-        body = kept_with_csrf(page_cache, key, PAGE_TTL, render)
-    else:
-        body = Markup(render())
-    return render_template("catalog/networks/show.html", network=network, body=body)
+        # Kept whole, layout included: the body is rendered only when the page is made anew.
+        return kept_page(page_cache, ("network", request.url_root, network, page, resources, may_manage,
+                                      taking_part, absent), PAGE_TTL, "catalog/networks/show.html",
+                         network=network, body=lambda: Markup(render()))
+    return render_template("catalog/networks/show.html", network=network, body=lambda: Markup(render()))
 
 
 def _archive_rows(newest_first: list[tuple[int, datetime]], shown: int | None = None) -> list[dict]:

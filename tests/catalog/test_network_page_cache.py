@@ -212,6 +212,56 @@ def test_each_session_gets_its_own_csrf_token_in_the_kept_page(world, make_app):
             "title": title, "note": "x", "csrf_token": token}).status_code == 303
 
 
+def header(html: str) -> str:
+    return html[:html.index('<main')]
+
+
+def test_the_kept_page_has_each_readers_own_header_name_and_address(world, login, make_user):
+    """Two readers with the same page (taking part, no absences) each see their own name and the page's own address."""
+    other = make_user("Siri Veileder", school=world.eikeli, is_digital_supervisor=True)
+    first, second = login(world.supervisor), login(other)
+    path = f"/nettverk/{world.network.id}"
+    for client, name in ((first, "Dina Veileder"), (second, "Siri Veileder")):
+        assert f"Velkommen, {name}." in main(body(client.get(path)))  # the sign-in's message, once
+    mine_first = body(first.get(path + "?fra=epost"))
+    mine_second = body(second.get(path))
+    assert main(mine_first) == main(mine_second)  # one kept page, rendered once
+    assert "Dina Veileder" in header(mine_first) and "Siri Veileder" not in header(mine_first)
+    assert "Siri Veileder" in header(mine_second) and "Dina Veileder" not in header(mine_second)
+    assert f'name="next" value="{path}?fra=epost"' in mine_first
+    assert f'name="next" value="{path}?"' in mine_second
+    other.name = "Siri Veileder Berg"
+    db.session.commit()
+    assert "Siri Veileder Berg" in header(body(second.get(path)))
+
+
+def test_a_message_flashed_before_the_kept_page_is_shown_once(world, login):
+    client = login(world.supervisor)
+    path = f"/nettverk/{world.network.id}"
+    assert "Lagret i en annen fane." not in page(client, world)
+    with client.session_transaction() as browser:
+        browser["_flashes"] = [("success", "Lagret i en annen fane.")]
+    shown = page(client, world)
+    assert 'role="status"' in main(shown) and "Lagret i en annen fane." in main(shown)
+    again = page(client, world)
+    assert "Lagret i en annen fane." not in again and 'role="status"' not in main(again)
+    with client.session_transaction() as browser:
+        browser["_flashes"] = [("success", "Lagret i en annen fane.")]
+    assert "Lagret i en annen fane." in main(body(client.get("/nettverk")))
+    assert "Lagret i en annen fane." not in body(client.get(path))
+
+
+def test_mine_nettverk_kept_whole_has_each_readers_menu(world, login):
+    leader, admin = login(world.leader), login(world.admin)
+    world.network.coordinator_id = world.admin.id
+    db.session.commit()
+    leader_page, admin_page = body(leader.get("/nettverk")), body(admin.get("/nettverk"))
+    assert "Line Leder" in header(leader_page) and "Planoversikt" not in header(leader_page)
+    assert "Planoversikt" in header(admin_page) and "Line Leder" not in header(admin_page)
+    leader.set_cookie("kp_lang", "nn")
+    assert "Mine nettverk" in body(leader.get("/nettverk")) and 'lang="nn"' in body(leader.get("/nettverk"))
+
+
 def mine(client) -> str:
     response = client.get("/nettverk")
     assert response.status_code == 200
