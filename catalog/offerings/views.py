@@ -25,6 +25,7 @@ from events.feeds import FeedAnswer, answer_feed
 from events.models import Schedule, Session
 from lms.auth.operations import require
 from lms.cache import FragmentCache
+from lms.core.header import kept_page
 from lms.db import db, now_utc, read_without_transaction, reads_only
 from lms.forms import REFUSED, ActionForm, page_number, query_text, save
 from lms.i18n import to_oslo
@@ -153,8 +154,10 @@ def index():
             themes=_themes(), kinds=list(OfferingKind), groups=list(TargetGroup),
             feed_url=url_for("offerings.catalogue_feed", _external=True, **feed_args)))
 
-    content = results_cache.get_or_make(("page", request.query_string, locale, request.host_url), ttl, render)
-    return render_template("catalog/offerings/index.html", content=content)
+    key = ("page", request.query_string, locale, request.host_url)
+    # The page is kept whole too, layout included, per person and language (lms.core.header.kept_page).
+    return kept_page(results_cache, ("whole", key), ttl, "catalog/offerings/index.html",
+                     content=results_cache.get_or_make(key, ttl, render))
 
 
 @bp.route("/kurs/<int:offering_id>")
@@ -176,10 +179,20 @@ def show(offering_id: int):
     series = offering_ops.series_of(offering, with_drafts=can_manage)
     closed_reason = enrollment_ops.registration_problem(offering, now)
     decision = offering_ops.minimum_status(offering, now) if can_manage else None
-    heading, facts = _heading_and_facts(offering, closed_reason, decision, can_manage)
+    heading_key, heading_and_facts = _heading_and_facts(offering, closed_reason, decision, can_manage)
+    about_key, about = _about(offering, series, mine, can_manage, now)
+    if user is None:
+        # A visitor's page is the same for every visitor: kept whole, layout included, for what its parts show.
+        heading, facts = heading_and_facts()
+        return kept_page(about_cache, ("visitor", request.path, heading_key, about_key), _ABOUT_TTL,
+                         "catalog/offerings/show.html", offering=offering, mine=None, heading=heading, facts=facts,
+                         about=about(), position=None, closed_reason=closed_reason, eligible=False,
+                         can_manage=False, staff_choices=[], enroll_form=None, action_form=None, now=now,
+                         can_cancel_seat=False, decision=None)
+    heading, facts = heading_and_facts()
     return render_template(
         "catalog/offerings/show.html", offering=offering, mine=mine, heading=heading, facts=facts,
-        about=_about(offering, series, mine, can_manage, now),
+        about=about(),
         position=enrollment_ops.waitlist_position(mine) if mine else None,
         closed_reason=closed_reason,
         eligible=user is not None and enrollment_ops.eligible(user, offering, now.date()),
@@ -200,25 +213,30 @@ def _columns(row) -> tuple:
     return tuple(getattr(row, attr.key) for attr in sa.inspect(type(row)).column_attrs)
 
 
-def _heading_and_facts(offering: Offering, closed_reason: str | None, decision, can_manage: bool) -> tuple[Markup, Markup]:
-    """Return the page's top and the facts beside the enroll box, kept for all but the organisers.
+def _kept(key: tuple | None, render):
+    """Return ``(key, part)``: ``part()`` gives the part, kept under ``key`` (made anew each time without one)."""
+    return key, (render if key is None else lambda: about_cache.get_or_make(key, _ABOUT_TTL, render))
 
-    Both are made of the offering's own columns, its target groups and why
-    enrollment is closed now; the key holds all of them (and the language), so
-    a taken seat or a new deadline is shown at once.
+
+def _heading_and_facts(offering: Offering, closed_reason: str | None, decision, can_manage: bool):
+    """Return the key of the page's top and the facts beside the enroll box, and what makes the two.
+
+    Both are kept for all but the organisers. They are made of the offering's
+    own columns, its target groups and why enrollment is closed now; the key
+    holds all of them (and the language), so a taken seat or a new deadline is
+    shown at once.
     """
     def render() -> tuple[Markup, Markup]:
         return (Markup(render_template("catalog/offerings/_heading.html", offering=offering)),
                 Markup(render_template("catalog/offerings/_facts.html", offering=offering,
                                        closed_reason=closed_reason, decision=decision)))
 
-    if can_manage:
-        return render()
-    key = ("heading", str(get_locale()), _columns(offering), tuple(offering.target_groups), closed_reason)
-    return about_cache.get_or_make(key, _ABOUT_TTL, render)
+    return _kept(None if can_manage else ("heading", str(get_locale()), _columns(offering),
+                                          tuple(offering.target_groups), closed_reason), render)
 
 
-def _about(offering: Offering, series: list[Offering], mine, can_manage: bool, now) -> Markup:
+def _about(offering: Offering, series: list[Offering], mine, can_manage: bool, now):
+    """Return the key of the description, sessions and series part, and what makes it (kept as the heading is)."""
     unconfirmed = mine is not None and mine.state in (EnrollmentState.WAITLISTED, EnrollmentState.OFFERED)
     closed = {o.id: enrollment_ops.registration_problem(o, now) for o in series} if len(series) > 1 else {}
 
@@ -229,13 +247,12 @@ def _about(offering: Offering, series: list[Offering], mine, can_manage: bool, n
             closed_for=lambda o: closed[o.id] if o.id in closed else enrollment_ops.registration_problem(o, now)))
 
     if can_manage:
-        return render()
+        return _kept(None, render)
     # The sessions as rows, not objects: on a hit nothing else of them is needed.
     sessions = tuple(db.session.execute(_SCHEDULE_SESSIONS, {"schedule_id": offering.schedule_id}).all())
-    key = ("about", str(get_locale()), request.host_url, unconfirmed, _columns(offering),
-           offering.series and _columns(offering.series), sessions,
-           tuple(_columns(o) for o in series), tuple(closed.items()))
-    return about_cache.get_or_make(key, _ABOUT_TTL, render)
+    return _kept(("about", str(get_locale()), request.host_url, unconfirmed, _columns(offering),
+                  offering.series and _columns(offering.series), sessions,
+                  tuple(_columns(o) for o in series), tuple(closed.items())), render)
 
 
 # --- the public feeds ---------------------------------------------------------------

@@ -112,3 +112,29 @@ def test_the_facts_and_the_top_follow_seats_deadlines_target_groups_and_a_cancel
     db.session.commit()
     third = page(client, offering)
     assert "Tilbudet er avlyst." in third and "For få påmeldte." in third
+
+
+def test_a_visitors_kept_page_sets_no_cookie_links_back_to_itself_and_shows_a_message_once(client, make_offering):
+    """A visitor's page is kept whole, layout included: it is still the visitor's own page."""
+    offering = make_offering(title="Kildekritikk i praksis")
+    for _ in range(2):  # made, then kept
+        response = client.get(f"/kurs/{offering.id}")
+        shown = response.get_data(as_text=True)
+        assert response.status_code == 200 and "Set-Cookie" not in response.headers
+        assert "<title>Kildekritikk i praksis – Kompetanseportalen</title>" in shown
+        assert f'href="/logg-inn?next=/kurs/{offering.id}"' in shown
+        assert "\x00" not in shown
+    with client.session_transaction() as browser:
+        browser["_flashes"] = [("success", "Du er logget ut.")]
+    assert "Du er logget ut." in page(client, offering)
+    assert "Du er logget ut." not in page(client, offering)
+
+
+def test_a_visitor_and_a_signed_in_teacher_never_get_each_others_page(client, login, make_user, make_offering):
+    offering = make_offering()
+    teacher = login(make_user("Tina Lærer"))
+    assert "Logg inn for å melde deg på" in page(client, offering)
+    signed_in = page(teacher, offering)
+    assert "Meld meg på" in signed_in and "Logg inn for å melde deg på" not in signed_in and "Tina Lærer" in signed_in
+    visitor = page(client, offering)
+    assert "Logg inn for å melde deg på" in visitor and "Tina Lærer" not in visitor
