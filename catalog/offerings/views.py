@@ -190,15 +190,21 @@ def show(offering_id: int):
                          can_manage=False, staff_choices=[], enroll_form=None, action_form=None, now=now,
                          can_cancel_seat=False, decision=None)
     heading, facts = heading_and_facts()
-    return render_template(
-        "catalog/offerings/show.html", offering=offering, mine=mine, heading=heading, facts=facts,
-        about=about(),
-        position=enrollment_ops.waitlist_position(mine) if mine else None,
-        closed_reason=closed_reason,
-        eligible=user is not None and enrollment_ops.eligible(user, offering, now.date()),
-        can_manage=can_manage, staff_choices=staff_choices,
-        enroll_form=enroll_form, action_form=ActionForm() if mine is not None or can_manage else None, now=now,
-        can_cancel_seat=mine is not None and enrollment_ops.may_cancel_self(mine, now), decision=decision)
+    own = dict(offering=offering, mine=mine, position=enrollment_ops.waitlist_position(mine) if mine else None,
+               closed_reason=closed_reason, eligible=enrollment_ops.eligible(user, offering, now.date()),
+               staff_choices=staff_choices, enroll_form=enroll_form,
+               action_form=ActionForm() if mine is not None or can_manage else None,
+               can_cancel_seat=mine is not None and enrollment_ops.may_cancel_self(mine, now))
+    if not can_manage:
+        # The rest of the page is the same for every reader whose parts are keyed alike: kept whole, with the
+        # reader's own enroll box and staff form put in per request.
+        return kept_page(about_cache, ("reader", request.path, heading_key, about_key), _ABOUT_TTL,
+                         "catalog/offerings/show.html", heading=heading, facts=facts, about=about(), can_manage=False,
+                         decision=None, now=now, offering=offering, own={
+                             "enroll_box": lambda: render_template("catalog/offerings/_enroll_box.html", **own),
+                             "staff_enroll": lambda: render_template("catalog/offerings/_staff_enroll.html", **own)})
+    return render_template("catalog/offerings/show.html", heading=heading, facts=facts, about=about(),
+                           can_manage=can_manage, now=now, decision=decision, **own)
 
 
 #: The offering page's part that is the same for everyone reading it in one language (description,

@@ -18,7 +18,7 @@ page with a message to show once (a flash) is rendered anew.
 """
 from __future__ import annotations
 
-from typing import Hashable
+from typing import Callable, Hashable, Mapping
 
 from flask import current_app, g, render_template, request, session
 from flask.globals import _cv_request
@@ -77,19 +77,28 @@ def page_header(menu) -> Markup:
     return _with_request_parts(kept)
 
 
-def kept_page(cache: FragmentCache, key: Hashable, ttl: float, template: str, **context) -> Markup:
+def kept_page(cache: FragmentCache, key: Hashable, ttl: float, template: str, *,
+              own: Mapping[str, Callable[[], str]] | None = None, **context) -> Markup:
     """Return ``template``, a page of the layout, rendered once per ``key`` and header and kept in ``cache``.
 
     ``key`` must hold everything the page shows apart from the layout (whose
-    person, language, menu and kind of page are added here): the rows its body
-    is made from and what differs between those who may see it. Per request
-    only the page's address and the CSRF token are put in. A page with a
-    flashed message is rendered as it is, once.
+    person, language, menu and kind of page are added here) and the parts in
+    ``own``: the rows its body is made from and what differs between those who
+    may see it. Per request only the page's address, the CSRF token and the
+    reader's own parts are put in: ``own`` maps a name the template prints to
+    what renders that part for this request (a person's enroll box, say). A
+    page with a flashed message is rendered as it is, once.
     """
+    own = own or {}
     if session.get("_flashes"):
-        return Markup(render_template(template, **context))
-    return _with_request_parts(cache.get_or_make((key, template, _header_key(main_menu())), ttl,
-                                                 lambda: _render_whole(template, context)))
+        return Markup(render_template(template, **context, **{name: Markup(make()) for name, make in own.items()}))
+    places = {name: f"\x00kp-own-{name}\x00" for name in own}
+    page = _with_request_parts(cache.get_or_make(
+        (key, template, tuple(own), _header_key(main_menu())), ttl,
+        lambda: _render_whole(template, {**context, **{name: Markup(place) for name, place in places.items()}})))
+    for name, place in places.items():
+        page = Markup(str(page).replace(place, str(own[name]())))
+    return page
 
 
 def _render_whole(template: str, context: dict) -> str:

@@ -4,14 +4,16 @@ Each test reads the page once (so the part is cached), changes what it shows
 the way another instance of the platform would (straight in the database,
 where this process hears of nothing), and reads the page again.
 """
+import re
 from datetime import timedelta
-
 
 from catalog.enrollment import operations as ops
 from catalog.enrollment.models import EnrollmentState
 from catalog.offerings import operations as offering_ops
 from events.models import SessionStatus
 from lms.db import db
+from tests.conftest import PASSWORD
+from tests.lms.conftest import make_app as make_app  # the fixture, for this module's tests
 
 
 def page(client, offering) -> str:
@@ -138,3 +140,49 @@ def test_a_visitor_and_a_signed_in_teacher_never_get_each_others_page(client, lo
     assert "Meld meg på" in signed_in and "Logg inn for å melde deg på" not in signed_in and "Tina Lærer" in signed_in
     visitor = page(client, offering)
     assert "Logg inn for å melde deg på" in visitor and "Tina Lærer" not in visitor
+
+
+def aside(html: str) -> str:
+    return html[html.index('id="pamelding"'):html.index("</aside>")]
+
+
+def test_each_teacher_gets_their_own_enroll_box_and_header_on_the_kept_page(login, make_user, make_offering, now):
+    offering = make_offering(capacity=1)
+    enrolled, other = make_user("Eva Påmeldt"), make_user("Ola Venter")
+    eva, ola = login(enrolled), login(other)
+    for client in (eva, ola):
+        page(client, offering)  # the sign-in's message, shown once
+    assert "Meld meg på" in aside(page(eva, offering)) and "Meld meg på" in aside(page(ola, offering))
+    ops.enroll(offering.id, enrolled, actor=enrolled, now=now)
+    db.session.commit()
+    eva_page, ola_page = page(eva, offering), page(ola, offering)
+    assert "Du er påmeldt." in aside(eva_page) and "Eva Påmeldt" in eva_page and "Ola Venter" not in eva_page
+    assert "Sett meg på ventelisten" in aside(ola_page) and "Du er påmeldt." not in ola_page
+    assert "Ola Venter" in ola_page and "Eva Påmeldt" not in ola_page
+    ops.enroll(offering.id, other, actor=other, now=now)
+    db.session.commit()
+    assert "Du står som nummer 1 på ventelisten." in aside(page(ola, offering))
+    assert "Du er påmeldt." in aside(page(eva, offering))
+
+
+def test_each_teacher_enrolls_with_their_own_token_from_the_kept_page(make_app, make_user, make_offering):
+    offering_id = make_offering().id
+    emails = [make_user("Tone Lærer").email, make_user("Per Lærer").email]
+    db.session.commit()
+    csrf_app = make_app(WTF_CSRF_ENABLED=True)
+    clients = [csrf_app.test_client() for _ in emails]
+    tokens = []
+    for client, email in zip(clients, emails):
+        sign_in = client.get("/logg-inn").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', sign_in).group(1)
+        assert client.post("/logg-inn", data={"email": email, "password": PASSWORD, "csrf_token": token}).status_code == 302
+        shown = client.get(f"/kurs/{offering_id}").get_data(as_text=True)
+        tokens.append(re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', aside(shown)).group(1))
+        assert "\x00" not in shown
+    assert tokens[0] != tokens[1]
+    assert clients[1].post(f"/kurs/{offering_id}/pamelding", data={"csrf_token": tokens[0]}).status_code == 400
+    assert "Meld meg på" in aside(clients[1].get(f"/kurs/{offering_id}").get_data(as_text=True))
+    for client, token in zip(clients, tokens):
+        done = client.post(f"/kurs/{offering_id}/pamelding", data={"csrf_token": token}, follow_redirects=True)
+        assert "Du er påmeldt «Digital vurdering»." in done.get_data(as_text=True)
+        assert "Du er påmeldt." in aside(client.get(f"/kurs/{offering_id}").get_data(as_text=True))
