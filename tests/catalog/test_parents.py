@@ -1572,3 +1572,18 @@ def test_of_two_who_joined_the_halls_waitlist_at_one_moment_the_first_gets_the_s
     assert [m.recipient for m in outbox("parents.promoted")] == ["forelder2@example.no"]
     assert db.session.get(ParentSignup, second.signup.id).state == SignupState.WAITLISTED
 
+
+
+def test_the_reminders_of_one_session_are_queued_in_the_order_its_parents_signed_up(make_event):
+    """The first asks again with the same choices: the new link rewrites the row, which on PostgreSQL then
+    comes later from the table, and their addresses sort the other way; only the order asked for holds."""
+    event = make_event("Strømmet kveld", starts_in=timedelta(days=2))
+    first = signup(event, 9, mode=AttendanceMode.STREAM)
+    signup(event, 1, mode=AttendanceMode.STREAM)
+    again = signup(event, 9, mode=AttendanceMode.STREAM, now=NOW + timedelta(minutes=1))
+    db.session.commit()
+    assert again.updated and again.signup.id == first.signup.id
+    assert ops.queue_stream_reminders(event.offering.first_starts_at - timedelta(hours=1)) == 2
+    db.session.commit()
+    assert [m.recipient for m in outbox("parents.stream_reminder")] == ["forelder9@example.no",
+                                                                        "forelder1@example.no"]
