@@ -1256,3 +1256,334 @@ def test_raising_the_halls_seats_in_the_catalogue_gives_them_to_the_parents_wait
         SignupState.CONFIRMED, SignupState.CONFIRMED, SignupState.WAITLISTED)
     assert (event.offering.seats_taken, event.offering.waitlist_length) == (2, 1)
     assert [m.recipient for m in outbox("parents.promoted")] == ["forelder2@example.no"]
+
+
+# --- verdicts of the open mutants (2026-12-02, third session) ---------------------------------------------
+
+def _body(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_the_sign_up_page_says_the_hall_or_the_stream_is_full_only_when_it_is(make_event, client):
+    event = make_event(hall=2, stream=2)
+    page = _body(client.get(f"/foreldre/{event.id}"))
+    assert "Salen er full." not in page and "Strømmingen er full." not in page
+    signup(event, 1)
+    signup(event, 2, mode=AttendanceMode.STREAM)
+    db.session.commit()
+    page = _body(client.get(f"/foreldre/{event.id}"))  # one seat and one stream place left
+    assert "Salen er full." not in page and "Strømmingen er full." not in page
+    assert signup(event, 3, party=2).waitlisted  # a party of two waits for two seats, one is free
+    db.session.commit()
+    page = _body(client.get(f"/foreldre/{event.id}"))
+    assert "<strong>Salen er full.</strong> Du kan følge strømmingen, eller stå på venteliste til salen." in page
+    signup(event, 4, mode=AttendanceMode.STREAM)
+    db.session.commit()
+    page = _body(client.get(f"/foreldre/{event.id}"))
+    assert "<strong>Strømmingen er full.</strong>" in page
+    assert "<strong>Salen er full.</strong> Du kan stå på venteliste og får e-post hvis du får plass." in page
+
+
+def _door(login, user, event) -> str:
+    return _body(login(user).get(f"/foreldre/arrangor/{event.id}"))
+
+
+def _door_ids(page: str) -> list[int]:
+    return [int(i) for i in re.findall(r'name="present" value="(\d+)"', page)]
+
+
+def _waiting_names(page: str) -> list[str]:
+    part = page.split("Venteliste til salen</h2>", 1)[1].split("</ol>", 1)[0]
+    return re.findall(r"<li>([^<(]+) \(", part)
+
+
+def test_the_door_list_is_the_hall_then_the_stream_by_name_and_the_waitlist_is_in_the_order_people_joined(
+        make_event, admin, login):
+    """Names sort apart from the order of signing up; two parents of one name keep theirs, whatever their e-mail.
+
+    A parent who asks again with the same choices gets a new link, which rewrites their row: on PostgreSQL a
+    row rewritten comes later from the table, so only the order asked for keeps the list as it was.
+    """
+    event = make_event(hall=4)
+    other = make_event("Et annet møte", hall=1)
+    per = ops.sign_up(event.id, ops.SignupData(name="Per Olsen", email="per@example.no", mode=AttendanceMode.STREAM),
+                      now=NOW)
+    first_kari = ops.sign_up(event.id, ops.SignupData(name="Kari Berg", email="kari2@example.no",
+                                                      mode=AttendanceMode.HALL, party_size=2), now=NOW)
+    anne = ops.sign_up(event.id, ops.SignupData(name="Anne Aas", email="anne@example.no",
+                                                mode=AttendanceMode.STREAM), now=NOW)
+    second_kari = ops.sign_up(event.id, ops.SignupData(name="Kari Berg", email="kari1@example.no",
+                                                       mode=AttendanceMode.HALL), now=NOW)
+    berit = ops.sign_up(event.id, ops.SignupData(name="Berit Dahl", email="berit@example.no",
+                                                 mode=AttendanceMode.HALL), now=NOW)
+    # The hall is full: Ola joins its waitlist, then Per moves to the hall a minute on (an older sign-up
+    # joining later), then Eva, at the same moment as Per.
+    ola = ops.sign_up(event.id, ops.SignupData(name="Ola Nes", email="ola@example.no", mode=AttendanceMode.HALL),
+                      now=NOW)
+    ops.change_mode(per.signup, AttendanceMode.HALL, 1, now=NOW + timedelta(minutes=1))
+    eva = ops.sign_up(event.id, ops.SignupData(name="Eva Lie", email="eva@example.no", mode=AttendanceMode.HALL),
+                      now=NOW)
+    signup(other, 1)
+    signup(other, 2)  # waiting for the other event's hall
+    db.session.commit()
+    assert eva.signup.waitlisted_at == per.signup.waitlisted_at and per.signup.id < eva.signup.id
+    for again in (first_kari, per):  # a new link each: their rows are rewritten
+        data = again.signup
+        ops.sign_up(event.id, ops.SignupData(name=data.name, email=data.email, mode=data.mode,
+                                             party_size=data.party_size), now=NOW + timedelta(minutes=2))
+    db.session.commit()
+    page = _door(login, admin, event)
+    assert _door_ids(page) == [berit.signup.id, first_kari.signup.id, second_kari.signup.id, anne.signup.id]
+    assert _waiting_names(page) == ["Ola Nes", "Per Olsen", "Eva Lie"]
+    assert ola.signup.id < eva.signup.id
+
+
+def test_the_door_page_of_a_stream_only_event_counts_no_hall_no_waitlist_and_nobody_come_yet(make_event, admin,
+                                                                                          login):
+    event = make_event(mode=AttendanceMode.STREAM, stream=5)
+    signup(event, 1, mode=AttendanceMode.STREAM)
+    db.session.commit()
+    assert "I salen: 0 · Strømming: 1 · Venteliste: 0 · Møtte: 0" in _door(login, admin, event)
+
+
+def test_attendance_counts_those_of_this_event_who_came_and_kept_their_place(make_event, admin, leader, school,
+                                                                            login):
+    event = make_event(school=school, actor=leader, hall=5)
+    other = make_event("Et annet møte", hall=5)
+    came = signup(event, 1, party=2)
+    left = signup(event, 2)
+    elsewhere = signup(other, 3)
+    assert ops.record_attendance(event, {came.signup.id, left.signup.id}, actor=leader) == 2
+    ops.record_attendance(other, {elsewhere.signup.id}, actor=admin)
+    ops.cancel_signup(left.signup, now=NOW)  # marked at the door, then cancelled: no longer counted
+    db.session.commit()
+    assert "I salen: 2 · Strømming: 0 · Venteliste: 0 · Møtte: 2" in _door(login, leader, event)
+    with pytest.raises(PermissionDenied) as refused:
+        ops.record_attendance(other, set(), actor=leader)
+    assert str(refused.value) == "Du kan ikke føre oppmøte for dette arrangementet."
+    db.session.rollback()
+    assert db.session.get(ParentSignup, elsewhere.signup.id).attended is True
+
+
+def test_plan_figures_add_up_every_event_a_schools_parents_were_reached_at(make_event, make_school, school,
+                                                                          leader):
+    first = make_event(school=school, actor=leader, hall=10)
+    second = make_event("Foreldremøte", school=school, actor=leader, hall=10, starts_in=timedelta(days=20))
+    came = signup(first, 1, party=2)
+    signup(second, 2)
+    ops.record_attendance(first, {came.signup.id}, actor=leader)
+    ops.record_attendance(second, set(), actor=leader)
+    db.session.commit()
+    period = (NOW, NOW + timedelta(days=90))
+    assert ops.plan_figures([school.id], *period) == {school.id: {"events": 2, "reached": 3, "attended": 2}}
+    assert ops.plan_figures([school.id], *period, event_ids=[second.id]) == {
+        school.id: {"events": 1, "reached": 1, "attended": 0}}
+    many = [school.id] + [make_school().id for _ in range(200)]
+    assert len(many) > 200  # lms.plugins.MANY_SCHOOLS: every school's rows are read
+    assert ops.plan_figures(many, *period)[school.id] == {"events": 2, "reached": 3, "attended": 2}
+
+
+def test_the_cancellation_mails_are_of_the_moment_the_parent_or_the_catalogue_cancelled(make_event, admin):
+    """The clock stands at NOW meanwhile; a mail's Message-ID carries the moment it was queued."""
+    from catalog.offerings import operations as offering_ops
+    event = make_event(hall=2)
+    other = make_event("Et annet møte", hall=2)
+    parent = signup(event, 1)
+    gone = signup(event, 2)
+    elsewhere = signup(other, 3)
+    ops.cancel_signup(gone.signup, now=NOW + timedelta(hours=2))
+    db.session.commit()
+    [own] = outbox("parents.cancelled")
+    assert sent(own)["Message-ID"].startswith("<20260901100000.")
+    offering_ops.cancel_offering(event.offering, actor=admin, now=NOW + timedelta(hours=3), reason="Syk.")
+    db.session.commit()
+    told = outbox("parents.cancelled")
+    assert [m.recipient for m in told] == ["forelder2@example.no", "forelder1@example.no"]  # nobody twice
+    assert sent(told[1])["Message-ID"].startswith("<20260901110000.")
+    assert parent.signup.state == SignupState.CANCELLED
+    assert db.session.get(ParentSignup, elsewhere.signup.id).state == SignupState.CONFIRMED
+
+
+class _Server:
+    """A mail server that takes every mail but one address's, which it refuses for now."""
+
+    def __init__(self, refused: str):
+        self.refused, self.taken = refused, []
+
+    def send(self, message):
+        from lms.mail.transport import MessageRefused
+        if message["To"] == self.refused:
+            raise MessageRefused(f"451 {self.refused}: mailbox busy", permanent=False)
+        self.taken.append(message)
+
+    def close(self):
+        pass
+
+
+def test_deleting_a_sign_up_forgets_its_mails_whole_never_sends_the_rest_and_gives_the_seat_on(make_event):
+    event = make_event(hall=1)
+    parent = signup(event, 1)
+    db.session.commit()
+    mail.send_pending(_Server(refused=""))  # the confirmation went
+    ops.change_mode(parent.signup, AttendanceMode.STREAM, 1, now=NOW)
+    ops.change_mode(parent.signup, AttendanceMode.HALL, 1, now=NOW)
+    waiting = signup(event, 2)
+    db.session.commit()
+    assert waiting.waitlisted
+    mail.send_pending(_Server(refused="forelder1@example.no"))  # the change waits for another try
+    first, changed, back, _waited = outbox()
+    assert first.sent_at is not None and "forelder1@example.no" in changed.last_error
+    later = NOW + timedelta(hours=5)
+    ops.delete_signup(parent.signup, now=later)
+    db.session.commit()
+    for message in (first, changed, back):
+        db.session.refresh(message)
+        assert (message.recipient, message.subject, message.body_text, message.params, message.last_error) == (
+            "", "", "", {}, "")
+    assert first.sent_at is not None and first.failed_at is None  # it was sent: not made a failure
+    assert changed.failed_at == later and changed.sent_at is None  # never sent now
+    assert db.session.get(ParentSignup, waiting.signup.id).state == SignupState.CONFIRMED
+    assert [m.recipient for m in outbox("parents.promoted")] == ["forelder2@example.no"]
+
+
+def test_a_party_at_the_head_of_the_waitlist_leaving_lets_the_next_into_the_seat_it_could_not_take(make_event):
+    event = make_event(hall=3)
+    signup(event, 1, party=2)
+    head = signup(event, 2, party=2)
+    behind = signup(event, 3)
+    db.session.commit()
+    assert head.waitlisted and behind.waitlisted  # one seat is free; the party of two waits for two
+    ops.cancel_signup(head.signup, now=NOW)
+    db.session.commit()
+    assert behind.signup.state == SignupState.CONFIRMED
+    assert (event.offering.seats_taken, event.offering.waitlist_length) == (3, 0)
+
+
+def test_a_sign_up_for_an_event_whose_parents_were_forgotten_is_refused_word_for_word(make_event):
+    event = make_event(hall=2)
+    db.session.commit()
+    ops.purge(_purge_time(event, timedelta(seconds=1)))
+    db.session.commit()
+    with pytest.raises(ops.ParentError) as refused:
+        signup(event, 1, now=_purge_time(event, timedelta(seconds=2)))
+    assert str(refused.value) == "Arrangementet er over."
+
+
+def test_a_sign_up_cancelled_twice_is_refused_word_for_word_the_second_time(make_event):
+    event = make_event(hall=2)
+    result = signup(event, 1)
+    ops.cancel_signup(result.signup, now=NOW)
+    db.session.commit()
+    with pytest.raises(ops.ParentError) as refused:
+        ops.cancel_signup(result.signup, now=NOW)
+    assert str(refused.value) == "Påmeldingen er allerede avmeldt."
+    assert len(outbox("parents.cancelled")) == 1
+
+
+def test_the_limits_count_each_address_and_each_email_apart(make_event):
+    make_event()
+    settings.set_value(ops.ADDRESS_LIMIT.key, "1")
+    settings.set_value(ops.EMAIL_LIMIT.key, "1")
+    ops.check_limits("10.0.0.1", "a@example.no", NOW)
+    ops.check_limits("10.0.0.2", "b@example.no", NOW)  # neither the address nor the e-mail has been used
+    with pytest.raises(ops.TooMany, match="denne nettadressen"):
+        ops.check_limits("10.0.0.2", "c@example.no", NOW)
+
+
+def test_purge_forgets_only_parents_mails_and_each_of_them_once(make_event, make_offering, make_user):
+    from catalog.enrollment import operations as enrollment_ops
+    event = make_event(hall=2)
+    teacher = make_user("Tina Lærer", email="tina@skole.test")
+    enrollment_ops.enroll(make_offering().id, teacher, actor=teacher, now=NOW)
+    signup(event, 1)
+    db.session.commit()
+    at = _purge_time(event, timedelta(seconds=1))
+    assert ops.purge(at).mails == 1
+    db.session.commit()
+    assert ops.purge(at + timedelta(days=1)).mails == 0
+    db.session.commit()
+    assert "tina@skole.test" in [m.recipient for m in outbox()]  # the catalogue's mail is not the parents'
+
+
+def test_a_parent_who_read_the_clock_first_but_got_the_hall_second_queues_behind(make_event, client):
+    """As in the catalogue: the time a request reads comes before the lock, so it may be earlier."""
+    event = make_event(hall=1)
+    signup(event, 1)
+    later = signup(event, 2, now=NOW + timedelta(seconds=2))
+    earlier = signup(event, 3, now=NOW + timedelta(seconds=1))
+    db.session.commit()
+    assert earlier.signup.waitlisted_at == later.signup.waitlisted_at
+    assert [s.id for s in ops.waiting_list(event)] == [later.signup.id, earlier.signup.id]
+    assert earlier.position == 2
+
+
+def test_questions_are_listed_in_the_order_of_the_time_they_were_sent(make_event, leader, school, login):
+    event = make_event("Brukerforum", school=school, actor=leader, kind=ParentEventKind.USER_FORUM, questions=True)
+    ops.add_question(event, "Sendt sist", now=NOW + timedelta(hours=2))
+    ops.add_question(event, "Sendt først", now=NOW + timedelta(hours=1))
+    db.session.commit()
+    part = _door(login, leader, event).split("Spørsmål på forhånd</h2>", 1)[1]
+    assert re.findall(r"<li>([^<]+)</li>", part.split("</ol>", 1)[0]) == ["Sendt først", "Sendt sist"]
+
+
+def test_the_organisers_page_shows_their_schools_by_name_and_their_events_newest_first(
+        make_event, make_school, make_user, admin, login):
+    bekk, alna = make_school("Bekkestua skole"), make_school("Alna skole")
+    leader = make_user("Lise Leder", roles=(Role.LEADER,), school=bekk)
+    soon = make_event("Kveld ved Bekkestua", school=bekk, actor=leader, starts_in=timedelta(days=3))
+    late = make_event("Senere ved Bekkestua", school=bekk, actor=leader, starts_in=timedelta(days=9))
+    make_event("Kveld ved Alna", school=alna)
+    db.session.commit()
+    titles = re.compile(r'href="/foreldre/arrangor/\d+"[^>]*>([^<]+)</a>')
+    page = _body(login(leader).get("/foreldre/arrangor"))
+    assert titles.findall(page) == ["Senere ved Bekkestua", "Kveld ved Bekkestua"]
+    assert (soon.id, late.id) and "Alna skole" not in page
+    page = _body(login(admin).get("/foreldre/arrangor"))
+    assert set(titles.findall(page)) == {"Senere ved Bekkestua", "Kveld ved Bekkestua", "Kveld ved Alna"}
+    shown = re.findall(r'<li><span[^>]*>([^<]+)</span>: <a class="ds-link" href="[^"]*skole=', page)
+    assert shown == sorted(shown) and {"Alna skole", "Bekkestua skole"} <= set(shown)
+    teacher = make_user("Tor Lærer", roles=(Role.TEACHER,))
+    assert login(teacher).get("/foreldre/arrangor").status_code == 403
+
+
+def test_a_municipal_evening_offers_the_schools_by_name(make_event, make_school, client):
+    make_school("Østre skole"), make_school("Bekkestua skole"), make_school("Alna skole")
+    event = make_event("Foreldreskole for alle", school=None, grades=())
+    form = _body(client.get(f"/foreldre/{event.id}"))
+    names = re.findall(r'<option value="\d+"[^>]*>([^<]+)</option>',
+                       form.split('name="school_id"', 1)[1].split("</select>", 1)[0])
+    assert [n for n in names if n in ("Østre skole", "Bekkestua skole", "Alna skole")] == [
+        "Alna skole", "Bekkestua skole", "Østre skole"]
+
+
+def test_of_two_who_joined_the_halls_waitlist_at_one_moment_the_first_gets_the_seat_after_asking_again(make_event):
+    """Asking again with the same choices keeps the place; the new link rewrites the row, which on
+    PostgreSQL then comes later from the table: only the order asked for keeps the first first."""
+    event = make_event(hall=1)
+    taken = signup(event, 1)
+    first = signup(event, 2)
+    second = signup(event, 3)
+    db.session.commit()
+    assert first.signup.waitlisted_at == second.signup.waitlisted_at and first.signup.id < second.signup.id
+    again = signup(event, 2, now=NOW + timedelta(minutes=1))
+    assert again.updated and again.signup.state == SignupState.WAITLISTED and again.position == 1
+    ops.cancel_signup(taken.signup, now=NOW + timedelta(minutes=2))
+    db.session.commit()
+    assert [m.recipient for m in outbox("parents.promoted")] == ["forelder2@example.no"]
+    assert db.session.get(ParentSignup, second.signup.id).state == SignupState.WAITLISTED
+
+
+
+def test_the_reminders_of_one_session_are_queued_in_the_order_its_parents_signed_up(make_event):
+    """The first asks again with the same choices: the new link rewrites the row, which on PostgreSQL then
+    comes later from the table, and their addresses sort the other way; only the order asked for holds."""
+    event = make_event("Strømmet kveld", starts_in=timedelta(days=2))
+    first = signup(event, 9, mode=AttendanceMode.STREAM)
+    signup(event, 1, mode=AttendanceMode.STREAM)
+    again = signup(event, 9, mode=AttendanceMode.STREAM, now=NOW + timedelta(minutes=1))
+    db.session.commit()
+    assert again.updated and again.signup.id == first.signup.id
+    assert ops.queue_stream_reminders(event.offering.first_starts_at - timedelta(hours=1)) == 2
+    db.session.commit()
+    assert [m.recipient for m in outbox("parents.stream_reminder")] == ["forelder9@example.no",
+                                                                        "forelder1@example.no"]

@@ -1023,3 +1023,18 @@ def test_the_booking_page_says_who_asked_for_it_and_when(scene, login, admin):
     booking = _request(scene, login(admin))
     page = _body(login(scene.leader).get(f"/bestillinger/{booking.id}"))
     assert re.search(r"<dt>Bestilt av</dt><dd>Ada Admin, [^<]*2026[^<]*</dd>", page)
+
+
+def test_a_booking_moved_by_a_proposal_to_another_ones_time_is_still_listed_before_it_as_asked_for_first(
+        scene, login, now):
+    """On PostgreSQL the proposal rewrites the older booking through its indexed start, so it then comes later
+    from the table; only the order asked for keeps it first among the two at one time."""
+    first = _request(scene, login(scene.leader), starts_at=(FIRST + timedelta(weeks=1)).isoformat())
+    second = _request(scene, login(scene.leader))
+    ops.decline_booking(second, actor=scene.fyrtarn, now=now, reason="Opptatt")
+    ops.propose_time(first, actor=scene.fyrtarn, now=now, starts_at=FIRST)  # the time just freed
+    ops.reject_proposal(first, actor=scene.leader, now=now)
+    db.session.commit()
+    assert first.starts_at == second.starts_at and first.id < second.id
+    page = _body(login(scene.fyrtarn).get("/bestillinger"))
+    assert _ids_in(page, 'id="fyrtarn-past"') == [first.id, second.id]

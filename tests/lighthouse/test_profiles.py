@@ -4,10 +4,11 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta
 
+import icalendar
 import pytest
 import sqlalchemy as sa
 
-from catalog.offerings.models import Offering, OfferingStatus
+from catalog.offerings.models import Offering, OfferingStatus, TargetGroup
 from lighthouse.bookings import operations as booking_ops
 from lighthouse.bookings.models import (AvailabilityWindow, BookableKind, BookableOffering, Booking, BookingState,
                                        Venue)
@@ -924,3 +925,16 @@ def test_an_inactive_profile_is_shown_to_its_fyrtarn_and_an_admin_only(client, l
     assert "Ivar Inaktiv" in text(login(admin).get(f"/fyrtarn/{profile.id}"))
     assert login(other.user).get(f"/fyrtarn/{profile.id}").status_code == 404
     assert client.get(f"/fyrtarn/{profile.id}").status_code == 404
+
+
+def test_an_open_course_made_at_a_given_time_is_last_modified_then_in_its_calendar_feed(client, make_profile, now):
+    """The demo loader and every other caller pass the time; the feed's LAST-MODIFIED is it, not the clock's."""
+    profile = make_profile()
+    made = now - timedelta(days=2)  # the platform's clock stays at now
+    data = ops.OpenCourseData(title="Programmering i matematikk", subject=Subject.MATHEMATICS, capacity=20,
+                              day=date(2026, 10, 14), start=time(14, 0), end=time(15, 30), location="Rom 204",
+                              target_groups=[TargetGroup.TEACHERS])
+    offering = ops.create_open_course(profile, data, actor=profile.user, now=made)
+    db.session.commit()
+    (event,) = icalendar.Calendar.from_ical(client.get(f"/kurs/{offering.id}/kalender.ics").data).walk("VEVENT")
+    assert event.decoded("LAST-MODIFIED") == made
