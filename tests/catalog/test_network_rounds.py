@@ -1,7 +1,7 @@
 """Rounds of gatherings: group leaders agree on date, host and place within the admin's window."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
@@ -13,7 +13,7 @@ from events.feeds import feed_events
 from lms.db import db
 from lms.mail.models import OutboxMessage
 from lms.mail.operations import render
-from lms.people.models import Role
+from lms.people.models import Role, User
 from tests.conftest import NOW
 
 
@@ -135,7 +135,7 @@ def test_the_window_runs_from_its_first_to_its_last_day_in_oslo_time(group, logi
 
 
 @pytest.mark.parametrize("host, message", [("outside", "Vertsskolen må være en av nettverkets skoler."),
-                                           ("none", "Velg vertsskolen.")])
+                                           ("none", "Velg vertsskolen.")], ids=["outside-host", "no-host"])
 def test_a_proposal_names_one_of_the_groups_schools_as_host(group, login, make_school, host, message):
     host_id = make_school("Hosle skole").id if host == "outside" else 0
     response = login(group.leader_a).post(f"/nettverk/{group.network.id}/runder/{group.round.id}/forslag",
@@ -148,7 +148,8 @@ def propose(group, leader, host, *, network=None, round_=None, **kw):
     times = {"starts_at": datetime(2026, 10, 7, 12, tzinfo=timezone.utc),
              "ends_at": datetime(2026, 10, 7, 14, tzinfo=timezone.utc), **kw}
     return ops.propose_date(round_ or group.round, (network or group.network).id, host_school_id=host.id,
-                            location=times.pop("location", "Biblioteket"), actor=leader, now=NOW, **times)
+                            location=times.pop("location", "Biblioteket"), actor=leader, now=times.pop("now", NOW),
+                            **times)
 
 
 def test_a_proposal_ends_after_it_starts(group):
@@ -214,8 +215,10 @@ def test_every_school_confirms_once_and_the_last_ones_confirmation_makes_the_gat
     assert ops.confirm_proposal(proposal.id, actor=second_a, now=NOW).status == ProposalStatus.OPEN
     assert sorted(c.school_id for c in proposal.confirmations) == sorted([group.a.id, group.b.id])
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Gathering)) == 0
-    assert ops.confirm_proposal(proposal.id, actor=leader_c, now=NOW).status == ProposalStatus.AGREED
+    later = NOW + timedelta(hours=1)
+    assert ops.confirm_proposal(proposal.id, actor=leader_c, now=later).status == ProposalStatus.AGREED
     (gathering,) = db.session.scalars(sa.select(Gathering))
+    assert (gathering.created_at, gathering.session.updated_at) == (later, later)  # what the feeds date it by
     assert (gathering.network_id, gathering.host_school_id, gathering.session.location) == (
         group.network.id, group.b.id, "Biblioteket på Skogheim")
     assert (gathering.session.starts_at, gathering.session.ends_at) == (
@@ -272,3 +275,60 @@ def test_only_admins_make_a_round(group):
         ops.create_round(school_year=2026, title="Vår", window_start=date(2027, 3, 8), window_end=date(2027, 3, 19),
                          actor=group.leader_a, now=NOW)
     assert str(refused.value) == "Bare programadministratorer setter vinduet for en samlingsrunde."
+
+
+def test_a_proposal_superseded_between_the_look_and_the_lock_is_not_confirmed(group, app, monkeypatch):
+    from tests.interleave import before_first_call, commit_elsewhere, reading_request
+
+    first = propose(group, group.leader_a, group.a)
+    ids = SimpleNamespace(first=first.id, round=group.round.id, network=group.network.id, a=group.a.id,
+                          leader_a=group.leader_a.id, leader_b=group.leader_b.id)
+    db.session.commit()
+
+    def counter_proposal():
+        ops.propose_date(db.session.get(GatheringRound, ids.round), ids.network, host_school_id=ids.a,
+                         starts_at=datetime(2026, 10, 8, 12, tzinfo=timezone.utc),
+                         ends_at=datetime(2026, 10, 8, 14, tzinfo=timezone.utc), location="Biblioteket",
+                         actor=db.session.get(User, ids.leader_a), now=NOW)
+    with reading_request(app):
+        assert db.session.get(DateProposal, ids.first).status == ProposalStatus.OPEN  # the request has read it
+        leader_b = db.session.get(User, ids.leader_b)
+        ran = before_first_call(monkeypatch, ops, "lock_network", lambda: commit_elsewhere(app, counter_proposal))
+        with pytest.raises(ops.NetworkError) as refused:
+            ops.confirm_proposal(ids.first, actor=leader_b, now=NOW)
+        assert ran
+        db.session.rollback()
+    assert str(refused.value) == "Forslaget er ikke lenger åpent. Se gruppens avtalte tid eller nyeste forslag."
+    assert statuses() == [(group.network.id, ProposalStatus.SUPERSEDED), (group.network.id, ProposalStatus.OPEN)]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Gathering)) == 0
+
+
+def test_a_rounds_groups_are_its_years_published_groups_by_name_and_each_agrees_for_itself(group, make_school,
+                                                                                          make_user):
+    c, d = make_school("Bekkestua skole"), make_school("Dønski skole")
+    leader_c = make_user("Cato Leder", roles=(Role.LEADER,), school=c)
+    zero = ops.create_network(ops.NetworkData(name="Samarbeidsgruppe 0", kind=NetworkKind.GROUP, school_year=2026,
+                                              school_ids=[c.id, d.id]), actor=None, now=NOW)
+    for name, kind, year, published in [("Neste år", NetworkKind.GROUP, 2027, True),
+                                        ("Utkast", NetworkKind.GROUP, 2026, False),
+                                        ("Kommunalt nettverk", NetworkKind.MUNICIPALITY, 2026, True)]:
+        ops.create_network(ops.NetworkData(name=name, kind=kind, school_year=year, school_ids=[c.id]), actor=None,
+                           now=NOW, published=published)
+    assert [n.name for n in ops.round_groups(group.round)] == ["Samarbeidsgruppe 0", "Samarbeidsgruppe 1"]
+    agreed = propose(group, leader_c, c, network=zero)
+    ops.confirm_proposal(agreed.id, actor=make_user(roles=(Role.LEADER,), school=d), now=NOW)
+    assert ops.unscheduled_groups(group.round) == [group.network]
+    propose(group, group.leader_a, group.a)  # another group's agreement leaves this group free to propose
+    spring = ops.create_round(school_year=2026, title="Vår", window_start=date(2027, 3, 8),
+                              window_end=date(2027, 3, 19), actor=group.admin, now=NOW)
+    assert ops.unscheduled_groups(spring) == [zero, group.network]
+
+
+
+def test_a_group_of_one_school_agrees_when_its_leader_proposes(group):
+    alone = ops.create_network(ops.NetworkData(name="Samarbeidsgruppe 9", kind=NetworkKind.GROUP, school_year=2026,
+                                               school_ids=[group.a.id]), actor=None, now=NOW)
+    later = NOW + timedelta(hours=1)
+    assert propose(group, group.leader_a, group.a, network=alone, now=later).status == ProposalStatus.AGREED
+    (gathering,) = db.session.scalars(sa.select(Gathering))
+    assert (gathering.network_id, gathering.created_at, gathering.session.updated_at) == (alone.id, later, later)

@@ -699,3 +699,21 @@ def test_a_link_stops_when_its_person_is_deactivated_even_a_member_schools_leade
     world.leader.active = False
     db.session.flush()
     assert ops.network_for_feed_token(token) is None
+
+
+def test_the_coordinator_writes_and_publishes_the_minutes_of_a_gathering_no_school_hosts(world, login, make_user):
+    coordinator = make_user("Kari Koordinator", school=world.outside)
+    world.network.coordinator_id = coordinator.id
+    g = add_gathering(world)
+    set_clock(GATHERING_START.astimezone(timezone.utc) + timedelta(days=1))
+    url = f"/nettverk/{world.network.id}/samlinger/{g.id}/referat"
+    assert login(world.leader).post(url, data={"text": "Ikke mitt"}).status_code == 403
+    assert login(coordinator).post(url, data={"text": "Koordinatorens referat", "publish": "1"}).status_code == 303
+    assert "Koordinatorens referat" in body(login(world.supervisor).get(f"/nettverk/{world.network.id}/samlinger/{g.id}"))
+
+
+def test_a_schools_people_come_by_name_on_the_gathering_page(world, make_user):
+    make_user("Anne Veileder", school=world.eikeli, is_digital_supervisor=True)  # joins last, first by name
+    g = add_gathering(world)
+    coming = {t.school.name: [u.name for u in t.coming] for t in ops.turnout(g)}
+    assert coming == {"Eikeli skole": ["Anne Veileder", "Dina Veileder", "Line Leder"], "Furulund skole": ["Frode Leder"]}
