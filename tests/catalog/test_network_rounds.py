@@ -1,19 +1,19 @@
 """Rounds of gatherings: group leaders agree on date, host and place within the admin's window."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 
 from catalog.networks import operations as ops
-from catalog.networks.models import DateProposal, Gathering, NetworkKind, ProposalStatus
+from catalog.networks.models import DateProposal, Gathering, GatheringRound, NetworkKind, NetworkSchool, ProposalStatus
 from events.feeds import feed_events
 from lms.db import db
 from lms.mail.models import OutboxMessage
 from lms.mail.operations import render
-from lms.people.models import Role
+from lms.people.models import Role, User
 from tests.conftest import NOW
 
 
@@ -33,8 +33,8 @@ def group(make_school, make_user, admin):
     return w
 
 
-def proposal_form(host_id, day="2026-10-07", **kw):
-    return {"day": day, "start": "14:00", "end": "16:00", "host_school_id": str(host_id), "location": "Biblioteket",
+def proposal_form(host_id, day="2026-10-07", start="14:00", end="16:00", **kw):
+    return {"day": day, "start": start, "end": end, "host_school_id": str(host_id), "location": "Biblioteket",
             **kw}
 
 
@@ -105,3 +105,230 @@ def test_admin_makes_a_round_and_a_reversed_window_is_refused(group, login):
     assert client.post("/nettverk/runder", data={"title": "Vår", "school_year": "2026", "window_start": "2027-03-08",
                                                  "window_end": "2027-03-19"}).status_code == 303
     assert login(group.leader_a).get("/nettverk/runder").status_code == 403
+
+
+# --- the rules behind the pages (tests/MUTANTS.md) ---------------------------------------------
+
+def said(response, message: str) -> bool:
+    """Tell whether the page says ``message`` word for word, as a message or an error of its own."""
+    return f">{message}</" in response.get_data(as_text=True)
+
+
+def statuses():
+    return [(p.network_id, p.status) for p in db.session.scalars(sa.select(DateProposal).order_by(DateProposal.id))]
+
+
+WINDOW_MESSAGE = "Velg en dag i vinduet for runden (05.10.2026–16.10.2026)."
+
+
+@pytest.mark.parametrize("day, start, end, taken", [
+    ("2026-10-04", "23:30", "23:45", False), ("2026-10-05", "00:30", "02:00", True),
+    ("2026-10-16", "23:00", "23:45", True), ("2026-10-17", "00:30", "02:00", False),
+], ids=["the-evening-before", "the-first-night", "the-last-evening", "the-night-after"])
+def test_the_window_runs_from_its_first_to_its_last_day_in_oslo_time(group, login, day, start, end, taken):
+    url = f"/nettverk/{group.network.id}/runder/{group.round.id}"
+    response = login(group.leader_a).post(url + "/forslag", data=proposal_form(group.a.id, day=day, start=start,
+                                                                               end=end))
+    assert response.status_code == (303 if taken else 400)
+    assert said(response, WINDOW_MESSAGE) is not taken
+    assert len(statuses()) == int(taken)
+
+
+@pytest.mark.parametrize("host, message", [("outside", "Vertsskolen må være en av nettverkets skoler."),
+                                           ("none", "Velg vertsskolen.")], ids=["outside-host", "no-host"])
+def test_a_proposal_names_one_of_the_groups_schools_as_host(group, login, make_school, host, message):
+    host_id = make_school("Hosle skole").id if host == "outside" else 0
+    response = login(group.leader_a).post(f"/nettverk/{group.network.id}/runder/{group.round.id}/forslag",
+                                          data=proposal_form(host_id))
+    assert response.status_code == 400 and said(response, message)
+    assert statuses() == []
+
+
+def propose(group, leader, host, *, network=None, round_=None, **kw):
+    times = {"starts_at": datetime(2026, 10, 7, 12, tzinfo=timezone.utc),
+             "ends_at": datetime(2026, 10, 7, 14, tzinfo=timezone.utc), **kw}
+    return ops.propose_date(round_ or group.round, (network or group.network).id, host_school_id=host.id,
+                            location=times.pop("location", "Biblioteket"), actor=leader, now=times.pop("now", NOW),
+                            **times)
+
+
+def test_a_proposal_ends_after_it_starts(group):
+    # The page's form refuses an end before the start first; a direct call meets the operation's own refusal.
+    start = datetime(2026, 10, 7, 12, tzinfo=timezone.utc)
+    with pytest.raises(ops.NetworkError) as refused:
+        propose(group, group.leader_a, group.a, starts_at=start, ends_at=start)
+    assert str(refused.value) == "Sluttid må være etter starttid."
+    assert statuses() == []
+
+
+@pytest.mark.parametrize("which", ["next-year", "municipality-network"])
+def test_a_round_takes_only_its_own_school_years_groups(group, which):
+    other = ops.create_network(ops.NetworkData(
+        name="Annen gruppe", kind=NetworkKind.GROUP if which == "next-year" else NetworkKind.MUNICIPALITY,
+        school_year=2027 if which == "next-year" else 2026, school_ids=[group.a.id, group.b.id]), actor=None, now=NOW)
+    with pytest.raises(ops.NetworkError) as refused:
+        propose(group, group.leader_a, group.a, network=other)
+    assert str(refused.value) == "Gruppen hører ikke til denne runden."
+    assert statuses() == []
+
+
+def test_an_agreed_group_proposes_no_more_in_that_round_but_does_in_the_next(group):
+    agreed = propose(group, group.leader_a, group.a)
+    ops.confirm_proposal(agreed.id, actor=group.leader_b, now=NOW)
+    with pytest.raises(ops.NetworkError) as refused:
+        propose(group, group.leader_b, group.b)
+    assert str(refused.value) == "Gruppen har allerede avtalt samlingen i denne runden."
+    assert statuses() == [(group.network.id, ProposalStatus.AGREED)]
+    spring = ops.create_round(school_year=2026, title="Vår", window_start=date(2027, 3, 8),
+                              window_end=date(2027, 3, 19), actor=group.admin, now=NOW)
+    propose(group, group.leader_b, group.b, round_=spring, starts_at=datetime(2027, 3, 9, 12, tzinfo=timezone.utc),
+            ends_at=datetime(2027, 3, 9, 14, tzinfo=timezone.utc))
+    assert [p.status for p in ops.proposals(spring, group.network)] == [ProposalStatus.OPEN]
+
+
+def test_a_counter_proposal_replaces_only_its_own_groups_open_proposal_in_that_round(group, make_school, make_user):
+    c, d = make_school("Bekkestua skole"), make_school("Dønski skole")
+    leader_c = make_user("Cato Leder", roles=(Role.LEADER,), school=c)
+    other = ops.create_network(ops.NetworkData(name="Samarbeidsgruppe 2", kind=NetworkKind.GROUP, school_year=2026,
+                                               school_ids=[c.id, d.id]), actor=None, now=NOW)
+    spring = ops.create_round(school_year=2026, title="Vår", window_start=date(2027, 3, 8),
+                              window_end=date(2027, 3, 19), actor=group.admin, now=NOW)
+    propose(group, group.leader_a, group.a)
+    propose(group, leader_c, c, network=other)
+    propose(group, group.leader_a, group.a, round_=spring, starts_at=datetime(2027, 3, 9, 12, tzinfo=timezone.utc),
+            ends_at=datetime(2027, 3, 9, 14, tzinfo=timezone.utc))
+    propose(group, group.leader_b, group.b, starts_at=datetime(2026, 10, 8, 12, tzinfo=timezone.utc),
+            ends_at=datetime(2026, 10, 8, 14, tzinfo=timezone.utc))
+    assert statuses() == [(group.network.id, ProposalStatus.SUPERSEDED), (other.id, ProposalStatus.OPEN),
+                          (group.network.id, ProposalStatus.OPEN), (group.network.id, ProposalStatus.OPEN)]
+
+
+def test_every_school_confirms_once_and_the_last_ones_confirmation_makes_the_gathering(group, make_school, make_user):
+    c = make_school("Bekkestua skole")
+    leader_c = make_user("Cato Leder", roles=(Role.LEADER,), school=c)
+    second_a = make_user("Anne Leder", roles=(Role.LEADER,), school=group.a)
+    group.network.member_rows.append(NetworkSchool(school_id=c.id))
+    db.session.flush()
+    proposal = propose(group, group.leader_b, group.b, location="  Biblioteket på Skogheim  ")
+    assert ops.confirm_proposal(proposal.id, actor=group.leader_b, now=NOW).status == ProposalStatus.OPEN
+    assert ops.confirm_proposal(proposal.id, actor=group.leader_a, now=NOW).status == ProposalStatus.OPEN
+    assert ops.confirm_proposal(proposal.id, actor=second_a, now=NOW).status == ProposalStatus.OPEN
+    assert sorted(c.school_id for c in proposal.confirmations) == sorted([group.a.id, group.b.id])
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Gathering)) == 0
+    later = NOW + timedelta(hours=1)
+    assert ops.confirm_proposal(proposal.id, actor=leader_c, now=later).status == ProposalStatus.AGREED
+    (gathering,) = db.session.scalars(sa.select(Gathering))
+    assert (gathering.created_at, gathering.session.updated_at) == (later, later)  # what the feeds date it by
+    assert (gathering.network_id, gathering.host_school_id, gathering.session.location) == (
+        group.network.id, group.b.id, "Biblioteket på Skogheim")
+    assert (gathering.session.starts_at, gathering.session.ends_at) == (
+        datetime(2026, 10, 7, 12, tzinfo=timezone.utc), datetime(2026, 10, 7, 14, tzinfo=timezone.utc))
+    assert ops.agreed_proposal(group.round.id, group.network.id).gathering_id == gathering.id
+
+
+def test_a_proposal_that_is_gone_or_no_longer_open_is_not_confirmed(group, login):
+    url = f"/nettverk/{group.network.id}/runder/{group.round.id}"
+    gone = login(group.leader_b).post(url + "/forslag/9999/bekreft", follow_redirects=True)
+    assert said(gone, "Forslaget finnes ikke lenger. Last siden på nytt.")
+    first = propose(group, group.leader_a, group.a)
+    propose(group, group.leader_a, group.a, starts_at=datetime(2026, 10, 8, 12, tzinfo=timezone.utc),
+            ends_at=datetime(2026, 10, 8, 14, tzinfo=timezone.utc))
+    db.session.commit()
+    late = login(group.leader_b).post(url + f"/forslag/{first.id}/bekreft", follow_redirects=True)
+    assert said(late, "Forslaget er ikke lenger åpent. Se gruppens avtalte tid eller nyeste forslag.")
+    assert statuses() == [(group.network.id, ProposalStatus.SUPERSEDED), (group.network.id, ProposalStatus.OPEN)]
+
+
+def test_only_leaders_of_the_groups_schools_confirm(group, login):
+    proposal = propose(group, group.leader_a, group.a)
+    db.session.commit()
+    refused = login(group.teacher_b).post(f"/nettverk/{group.network.id}/runder/{group.round.id}/forslag/"
+                                          f"{proposal.id}/bekreft")
+    assert refused.status_code == 403 and said(refused, "Bare ledere ved gruppens skoler avtaler samlingen.")
+    assert statuses() == [(group.network.id, ProposalStatus.OPEN)]
+
+
+@pytest.mark.parametrize("start, end, title, message", [
+    (date(2027, 3, 10), date(2027, 3, 9), "Vår", "Vinduet må slutte etter at det begynner."),
+    (date(2027, 1, 1), date(2027, 5, 2), "Vår", "Vinduet kan være høyst 120 dager."),
+    (date(2027, 3, 8), date(2027, 3, 19), " \t", "Gi runden et navn."),
+], ids=["reversed", "121-days", "no-title"])
+def test_a_round_is_refused_a_reversed_or_too_long_window_or_no_title(group, start, end, title, message):
+    # The page's form refuses a reversed window and a blank title first; a direct call meets these refusals.
+    with pytest.raises(ops.NetworkError) as refused:
+        ops.create_round(school_year=2026, title=title, window_start=start, window_end=end, actor=group.admin,
+                         now=NOW)
+    assert str(refused.value) == message
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(GatheringRound)) == 1
+
+
+@pytest.mark.parametrize("start, end", [(date(2027, 3, 10), date(2027, 3, 10)), (date(2027, 1, 1), date(2027, 5, 1))],
+                         ids=["one-day", "120-days"])
+def test_a_round_of_one_day_or_of_120_days_is_made_with_its_title_trimmed(group, start, end):
+    made = ops.create_round(school_year=2026, title="  Vår  ", window_start=start, window_end=end, actor=group.admin,
+                            now=NOW)
+    assert (made.title, made.window_start, made.window_end) == ("Vår", start, end)
+
+
+def test_only_admins_make_a_round(group):
+    with pytest.raises(ops.PermissionDenied) as refused:
+        ops.create_round(school_year=2026, title="Vår", window_start=date(2027, 3, 8), window_end=date(2027, 3, 19),
+                         actor=group.leader_a, now=NOW)
+    assert str(refused.value) == "Bare programadministratorer setter vinduet for en samlingsrunde."
+
+
+def test_a_proposal_superseded_between_the_look_and_the_lock_is_not_confirmed(group, app, monkeypatch):
+    from tests.interleave import before_first_call, commit_elsewhere, reading_request
+
+    first = propose(group, group.leader_a, group.a)
+    ids = SimpleNamespace(first=first.id, round=group.round.id, network=group.network.id, a=group.a.id,
+                          leader_a=group.leader_a.id, leader_b=group.leader_b.id)
+    db.session.commit()
+
+    def counter_proposal():
+        ops.propose_date(db.session.get(GatheringRound, ids.round), ids.network, host_school_id=ids.a,
+                         starts_at=datetime(2026, 10, 8, 12, tzinfo=timezone.utc),
+                         ends_at=datetime(2026, 10, 8, 14, tzinfo=timezone.utc), location="Biblioteket",
+                         actor=db.session.get(User, ids.leader_a), now=NOW)
+    with reading_request(app):
+        assert db.session.get(DateProposal, ids.first).status == ProposalStatus.OPEN  # the request has read it
+        leader_b = db.session.get(User, ids.leader_b)
+        ran = before_first_call(monkeypatch, ops, "lock_network", lambda: commit_elsewhere(app, counter_proposal))
+        with pytest.raises(ops.NetworkError) as refused:
+            ops.confirm_proposal(ids.first, actor=leader_b, now=NOW)
+        assert ran
+        db.session.rollback()
+    assert str(refused.value) == "Forslaget er ikke lenger åpent. Se gruppens avtalte tid eller nyeste forslag."
+    assert statuses() == [(group.network.id, ProposalStatus.SUPERSEDED), (group.network.id, ProposalStatus.OPEN)]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Gathering)) == 0
+
+
+def test_a_rounds_groups_are_its_years_published_groups_by_name_and_each_agrees_for_itself(group, make_school,
+                                                                                          make_user):
+    c, d = make_school("Bekkestua skole"), make_school("Dønski skole")
+    leader_c = make_user("Cato Leder", roles=(Role.LEADER,), school=c)
+    zero = ops.create_network(ops.NetworkData(name="Samarbeidsgruppe 0", kind=NetworkKind.GROUP, school_year=2026,
+                                              school_ids=[c.id, d.id]), actor=None, now=NOW)
+    for name, kind, year, published in [("Neste år", NetworkKind.GROUP, 2027, True),
+                                        ("Utkast", NetworkKind.GROUP, 2026, False),
+                                        ("Kommunalt nettverk", NetworkKind.MUNICIPALITY, 2026, True)]:
+        ops.create_network(ops.NetworkData(name=name, kind=kind, school_year=year, school_ids=[c.id]), actor=None,
+                           now=NOW, published=published)
+    assert [n.name for n in ops.round_groups(group.round)] == ["Samarbeidsgruppe 0", "Samarbeidsgruppe 1"]
+    agreed = propose(group, leader_c, c, network=zero)
+    ops.confirm_proposal(agreed.id, actor=make_user(roles=(Role.LEADER,), school=d), now=NOW)
+    assert ops.unscheduled_groups(group.round) == [group.network]
+    propose(group, group.leader_a, group.a)  # another group's agreement leaves this group free to propose
+    spring = ops.create_round(school_year=2026, title="Vår", window_start=date(2027, 3, 8),
+                              window_end=date(2027, 3, 19), actor=group.admin, now=NOW)
+    assert ops.unscheduled_groups(spring) == [zero, group.network]
+
+
+
+def test_a_group_of_one_school_agrees_when_its_leader_proposes(group):
+    alone = ops.create_network(ops.NetworkData(name="Samarbeidsgruppe 9", kind=NetworkKind.GROUP, school_year=2026,
+                                               school_ids=[group.a.id]), actor=None, now=NOW)
+    later = NOW + timedelta(hours=1)
+    assert propose(group, group.leader_a, group.a, network=alone, now=later).status == ProposalStatus.AGREED
+    (gathering,) = db.session.scalars(sa.select(Gathering))
+    assert (gathering.network_id, gathering.created_at, gathering.session.updated_at) == (alone.id, later, later)

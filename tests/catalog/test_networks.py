@@ -10,8 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from catalog.networks import operations as ops
-from catalog.networks.models import Gathering, Network, NetworkKind
+from catalog.networks.models import Gathering, Network, NetworkFeedToken, NetworkKind
 from events.feeds import feed_events
+from lms.audit.operations import history
 from lms.db import db, set_clock
 from lms.i18n import OSLO
 from lms.mail.models import OutboxMessage
@@ -24,6 +25,11 @@ GATHERING_START = datetime.combine(date(2026, 10, 6), time(12), tzinfo=OSLO)
 
 def body(response) -> str:
     return response.get_data(as_text=True)
+
+
+def said(response, message: str) -> bool:
+    """Tell whether the page says ``message`` word for word, as a message or an error of its own."""
+    return f">{message}</" in body(response)
 
 
 def mails_to(user):
@@ -347,3 +353,367 @@ def test_a_gathering_at_a_time_the_clock_skips_or_repeats_is_refused_and_kept(ap
         said = " ".join(form.start.errors)
         assert said.startswith("Klokka stilles") and f"så {start} " in said
         assert form.start.raw_data == [start]
+
+
+# --- attendance: who records it, from when, and whom ------------------------------------------
+
+def attended(gathering) -> dict[str, object]:
+    """Return each member school's recorded attendance as the gathering page shows it: names, or a count."""
+    return {t.school.name: t.attended_count or [u.name for u in t.attended] for t in ops.turnout(gathering)}
+
+
+def test_only_the_host_schools_leaders_and_the_coordinator_record_attendance(world, login, make_user):
+    g = add_gathering(world, host=world.eikeli.id)
+    set_clock(GATHERING_START.astimezone(timezone.utc) + timedelta(hours=1))
+    url = f"/nettverk/{world.network.id}/samlinger/{g.id}/oppmote"
+    refused = login(world.furulund_leader).post(url, data={"present": [str(world.furulund_leader.id)]})
+    assert refused.status_code == 403
+    assert said(refused, "Bare vertsskolens ledere og nettverkets koordinator fører oppmøte.")
+    assert attended(g) == {"Eikeli skole": [], "Furulund skole": []}
+    assert login(world.leader).post(url, data={"present": [str(world.leader.id)]}).status_code == 303
+    assert attended(g) == {"Eikeli skole": ["Line Leder"], "Furulund skole": []}
+    coordinator = make_user("Kari Koordinator", school=world.outside)
+    world.network.coordinator_id = coordinator.id
+    db.session.commit()
+    assert login(coordinator).post(url, data={"present": [str(world.furulund_leader.id)]}).status_code == 303
+    assert attended(g) == {"Eikeli skole": [], "Furulund skole": ["Frode Leder"]}
+
+
+def test_attendance_is_recorded_from_the_minute_the_gathering_begins(world, login):
+    g = add_gathering(world, host=world.eikeli.id)
+    url = f"/nettverk/{world.network.id}/samlinger/{g.id}/oppmote"
+    set_clock(GATHERING_START.astimezone(timezone.utc) - timedelta(minutes=1))
+    early = login(world.leader).post(url, data={"present": [str(world.leader.id)]}, follow_redirects=True)
+    assert said(early, "Oppmøte føres når samlingen har begynt.")
+    assert attended(g)["Eikeli skole"] == []
+    set_clock(GATHERING_START.astimezone(timezone.utc))
+    on_time = login(world.leader).post(url, data={"present": [str(world.leader.id)]}, follow_redirects=True)
+    assert said(on_time, "Oppmøtet er lagret.")
+    assert attended(g)["Eikeli skole"] == ["Line Leder"]
+
+
+@pytest.mark.parametrize("people, counts, message", [
+    ("teacher", {}, "Bare nettverkets deltakere kan føres som til stede."),
+    (None, {"outside": 5}, "Skolen er ikke med i nettverket."),
+    (None, {"furulund": 0}, "Antallet må være mellom 1 og 10 000."),
+    (None, {"furulund": 10001}, "Antallet må være mellom 1 og 10 000."),
+], ids=["not-a-participant", "not-a-member-school", "no-one", "more-than-10000"])
+def test_attendance_names_only_participants_and_counts_member_schools_from_1_to_10000(world, people, counts,
+                                                                                          message):
+    # The page reads only member schools' whole numbers up to 10 000, so only a direct call meets these refusals.
+    g = add_gathering(world, host=world.eikeli.id)
+    later = GATHERING_START.astimezone(timezone.utc) + timedelta(hours=3)
+    ops.record_attendance(g, user_ids={world.leader.id}, school_counts={world.furulund.id: 3}, actor=world.admin,
+                          now=later)
+    before = attended(g)
+    with pytest.raises(ops.NetworkError) as refused:
+        ops.record_attendance(g, user_ids={getattr(world, people).id} if people else set(),
+                              school_counts={getattr(world, s).id: n for s, n in counts.items()}, actor=world.admin,
+                              now=later)
+    assert str(refused.value) == message
+    assert attended(g) == before == {"Eikeli skole": ["Line Leder"], "Furulund skole": 3}
+
+
+@pytest.mark.parametrize("count", [1, 10000])
+def test_a_school_count_of_one_and_of_ten_thousand_is_recorded(world, count):
+    g = add_gathering(world, host=world.eikeli.id)
+    later = GATHERING_START.astimezone(timezone.utc) + timedelta(hours=3)
+    ops.record_attendance(g, user_ids=set(), school_counts={world.furulund.id: count}, actor=world.admin, now=later)
+    assert attended(g) == {"Eikeli skole": [], "Furulund skole": count}
+
+
+# --- minutes: who writes, adds and publishes them, and when ---------------------------------------
+
+def test_the_minutes_are_written_by_the_host_from_the_start_and_not_changed_once_published(world, login):
+    g = add_gathering(world, host=world.eikeli.id)
+    url = f"/nettverk/{world.network.id}/samlinger/{g.id}/referat"
+    set_clock(GATHERING_START.astimezone(timezone.utc) - timedelta(minutes=1))
+    early = login(world.leader).post(url, data={"text": "Skrevet for tidlig"})
+    assert early.status_code == 400 and said(early, "Referatet skrives etter samlingen.")
+    set_clock(GATHERING_START.astimezone(timezone.utc))
+    not_host = login(world.furulund_leader).post(url, data={"text": "Ikke mitt referat"})
+    assert not_host.status_code == 403 and said(not_host, "Bare vertsskolens ledere skriver referatet.")
+    assert login(world.leader).post(url, data={"text": "Referat fra start", "publish": "1"}).status_code == 303
+    again = login(world.leader).post(url, data={"text": "Endret etterpå"})
+    assert again.status_code == 400 and said(again, "Referatet er publisert og kan ikke endres.")
+    db.session.expire_all()
+    assert db.session.get(Gathering, g.id).minutes == "Referat fra start"
+
+
+def test_additions_come_after_the_hosts_minutes_and_before_they_are_published(world, login):
+    g = add_gathering(world, host=world.eikeli.id)
+    set_clock(GATHERING_START.astimezone(timezone.utc) + timedelta(days=1))
+    url = f"/nettverk/{world.network.id}/samlinger/{g.id}/referat"
+    early = login(world.furulund_leader).post(url + "/tillegg", data={"text": "For tidlig"})
+    assert early.status_code == 400 and said(early, "Vertsskolen har ikke skrevet referatet ennå.")
+    login(world.leader).post(url, data={"text": "Referat"})
+    assert login(world.furulund_leader).post(url + "/tillegg", data={"text": "Husk fristen."}).status_code == 303
+    page = body(login(world.leader).get(f"/nettverk/{world.network.id}/samlinger/{g.id}"))
+    assert "Tillegg fra Frode Leder" in page and "Husk fristen." in page
+    login(world.leader).post(url, data={"text": "Referat", "publish": "1"})
+    late = login(world.furulund_leader).post(url + "/tillegg", data={"text": "For sent"})
+    assert late.status_code == 400
+    assert said(late, "Referatet er publisert; det kan ikke lenger legges til.")
+    assert "For sent" not in body(login(world.leader).get(f"/nettverk/{world.network.id}/samlinger/{g.id}"))
+
+
+def test_an_empty_addition_and_empty_minutes_are_refused_by_the_operations_too(world):
+    # The page's forms refuse blank text first; a direct call meets the operations' own refusals.
+    g = add_gathering(world, host=world.eikeli.id)
+    later = GATHERING_START.astimezone(timezone.utc) + timedelta(days=1)
+    with pytest.raises(ops.NetworkError) as empty_minutes:
+        ops.publish_minutes(g, actor=world.leader, now=later)
+    assert str(empty_minutes.value) == "Skriv referatet før det publiseres."
+    assert g.minutes_published_at is None
+    ops.write_minutes(g, "Referat", actor=world.leader, now=later)
+    with pytest.raises(ops.NetworkError) as empty_addition:
+        ops.add_to_minutes(g, "  \n ", actor=world.furulund_leader, now=later)
+    assert str(empty_addition.value) == "Skriv det du vil legge til."
+    assert g.additions == []
+
+
+def test_only_the_host_publishes_the_minutes_and_publishing_again_keeps_the_first_time(world):
+    g = add_gathering(world, host=world.eikeli.id)
+    later = GATHERING_START.astimezone(timezone.utc) + timedelta(days=1)
+    ops.write_minutes(g, "Referat", actor=world.leader, now=later)
+    with pytest.raises(ops.PermissionDenied) as refused:
+        ops.publish_minutes(g, actor=world.furulund_leader, now=later)
+    assert str(refused.value) == "Bare vertsskolens ledere publiserer referatet."
+    assert g.minutes_published_at is None
+    ops.publish_minutes(g, actor=world.leader, now=later)
+    ops.publish_minutes(g, actor=world.leader, now=later + timedelta(days=3))
+    db.session.commit()
+    assert db.session.get(Gathering, g.id).minutes_published_at == later
+
+
+def test_recording_attendance_again_replaces_that_gatherings_record_and_leaves_the_others(world):
+    first = add_gathering(world, host=world.eikeli.id)
+    second = add_gathering(world, GATHERING_START + timedelta(days=7), host=world.eikeli.id)
+    later = GATHERING_START.astimezone(timezone.utc) + timedelta(days=8)
+    ops.record_attendance(first, user_ids={world.leader.id}, school_counts={}, actor=world.admin, now=later)
+    ops.record_attendance(second, user_ids={world.supervisor.id}, school_counts={world.furulund.id: 4},
+                          actor=world.admin, now=later)
+    ops.record_attendance(second, user_ids={world.leader.id}, school_counts={}, actor=world.admin, now=later)
+    db.session.commit()
+    assert attended(first) == {"Eikeli skole": ["Line Leder"], "Furulund skole": []}
+    assert attended(second) == {"Eikeli skole": ["Line Leder"], "Furulund skole": []}
+
+
+# --- saying one cannot come -----------------------------------------------------------------------
+
+def sequence_of(gathering) -> int:
+    db.session.expire_all()
+    return db.session.get(Gathering, gathering.id).session.sequence
+
+
+def test_only_participants_say_they_cannot_come_and_a_leader_who_only_sees_the_network_is_refused(world, login):
+    world.network.include_leaders = False
+    g = add_gathering(world)
+    refused = login(world.leader).post(f"/nettverk/{world.network.id}/samlinger/{g.id}/kommer-ikke")
+    assert refused.status_code == 403 and said(refused, "Bare nettverkets deltakere kan melde fra om dette.")
+    assert ops.absent_ids(g) == set()
+
+
+def test_from_the_minute_a_gathering_begins_nobody_says_they_cannot_come(world, login):
+    g = add_gathering(world)
+    set_clock(GATHERING_START.astimezone(timezone.utc))
+    late = login(world.supervisor).post(f"/nettverk/{world.network.id}/samlinger/{g.id}/kommer-ikke",
+                                        follow_redirects=True)
+    assert said(late, "Samlingen har begynt; meld fra til verten i stedet.")
+    assert ops.absent_ids(g) == set()
+
+
+def test_saying_the_same_twice_changes_nothing_and_coming_is_what_one_starts_as(world):
+    g = add_gathering(world)
+    start = sequence_of(g)
+    ops.say_cannot_come(g, world.supervisor, NOW, cannot=False)
+    assert ops.absent_ids(g) == set() and sequence_of(g) == start
+    ops.say_cannot_come(g, world.supervisor, NOW)  # cannot come, as the call means without saying
+    db.session.commit()
+    assert ops.absent_ids(g) == {world.supervisor.id} and sequence_of(g) == start + 1
+    ops.say_cannot_come(g, world.supervisor, NOW, cannot=True)
+    db.session.commit()
+    assert ops.absent_ids(g) == {world.supervisor.id} and sequence_of(g) == start + 1
+    ops.say_cannot_come(g, world.supervisor, NOW, cannot=False)
+    db.session.commit()
+    assert ops.absent_ids(g) == set() and sequence_of(g) == start + 2
+
+
+# --- carried back: who records it, for which school, and what -------------------------------------
+
+def carried(gathering) -> dict[str, tuple]:
+    """Return each school's record of sharing at home, as the gathering page lists it."""
+    db.session.expire_all()
+    return {t.school.name: (t.carried_back.shared_on, t.carried_back.place, t.carried_back.reached)
+            for t in ops.turnout(db.session.get(Gathering, gathering.id)) if t.carried_back}
+
+
+def carry_back(g, world, school, actor, *, day=date(2026, 10, 7), place="Fellestid", reached=8,
+               now=GATHERING_START.astimezone(timezone.utc) + timedelta(days=3)):
+    return ops.record_carried_back(g, school_id=school.id, shared_on=day, place=place, reached=reached, note="",
+                                   actor=actor, now=now)
+
+
+def test_a_school_records_its_own_sharing_and_the_coordinator_any_member_schools(world, login, make_user):
+    g = add_gathering(world)
+    set_clock(GATHERING_START.astimezone(timezone.utc) + timedelta(days=3))
+    url = f"/nettverk/{world.network.id}/samlinger/{g.id}/delt"
+    form = {"school_id": str(world.furulund.id), "shared_on": "2026-10-07", "place": "Trinnmøte", "reached": "8"}
+    refused = login(world.leader).post(url, data=form)
+    assert refused.status_code == 403
+    assert said(refused, "Bare skolens ledere fører hvordan skolen delte det den lærte.")
+    coordinator = make_user("Kari Koordinator", school=world.outside)
+    world.network.coordinator_id = coordinator.id
+    db.session.commit()
+    assert login(coordinator).post(url, data=form).status_code == 303
+    assert carried(g) == {"Furulund skole": (date(2026, 10, 7), "Trinnmøte", 8)}
+
+
+def test_only_a_member_school_has_its_sharing_recorded(world, login):
+    g = add_gathering(world)
+    set_clock(GATHERING_START.astimezone(timezone.utc) + timedelta(days=3))
+    refused = login(world.admin).post(f"/nettverk/{world.network.id}/samlinger/{g.id}/delt", data={
+        "school_id": str(world.outside.id), "shared_on": "2026-10-07", "place": "Trinnmøte", "reached": "8"})
+    assert refused.status_code == 400 and said(refused, "Skolen er ikke med i nettverket.")
+    assert carried(g) == {}
+
+
+NIGHT_GATHERING = datetime.combine(date(2026, 10, 6), time(0, 30), tzinfo=OSLO)  # 5 October in UTC
+
+
+@pytest.mark.parametrize("day, now, message", [
+    (date(2026, 10, 5), datetime(2026, 10, 7, 12, tzinfo=timezone.utc), "Delingen på skolen kan ikke være før samlingen."),
+    (date(2026, 10, 6), datetime(2026, 10, 7, 12, tzinfo=timezone.utc), None),
+    (date(2026, 10, 8), datetime.combine(date(2026, 10, 8), time(0, 30), tzinfo=OSLO), None),
+    (date(2026, 10, 9), datetime.combine(date(2026, 10, 8), time(23, 30), tzinfo=OSLO),
+     "Delingen på skolen kan ikke være i fremtiden."),
+], ids=["the-day-before-in-oslo", "the-gathering-day-in-oslo", "today-in-oslo", "tomorrow-in-oslo"])
+def test_sharing_is_dated_from_the_gathering_day_to_today_in_oslo_time(world, day, now, message):
+    g = add_gathering(world, NIGHT_GATHERING)
+    if message is None:
+        carry_back(g, world, world.eikeli, world.leader, day=day, now=now.astimezone(timezone.utc))
+        assert carried(g) == {"Eikeli skole": (day, "Fellestid", 8)}
+        return
+    with pytest.raises(ops.NetworkError) as refused:
+        carry_back(g, world, world.eikeli, world.leader, day=day, now=now.astimezone(timezone.utc))
+    assert str(refused.value) == message
+    assert carried(g) == {}
+
+
+@pytest.mark.parametrize("place, reached, message", [
+    (" \t", 8, "Skriv hvor det ble delt (for eksempel fellestid eller trinnmøte)."),
+    ("Fellestid", -1, "Antallet må være mellom 0 og 10 000."),
+    ("Fellestid", 10001, "Antallet må være mellom 0 og 10 000."),
+], ids=["no-place", "fewer-than-none", "more-than-10000"])
+def test_sharing_names_a_place_and_reaches_0_to_10000(world, place, reached, message):
+    # The page's form refuses these first; a direct call meets the operation's own refusals.
+    g = add_gathering(world)
+    with pytest.raises(ops.NetworkError) as refused:
+        carry_back(g, world, world.eikeli, world.leader, place=place, reached=reached)
+    assert str(refused.value) == message
+    assert carried(g) == {}
+
+
+@pytest.mark.parametrize("reached", [0, 10000])
+def test_sharing_that_reached_nobody_or_ten_thousand_is_recorded_with_its_place_trimmed(world, reached):
+    g = add_gathering(world)
+    carry_back(g, world, world.eikeli, world.leader, place="  Trinnmøte ", reached=reached)
+    assert carried(g) == {"Eikeli skole": (date(2026, 10, 7), "Trinnmøte", reached)}
+
+
+def test_a_schools_record_is_corrected_in_place_and_other_schools_and_gatherings_keep_theirs(world):
+    first = add_gathering(world)
+    second = add_gathering(world, GATHERING_START + timedelta(days=1))
+    carry_back(first, world, world.eikeli, world.leader, reached=8)
+    carry_back(first, world, world.furulund, world.furulund_leader, reached=5)
+    carry_back(second, world, world.eikeli, world.leader, reached=3)
+    carry_back(first, world, world.eikeli, world.leader, day=date(2026, 10, 8), place="Trinnmøte", reached=9)
+    assert carried(first) == {"Eikeli skole": (date(2026, 10, 8), "Trinnmøte", 9),
+                              "Furulund skole": (date(2026, 10, 7), "Fellestid", 5)}
+    assert carried(second) == {"Eikeli skole": (date(2026, 10, 7), "Fellestid", 3)}
+
+
+# --- the network's calendar links -------------------------------------------------------------
+
+def test_a_new_network_link_is_audited_when_by_whom_and_for_which_network(world):
+    later = NOW + timedelta(hours=1)
+    ops.issue_network_feed_token(world.network, actor=world.supervisor, now=later)
+    row = db.session.scalars(sa.select(NetworkFeedToken)).one()
+    assert (row.network_id, row.user_id, row.created_at, row.revoked_at) == (
+        world.network.id, world.supervisor.id, later, None)
+    (entry,) = history("network_feed_token", row.id)
+    assert (entry.from_state, entry.to_state, entry.at, entry.note, entry.actor_id) == (
+        None, "live", later, f"network {world.network.id}", world.supervisor.id)
+
+
+def test_a_new_link_to_one_network_leaves_ones_link_to_another_working(world):
+    other = ops.create_network(ops.NetworkData(name="Digiråd", include_digital_supervisors=True,
+                                               school_ids=[world.eikeli.id]), actor=world.admin, now=NOW)
+    kept = ops.issue_network_feed_token(other, actor=world.supervisor, now=NOW)
+    ops.issue_network_feed_token(world.network, actor=world.supervisor, now=NOW)
+    assert ops.network_for_feed_token(kept) == other
+
+
+# --- who sees and who changes a network ---------------------------------------------------------
+
+def test_a_draft_group_is_hidden_from_its_schools_until_published_but_not_from_its_coordinator(world, login,
+                                                                                               make_user):
+    coordinator = make_user("Kari Koordinator", school=world.outside)
+    draft = ops.create_network(ops.NetworkData(
+        name="Samarbeidsgruppe 1", kind=NetworkKind.GROUP, school_year=2026, coordinator_id=coordinator.id,
+        include_leaders=True, include_teachers=True, school_ids=[world.eikeli.id, world.furulund.id]),
+        actor=None, now=NOW, published=False)
+    db.session.commit()
+    hidden = login(world.leader).get(f"/nettverk/{draft.id}")
+    assert hidden.status_code == 403 and said(hidden, "Bare nettverkets deltakere har tilgang til denne siden.")
+    assert login(coordinator).get(f"/nettverk/{draft.id}").status_code == 200
+    assert login(world.admin).get(f"/nettverk/{draft.id}").status_code == 200
+    ops.publish_groups(2026, actor=world.admin, now=NOW)
+    db.session.commit()
+    assert login(world.leader).get(f"/nettverk/{draft.id}").status_code == 200
+    assert login(world.teacher).get(f"/nettverk/{draft.id}").status_code == 200
+
+
+def test_an_unpublished_municipal_network_is_seen_by_its_participants(world, login):
+    world.network.published_at = None
+    db.session.commit()
+    assert login(world.supervisor).get(f"/nettverk/{world.network.id}").status_code == 200
+    assert login(world.outside_leader).get(f"/nettverk/{world.network.id}").status_code == 403
+
+
+def test_the_coordinator_takes_part_and_a_leader_who_is_refused_changes_is_told_why(world, login, make_user):
+    g = add_gathering(world)
+    refused = login(world.leader).get(f"/nettverk/{world.network.id}/endre")
+    assert said(refused, "Bare programadministratorer og nettverkets koordinator kan endre nettverket.")
+    coordinator = make_user("Kari Koordinator", school=world.outside)
+    world.network.coordinator_id = coordinator.id
+    db.session.commit()
+    assert login(coordinator).post(f"/nettverk/{world.network.id}/samlinger/{g.id}/kommer-ikke").status_code == 303
+    assert ops.absent_ids(g) == {coordinator.id}
+
+
+def test_a_link_stops_when_its_person_is_deactivated_even_a_member_schools_leader(world):
+    token = ops.issue_network_feed_token(world.network, actor=world.leader, now=NOW)
+    assert ops.network_for_feed_token(token) == world.network
+    assert ops.network_for_feed_token(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
+    world.leader.active = False
+    db.session.flush()
+    assert ops.network_for_feed_token(token) is None
+
+
+def test_the_coordinator_writes_and_publishes_the_minutes_of_a_gathering_no_school_hosts(world, login, make_user):
+    coordinator = make_user("Kari Koordinator", school=world.outside)
+    world.network.coordinator_id = coordinator.id
+    g = add_gathering(world)
+    set_clock(GATHERING_START.astimezone(timezone.utc) + timedelta(days=1))
+    url = f"/nettverk/{world.network.id}/samlinger/{g.id}/referat"
+    assert login(world.leader).post(url, data={"text": "Ikke mitt"}).status_code == 403
+    assert login(coordinator).post(url, data={"text": "Koordinatorens referat", "publish": "1"}).status_code == 303
+    assert "Koordinatorens referat" in body(login(world.supervisor).get(f"/nettverk/{world.network.id}/samlinger/{g.id}"))
+
+
+def test_a_schools_people_come_by_name_on_the_gathering_page(world, make_user):
+    make_user("Anne Veileder", school=world.eikeli, is_digital_supervisor=True)  # joins last, first by name
+    g = add_gathering(world)
+    coming = {t.school.name: [u.name for u in t.coming] for t in ops.turnout(g)}
+    assert coming == {"Eikeli skole": ["Anne Veileder", "Dina Veileder", "Line Leder"], "Furulund skole": ["Frode Leder"]}
