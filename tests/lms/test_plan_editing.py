@@ -565,6 +565,27 @@ def test_an_item_of_another_plan_or_one_already_removed_is_not_removed_and_the_p
     if whose == "already-removed":
         assert client.post(f"/utviklingsplan/{plan.id}/fjern/mal/{goal_id}").status_code == 303
     response = client.post(f"/utviklingsplan/{plan.id}/fjern/mal/{goal_id}", follow_redirects=True)
-    assert "Finnes ikke lenger i planen." in plain(response)
+    flashed = re.findall(r'<div class="ds-alert"[^>]*>\s*<p class="ds-paragraph">(.*?)</p>', response.get_data(as_text=True))
+    assert flashed[-1] == "Finnes ikke lenger i planen."
     db.session.expire_all()
     assert (db.session.get(PlanGoal, goal_id) is not None) == (whose == "another-schools-plan")
+
+
+def test_a_reminder_queued_for_someone_no_longer_responsible_is_not_sent_to_them(app, smtp, login, plan, leader,
+                                                                                 teacher, now):
+    milestone = ops.add_milestone(plan, "Alle lærere har nettbrett", teacher.id, now.date() + timedelta(days=5),
+                                  "Telling", [], actor=leader, now=now)
+    db.session.commit()
+    assert "1 påminnelser" in run(app, "plans", "remind")
+    # Before it is sent, the principal takes the milestone over.
+    data = {"what": "Alle lærere har nettbrett", "responsible_id": str(leader.id),
+            "deadline": (now.date() + timedelta(days=5)).isoformat(), "evaluation": "Telling", "status": "planned",
+            "version": "1"}
+    assert login(leader).post(edit_url(plan, "milepael", milestone.id), data=data).status_code == 303
+    run(app, "mail", "send")
+    assert smtp.inbox.messages == []
+    (dropped,) = db.session.scalars(sa.select(OutboxMessage)).all()
+    assert dropped.recipient == teacher.email and dropped.sent_at is None and "Utdatert" in dropped.last_error
+    assert "1 påminnelser" in run(app, "plans", "remind")
+    run(app, "mail", "send")
+    assert [m["To"] for m in smtp.inbox.messages] == [leader.email]

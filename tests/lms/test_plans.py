@@ -728,3 +728,32 @@ def test_a_section_the_plan_does_not_have_is_refused_in_words(leader, plan, now)
     with pytest.raises(ops.PlanError) as refused:
         ops.save_section(plan, "area8", "Tekst", 1, actor=leader, now=now)
     assert str(refused.value) == "Planen har ikke dette avsnittet."
+
+
+def test_another_schools_leader_sees_the_figures_of_an_approved_plan_without_the_lists_behind_them(
+        login, make_user, make_school, course_plan):
+    plan, course = course_plan
+    plan.state = PlanState.APPROVED
+    db.session.commit()
+    other_leader = make_user("Olav Annen", roles=(Role.LEADER,), school=make_school("Dalen skole"))
+    response = login(other_leader).get(f"/utviklingsplan/{plan.id}")
+    assert "Digital vurdering: fullført: 1 av 4" in plain(response)
+    assert f'href="/kurs/{course.id}/deltakere"' not in text(response)
+
+
+def test_the_plan_period_runs_from_midnight_1_august_oslo_time_to_the_same_after_its_last_year(
+        login, leader, school, make_offering, make_user, admin, now):
+    plan = ops.create_plan(school.id, 2023, 2025, actor=leader, now=now)
+    course = make_offering("Digital vurdering")
+    # Half an hour either side of midnight in Oslo (summer time, two hours ahead of UTC) at each end: two just
+    # inside the start, one just inside the end.
+    before_start, after_start = (datetime(2023, 7, 31, h, 30, tzinfo=timezone.utc) for h in (21, 22))
+    before_end, after_end = (datetime(2026, 7, 31, h, 30, tzinfo=timezone.utc) for h in (21, 22))
+    for at in (before_start, after_start, after_start, before_end, after_end):
+        teacher = make_user(school=school)
+        enrollment_ops.enroll(course.id, teacher, actor=teacher, now=now)
+        enrollment_ops.transition(enrollment_ops.active_enrollment(course.id, teacher.id), EnrollmentState.COMPLETED,
+                                  actor=admin, now=at)
+    db.session.commit()
+    page = plain(login(leader).get(f"/utviklingsplan/{plan.id}"))
+    assert "Ansatte med fullført kompetansetiltak i planperioden: 3 av 6" in page
