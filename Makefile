@@ -82,7 +82,7 @@ MUTANT_MODULES := \
   catalog/networks/operations.py=tests/catalog/test_networks.py,tests/catalog/test_network_rounds.py \
   catalog/networks/composition.py=tests/catalog/test_network_composition.py \
   catalog/parents/operations.py=tests/catalog/test_parents.py \
-  lms/plans/operations.py=tests/lms/test_plans.py
+  lms/plans/operations.py=tests/lms/test_plans.py,tests/lms/test_plan_editing.py
 
 $(VENV)/.installed-mutation: $(VENV)/.installed
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,mutation]'

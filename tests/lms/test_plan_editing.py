@@ -533,3 +533,59 @@ def test_the_edit_links_and_pages_speak_nynorsk_and_english(login, plan, items, 
     response = client.post(edit_url(plan, "milepael", items["milepael"]),
                            data=new_values("milepael", people) | {"version": "0"})
     assert response.status_code == 400 and stale in text(response)
+
+
+# --- what the operations refuse whoever calls them ----------------------------------------------
+
+def test_a_milestone_is_not_given_to_someone_outside_the_school(plan, items, people, leader, make_user, now):
+    stranger = make_user("Fremmed Lærer")
+    milestone = db.session.get(Milestone, items["milepael"])
+    with pytest.raises(ops.PlanError) as refused:
+        ops.update_milestone(plan, milestone, "Grunnopplæring for alle lærere", stranger.id, date(2026, 11, 2),
+                             "Kursbevis", [items["first_milestone"]], MilestoneStatus.PLANNED, 1, actor=leader,
+                             now=now)
+    assert str(refused.value) == "Den ansvarlige må være ansatt ved skolen."
+    db.session.rollback()
+    assert db.session.get(Milestone, items["milepael"]).responsible_id == people["teacher"].id
+
+
+@pytest.mark.parametrize("whose", ["another-schools-plan", "already-removed"])
+def test_an_item_of_another_plan_or_one_already_removed_is_not_removed_and_the_plan_says_so(
+        login, plan, items, leader, make_school, make_user, now, whose):
+    if whose == "another-schools-plan":
+        other_school = make_school("Dalen skole")
+        other_leader = make_user("Olav Annen", roles=(Role.LEADER,), school=other_school)
+        other = ops.create_plan(other_school.id, 2026, 2028, actor=other_leader, now=now)
+        goal = ops.add_goal(other, 4, "Dalens mål", "Alle", actor=other_leader, now=now)
+    else:
+        goal = ops.add_goal(plan, 4, "Fjernet mål", "Alle", actor=leader, now=now)
+    db.session.commit()
+    goal_id = goal.id
+    client = login(leader)
+    if whose == "already-removed":
+        assert client.post(f"/utviklingsplan/{plan.id}/fjern/mal/{goal_id}").status_code == 303
+    response = client.post(f"/utviklingsplan/{plan.id}/fjern/mal/{goal_id}", follow_redirects=True)
+    flashed = re.findall(r'<div class="ds-alert"[^>]*>\s*<p class="ds-paragraph">(.*?)</p>', response.get_data(as_text=True))
+    assert flashed[-1] == "Finnes ikke lenger i planen."
+    db.session.expire_all()
+    assert (db.session.get(PlanGoal, goal_id) is not None) == (whose == "another-schools-plan")
+
+
+def test_a_reminder_queued_for_someone_no_longer_responsible_is_not_sent_to_them(app, smtp, login, plan, leader,
+                                                                                 teacher, now):
+    milestone = ops.add_milestone(plan, "Alle lærere har nettbrett", teacher.id, now.date() + timedelta(days=5),
+                                  "Telling", [], actor=leader, now=now)
+    db.session.commit()
+    assert "1 påminnelser" in run(app, "plans", "remind")
+    # Before it is sent, the principal takes the milestone over.
+    data = {"what": "Alle lærere har nettbrett", "responsible_id": str(leader.id),
+            "deadline": (now.date() + timedelta(days=5)).isoformat(), "evaluation": "Telling", "status": "planned",
+            "version": "1"}
+    assert login(leader).post(edit_url(plan, "milepael", milestone.id), data=data).status_code == 303
+    run(app, "mail", "send")
+    assert smtp.inbox.messages == []
+    (dropped,) = db.session.scalars(sa.select(OutboxMessage)).all()
+    assert dropped.recipient == teacher.email and dropped.sent_at is None and "Utdatert" in dropped.last_error
+    assert "1 påminnelser" in run(app, "plans", "remind")
+    run(app, "mail", "send")
+    assert [m["To"] for m in smtp.inbox.messages] == [leader.email]

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import io
+import json
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ from catalog.enrollment.models import EnrollmentState
 from catalog.offerings.models import TargetGroup
 from lms.audit import operations as audit
 from lms.db import db
+from lms.mail import operations as mail_ops
 from lms.people.models import Role
 from lms.plans import operations as ops
 from lms.plans.models import Plan, PlanSection, PlanState, PlanVersion
@@ -80,7 +82,8 @@ def test_a_stale_save_is_told_and_loses_nothing(login, leader, make_user, school
                            data={"body": "Veiledning fra fyrtårn.", "version": "1"})
     assert response.status_code == 400
     page = text(response)
-    assert "Noen andre har lagret dette avsnittet mens du skrev." in page
+    assert ("Noen andre har lagret dette avsnittet mens du skrev. Teksten din er beholdt i skjemaet; den lagrede "
+            "teksten står over. Slå dem sammen og lagre igjen.") in page
     assert "Kurs for alle lærere." in page and "Veiledning fra fyrtårn." in page
     assert 'name="version" type="hidden" value="2"' in page or 'value="2"' in page
     section = db.session.scalar(sa.select(PlanSection).where(PlanSection.plan_id == plan.id,
@@ -432,6 +435,8 @@ def test_milestones_are_in_the_responsible_persons_calendar_feed(app, leader, pl
     assert changed.status_code == 200
     (event,) = icalendar.Calendar.from_ical(changed.data).walk("VEVENT")
     assert str(event["SUMMARY"]) == "Frist: Alle lærere har nettbrett (Nådd)"
+    # Its SEQUENCE counts the changes since it was added: one.
+    assert int(event["SEQUENCE"]) == 1
 
 
 # --- the municipality's overview -----------------------------------------------------------
@@ -549,3 +554,206 @@ def test_evidence_for_many_schools_counts_as_for_few(app, make_school, make_user
     monkeypatch.setattr(plugins, "MANY_SCHOOLS", 1)  # now every school's staff are read, the asked ones kept
     assert sorted(map(repr, evidence.plan_evidence(query))) == few
     assert any("påmeldte ansatte', value=2, of=2" in figure for figure in few)
+
+
+# --- a milestone's status, and who reminds whom -------------------------------------------------
+
+@pytest.mark.parametrize("role", ["teacher", "other_leader", "admin"])
+def test_only_the_schools_leaders_set_a_milestones_status(login, people, plan, leader, now, role):
+    milestone = ops.add_milestone(plan, "Alle lærere har nettbrett", leader.id, date(2026, 10, 26), "", [],
+                                  actor=leader, now=now)
+    plan.state = PlanState.APPROVED  # the other school's leader may read it
+    db.session.commit()
+    url = f"/utviklingsplan/{plan.id}/milepael/{milestone.id}/status"
+    assert login(people[role]).post(url, data={"status": "reached"}).status_code == 403
+    db.session.expire_all()
+    assert db.session.get(ops.Milestone, milestone.id).status == ops.MilestoneStatus.PLANNED
+    assert audit.history("milestone", milestone.id) == []
+    assert login(leader).post(url, data={"status": "reached"}).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(ops.Milestone, milestone.id).status == ops.MilestoneStatus.REACHED
+    assert [(e.from_state, e.to_state, e.actor_id, e.at is not None) for e in audit.history("milestone", milestone.id)
+            ] == [("planned", "reached", leader.id, True)]
+
+
+def test_a_status_set_again_changes_nothing_and_is_not_audited(login, leader, plan, now):
+    milestone = ops.add_milestone(plan, "Alle lærere har nettbrett", leader.id, date(2026, 10, 26), "", [],
+                                  actor=leader, now=now)
+    ops.set_milestone_status(plan, milestone, ops.MilestoneStatus.IN_PROGRESS, actor=leader,
+                             now=now + timedelta(hours=2))
+    db.session.commit()
+    url = f"/utviklingsplan/{plan.id}/milepael/{milestone.id}/status"
+    assert login(leader).post(url, data={"status": "in_progress"}).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(ops.Milestone, milestone.id).version == 2
+    assert [(e.from_state, e.to_state, e.at) for e in audit.history("milestone", milestone.id)] == [
+        ("planned", "in_progress", now + timedelta(hours=2))]
+
+
+def test_reminders_go_for_open_milestones_due_from_today_to_a_week_on_counted_in_oslo_time(
+        app, leader, plan, make_user, school, now):
+    from lms.mail.models import OutboxMessage
+    teacher = make_user("Tor Lærer", school=school)
+    gone = make_user("Gunn Gått", school=school)
+    # Half past midnight in Oslo on 2 September, still 1 September in UTC.
+    late = datetime(2026, 9, 1, 22, 30, tzinfo=timezone.utc)
+
+    def milestone(what, deadline, responsible=teacher, status=None):
+        made = ops.add_milestone(plan, what, responsible.id if responsible else None, deadline, "", [],
+                                 actor=leader, now=now)
+        if status:
+            ops.set_milestone_status(plan, made, status, actor=leader, now=now)
+        return made
+    # Made first and due first: whoever has left is passed over, and the others are still reminded.
+    milestone("Hos en som har sluttet", date(2026, 9, 2), responsible=gone)
+    gone.active = False
+    milestone("Frist i går", date(2026, 9, 1))
+    milestone("Frist i dag", date(2026, 9, 2))
+    milestone("Frist om en uke", date(2026, 9, 9))
+    milestone("Frist om åtte dager", date(2026, 9, 10))
+    milestone("Pågår", date(2026, 9, 5), status=ops.MilestoneStatus.IN_PROGRESS)
+    milestone("Nådd", date(2026, 9, 5), status=ops.MilestoneStatus.REACHED)
+    milestone("Ikke nådd", date(2026, 9, 5), status=ops.MilestoneStatus.NOT_REACHED)
+    milestone("Uten ansvarlig", date(2026, 9, 5), responsible=None)
+    assert ops.queue_milestone_reminders(late) == 3
+    db.session.commit()
+    subjects = sorted(mail_ops.render(m).subject for m in db.session.scalars(sa.select(OutboxMessage)))
+    assert subjects == ["Frist nærmer seg: Frist i dag", "Frist nærmer seg: Frist om en uke",
+                        "Frist nærmer seg: Pågår"]
+    assert {(m.recipient, m.created_at) for m in db.session.scalars(sa.select(OutboxMessage))} == {
+        (teacher.email, late)}
+    assert ops.queue_milestone_reminders(late) == 0
+
+
+def test_the_reminder_job_says_how_many_it_queued(app, leader, plan, make_user, school, now):
+    teacher = make_user("Tor Lærer", school=school)
+    for what in ("Første", "Andre"):
+        ops.add_milestone(plan, what, teacher.id, now.date() + timedelta(days=3), "", [], actor=leader, now=now)
+    db.session.commit()
+    output = app.test_cli_runner().invoke(args=["plans", "remind"]).output
+    assert re.search(r"(?m)^2 påminnelser om milepæler", output), output
+    output = app.test_cli_runner().invoke(args=["plans", "remind"]).output
+    assert re.search(r"(?m)^0 påminnelser om milepæler", output), output
+
+
+# --- focus areas across schools --------------------------------------------------------------
+
+def test_each_school_gets_the_measures_of_its_own_latest_plan_area_4_before_6(leader, school, plan, make_school,
+                                                                              make_user, now):
+    # This school's plans begin in 2026 and 2029; the other's only plan in 2026, the year of this one's older plan.
+    other = make_school("Dalen skole")
+    other_leader = make_user("Olav Annen", roles=(Role.LEADER,), school=other)
+    newer = ops.create_plan(school.id, 2029, 2030, actor=leader, now=now)
+    others = ops.create_plan(other.id, 2026, 2027, actor=other_leader, now=now)
+    ops.add_measure(plan, 4, "Gammelt tiltak", ops.PlanTargetGroup.TEACHERS, "Rita", "Høst", [], actor=leader, now=now)
+    ops.add_measure(newer, 6, "Foreldremøter", ops.PlanTargetGroup.PARENTS, "Rita", "Høst", [], actor=leader, now=now)
+    ops.add_measure(newer, 4, "Vurdering for læring", ops.PlanTargetGroup.TEACHERS, "Rita", "Vår", [], actor=leader,
+                    now=now)
+    ops.add_measure(others, 4, "Programmering", ops.PlanTargetGroup.TEACHERS, "Olav", "Høst", [],
+                    actor=other_leader, now=now)
+    assert ops.focus_areas_of([school.id, other.id]) == {school.id: ["Vurdering for læring", "Foreldremøter"],
+                                                         other.id: ["Programmering"]}
+
+
+# --- what a version says changed --------------------------------------------------------------
+
+def changed_list(response) -> list[str]:
+    """The titles listed under the version's "what changed" heading."""
+    box = response.get_data(as_text=True).split('id="h-changed"', 1)[1].split("</section>", 1)[0]
+    return re.findall(r"<li>(.*?)</li>", box)
+
+
+def test_each_version_lists_what_changed_since_the_one_before(login, leader, admin, plan, now):
+    teacher_id = leader.id
+    ops.save_section(plan, "vision", "Alle lærer mer.", 1, actor=leader, now=now)
+    ops.save_section(plan, "area4", "Kurs for alle.", 1, actor=leader, now=now)
+    ops.add_goal(plan, 4, "Andel med kurs", "80 %", actor=leader, now=now)
+    ops.add_measure(plan, 4, "Kurs i vurdering", ops.PlanTargetGroup.TEACHERS, "Rita", "Høst", [], actor=leader,
+                    now=now)
+    ops.add_information(plan, ops.InformationKind.LETTER, "Brev hjem", ops.PlanTargetGroup.PARENTS, date(2026, 9, 15),
+                        actor=leader, now=now)
+    milestone = ops.add_milestone(plan, "Nettbrett til alle", teacher_id, date(2026, 12, 1), "", [], actor=leader,
+                                  now=now)
+    ops.transition(plan, PlanState.TREATED, actor=leader, now=now, treated_on=date(2026, 9, 20), decision="Ja")
+    ops.transition(plan, PlanState.SUBMITTED, actor=leader, now=now)
+    ops.transition(plan, PlanState.UNDER_REVIEW, actor=admin, now=now)
+    ops.add_comment(plan, "area4", "Mer om veiledning.", True, actor=admin, now=now)
+    ops.transition(plan, PlanState.RETURNED, actor=admin, now=now)
+    ops.save_section(plan, "area4", "Kurs og veiledning for alle.", 2, actor=leader, now=now)
+    ops.set_milestone_status(plan, milestone, ops.MilestoneStatus.IN_PROGRESS, actor=leader, now=now)
+    ops.transition(plan, PlanState.SUBMITTED, actor=leader, now=now)
+    db.session.commit()
+    client = login(leader)
+    assert changed_list(client.get(f"/utviklingsplan/{plan.id}/versjon/1")) == [
+        "Innledning: Visjon for prosjektet", "Område 4: Kompetanseheving", "Mål", "Tiltak",
+        "Behandlinger i skolens organer", "Informasjonstiltak", "Milepæler"]
+    assert changed_list(client.get(f"/utviklingsplan/{plan.id}/versjon/2")) == [
+        "Område 4: Kompetanseheving", "Milepæler"]
+
+
+def test_a_first_version_lists_only_what_it_holds_and_an_old_version_without_a_part_counts_it_empty(leader, plan,
+                                                                                                    now):
+    ops.save_section(plan, "area4", "Kurs for alle.", 1, actor=leader, now=now)
+    first = ops.snapshot(plan)
+    assert ops.changes(None, first) == ["Område 4: Kompetanseheving"]
+    # Versions frozen before area 7 and the milestones were in the plan: nothing was there, and nothing is now.
+    old = json.loads(json.dumps(first))
+    del old["sections"]["area7"], old["milestones"]
+    assert ops.changes(old, first) == []
+    assert ops.changes(old, old) == []
+    assert ops.changes(first, old) == []
+
+
+# --- who may write a section, and when ---------------------------------------------------------
+
+FROZEN = "Planen er sendt inn og kan ikke endres før den er sendt tilbake."
+
+
+def test_a_submitted_plans_sections_are_not_saved_and_the_page_says_why(login, leader, plan, now):
+    ops.transition(plan, PlanState.TREATED, actor=leader, now=now, treated_on=date(2026, 9, 1), decision="Ja")
+    ops.transition(plan, PlanState.SUBMITTED, actor=leader, now=now)
+    db.session.commit()
+    response = login(leader).post(f"/utviklingsplan/{plan.id}/avsnitt/area4",
+                                  data={"body": "Skrevet etter innsending.", "version": "1"})
+    assert response.status_code == 400
+    page = text(response)
+    assert FROZEN in page and "Skrevet etter innsending." in page
+    db.session.expire_all()
+    section = db.session.scalar(sa.select(PlanSection).where(PlanSection.plan_id == plan.id,
+                                                             PlanSection.key == "area4"))
+    assert (section.body, section.version) == ("", 1)
+
+
+def test_a_section_the_plan_does_not_have_is_refused_in_words(leader, plan, now):
+    with pytest.raises(ops.PlanError) as refused:
+        ops.save_section(plan, "area8", "Tekst", 1, actor=leader, now=now)
+    assert str(refused.value) == "Planen har ikke dette avsnittet."
+
+
+def test_another_schools_leader_sees_the_figures_of_an_approved_plan_without_the_lists_behind_them(
+        login, make_user, make_school, course_plan):
+    plan, course = course_plan
+    plan.state = PlanState.APPROVED
+    db.session.commit()
+    other_leader = make_user("Olav Annen", roles=(Role.LEADER,), school=make_school("Dalen skole"))
+    response = login(other_leader).get(f"/utviklingsplan/{plan.id}")
+    assert "Digital vurdering: fullført: 1 av 4" in plain(response)
+    assert f'href="/kurs/{course.id}/deltakere"' not in text(response)
+
+
+def test_the_plan_period_runs_from_midnight_1_august_oslo_time_to_the_same_after_its_last_year(
+        login, leader, school, make_offering, make_user, admin, now):
+    plan = ops.create_plan(school.id, 2023, 2025, actor=leader, now=now)
+    course = make_offering("Digital vurdering")
+    # Half an hour either side of midnight in Oslo (summer time, two hours ahead of UTC) at each end: two just
+    # inside the start, one just inside the end.
+    before_start, after_start = (datetime(2023, 7, 31, h, 30, tzinfo=timezone.utc) for h in (21, 22))
+    before_end, after_end = (datetime(2026, 7, 31, h, 30, tzinfo=timezone.utc) for h in (21, 22))
+    for at in (before_start, after_start, after_start, before_end, after_end):
+        teacher = make_user(school=school)
+        enrollment_ops.enroll(course.id, teacher, actor=teacher, now=now)
+        enrollment_ops.transition(enrollment_ops.active_enrollment(course.id, teacher.id), EnrollmentState.COMPLETED,
+                                  actor=admin, now=at)
+    db.session.commit()
+    page = plain(login(leader).get(f"/utviklingsplan/{plan.id}"))
+    assert "Ansatte med fullført kompetansetiltak i planperioden: 3 av 6" in page
