@@ -293,7 +293,7 @@ def edit_gathering(network_id: int, gathering_id: int):
     ops.require_manage(current_user, network)
     if request.method == "GET":
         if problem := ops.editing_problem(g, now_utc()):
-            flash(problem, "danger")
+            flash(problem, "error")
             return _back(network, g)
         starts, ends = g.session.starts_at.astimezone(OSLO), g.session.ends_at.astimezone(OSLO)
         form = GatheringForm(formdata=None, data={"day": starts.date(), "start": starts.time(), "end": ends.time(),
@@ -359,7 +359,7 @@ def cannot_come(network_id: int, gathering_id: int):
         ops.say_cannot_come(g, current_user, now_utc(), cannot=cannot)
     except ops.NetworkError as err:
         db.session.rollback()
-        flash(str(err), "danger")
+        flash(str(err), "error")
     else:
         db.session.commit()
         flash(_("Vi har notert at du ikke kommer.") if cannot else _("Vi har notert at du kommer likevel."), "success")
@@ -396,13 +396,13 @@ def attendance(network_id: int, gathering_id: int):
         if raw:
             number = whole_number(raw, 10000)
             if number is None:
-                flash(_("Skriv antallet som et helt tall mellom 1 og 10 000."), "danger")
+                flash(_("Skriv antallet som et helt tall mellom 1 og 10 000."), "error")
                 return _back(network, g)
             counts[school_id] = number
     done = save(form, lambda: ops.record_attendance(g, user_ids=present, school_counts=counts, actor=current_user,
                                                     now=now_utc()), ops.NetworkError)
     if done is REFUSED:
-        flash(form.form_errors[-1], "danger")
+        flash(form.form_errors[-1], "error")
     else:
         flash(_("Oppmøtet er lagret."), "success")
     return _back(network, g)
@@ -516,7 +516,7 @@ def publish(school_year: int):
         abort(400)
     queued = save(form, lambda: ops.publish_groups(school_year, actor=current_user, now=now_utc()), ops.NetworkError)
     if queued is REFUSED:
-        flash(form.form_errors[-1], "danger")
+        flash(form.form_errors[-1], "error")
     else:
         flash(_("Gruppene er publisert. %(n)d skoleledere får e-post.", n=queued), "success")
     return redirect(url_for("networks.groups", skoleaar=school_year), 303)
@@ -606,7 +606,7 @@ def confirm(network_id: int, round_id: int, proposal_id: int):
     result = save(form, lambda: ops.confirm_proposal(proposal_id, actor=current_user, now=now_utc()).status,
                   ops.NetworkError)
     if result is REFUSED:
-        flash(form.form_errors[-1], "danger")
+        flash(form.form_errors[-1], "error")
     else:
         flash(_("Samlingen er avtalt.") if result == ProposalStatus.AGREED
               else _("Du har bekreftet forslaget."), "success")

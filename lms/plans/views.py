@@ -287,7 +287,7 @@ def remove(plan_id: int, kind: str, item_id: int):
         abort(400)
     if save(form, lambda: ops.remove_item(plan, kind, item_id, actor=_actor(), now=now_utc()),
             ops.PlanError) is REFUSED:
-        flash(" ".join(form.form_errors), "danger")
+        flash(" ".join(form.form_errors), "error")
     return redirect(url_for("plans.show", plan_id=plan.id), 303)
 
 
@@ -449,7 +449,7 @@ def step(plan_id: int, step: str):
         abort(400)
     if save(form, lambda: ops.transition(plan, STEPS[step], actor=_actor(), now=now_utc()), ops.PlanError,
             forbidden=PermissionDenied) is REFUSED:
-        flash(" ".join(form.form_errors), "danger")
+        flash(" ".join(form.form_errors), "error")
     else:
         flash(_("Planen er nå: %(state)s.", state=plan.state.label), "success")
     return redirect(url_for("plans.show", plan_id=plan.id), 303)

@@ -717,3 +717,19 @@ def test_a_schools_people_come_by_name_on_the_gathering_page(world, make_user):
     g = add_gathering(world)
     coming = {t.school.name: [u.name for u in t.coming] for t in ops.turnout(g)}
     assert coming == {"Eikeli skole": ["Anne Veileder", "Dina Veileder", "Line Leder"], "Furulund skole": ["Frode Leder"]}
+
+
+def test_a_refused_attendance_is_shown_as_an_error_and_the_saved_one_as_a_notice(world, login):
+    """A refusal is announced at once (role="alert", in the error colour); what went well is a polite status."""
+    g = add_gathering(world, host=world.eikeli.id)
+    url = f"/nettverk/{world.network.id}/samlinger/{g.id}/oppmote"
+    set_clock(GATHERING_START.astimezone(timezone.utc) - timedelta(minutes=1))
+    early = body(login(world.leader).post(url, data={"present": [str(world.leader.id)]}, follow_redirects=True))
+    assert re.search(r'data-color="danger" role="alert">\s*<p class="ds-paragraph">Oppmøte føres når samlingen '
+                     r'har begynt\.</p>', early)
+    set_clock(GATHERING_START.astimezone(timezone.utc))
+    bad_count = body(login(world.leader).post(url, data={f"count-{world.eikeli.id}": "mange"}, follow_redirects=True))
+    assert re.search(r'data-color="danger" role="alert">\s*<p class="ds-paragraph">Skriv antallet som et helt tall '
+                     r'mellom 1 og 10 000\.</p>', bad_count)
+    saved = body(login(world.leader).post(url, data={"present": [str(world.leader.id)]}, follow_redirects=True))
+    assert re.search(r'data-color="success" role="status">\s*<p class="ds-paragraph">Oppmøtet er lagret\.</p>', saved)

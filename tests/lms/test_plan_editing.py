@@ -565,8 +565,10 @@ def test_an_item_of_another_plan_or_one_already_removed_is_not_removed_and_the_p
     if whose == "already-removed":
         assert client.post(f"/utviklingsplan/{plan.id}/fjern/mal/{goal_id}").status_code == 303
     response = client.post(f"/utviklingsplan/{plan.id}/fjern/mal/{goal_id}", follow_redirects=True)
-    flashed = re.findall(r'<div class="ds-alert"[^>]*>\s*<p class="ds-paragraph">(.*?)</p>', response.get_data(as_text=True))
-    assert flashed[-1] == "Finnes ikke lenger i planen."
+    flashed = re.findall(r'<div class="ds-alert" ([^>]*)>\s*<p class="ds-paragraph">(.*?)</p>',
+                         response.get_data(as_text=True))
+    # Announced as an error, in the error colour, not as a notice.
+    assert flashed[-1] == ('data-color="danger" role="alert"', "Finnes ikke lenger i planen.")
     db.session.expire_all()
     assert (db.session.get(PlanGoal, goal_id) is not None) == (whose == "another-schools-plan")
 
