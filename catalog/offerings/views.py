@@ -181,20 +181,18 @@ def show(offering_id: int):
     decision = offering_ops.minimum_status(offering, now) if can_manage else None
     heading_key, heading_and_facts = _heading_and_facts(offering, closed_reason, decision, can_manage)
     about_key, about = _about(offering, series, mine, can_manage, now)
-    if user is None:
-        # A visitor's page is the same for every visitor: kept whole, layout included, for what its parts show.
-        heading, facts = heading_and_facts()
-        return kept_page(about_cache, ("visitor", request.path, heading_key, about_key), _ABOUT_TTL,
-                         "catalog/offerings/show.html", offering=offering, mine=None, heading=heading, facts=facts,
-                         about=about(), position=None, closed_reason=closed_reason, eligible=False,
-                         can_manage=False, staff_choices=[], enroll_form=None, action_form=None, now=now,
-                         can_cancel_seat=False, decision=None)
     heading, facts = heading_and_facts()
     own = dict(offering=offering, mine=mine, position=enrollment_ops.waitlist_position(mine) if mine else None,
-               closed_reason=closed_reason, eligible=enrollment_ops.eligible(user, offering, now.date()),
+               closed_reason=closed_reason,
+               eligible=user is not None and enrollment_ops.eligible(user, offering, now.date()),
                staff_choices=staff_choices, enroll_form=enroll_form,
                action_form=ActionForm() if mine is not None or can_manage else None,
                can_cancel_seat=mine is not None and enrollment_ops.may_cancel_self(mine, now))
+    if user is None:
+        # A visitor's page is the same for every visitor: kept whole, layout and enroll box included.
+        return kept_page(about_cache, ("visitor", request.path, heading_key, about_key), _ABOUT_TTL,
+                         "catalog/offerings/show.html", heading=heading, facts=facts, about=about(), can_manage=False,
+                         decision=None, now=now, **own)
     if not can_manage:
         # The rest of the page is the same for every reader whose parts are keyed alike: kept whole, with the
         # reader's own enroll box and staff form put in per request.
