@@ -90,17 +90,18 @@ def raise_sequence(schedule_id: int) -> None:
     """Raise the SEQUENCE of every session of a schedule by one: something shown in a calendar changed.
 
     One ``UPDATE ... SET sequence = sequence + 1 ... RETURNING``, so two
-    requests raising it at once both count and nothing is loaded to do it;
-    sessions this request has already loaded are given their new SEQUENCE
-    from what the database returned.
+    requests raising it at once both count and nothing is loaded to do it.
+    It returns the sessions whole: those this request has already loaded get
+    their new SEQUENCE from it, and a loaded schedule whose sessions are not
+    gets them from it too (they are every session of the schedule, in its
+    order), so the mail queued next about them reads none again.
     """
-    rows = db.session.execute(
+    sessions = db.session.scalars(
         sa.update(Session).where(Session.schedule_id == schedule_id).values(sequence=Session.sequence + 1)
-        .returning(Session.id, Session.sequence).execution_options(synchronize_session=False))
-    for session_id, sequence in rows:
-        loaded = db.session.identity_map.get(sa.inspect(Session).identity_key_from_primary_key((session_id,)))
-        if loaded is not None:
-            sa.orm.attributes.set_committed_value(loaded, "sequence", sequence)
+        .returning(Session).execution_options(synchronize_session=False, populate_existing=True)).all()
+    schedule = db.session.identity_map.get(sa.inspect(Schedule).identity_key_from_primary_key((schedule_id,)))
+    if schedule is not None and "sessions" not in sa.inspect(schedule).dict:
+        sa.orm.attributes.set_committed_value(schedule, "sessions", sorted(sessions, key=lambda s: s.starts_at))
 
 
 def place_changed(schedule: Schedule, now: datetime) -> None:

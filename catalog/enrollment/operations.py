@@ -319,13 +319,14 @@ def person_to_enroll(actor: User, person_id: int | None) -> User:
     for, so that nobody can find out which ids exist.
     """
     person = actor if person_id is None else db.session.get(User, person_id)
-    require(person is not None and can_act_for(actor, person), _may_not_act_for())
+    require(person is not None and can_act_for(actor, person), _may_not_act_for)
     return person
 
 
 def enroll(offering_id: int, person: User, *, actor: User, now: datetime) -> Enrollment:
     """Give the person a seat, or a place on the waitlist when the offering is full."""
-    require(can_act_for(actor, person), _may_not_act_for())
+    # The refusals' messages are translated only when one is given: this is the rush's hot path.
+    require(can_act_for(actor, person), _may_not_act_for)
     # Who may enroll does not depend on the seats: check it before taking the
     # lock, so everyone else waits for as short a time as possible.
     offering = db.session.scalars(sa.select(Offering).where(Offering.id == offering_id)
@@ -338,6 +339,7 @@ def enroll(offering_id: int, person: User, *, actor: User, now: datetime) -> Enr
     if not eligible(person, offering, now.date()):
         raise EnrollmentError(_("Tilbudet er ikke for din målgruppe (%(groups)s).",
                                 groups=", ".join(g.label for g in offering.target_groups)))
+    # Written now: after a refused insert the session's objects (the person's language too) cannot be read.
     already = (_("%(name)s er allerede påmeldt eller på ventelisten.", name=person.name)
                if actor.id != person.id else _("Du er allerede påmeldt eller på ventelisten."))
     # One look at the offering's enrollments: the person's own, and any offers out. An offer made after

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -154,7 +155,10 @@ class PermissionDenied(Exception):
     """The signed-in person may not do this; views answer 403."""
 
 
-def require(condition: bool, message: str | None = None) -> None:
-    """Raise PermissionDenied unless ``condition`` holds."""
+def require(condition: bool, message: str | Callable[[], str] | None = None) -> None:
+    """Raise PermissionDenied unless ``condition`` holds.
+
+    ``message`` may be a function giving it, so that a hot path translates it only when it refuses.
+    """
     if not condition:
-        raise PermissionDenied(message or _("Du har ikke tilgang til dette."))
+        raise PermissionDenied((message() if callable(message) else message) or _("Du har ikke tilgang til dette."))

@@ -17,8 +17,10 @@ from catalog.enrollment import operations as ops
 from catalog.enrollment.models import SEAT_STATES, Enrollment, EnrollmentState
 from catalog.offerings import operations as offering_ops
 from catalog.offerings.models import Offering, TargetGroup
+from events.models import Session
 from lms.audit.models import AuditEntry
 from lms.db import db, set_clock
+from lms.mail.models import OutboxMessage
 from lms.people.models import Role, User
 from tests.conftest import nothing_changes
 from tests.interleave import (Contender, before_first_call, commit_elsewhere, reading_request,
@@ -469,6 +471,37 @@ def test_under_the_lock_a_seat_is_taken_without_reading_the_target_groups_or_the
     (read,) = [s for s in under if s.startswith("SELECT offering.")]
     assert "JOIN schedule" in read
     assert not [s for s in under if s.startswith(("SELECT offering_target_group", "SELECT schedule"))]
+
+
+def test_a_seat_taken_raises_each_sessions_sequence_once_and_mails_it_without_reading_the_sessions_again(
+        app, make_offering, make_user, now):
+    """The UPDATE that raises the SEQUENCE returns the sessions whole: the invitation of each session is queued
+    with the SEQUENCE the feed now shows, and the sessions are not read again under the lock."""
+    offering = make_offering(capacity=5, sessions=2)
+    kari = make_user("Kari Teller")
+    db.session.commit()
+    before = {s.id: s.sequence for s in offering.sessions}
+    offering_id, kari_id = offering.id, kari.id
+    db.session.close()  # as a request starts: nothing of the offering loaded
+    kari = db.session.get(User, kari_id)
+    statements = []
+    listener = lambda *args: statements.append(" ".join(args[2].split()))  # noqa: E731
+    sa.event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        enrollment = ops.enroll(offering_id, kari, actor=kari, now=now)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", listener)
+    db.session.commit()
+    assert enrollment.state == EnrollmentState.ENROLLED
+    assert not [s for s in statements if s.startswith("SELECT session.")]
+    after = {s.id: s.sequence for s in db.session.scalars(
+        sa.select(Session).where(Session.schedule_id == enrollment.offering.schedule_id))}
+    assert after == {session_id: sequence + 1 for session_id, sequence in before.items()}
+    mails = db.session.scalars(sa.select(OutboxMessage).where(OutboxMessage.recipient == kari.email)
+                               .order_by(OutboxMessage.id)).all()
+    assert [(m.params["session_id"], m.params["part"], m.params["parts"]) for m in mails] == [
+        (session_id, part, 2) for part, session_id in enumerate(sorted(before, key=lambda i: i), 1)]
+    assert all(m.params["sequences"] == {str(i): q for i, q in after.items()} for m in mails)
 
 
 def test_a_closed_offering_says_so_before_whom_it_is_for_and_before_who_is_signed_up(make_offering, make_user, now):
