@@ -178,3 +178,23 @@ def test_sign_in_refusals_and_the_plain_refusal_say_why_in_norwegian(make_user):
     with pytest.raises(PermissionDenied) as refused:
         require(False)
     assert str(refused.value) == "Du har ikke tilgang til dette."
+
+
+def test_a_refusal_given_as_a_function_is_written_only_when_it_refuses(app):
+    """A hot path (the enrollment POST) passes its refusal as a function: it says what the function says, and
+    a request that is let through never writes it."""
+    from lms.auth.operations import PermissionDenied, require
+    written = []
+
+    def refusal() -> str:
+        written.append(True)
+        return "Du kan bare melde på deg selv eller ansatte ved din skole."
+    require(True, refusal)
+    assert written == []
+    with pytest.raises(PermissionDenied) as refused:
+        require(False, refusal)
+    assert str(refused.value) == "Du kan bare melde på deg selv eller ansatte ved din skole."
+    assert written == [True]
+    with pytest.raises(PermissionDenied) as refused:
+        require(False, "Bare ledere kan gjøre dette.")
+    assert str(refused.value) == "Bare ledere kan gjøre dette."
