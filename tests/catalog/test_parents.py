@@ -10,6 +10,7 @@ import icalendar
 import pytest
 import sqlalchemy as sa
 
+from catalog.offerings import operations as offering_ops
 from catalog.offerings.models import Offering
 from catalog.parents import operations as ops
 from catalog.parents.models import AttendanceMode, ParentEventKind, ParentSignup, SignupState
@@ -17,9 +18,10 @@ from lms.auth.operations import PermissionDenied
 from lms.db import db, set_clock
 from lms.mail import operations as mail
 from lms.mail.models import OutboxMessage
-from lms.people.models import Role
+from lms.people.models import Role, User
 from lms.settings import operations as settings
 from tests.conftest import NOW
+from tests.interleave import before_first_call, commit_elsewhere
 from tests.lms.test_mail import send as send  # the fixture: `flask mail send` in this process
 
 STREAM_URL = "https://video.kommune.example/hemmelig-strom-42"
@@ -312,6 +314,30 @@ def test_manage_link_changes_cancels_and_deletes_and_wrong_or_used_links_are_404
     assert client.get(f"/foreldre/p/{token}").status_code == 404
     assert all(m.recipient == "" for m in outbox())
 
+
+
+def test_a_parent_cancelling_as_the_organiser_deletes_the_event_is_told_it_is_gone(
+        app, make_event, admin, client, monkeypatch):
+    """PostgreSQL: the event is deleted in the catalogue after the page found the sign-up, before the seat lock."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite: the page takes the write lock at its first statement, so no deletion comes between")
+    event = make_event(hall=2)
+    result = signup(event, 1)
+    offering_id, admin_id = event.offering_id, admin.id
+    db.session.commit()
+
+    def delete_event():
+        offering_ops.delete_offering(db.session.get(Offering, offering_id), actor=db.session.get(User, admin_id),
+                                     now=NOW)
+
+    ran = before_first_call(monkeypatch, ops, "_lock", lambda: commit_elsewhere(app, delete_event))
+    cancelled = client.post(f"/foreldre/p/{result.token}/avmeld")
+    assert ran == [True] and cancelled.status_code == 303
+    page = client.get(cancelled.headers["Location"])
+    assert page.status_code == 404  # the sign-up went with the event
+    assert '<p class="ds-paragraph">Arrangementet finnes ikke.</p>' in page.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ParentSignup)) == 0
+    assert outbox("parents.cancelled") == []
 
 # --- organisers ----------------------------------------------------------------------
 
