@@ -1559,6 +1559,20 @@ def test_the_organisers_page_shows_their_schools_by_name_and_their_events_newest
     assert login(teacher).get("/foreldre/arrangor").status_code == 403
 
 
+def test_the_organisers_page_lists_their_five_hundred_newest_events(school, leader, login, now):
+    """One school's five hundred and one evenings: the soonest is left off, the page is not without end."""
+    for day in range(1, 502):
+        start = now + timedelta(days=day)
+        ops.create_event(ops.EventData(
+            title=f"Kveld {day}", kind=ParentEventKind.PARENT_SCHOOL, school_id=school.id, starts_at=start,
+            ends_at=start + timedelta(hours=2), mode=AttendanceMode.HALL, hall_capacity=30, stream_capacity=None,
+            stream_url="", location="Eikeli skole, aulaen", grades=[1], takes_questions=False), actor=leader, now=now)
+    db.session.commit()
+    page = _body(login(leader).get("/foreldre/arrangor"))
+    titles = re.findall(r'href="/foreldre/arrangor/\d+"[^>]*>([^<]+)</a>', page)
+    assert titles == [f"Kveld {day}" for day in range(501, 1, -1)]
+
+
 def test_a_municipal_evening_offers_the_schools_by_name(make_event, make_school, client):
     make_school("Østre skole"), make_school("Bekkestua skole"), make_school("Alna skole")
     event = make_event("Foreldreskole for alle", school=None, grades=())
