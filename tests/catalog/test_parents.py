@@ -1248,6 +1248,21 @@ def test_the_parent_list_is_soonest_first_without_cancelled_events_until_three_h
     assert [e.offering.title for e in ops.upcoming(three_hours_on + timedelta(seconds=1))] == ["Om tre dager"]
 
 
+def test_two_evenings_at_one_moment_are_listed_in_the_order_they_were_made_also_after_one_was_moved(
+        make_event, admin, client):
+    """The older evening is moved to the younger one's start: on PostgreSQL its offering's row is then written last."""
+    older = make_event("Flyttet hit", starts_in=timedelta(days=2))
+    younger = make_event("Her fra før", starts_in=timedelta(days=1))
+    [session] = older.offering.schedule.sessions
+    offering_ops.update_session(older.offering, session, actor=admin, now=NOW,
+                                starts_at=younger.offering.first_starts_at,
+                                ends_at=younger.offering.first_starts_at + timedelta(hours=2))
+    db.session.commit()
+    assert [e.offering.title for e in ops.upcoming(NOW)] == ["Flyttet hit", "Her fra før"]
+    page = _body(client.get("/foreldre"))
+    assert page.index("Flyttet hit") < page.index("Her fra før")
+
+
 def test_the_parent_list_for_a_grade_has_that_grades_events_and_those_for_every_grade(make_event):
     make_event("For 3. trinn", grades=(3, 4))
     make_event("For alle trinn", grades=())
