@@ -1554,6 +1554,28 @@ def test_questions_are_listed_in_the_order_of_the_time_they_were_sent(make_event
     assert re.findall(r"<li>([^<]+)</li>", part.split("</ol>", 1)[0]) == ["Sendt først", "Sendt sist"]
 
 
+def test_two_questions_sent_at_one_moment_are_listed_in_the_order_they_were_sent_also_where_a_purge_made_room(
+        make_event, leader, school, login):
+    """On PostgreSQL the second is written where a purged event's questions lay, once the table is vacuumed."""
+    past = make_event("Forrige forum", school=school, actor=leader, kind=ParentEventKind.USER_FORUM, questions=True,
+                      starts_in=timedelta(days=1))
+    for n in (1, 2):
+        ops.add_question(past, f"Gammelt spørsmål {n}", now=NOW)
+    event = make_event("Brukerforum", school=school, actor=leader, kind=ParentEventKind.USER_FORUM, questions=True,
+                       starts_in=timedelta(days=200))
+    moment = _purge_time(past, timedelta(seconds=1))
+    ops.add_question(event, "Sendt først", now=moment)
+    assert ops.purge(moment).events == 1
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":  # as autovacuum does after a purge
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM parent_question")
+    ops.add_question(event, "Sendt sist", now=moment)
+    db.session.commit()
+    part = _door(login, leader, event).split("Spørsmål på forhånd</h2>", 1)[1]
+    assert re.findall(r"<li>([^<]+)</li>", part.split("</ol>", 1)[0]) == ["Sendt først", "Sendt sist"]
+
+
 def test_the_organisers_page_shows_their_schools_by_name_and_their_events_newest_first(
         make_event, make_school, make_user, admin, login):
     bekk, alna = make_school("Bekkestua skole"), make_school("Alna skole")
