@@ -315,9 +315,10 @@ def test_manage_link_changes_cancels_and_deletes_and_wrong_or_used_links_are_404
     assert all(m.recipient == "" for m in outbox())
 
 
-
-def test_a_parent_cancelling_as_the_organiser_deletes_the_event_is_told_it_is_gone(
-        app, make_event, admin, client, monkeypatch):
+@pytest.mark.parametrize("action, form", [("avmeld", {}), ("endre", {"mode": "stream", "party_size": "1"})],
+                         ids=["cancelling", "changing"])
+def test_a_parent_acting_as_the_organiser_deletes_the_event_is_told_it_is_gone(
+        app, make_event, admin, client, monkeypatch, action, form):
     """PostgreSQL: the event is deleted in the catalogue after the page found the sign-up, before the seat lock."""
     if db.engine.dialect.name != "postgresql":
         pytest.skip("SQLite: the page takes the write lock at its first statement, so no deletion comes between")
@@ -331,13 +332,15 @@ def test_a_parent_cancelling_as_the_organiser_deletes_the_event_is_told_it_is_go
                                      now=NOW)
 
     ran = before_first_call(monkeypatch, ops, "_lock", lambda: commit_elsewhere(app, delete_event))
-    cancelled = client.post(f"/foreldre/p/{result.token}/avmeld")
-    assert ran == [True] and cancelled.status_code == 303
-    page = client.get(cancelled.headers["Location"])
+    answer = client.post(f"/foreldre/p/{result.token}/{action}", data=form)
+    assert ran == [True] and answer.status_code == 303
+    assert answer.headers["Location"] == f"/foreldre/p/{result.token}"
+    page = client.get(answer.headers["Location"])
     assert page.status_code == 404  # the sign-up went with the event
     assert '<p class="ds-paragraph">Arrangementet finnes ikke.</p>' in page.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ParentSignup)) == 0
-    assert outbox("parents.cancelled") == []
+    assert outbox("parents.cancelled") == [] and len(outbox("parents.signed_up")) == 1  # no mail of a change
+
 
 # --- organisers ----------------------------------------------------------------------
 
