@@ -23,6 +23,7 @@ from lms.settings import operations as settings
 from tests.conftest import NOW
 from tests.interleave import before_first_call, commit_elsewhere
 from tests.lms.test_mail import send as send  # the fixture: `flask mail send` in this process
+from tests.lms.test_mail import smtp as smtp  # the fixture: a real SMTP server on loopback
 
 STREAM_URL = "https://video.kommune.example/hemmelig-strom-42"
 
@@ -539,19 +540,6 @@ def test_catalogue_page_of_a_parent_offering_points_parents_to_their_sign_up(mak
     page = client.get(f"/kurs/{event.offering_id}").get_data(as_text=True)
     assert "Foresatte melder seg på under «For foreldre», uten konto." in page and 'href="/foreldre"' in page
     assert STREAM_URL not in page
-
-
-@pytest.fixture
-def smtp(app, monkeypatch):
-    """A real SMTP server on loopback, with the app's mail settings pointed at it."""
-    from tests.lms.test_mail import SmtpServer
-    server = SmtpServer()
-    server.start()
-    for key, value in {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": server.port, "SMTP_SECURITY": "none",
-                       "SMTP_TIMEOUT": 10.0, "MAIL_FROM": "Kommunen <post@kommune.test>"}.items():
-        monkeypatch.setitem(app.config, key, value)
-    yield server
-    server.stop()
 
 
 def test_a_parent_signing_up_in_english_gets_the_mail_over_smtp_and_manages_with_it(app, smtp, make_event, client):
