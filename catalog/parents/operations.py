@@ -390,7 +390,10 @@ def _lock(event_id: int) -> ParentEvent:
     event = get_event(event_id)
     if event is None:
         raise ParentError(_("Arrangementet finnes ikke."))
-    enrollment_ops.lock_offering(event.offering_id)
+    try:
+        enrollment_ops.lock_offering(event.offering_id)
+    except enrollment_ops.OfferingNotFound:  # deleted after the page had loaded the event
+        raise ParentError(_("Arrangementet finnes ikke.")) from None
     db.session.refresh(event)
     return event
 

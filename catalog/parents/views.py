@@ -213,6 +213,9 @@ def change(token: str):
     new_token = save(form, lambda: ops.change_mode(signup, mode, form.party_size.data or 1, now=now_utc()),
                      ops.ParentError)
     if new_token is REFUSED:
+        if ops.find_by_token(token) is None:  # gone with its event meanwhile: the link says so, as a cancel's does
+            flash(" ".join(form.form_errors), "error")
+            return redirect(url_for("parents.manage", token=token), 303)
         return _manage_page(signup, form, 400)
     flash(_("Påmeldingen er endret. Du får en ny e-post med en ny lenke; denne lenken virker ikke lenger."),
           "success")

@@ -198,6 +198,26 @@ def test_waitlist_keeps_lock_order_even_if_clock_was_read_earlier(make_offering,
     assert [e.id for e in ops.waitlist(offering.id)] == [eb.id, ec.id]
 
 
+def test_of_two_who_joined_the_waitlist_at_one_moment_the_first_is_offered_the_seat_also_where_a_cancellation_made_room(
+        make_offering, make_user, now):
+    """On PostgreSQL the second is written where a cancelled enrollment's old row lay, once the table is vacuumed."""
+    offering = make_offering(capacity=1)
+    gone, holder, first, second = make_user(), make_user(), make_user(), make_user()
+    ops.cancel_enrollment(ops.enroll(offering.id, gone, actor=gone, now=now), actor=gone, now=now)
+    held = ops.enroll(offering.id, holder, actor=holder, now=now)
+    early = ops.enroll(offering.id, first, actor=first, now=now)
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":  # as autovacuum does after changes
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM enrollment")
+    late = ops.enroll(offering.id, second, actor=second, now=now)
+    db.session.commit()
+    assert early.waitlisted_at == late.waitlisted_at
+    ops.cancel_enrollment(held, actor=holder, now=now + timedelta(hours=1))
+    db.session.commit()
+    assert (early.state, late.state) == (EnrollmentState.OFFERED, EnrollmentState.WAITLISTED)
+
+
 def test_seat_counters_match_the_enrollments_after_a_busy_day(make_offering, make_user, admin, now):
     offering = make_offering(capacity=3)
     people = [make_user() for _ in range(7)]

@@ -201,6 +201,15 @@ def test_the_benchmarks_greedy_start_keeps_last_years_partners_together_or_apart
     assert sorted(len({0, 1, 2} & set(g)) for g in apart) == [1, 2]
 
 
+@pytest.mark.parametrize("neighbour, first_group", [(41, [0, 1, 41]), (42, [0, 1, 2])],
+                         ids=["the-41st-is-weighed-at-the-second-step", "the-42nd-is-never-weighed"])
+def test_the_greedy_start_weighs_the_first_forty_free_schools_of_an_area_at_each_step(neighbour, first_group):
+    """45 schools of one area, each of a district of its own but the first and a neighbour; 40 weighed a step."""
+    schools = [school(i + 1, ["Lesing"], "Øst" if i in (0, neighbour) else f"Bydel {i}") for i in range(45)]
+    assert composition.CANDIDATES_PER_AREA == 40
+    assert sorted(composition.greedy(schools)[0]) == first_group
+
+
 def test_a_municipality_where_every_school_chose_the_same_area_gets_groups_of_three():
     result = compose([school(i, ["Lesing"]) for i in range(1, 46)])
     assert sorted(len(g.school_ids) for g in result.groups) == [3] * 15

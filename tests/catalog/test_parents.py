@@ -10,6 +10,7 @@ import icalendar
 import pytest
 import sqlalchemy as sa
 
+from catalog.offerings import operations as offering_ops
 from catalog.offerings.models import Offering
 from catalog.parents import operations as ops
 from catalog.parents.models import AttendanceMode, ParentEventKind, ParentSignup, SignupState
@@ -17,10 +18,12 @@ from lms.auth.operations import PermissionDenied
 from lms.db import db, set_clock
 from lms.mail import operations as mail
 from lms.mail.models import OutboxMessage
-from lms.people.models import Role
+from lms.people.models import Role, User
 from lms.settings import operations as settings
 from tests.conftest import NOW
+from tests.interleave import before_first_call, commit_elsewhere
 from tests.lms.test_mail import send as send  # the fixture: `flask mail send` in this process
+from tests.lms.test_mail import smtp as smtp  # the fixture: a real SMTP server on loopback
 
 STREAM_URL = "https://video.kommune.example/hemmelig-strom-42"
 
@@ -313,6 +316,33 @@ def test_manage_link_changes_cancels_and_deletes_and_wrong_or_used_links_are_404
     assert all(m.recipient == "" for m in outbox())
 
 
+@pytest.mark.parametrize("action, form", [("avmeld", {}), ("endre", {"mode": "stream", "party_size": "1"})],
+                         ids=["cancelling", "changing"])
+def test_a_parent_acting_as_the_organiser_deletes_the_event_is_told_it_is_gone(
+        app, make_event, admin, client, monkeypatch, action, form):
+    """PostgreSQL: the event is deleted in the catalogue after the page found the sign-up, before the seat lock."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite: the page takes the write lock at its first statement, so no deletion comes between")
+    event = make_event(hall=2)
+    result = signup(event, 1)
+    offering_id, admin_id = event.offering_id, admin.id
+    db.session.commit()
+
+    def delete_event():
+        offering_ops.delete_offering(db.session.get(Offering, offering_id), actor=db.session.get(User, admin_id),
+                                     now=NOW)
+
+    ran = before_first_call(monkeypatch, ops, "_lock", lambda: commit_elsewhere(app, delete_event))
+    answer = client.post(f"/foreldre/p/{result.token}/{action}", data=form)
+    assert ran == [True] and answer.status_code == 303
+    assert answer.headers["Location"] == f"/foreldre/p/{result.token}"
+    page = client.get(answer.headers["Location"])
+    assert page.status_code == 404  # the sign-up went with the event
+    assert '<p class="ds-paragraph">Arrangementet finnes ikke.</p>' in page.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ParentSignup)) == 0
+    assert outbox("parents.cancelled") == [] and len(outbox("parents.signed_up")) == 1  # no mail of a change
+
+
 # --- organisers ----------------------------------------------------------------------
 
 def test_leader_creates_events_for_own_school_only(leader, school, other_school, login):
@@ -510,19 +540,6 @@ def test_catalogue_page_of_a_parent_offering_points_parents_to_their_sign_up(mak
     page = client.get(f"/kurs/{event.offering_id}").get_data(as_text=True)
     assert "Foresatte melder seg på under «For foreldre», uten konto." in page and 'href="/foreldre"' in page
     assert STREAM_URL not in page
-
-
-@pytest.fixture
-def smtp(app, monkeypatch):
-    """A real SMTP server on loopback, with the app's mail settings pointed at it."""
-    from tests.lms.test_mail import SmtpServer
-    server = SmtpServer()
-    server.start()
-    for key, value in {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": server.port, "SMTP_SECURITY": "none",
-                       "SMTP_TIMEOUT": 10.0, "MAIL_FROM": "Kommunen <post@kommune.test>"}.items():
-        monkeypatch.setitem(app.config, key, value)
-    yield server
-    server.stop()
 
 
 def test_a_parent_signing_up_in_english_gets_the_mail_over_smtp_and_manages_with_it(app, smtp, make_event, client):
@@ -1222,6 +1239,21 @@ def test_the_parent_list_is_soonest_first_without_cancelled_events_until_three_h
     assert [e.offering.title for e in ops.upcoming(three_hours_on + timedelta(seconds=1))] == ["Om tre dager"]
 
 
+def test_two_evenings_at_one_moment_are_listed_in_the_order_they_were_made_also_after_one_was_moved(
+        make_event, admin, client):
+    """The older evening is moved to the younger one's start: on PostgreSQL its offering's row is then written last."""
+    older = make_event("Flyttet hit", starts_in=timedelta(days=2))
+    younger = make_event("Her fra før", starts_in=timedelta(days=1))
+    [session] = older.offering.schedule.sessions
+    offering_ops.update_session(older.offering, session, actor=admin, now=NOW,
+                                starts_at=younger.offering.first_starts_at,
+                                ends_at=younger.offering.first_starts_at + timedelta(hours=2))
+    db.session.commit()
+    assert [e.offering.title for e in ops.upcoming(NOW)] == ["Flyttet hit", "Her fra før"]
+    page = _body(client.get("/foreldre"))
+    assert page.index("Flyttet hit") < page.index("Her fra før")
+
+
 def test_the_parent_list_for_a_grade_has_that_grades_events_and_those_for_every_grade(make_event):
     make_event("For 3. trinn", grades=(3, 4))
     make_event("For alle trinn", grades=())
@@ -1513,6 +1545,28 @@ def test_questions_are_listed_in_the_order_of_the_time_they_were_sent(make_event
     assert re.findall(r"<li>([^<]+)</li>", part.split("</ol>", 1)[0]) == ["Sendt først", "Sendt sist"]
 
 
+def test_two_questions_sent_at_one_moment_are_listed_in_the_order_they_were_sent_also_where_a_purge_made_room(
+        make_event, leader, school, login):
+    """On PostgreSQL the second is written where a purged event's questions lay, once the table is vacuumed."""
+    past = make_event("Forrige forum", school=school, actor=leader, kind=ParentEventKind.USER_FORUM, questions=True,
+                      starts_in=timedelta(days=1))
+    for n in (1, 2):
+        ops.add_question(past, f"Gammelt spørsmål {n}", now=NOW)
+    event = make_event("Brukerforum", school=school, actor=leader, kind=ParentEventKind.USER_FORUM, questions=True,
+                       starts_in=timedelta(days=200))
+    moment = _purge_time(past, timedelta(seconds=1))
+    ops.add_question(event, "Sendt først", now=moment)
+    assert ops.purge(moment).events == 1
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":  # as autovacuum does after a purge
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM parent_question")
+    ops.add_question(event, "Sendt sist", now=moment)
+    db.session.commit()
+    part = _door(login, leader, event).split("Spørsmål på forhånd</h2>", 1)[1]
+    assert re.findall(r"<li>([^<]+)</li>", part.split("</ol>", 1)[0]) == ["Sendt først", "Sendt sist"]
+
+
 def test_the_organisers_page_shows_their_schools_by_name_and_their_events_newest_first(
         make_event, make_school, make_user, admin, login):
     bekk, alna = make_school("Bekkestua skole"), make_school("Alna skole")
@@ -1531,6 +1585,20 @@ def test_the_organisers_page_shows_their_schools_by_name_and_their_events_newest
     assert shown == sorted(shown) and {"Alna skole", "Bekkestua skole"} <= set(shown)
     teacher = make_user("Tor Lærer", roles=(Role.TEACHER,))
     assert login(teacher).get("/foreldre/arrangor").status_code == 403
+
+
+def test_the_organisers_page_lists_their_five_hundred_newest_events(school, leader, login, now):
+    """One school's five hundred and one evenings: the soonest is left off, the page is not without end."""
+    for day in range(1, 502):
+        start = now + timedelta(days=day)
+        ops.create_event(ops.EventData(
+            title=f"Kveld {day}", kind=ParentEventKind.PARENT_SCHOOL, school_id=school.id, starts_at=start,
+            ends_at=start + timedelta(hours=2), mode=AttendanceMode.HALL, hall_capacity=30, stream_capacity=None,
+            stream_url="", location="Eikeli skole, aulaen", grades=[1], takes_questions=False), actor=leader, now=now)
+    db.session.commit()
+    page = _body(login(leader).get("/foreldre/arrangor"))
+    titles = re.findall(r'href="/foreldre/arrangor/\d+"[^>]*>([^<]+)</a>', page)
+    assert titles == [f"Kveld {day}" for day in range(501, 1, -1)]
 
 
 def test_a_municipal_evening_offers_the_schools_by_name(make_event, make_school, client):
