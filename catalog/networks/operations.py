@@ -221,7 +221,7 @@ def add_resource(network: Network, *, title: str, url: str, note: str, actor: Us
         raise NetworkError(_("Gi ressursen en tittel."))
     if not url and not note.strip():
         raise NetworkError(_("Skriv en lenke eller et notat."))
-    if url and not url.startswith(("https://", "http://")):
+    if url and not url.startswith("https://"):
         raise NetworkError(_("Skriv en fullstendig nettadresse som begynner med https://."))
     resource = NetworkResource(network_id=network.id, title=title.strip(), url=url, note=note,
                                created_by_id=actor.id, created_at=now)

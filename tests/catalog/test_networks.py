@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from catalog.networks import operations as ops
-from catalog.networks.models import Gathering, Network, NetworkFeedToken, NetworkKind
+from catalog.networks.models import Gathering, Network, NetworkFeedToken, NetworkKind, NetworkResource
 from events.feeds import feed_events
 from lms.audit.operations import history
 from lms.db import db, set_clock
@@ -157,6 +157,22 @@ def test_shared_resources_are_links_and_sanitised_markdown(world, login):
     refused = client.post(f"/nettverk/{world.network.id}/ressurser", data={"title": "Tom ressurs", "url": "", "note": ""})
     assert refused.status_code == 400 and "Skriv en lenke eller et notat." in body(refused)
     assert 'value="Tom ressurs"' in body(refused)
+
+
+@pytest.mark.parametrize("url", ["http://dubestemmer.no", "dubestemmer.no", "ftp://dubestemmer.no/fil"])
+def test_a_resource_link_must_be_https_on_the_page_and_in_the_rule(world, login, url):
+    client = login(world.leader)
+    refused = client.post(f"/nettverk/{world.network.id}/ressurser", data={"title": "Dubestemmer", "url": url,
+                                                                          "note": ""})
+    assert refused.status_code == 400
+    assert "Skriv en fullstendig nettadresse som begynner med https://." in body(refused)
+    assert 'value="Dubestemmer"' in body(refused)
+    # The form refuses first; the rule refuses the same for any other caller.
+    with pytest.raises(ops.NetworkError) as rule:
+        ops.add_resource(world.network, title="Dubestemmer", url=url, note="", actor=world.leader, now=NOW)
+    assert str(rule.value) == "Skriv en fullstendig nettadresse som begynner med https://."
+    db.session.rollback()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(NetworkResource)) == 0
 
 
 # --- gatherings ------------------------------------------------------------------------------
