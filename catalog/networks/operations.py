@@ -16,7 +16,7 @@ from collections import defaultdict
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from functools import lru_cache
 
 import sqlalchemy as sa
@@ -880,11 +880,6 @@ def remind_unscheduled(round_: GatheringRound, *, actor: User, now: datetime) ->
         for user in {u.id: u for sid in network.school_ids for u in leaders.get(sid, [])}.values():
             queued += mails.queue_reminder(round_, network, user, now, day)
     return queued
-
-
-def round_window(round_: GatheringRound) -> tuple[datetime, datetime]:
-    return (datetime.combine(round_.window_start, time(0), tzinfo=OSLO),
-            datetime.combine(round_.window_end + timedelta(days=1), time(0), tzinfo=OSLO))
 
 
 # --- figures for the development plan -------------------------------------------------------

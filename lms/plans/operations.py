@@ -706,14 +706,3 @@ def queue_milestone_reminders(now: datetime, days: int = REMIND_DAYS_BEFORE) -> 
     return count
 
 
-def overdue_milestones(plan_ids, today: date) -> dict[int, int]:
-    """Return how many open milestones are past their deadline, per plan."""
-    if not plan_ids:
-        return {}
-    return dict(db.session.execute(
-        sa.select(Milestone.plan_id, sa.func.count()).where(
-            Milestone.plan_id.in_(plan_ids), Milestone.deadline < today,
-            Milestone.status.in_([MilestoneStatus.PLANNED, MilestoneStatus.IN_PROGRESS]))
-        .group_by(Milestone.plan_id)).all())
-
-
