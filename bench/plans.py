@@ -16,6 +16,13 @@ measure:
   connections, one by default: the figure is how long one admin waits;
   measured for ``--overview-duration`` seconds after ``--overview-warmup``).
 
+The platform's shared cache is on where Redis answers (``KP_REDIS_URL``,
+as ``bench.run`` sets it), so the plan page is the kept one between writes
+(``lms.plans.views.show``). It is also measured made anew for every view:
+over HTTP with the write generation raised every millisecond beside the
+load, as if another instance wrote all the time, and in-process with the
+generation raised before each request.
+
 The number of SELECTs of each page is counted in-process (Flask's test
 client, the same requests), with its in-process median time.
 
@@ -26,7 +33,9 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import sqlalchemy as sa
@@ -36,9 +45,10 @@ from flask.testing import FlaskClient
 from bench import common, enroll_rush
 
 
-def _timed(client, path: str, repeat: int) -> tuple[float, float, int]:
+def _timed(client, path: str, repeat: int, before_each=lambda: None) -> tuple[float, float, int]:
     """Return the median seconds and median CPU seconds of ``repeat`` GETs of ``path`` (the CPU of this
-    process: the page's Python and SQLite's work, PostgreSQL's own work not included), and its SELECTs."""
+    process: the page's Python and SQLite's work, PostgreSQL's own work not included), and its SELECTs;
+    ``before_each`` runs before each GET, outside the time (a write elsewhere: :func:`written`)."""
     from lms.db import db
 
     statements: list[str] = []
@@ -48,17 +58,42 @@ def _timed(client, path: str, repeat: int) -> tuple[float, float, int]:
 
     response = client.get(path)
     assert response.status_code == 200, (path, response.status_code, response.get_data(as_text=True)[:500])
+    before_each()
     sa.event.listen(db.engine, "before_cursor_execute", count)
     client.get(path)
     sa.event.remove(db.engine, "before_cursor_execute", count)
     times, cpu = [], []
     for _ in range(repeat):
+        before_each()
         start, start_cpu = time.perf_counter(), time.process_time()
         client.get(path)
         times.append(time.perf_counter() - start)
         cpu.append(time.process_time() - start_cpu)
     return (statistics.median(times), statistics.median(cpu),
             len([s for s in statements if s.lstrip().upper().startswith("SELECT")]))
+
+
+def written(app):
+    """Return what raises the write generation, as any instance's commit does (nothing without Redis)."""
+    cache = app.extensions.get("kp_shared_cache")
+    return cache.raise_generation if cache is not None else (lambda: None)
+
+
+@contextmanager
+def writing_all_the_time(app, every: float = 0.001):
+    """Raise the write generation every ``every`` seconds in a thread, so that no kept plan page is used."""
+    raise_generation, stop = written(app), threading.Event()
+
+    def run():
+        while not stop.wait(every):
+            raise_generation()
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def prepare(app, now: datetime, measures: int) -> tuple[int, int, int, list[int]]:
@@ -190,6 +225,7 @@ def main(argv=None) -> int:
         url = common.fresh_database(args.database, args.database_name)
         common.migrate(url)
         common.generate_dataset(url, args.scale)
+    shared = common.use_redis_cache()
     app = common.make_app(url)
     app.test_client_class = _FreshClient
     now = datetime.now(timezone.utc)
@@ -208,20 +244,26 @@ def main(argv=None) -> int:
     leader, admin = signed_in(app, leader_id, now), signed_in(app, admin_id, now)
     few = measures()
     with app.app_context():
-        in_process = {"plan_few": _timed(leader, plan_path, args.repeat)}
+        in_process = {"plan_few": _timed(leader, plan_path, args.repeat),
+                      "plan_few_made": _timed(leader, plan_path, args.repeat, written(app))}
     server = common.Server(url, log_path=common.DATA_DIR / "gunicorn-plans.log").start()
     print(f"gunicorn {' '.join(server.command[1:])} on {url.split('://')[0]}; load average "
           f"{open('/proc/loadavg').read().split()[:3]}")
     try:
         before = common.measure_ping(server.url, args.connections, args.duration, args.warmup, "plans-ping-before")
         http = {"plan_few": measure_page(server.url, plan_path, leader_cookie, "plan-page-few", args)}
+        with writing_all_the_time(app):
+            http["plan_few_made"] = measure_page(server.url, plan_path, leader_cookie, "plan-page-few-made", args)
         add_measures(app, leader_id, plan_id, offerings, now)
         many = measures()
         with app.app_context():
             in_process["plan_many"] = _timed(leader, plan_path, args.repeat)
+            in_process["plan_many_made"] = _timed(leader, plan_path, args.repeat, written(app))
             in_process["pdf"] = _timed(leader, pdf_path, args.repeat)
             in_process["overview"] = _timed(admin, overview_path, max(3, args.repeat // 2))
         http["plan_many"] = measure_page(server.url, plan_path, leader_cookie, "plan-page-many", args)
+        with writing_all_the_time(app):
+            http["plan_many_made"] = measure_page(server.url, plan_path, leader_cookie, "plan-page-many-made", args)
         http["pdf"] = measure_page(server.url, pdf_path, leader_cookie, "plan-pdf", args)
         http["overview"] = measure_page(server.url, overview_path, admin_cookie, "plans-overview", args, overview=True)
         after = common.measure_ping(server.url, args.connections, args.duration, args.warmup, "plans-ping-after")
@@ -230,7 +272,10 @@ def main(argv=None) -> int:
     ceiling = (before["rps"] + after["rps"]) / 2
     print(f"database: {url.split('://')[0]}; ceiling GET /ping (mean of before {before['rps']:.1f} and after "
           f"{after['rps']:.1f}): {ceiling:.1f} req/s; load average {open('/proc/loadavg').read().split()[:3]}")
+    print(f"shared cache (Redis): {'on' if shared else 'off: every plan page is made anew'}")
     names = {"plan_few": f"plan page, {few} measures", "plan_many": f"plan page, {many} measures",
+             "plan_few_made": f"plan page, {few} measures, made anew (a write between every two views)",
+             "plan_many_made": f"plan page, {many} measures, made anew (a write between every two views)",
              "pdf": f"PDF report, {many} measures",
              "overview": f"overview of every school ({args.overview_connections} connection"
                          f"{'s' if args.overview_connections > 1 else ''})"}

@@ -17,6 +17,10 @@ The order is what makes it true:
 - a reader reads the generation *before* the data it caches, so what it
   stores is never older than the generation it stores it under.
 
+A process may also keep what it rendered itself under the generation it
+read first (:func:`write_generation`; the plan page does): the same order
+makes it true, and the first commit anywhere retires it.
+
 Without ``KP_REDIS_URL`` nothing here is installed. With Redis unreachable
 or erroring, :meth:`SharedCache.lookup` answers "no entry", storing does
 nothing and callers use the database as they would without it; a warning is
@@ -79,20 +83,41 @@ class SharedCache:
         try:
             generation, entry = self._redis.mget(self._generation_key, self.prefix + key)
             if generation is None:
-                # A new (or emptied) Redis: start somewhere no old entry can have been made under.
-                start = str(secrets.randbits(48)).encode()
-                if self._redis.set(self._generation_key, start, nx=True):
-                    return start, None
-                return self._redis.get(self._generation_key), None
+                return self._started(), None
         except redis.RedisError as error:
-            self._reads_paused_until = self._clock() + RETRY_AFTER_SECONDS
-            self._failed("read", error)
+            self._read_failed(error)
             return None, None
         if entry is not None:
             made_under, _, value = entry.partition(b"\n")
             if made_under == generation:
                 return generation, value
         return generation, None
+
+    def generation(self) -> bytes | None:
+        """Return the write generation now, in one round trip; None when Redis cannot be used (keep nothing then).
+
+        What a process keeps of its own under this generation, read before
+        what it keeps was read from the database, is true while the generation
+        is: :func:`write_generation`.
+        """
+        if self._clock() < self._reads_paused_until:
+            return None
+        try:
+            return self._redis.get(self._generation_key) or self._started()
+        except redis.RedisError as error:
+            self._read_failed(error)
+            return None
+
+    def _started(self) -> bytes | None:
+        """Start the generation of a new (or emptied) Redis somewhere no old entry can have been made under."""
+        start = str(secrets.randbits(48)).encode()
+        if self._redis.set(self._generation_key, start, nx=True):
+            return start
+        return self._redis.get(self._generation_key)
+
+    def _read_failed(self, error: Exception) -> None:
+        self._reads_paused_until = self._clock() + RETRY_AFTER_SECONDS
+        self._failed("read", error)
 
     def store(self, key: str, generation: bytes, value: bytes) -> None:
         """Keep ``value`` under ``generation`` (read before what the value was made of) for at most ENTRY_SECONDS."""
@@ -120,6 +145,16 @@ class SharedCache:
 def shared_cache() -> SharedCache | None:
     """Return the current app's shared cache, or None where ``KP_REDIS_URL`` is not set."""
     return current_app.extensions.get(_EXTENSION) if has_app_context() else None
+
+
+def write_generation() -> bytes | None:
+    """Return the write generation, or None where there is no shared cache or Redis cannot be used now.
+
+    Read it before the rows a page is made of: a page kept under it is true
+    until any instance commits a write.
+    """
+    cache = shared_cache()
+    return cache.generation() if cache is not None else None
 
 
 def init_app(app: Flask) -> None:

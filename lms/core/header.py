@@ -78,7 +78,8 @@ def page_header(menu) -> Markup:
 
 
 def kept_page(cache: FragmentCache, key: Hashable, ttl: float, template: str, *,
-              own: Mapping[str, Callable[[], str]] | None = None, **context) -> Markup:
+              own: Mapping[str, Callable[[], str]] | None = None,
+              context_of: Callable[[], Mapping] | None = None, **context) -> Markup:
     """Return ``template``, a page of the layout, rendered once per ``key`` and header and kept in ``cache``.
 
     ``key`` must hold everything the page shows apart from the layout (whose
@@ -87,15 +88,21 @@ def kept_page(cache: FragmentCache, key: Hashable, ttl: float, template: str, *,
     may see it. Per request only the page's address, the CSRF token and the
     reader's own parts are put in: ``own`` maps a name the template prints to
     what renders that part for this request (a person's enroll box, say). A
-    page with a flashed message is rendered as it is, once.
+    page with a flashed message is rendered as it is, once. ``context_of``,
+    where given, makes the rest of the template's context, only when the page
+    is rendered (a page whose key is not made of its rows: the plan page).
     """
     own = own or {}
+
+    def full_context() -> dict:
+        return {**context, **(context_of() if context_of is not None else {})}
     if session.get("_flashes"):
-        return Markup(render_template(template, **context, **{name: Markup(make()) for name, make in own.items()}))
+        return Markup(render_template(template, **full_context(),
+                                      **{name: Markup(make()) for name, make in own.items()}))
     places = {name: f"\x00kp-own-{name}\x00" for name in own}
     page = _with_request_parts(cache.get_or_make(
         (key, template, tuple(own), _header_key(main_menu())), ttl,
-        lambda: _render_whole(template, {**context, **{name: Markup(place) for name, place in places.items()}})))
+        lambda: _render_whole(template, {**full_context(), **{name: Markup(place) for name, place in places.items()}})))
     for name, place in places.items():
         page = Markup(str(page).replace(place, str(own[name]())))
     return page

@@ -17,12 +17,14 @@ from lms import exports
 from lms.auth.operations import PermissionDenied, require
 from lms.db import db, now_utc, reads_only
 from lms.cache import FragmentCache, kept_with_csrf
+from lms.core.header import kept_page
 from lms.forms import REFUSED, ActionForm, save
 from lms.i18n import fmt_date, to_oslo
 from lms.links import addresses_of
 from lms.plans import operations as ops
 from lms.plans import overview as overview_ops
 from lms.plans import report
+from lms.shared_cache import ENTRY_SECONDS, write_generation
 from lms.plans.forms import (LINK_HELP, CommentForm, GoalForm, InformationForm, MeasureForm, MilestoneForm,
                              MilestoneStatusForm, PlanForm, SectionForm, TreatedForm, TreatmentForm)
 from lms.plans.models import (SECTION_KEYS, SECTION_TITLES, STRUCTURED_AREAS, Body, InformationKind, Milestone,
@@ -140,38 +142,84 @@ def _item_url(plan_id: int):
     return item_url
 
 
-def _render(plan: Plan, status: int = 200, **forms):
-    full = _readable(plan)
+@dataclass(frozen=True)
+class _Reader:
+    """What one reader of a plan may see and do on its page: all the page shows that is not the plan's."""
+
+    full: bool  # the whole plan, or only areas 4 and 6
+    may_edit: bool  # a leader of the school, while the plan's state lets it be edited
+    may_lead: bool  # a leader of the school
+    may_review: bool
+    may_see_lists: bool
+
+
+def _reader(plan: Plan) -> _Reader:
     user = _actor()
+    return _Reader(full=_readable(plan), may_edit=ops.may_edit(user, plan) and plan.state in ops.EDITABLE_STATES,
+                   may_lead=ops.may_edit(user, plan), may_review=ops.may_review(user),
+                   may_see_lists=ops.may_see_lists(user, plan))
+
+
+def _this_minute():
+    """The moment the page counts its evidence at: the minute, so that a page kept within it is the same page."""
+    return now_utc().replace(second=0, microsecond=0)
+
+
+def _context(plan: Plan, reader: _Reader, moment, forms: dict) -> dict:
+    """Return what ``plans/show.html`` is rendered from: the plan's parts, their evidence, the reader's forms."""
     content = ops.content_of(plan)
-    staff = ops.school_staff(plan.school_id) if ops.may_edit(user, plan) else []
+    staff = ops.school_staff(plan.school_id) if reader.may_lead else []
     # The forms that came in with this request; the others are empty, and ``add_fields`` keeps them rendered.
     posted = {name: None for name in PART_FORMS}
     posted.update(forms)
     # What the operation refused, shown at the top too: the form it came from may not be on the page any more.
     refusals = [error for form in forms.values() for error in form.form_errors]
-    today = to_oslo(now_utc()).date()
-    versions = ops.versions(plan) if full else []
-    return render_template(
-        "plans/show.html", plan=plan, content=content, full=full, evidence=ops.evidence_for(content, now_utc()),
+    full = reader.full
+    return dict(
+        plan=plan, content=content, full=full, evidence=ops.evidence_for(content, moment),
         sections=[plan.section(k) for k in SECTION_KEYS if full or k in ops.SHARED_SECTIONS],
-        structured=STRUCTURED_AREAS, may_edit=ops.may_edit(user, plan) and plan.state in ops.EDITABLE_STATES,
-        may_lead=ops.may_edit(user, plan), may_review=ops.may_review(user), may_see_lists=ops.may_see_lists(user, plan),
+        structured=STRUCTURED_AREAS, may_edit=reader.may_edit, may_lead=reader.may_lead,
+        may_review=reader.may_review, may_see_lists=reader.may_see_lists,
         next_states=sorted(ops.TRANSITIONS[plan.state], key=list(PlanState).index), action_form=_Token(ActionForm()),
-        status_form=_Token(MilestoneStatusForm(formdata=None)), today=today,
+        status_form=_Token(MilestoneStatusForm(formdata=None)), today=to_oslo(moment).date(),
         add_fields=_add_fields(staff, content.milestones),
-        refusals=refusals, versions=versions, comments=ops.comments(plan) if full else [], section_titles=SECTION_TITLES,
-        history=ops.audit.history(ops.AUDIT_TYPE, plan.id) if full else [],
+        refusals=refusals, versions=ops.versions(plan) if full else [], comments=ops.comments(plan) if full else [],
+        section_titles=SECTION_TITLES, history=ops.audit.history(ops.AUDIT_TYPE, plan.id) if full else [],
         state_labels={s.value: s.label for s in PlanState}, statuses=list(MilestoneStatus),
         item_url=_item_url(plan.id),
         milestone_status_url=addresses_of("plans.milestone_status", "milestone_id", plan_id=plan.id),
-        **posted), status
+        **posted)
+
+
+def _render(plan: Plan, status: int = 200, **forms):
+    return render_template("plans/show.html", **_context(plan, _reader(plan), _this_minute(), forms)), status
+
+
+#: Plan pages kept rendered whole, under the write generation they were read after (``show``).
+kept_plans = FragmentCache(maxsize=64)
+#: How long a kept plan page lives unused at most: the shared cache's bound on a write that could not be announced.
+KEPT_PLAN_TTL = ENTRY_SECONDS
 
 
 @bp.get("/<int:plan_id>")
 @reads_only
 def show(plan_id: int):
-    return _render(_plan(plan_id))
+    """The plan page; where the platform shares a cache (Redis), kept whole until any instance writes anything.
+
+    Its rows and their evidence come from every feature's tables, so no row of
+    its own tells when it changed: the write generation does. Read first, before
+    the plan, it makes the page kept under it true until the next commit
+    anywhere; the evidence is counted as of the minute, which the key holds with
+    the reader's rights. Without a shared cache the page is rendered each time.
+    """
+    generation = write_generation()
+    plan = _plan(plan_id)
+    reader = _reader(plan)
+    moment = _this_minute()
+    if generation is None:
+        return render_template("plans/show.html", **_context(plan, reader, moment, {}))
+    return kept_page(kept_plans, ("plan", generation, plan.id, reader, moment), KEPT_PLAN_TTL, "plans/show.html",
+                     context_of=lambda: _context(plan, reader, moment, {}))
 
 
 @bp.route("/<int:plan_id>/avsnitt/<key>", methods=["GET", "POST"])

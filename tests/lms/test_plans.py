@@ -13,7 +13,6 @@ from pypdf import PdfReader
 
 from catalog.enrollment import operations as enrollment_ops
 from catalog.enrollment.models import EnrollmentState
-from catalog.offerings.models import TargetGroup
 from lms.audit import operations as audit
 from lms.db import db
 from lms.mail import operations as mail_ops
@@ -147,18 +146,6 @@ def test_a_milestone_outside_the_school_staff_is_refused(login, leader, plan, ma
 PAGES = ["", "/rapport", "/rapport.pdf", "/avsnitt/vision"]
 
 
-@pytest.fixture
-def people(make_user, make_school, school, leader, admin):
-    other_school = make_school("Dalen skole")
-    return {
-        "leader": leader,
-        "teacher": make_user("Tor Lærer", school=school),
-        "other_leader": make_user("Olav Annen", roles=(Role.LEADER,), school=other_school),
-        "other_teacher": make_user("Otto Annen", school=other_school),
-        "admin": admin,
-    }
-
-
 @pytest.mark.parametrize("role, state, expected", [
     ("leader", PlanState.DRAFT, {"": 200, "/rapport": 200, "/rapport.pdf": 200, "/avsnitt/vision": 200}),
     ("teacher", PlanState.DRAFT, {"": 200, "/rapport": 200, "/rapport.pdf": 200, "/avsnitt/vision": 403}),
@@ -248,20 +235,6 @@ def test_a_submitted_plan_cannot_be_edited(login, leader, plan, now):
 
 
 # --- evidence ------------------------------------------------------------------
-
-@pytest.fixture
-def course_plan(leader, school, plan, make_offering, make_user, now, admin):
-    course = make_offering("Digital vurdering", target_groups=(TargetGroup.TEACHERS,))
-    teachers = [make_user(f"Lærer {i}", school=school) for i in range(4)]
-    for teacher in teachers[:3]:
-        enrollment_ops.enroll(course.id, teacher, actor=teacher, now=now)
-    done = enrollment_ops.active_enrollment(course.id, teachers[0].id)
-    enrollment_ops.transition(done, EnrollmentState.COMPLETED, actor=admin, now=now + timedelta(days=1))
-    ops.add_measure(plan, 4, "Kurs i digital vurdering", ops.PlanTargetGroup.TEACHERS, "Rita", "Høst",
-                    [("offering", course.id), ("lighthouse_offering", 77)], actor=leader, now=now)
-    db.session.commit()
-    return plan, course
-
 
 def test_measure_shows_live_figures_from_the_catalogue(login, leader, course_plan):
     plan, course = course_plan
