@@ -257,8 +257,8 @@ def feed_response(body: Callable[[], bytes | None], *, filename: str, etag: str)
 
 
 #: Feeds built in this process, by address and ETag (the hash of the body); a
-#: 500-event feed is about 400 kB, so at most 64 are kept.
-feed_bodies = FragmentCache(maxsize=64)
+#: 500-event feed is about 400 kB, so at most 64 are kept, and 8 MB of them.
+feed_bodies = FragmentCache(maxsize=64, max_chars=8_000_000)
 FEED_BODY_SECONDS = 3600
 
 

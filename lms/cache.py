@@ -69,16 +69,30 @@ def kept_with_csrf(cache: "FragmentCache", key: Hashable, ttl: float, render: Ca
     return with_csrf_token(cache.get_or_make(key, ttl, lambda: without_csrf_token(str(render()))))
 
 
+def _size(value: object) -> int:
+    """The length of a kept text or body (what a kept page costs the process); 0 for anything else."""
+    return len(value) if isinstance(value, (str, bytes)) else 0
+
+
 class FragmentCache:
+    """Entries kept for ``ttl`` seconds, at most ``maxsize`` of them and at most ``max_chars`` of text in all.
+
+    The least recently used go first when either bound is reached: a cache of
+    whole pages keyed per person would otherwise hold thousands of them in each
+    worker (``max_chars`` counts a text's characters, a body's bytes).
+    """
+
     #: Every cache made in this process, so that all of them can be emptied at once.
     _all: "weakref.WeakSet[FragmentCache]" = weakref.WeakSet()
 
-    def __init__(self, maxsize: int = 512, clock: Callable[[], float] = clock):
+    def __init__(self, maxsize: int = 512, clock: Callable[[], float] = clock, max_chars: int | None = None):
         FragmentCache._all.add(self)
         self._entries: OrderedDict[Hashable, tuple[float, int, object]] = OrderedDict()
         self._lock = threading.Lock()
         self._generation = 0
         self._maxsize = maxsize
+        self._max_chars = max_chars
+        self._chars = 0
         self._clock = clock
 
     def get_or_make(self, key: Hashable, ttl: float, make: Callable[[], object]) -> object:
@@ -93,10 +107,14 @@ class FragmentCache:
             return hit[0]
         value = make()
         with self._lock:
+            old = self._entries.pop(key, None)
+            if old is not None:
+                self._chars -= _size(old[2])
             self._entries[key] = (now + ttl, generation, value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self._maxsize:
-                self._entries.popitem(last=False)
+            self._chars += _size(value)
+            while len(self._entries) > self._maxsize or (
+                    self._max_chars is not None and self._chars > self._max_chars and len(self._entries) > 1):
+                self._chars -= _size(self._entries.popitem(last=False)[1][2])
         return value
 
     def get(self, key: Hashable) -> object | None:
@@ -124,3 +142,4 @@ class FragmentCache:
         with self._lock:
             self._generation += 1
             self._entries.clear()
+            self._chars = 0

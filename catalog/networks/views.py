@@ -140,7 +140,7 @@ ARCHIVE_SHOWN = 6
 #: so a change made by any instance is never served stale. The header's person, language and menu are added
 #: to the key, the page's address and CSRF token put in per request; a page with a refused form, a new feed
 #: link or a message to show once is rendered anew.
-page_cache = FragmentCache(maxsize=1024)
+page_cache = FragmentCache(maxsize=1024, max_chars=3_000_000)
 PAGE_TTL = 3600
 
 

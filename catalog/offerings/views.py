@@ -111,7 +111,7 @@ def session_or_404(offering: Offering, session_id: int) -> Session:
 
 #: The catalogue's rendered content (filter form, results, schemes), shared by everyone who
 #: asks the same question in the same language; dropped on this instance's own changes.
-results_cache = FragmentCache()
+results_cache = FragmentCache(max_chars=3_000_000)
 enrollment_ops.enrollment_changed.connect(results_cache.invalidate)
 offering_ops.offering_changed.connect(results_cache.invalidate)
 scheme_ops.scheme_changed.connect(results_cache.invalidate)
@@ -196,7 +196,7 @@ def show(offering_id: int):
     if not can_manage:
         # The rest of the page is the same for every reader whose parts are keyed alike: kept whole, with the
         # reader's own enroll box and staff form put in per request.
-        return kept_page(about_cache, ("reader", request.path, heading_key, about_key), _ABOUT_TTL,
+        return kept_page(reader_pages, ("reader", request.path, heading_key, about_key), _ABOUT_TTL,
                          "catalog/offerings/show.html", heading=heading, facts=facts, about=about(), can_manage=False,
                          decision=None, now=now, offering=offering, own={
                              "enroll_box": lambda: render_template("catalog/offerings/_enroll_box.html", **own),
@@ -209,7 +209,10 @@ def show(offering_id: int):
 #: sessions, the series), rendered once per process for what it shows: its key holds every column of
 #: every row it is made from and the time-dependent answers it prints, so a change is never served stale.
 #: Those who manage the offering get it rendered anew (their links depend on the hour).
-about_cache = FragmentCache(maxsize=4096)
+about_cache = FragmentCache(maxsize=4096, max_chars=4_000_000)
+#: A signed-in reader's offering page kept whole: one per person (the header), so fewer and smaller in all
+#: than a visitor's, which every visitor shares.
+reader_pages = FragmentCache(maxsize=1024, max_chars=2_000_000)
 _ABOUT_TTL = 3600
 
 

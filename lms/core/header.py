@@ -29,7 +29,7 @@ from markupsafe import Markup, escape
 from lms import plugins
 from lms.cache import CSRF_PLACEHOLDER, FragmentCache, keeping_whole_page, with_csrf_token, without_csrf_token
 
-header_cache = FragmentCache(maxsize=4096)
+header_cache = FragmentCache(maxsize=4096, max_chars=2_000_000)
 #: How long a header is kept unused; its key holds all it shows, so this only bounds memory.
 HEADER_TTL = 3600
 #: Stands where the page's own address goes in a kept header (the language switch comes back to it).

@@ -196,7 +196,7 @@ def _render(plan: Plan, status: int = 200, **forms):
 
 
 #: Plan pages kept rendered whole, under the write generation they were read after (``show``).
-kept_plans = FragmentCache(maxsize=64)
+kept_plans = FragmentCache(maxsize=64, max_chars=3_000_000)
 #: How long a kept plan page lives unused at most: the shared cache's bound on a write that could not be announced.
 KEPT_PLAN_TTL = ENTRY_SECONDS
 
