@@ -20,6 +20,10 @@
   each page for its share of ``--duration``, and a last ping): every page
   meets the same mix, and each figure is the mean over the rounds.
 
+The shared cache is on where Redis answers (``KP_REDIS_URL``, as
+``bench.run`` sets it): the two network pages are then kept under the write
+generation between writes (``catalog.networks.views``).
+
 ``python -m bench.networks`` runs both on a fresh SQLite database (or
 ``--database postgresql``, or ``--database-url``) and prints the figures.
 ``--in-process`` measures the pages instead with Flask's test client in one
@@ -246,6 +250,8 @@ def main(argv=None) -> int:
     else:
         database_url = common.fresh_database(args.database, "kp_bench_networks")
         common.migrate(database_url)
+    # The shared cache on where Redis answers, as bench.run and a deployment with KP_REDIS_URL have it.
+    shared = common.use_redis_cache()
     app = common.make_app(database_url)
     schools = schools_of_database(app) if args.database_url else []
     if len(schools) < SCHOOLS:
@@ -259,7 +265,8 @@ def main(argv=None) -> int:
         costs = page_costs(app, prepared, profile=args.profile)
         return 0 if ok and not any(f["unexpected_status"] for f in costs.values()) else 1
     server = common.Server(database_url, log_path=common.DATA_DIR / "gunicorn-networks.log").start()
-    print(f"gunicorn {' '.join(server.command[1:])} on {database_url}")
+    print(f"gunicorn {' '.join(server.command[1:])} on {database_url}; shared cache (Redis) "
+          f"{'on: the pages kept under the write generation' if shared else 'off'}")
     pages = [("network page, 50 gatherings with minutes", "network-page", f"/nettverk/{prepared['network_id']}",
               prepared["participant_cookie"]),
              ("leader's Mine nettverk", "mine-nettverk", "/nettverk", prepared["leader_cookie"]),

@@ -231,3 +231,45 @@ def count_statements(call) -> int:
     finally:
         sa.event.remove(db.engine, "before_cursor_execute", count)
     return len(sent)
+
+
+# --- the shared cache (Redis) turned on for the test app ------------------------------------
+
+@pytest.fixture
+def shared_cache_on(app):
+    """Turn the shared cache on for the test app, as ``KP_REDIS_URL`` does when the platform starts.
+
+    Its keys live under a prefix of the test's own (returned), deleted after; skipped where no Redis
+    answers (failed in CI).
+    """
+    import secrets
+
+    from lms import shared_cache
+    from tests.events.test_shared_feed_cache import REDIS_URL, _redis_or_skip
+
+    client = _redis_or_skip()
+    prefix = f"kptest:{secrets.token_hex(8)}:"
+    before = {name: app.config.get(name) for name in ("REDIS_URL", "REDIS_PREFIX")}
+    app.config.update(REDIS_URL=REDIS_URL, REDIS_PREFIX=prefix)
+    shared_cache.init_app(app)
+    try:
+        yield prefix
+    finally:
+        app.extensions.pop("kp_shared_cache", None)
+        app.config.update(before)
+        sa.event.remove(db.engine, "after_cursor_execute", shared_cache._note_statement)
+        keys = list(client.scan_iter(match=f"{prefix}*"))
+        if keys:
+            client.delete(*keys)
+
+
+@pytest.fixture
+def login_welcomed(app):
+    """Like ``login``, with the welcome already shown: a page with a message to show once is never kept."""
+    def make(user: User):
+        client = app.test_client()
+        db.session.commit()
+        assert client.post("/logg-inn", data={"email": user.email, "password": PASSWORD}).status_code == 302
+        assert "Velkommen" in client.get("/").get_data(as_text=True)
+        return client
+    return make

@@ -26,6 +26,7 @@ from lms.i18n import OSLO, fmt_date
 from lms.links import absolute_url
 from lms.people.models import School, User
 from lms.schoolyear import school_year_of
+from lms.shared_cache import write_generation
 
 bp = Blueprint("networks", __name__, template_folder="../templates")
 
@@ -54,6 +55,12 @@ def _this_year() -> int:
 @reads_only
 @login_required
 def index():
+    generation = write_generation()
+    if generation is not None:
+        minute = _this_minute()
+        return kept_page(page_cache, ("mine", generation, request.url_root, minute), PAGE_TTL,
+                         "catalog/networks/index.html",
+                         context_of=lambda: {"mine": ops.my_networks(current_user, minute)})
     mine = ops.my_networks(current_user, now_utc())
     return kept_page(page_cache, ("mine", request.url_root, current_user.is_admin, tuple(mine)), PAGE_TTL,
                      "catalog/networks/index.html", mine=mine)
@@ -137,15 +144,22 @@ ARCHIVE_SHOWN = 6
 #: (``lms.core.header.kept_page``). A key holds every row the page is made from (for the network page: the
 #: network with its coordinator and schools, the participants, the gatherings it lists, the resources; all read
 #: as plain columns on every request) and what differs between readers (managing, taking part, their absences),
-#: so a change made by any instance is never served stale. The header's person, language and menu are added
-#: to the key, the page's address and CSRF token put in per request; a page with a refused form, a new feed
-#: link or a message to show once is rendered anew.
+#: so a change made by any instance is never served stale. Where the platform shares a cache (Redis), the pages
+#: are kept under its write generation instead, read first, which any instance's commit raises: then a page
+#: kept for a person is used without reading anything until the next write anywhere (or the next minute).
+#: The header's person, language and menu are added to the key, the page's address and CSRF token put in per
+#: request; a page with a refused form, a new feed link or a message to show once is rendered anew.
 page_cache = FragmentCache(maxsize=1024, max_chars=3_000_000)
 PAGE_TTL = 3600
 
 
-def _show(network_id: int, *, resource_form: ResourceForm | None = None, new_link: dict | None = None):
-    now = now_utc()
+def _page(network_id: int, now: datetime, resource_form: ResourceForm | None = None,
+          new_link: dict | None = None) -> tuple[dict, tuple]:
+    """Read what the network page shows this reader (404 and 403 as they apply).
+
+    Return the template's context and the rows it is made from with what
+    differs between readers (the key the page is kept under without a shared cache).
+    """
     try:
         network = ops.network_head(network_id)
     except ops.NetworkNotFound:
@@ -171,12 +185,30 @@ def _show(network_id: int, *, resource_form: ResourceForm | None = None, new_lin
             resource_form=resource_form or ResourceForm(formdata=None), action_form=ActionForm(), absent=absent,
             may_manage=may_manage, taking_part=taking_part, new_link=new_link, SessionStatus=SessionStatus)
 
+    return ({"network": network, "body": lambda: Markup(render())},
+            (network, page, resources, may_manage, taking_part, absent))
+
+
+def _this_minute() -> datetime:
+    """The moment a page kept under the write generation is read at: the minute, which its key holds."""
+    return now_utc().replace(second=0, microsecond=0)
+
+
+def _show(network_id: int, *, resource_form: ResourceForm | None = None, new_link: dict | None = None):
     if resource_form is None and new_link is None:
         # Kept whole, layout included: the body is rendered only when the page is made anew.
-        return kept_page(page_cache, ("network", request.url_root, network, page, resources, may_manage,
-                                      taking_part, absent), PAGE_TTL, "catalog/networks/show.html",
-                         network=network, body=lambda: Markup(render()))
-    return render_template("catalog/networks/show.html", network=network, body=lambda: Markup(render()))
+        generation = write_generation()
+        if generation is not None:
+            # Read before anything else; nothing the page shows (nor whether this person may see it) has
+            # changed while no instance has committed a write since, and the header's key holds the person.
+            minute = _this_minute()
+            return kept_page(page_cache, ("network", generation, network_id, request.url_root, minute), PAGE_TTL,
+                             "catalog/networks/show.html", context_of=lambda: _page(network_id, minute)[0])
+        context, rows = _page(network_id, now_utc())
+        return kept_page(page_cache, ("network", request.url_root, *rows), PAGE_TTL, "catalog/networks/show.html",
+                         **context)
+    context, _rows = _page(network_id, now_utc(), resource_form, new_link)
+    return render_template("catalog/networks/show.html", **context)
 
 
 def _archive_rows(newest_first: list[tuple[int, datetime]], shown: int | None = None) -> list[dict]:

@@ -11,7 +11,6 @@ with it on. Skipped where no Redis answers on 127.0.0.1 (failed in CI).
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -19,14 +18,13 @@ import sqlalchemy as sa
 
 from catalog.enrollment import operations as enrollment_ops
 from catalog.enrollment.models import EnrollmentState
-from lms import shared_cache
 from lms.db import db, set_clock
 from lms.i18n import OSLO
 from lms.people.models import Role, User
 from lms.plans import operations as ops
 from lms.plans.models import PlanState
 from tests.conftest import PASSWORD
-from tests.events.test_shared_feed_cache import CLOSED_REDIS_URL, REDIS_URL, _redis_or_skip
+from tests.events.test_shared_feed_cache import CLOSED_REDIS_URL, REDIS_URL
 # The page tests that read the plan after a change, run again here with the page kept (and their fixtures).
 from tests.lms.test_plans import (  # noqa: F401
     plain, test_a_stale_save_is_told_and_loses_nothing,
@@ -38,34 +36,13 @@ from tests.lms.test_plans import (  # noqa: F401
 
 
 @pytest.fixture(autouse=True)
-def kept(app):
-    """Turn the shared cache on for the test app, as ``KP_REDIS_URL`` does when the platform starts."""
-    client = _redis_or_skip()
-    prefix = f"kptest:{secrets.token_hex(8)}:"
-    before = {name: app.config.get(name) for name in ("REDIS_URL", "REDIS_PREFIX")}
-    app.config.update(REDIS_URL=REDIS_URL, REDIS_PREFIX=prefix)
-    shared_cache.init_app(app)
-    try:
-        yield prefix
-    finally:
-        app.extensions.pop("kp_shared_cache", None)
-        app.config.update(before)
-        sa.event.remove(db.engine, "after_cursor_execute", shared_cache._note_statement)
-        keys = list(client.scan_iter(match=f"{prefix}*"))
-        if keys:
-            client.delete(*keys)
+def kept(shared_cache_on):
+    return shared_cache_on
 
 
 @pytest.fixture
-def login(app):
-    """A client signed in as the user, their welcome already shown: a page with a message to show is never kept."""
-    def make(user):
-        client = app.test_client()
-        db.session.commit()
-        assert client.post("/logg-inn", data={"email": user.email, "password": PASSWORD}).status_code == 302
-        assert "Velkommen" in client.get("/").get_data(as_text=True)
-        return client
-    return make
+def login(login_welcomed):
+    return login_welcomed
 
 
 def without_tokens(html: str) -> str:
