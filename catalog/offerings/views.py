@@ -194,11 +194,11 @@ def show(offering_id: int):
                          "catalog/offerings/show.html", heading=heading, facts=facts, about=about(), can_manage=False,
                          decision=None, now=now, **own)
     if not can_manage:
-        # The rest of the page is the same for every reader whose parts are keyed alike: kept whole, with the
-        # reader's own enroll box and staff form put in per request.
-        return kept_page(reader_pages, ("reader", request.path, heading_key, about_key), _ABOUT_TTL,
-                         "catalog/offerings/show.html", heading=heading, facts=facts, about=about(), can_manage=False,
-                         decision=None, now=now, offering=offering, own={
+        # The rest of the page is the same for every reader whose parts are keyed alike: kept whole once for
+        # all of them, with the reader's own header, enroll box and staff form put in per request.
+        return kept_page(about_cache, ("reader", request.path, heading_key, about_key), _ABOUT_TTL,
+                         "catalog/offerings/show.html", header_apart=True, heading=heading, facts=facts,
+                         about=about(), can_manage=False, decision=None, now=now, offering=offering, own={
                              "enroll_box": lambda: render_template("catalog/offerings/_enroll_box.html", **own),
                              "staff_enroll": lambda: render_template("catalog/offerings/_staff_enroll.html", **own)})
     return render_template("catalog/offerings/show.html", heading=heading, facts=facts, about=about(),
@@ -210,9 +210,6 @@ def show(offering_id: int):
 #: every row it is made from and the time-dependent answers it prints, so a change is never served stale.
 #: Those who manage the offering get it rendered anew (their links depend on the hour).
 about_cache = FragmentCache(maxsize=4096, max_chars=4_000_000)
-#: A signed-in reader's offering page kept whole: one per person (the header), so fewer and smaller in all
-#: than a visitor's, which every visitor shares.
-reader_pages = FragmentCache(maxsize=1024, max_chars=2_000_000)
 _ABOUT_TTL = 3600
 
 

@@ -68,8 +68,14 @@ def _with_request_parts(kept: str) -> Markup:
     return with_csrf_token(kept.replace(PATH_PLACEHOLDER, str(escape(request.full_path))))
 
 
+#: Stands where the header goes in a page kept for every reader (``kept_page(header_apart=True)``).
+HEADER_PLACEHOLDER = "\x00kp-page-header\x00"
+
+
 def page_header(menu) -> Markup:
     """Return the header for this request, rendered once per person, language, menu and kind of page."""
+    if getattr(_cv_request.get(None), "kp_header_apart", False):
+        return Markup(HEADER_PLACEHOLDER)  # the page is kept for every reader: each gets their own put in
     kept = header_cache.get_or_make(_header_key(menu), HEADER_TTL, lambda: render_template(
         "core/_header.html", main_menu=menu, csrf_token=lambda: CSRF_PLACEHOLDER, next_path=PATH_PLACEHOLDER))
     if keeping_whole_page():
@@ -79,7 +85,7 @@ def page_header(menu) -> Markup:
 
 def kept_page(cache: FragmentCache, key: Hashable, ttl: float, template: str, *,
               own: Mapping[str, Callable[[], str]] | None = None,
-              context_of: Callable[[], Mapping] | None = None, **context) -> Markup:
+              context_of: Callable[[], Mapping] | None = None, header_apart: bool = False, **context) -> Markup:
     """Return ``template``, a page of the layout, rendered once per ``key`` and header and kept in ``cache``.
 
     ``key`` must hold everything the page shows apart from the layout (whose
@@ -91,6 +97,10 @@ def kept_page(cache: FragmentCache, key: Hashable, ttl: float, template: str, *,
     page with a flashed message is rendered as it is, once. ``context_of``,
     where given, makes the rest of the template's context, only when the page
     is rendered (a page whose key is not made of its rows: the plan page).
+    With ``header_apart`` the page is kept once for every reader in one
+    language (nothing but the header may differ between them then: the
+    offering page of those who do not manage it), and each reader's own
+    header, kept per person, is put in per request.
     """
     own = own or {}
 
@@ -100,20 +110,26 @@ def kept_page(cache: FragmentCache, key: Hashable, ttl: float, template: str, *,
         return Markup(render_template(template, **full_context(),
                                       **{name: Markup(make()) for name, make in own.items()}))
     places = {name: f"\x00kp-own-{name}\x00" for name in own}
+    layout = ("every reader", str(get_locale())) if header_apart else _header_key(main_menu())
     page = _with_request_parts(cache.get_or_make(
-        (key, template, tuple(own), _header_key(main_menu())), ttl,
-        lambda: _render_whole(template, {**full_context(), **{name: Markup(place) for name, place in places.items()}})))
+        (key, template, tuple(own), layout), ttl,
+        lambda: _render_whole(template, {**full_context(), **{name: Markup(place) for name, place in places.items()}},
+                              header_apart)))
+    if header_apart:
+        page = Markup(str(page).replace(HEADER_PLACEHOLDER, str(page_header(main_menu())), 1))
     for name, place in places.items():
         page = Markup(str(page).replace(place, str(own[name]())))
     return page
 
 
-def _render_whole(template: str, context: dict) -> str:
+def _render_whole(template: str, context: dict, header_apart: bool = False) -> str:
     request_ctx = _cv_request.get()
     request_ctx.kp_keeping_page = True
+    request_ctx.kp_header_apart = header_apart
     try:
         html = render_template(template, **context)
     finally:
         request_ctx.kp_keeping_page = False
+        request_ctx.kp_header_apart = False
     # A form rendered into the page as it was made carries this session's token: it is kept as the placeholder.
     return without_csrf_token(html) if current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token") in g else html

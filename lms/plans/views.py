@@ -207,19 +207,24 @@ def show(plan_id: int):
     """The plan page; where the platform shares a cache (Redis), kept whole until any instance writes anything.
 
     Its rows and their evidence come from every feature's tables, so no row of
-    its own tells when it changed: the write generation does. Read first, before
-    the plan, it makes the page kept under it true until the next commit
-    anywhere; the evidence is counted as of the minute, which the key holds with
-    the reader's rights. Without a shared cache the page is rendered each time.
+    its own tells when it changed: the write generation does. Read first, it
+    makes a page kept under it true until the next commit anywhere, and a kept
+    view reads nothing, not even whether the person may read the plan: the view
+    that made the page, for the same person (the header's key) under the same
+    generation, found that out, and nothing has been written since. The
+    evidence is counted as of the minute, which the key holds. Without a shared
+    cache the page is made each time.
     """
     generation = write_generation()
-    plan = _plan(plan_id)
-    reader = _reader(plan)
     moment = _this_minute()
+
+    def context() -> dict:
+        plan = _plan(plan_id)
+        return _context(plan, _reader(plan), moment, {})
     if generation is None:
-        return render_template("plans/show.html", **_context(plan, reader, moment, {}))
-    return kept_page(kept_plans, ("plan", generation, plan.id, reader, moment), KEPT_PLAN_TTL, "plans/show.html",
-                     context_of=lambda: _context(plan, reader, moment, {}))
+        return render_template("plans/show.html", **context())
+    return kept_page(kept_plans, ("plan", generation, plan_id, moment), KEPT_PLAN_TTL, "plans/show.html",
+                     context_of=context)
 
 
 @bp.route("/<int:plan_id>/avsnitt/<key>", methods=["GET", "POST"])

@@ -7,6 +7,8 @@ where this process hears of nothing), and reads the page again.
 import re
 from datetime import timedelta
 
+from flask import template_rendered
+
 from catalog.enrollment import operations as ops
 from catalog.enrollment.models import EnrollmentState
 from catalog.offerings import operations as offering_ops
@@ -186,3 +188,25 @@ def test_each_teacher_enrolls_with_their_own_token_from_the_kept_page(make_app, 
         done = client.post(f"/kurs/{offering_id}/pamelding", data={"csrf_token": token}, follow_redirects=True)
         assert "Du er påmeldt «Digital vurdering»." in done.get_data(as_text=True)
         assert "Du er påmeldt." in aside(client.get(f"/kurs/{offering_id}").get_data(as_text=True))
+
+
+def test_the_page_is_kept_once_for_every_teacher_who_reads_it_each_with_their_own_header(
+        login_welcomed, make_user, make_offering):
+    offering = make_offering()
+    clients = {name: login_welcomed(make_user(name)) for name in ("Eva Leser", "Ola Leser", "Kari Leser")}
+    rendered = []
+
+    def seen(_app, template=None, **_extra):
+        rendered.append(template.name)
+    template_rendered.connect(seen)
+    try:
+        pages = {name: page(client, offering) for name, client in clients.items()}
+    finally:
+        template_rendered.disconnect(seen)
+    # The page is made for the first reader; the others get it with their own header and enroll box put in.
+    assert rendered.count("catalog/offerings/show.html") == 1
+    assert rendered.count("catalog/offerings/_enroll_box.html") == 3
+    for name, html in pages.items():
+        header = html[:html.index("<main")]
+        assert name in header and all(other not in html for other in clients if other != name)
+        assert "Meld meg på" in html
