@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -18,7 +19,7 @@ from events.calendar import CACHE_CONTROL, build_calendar, ics_filename, webcal_
 from events.feeds import FeedAnswer, answer_feed
 from events.models import SessionStatus
 from lms.auth.operations import require
-from lms.cache import FragmentCache
+from lms.cache import FragmentCache, kept_with_csrf
 from lms.core.header import kept_page
 from lms.db import db, now_utc, reads_only
 from lms.forms import REFUSED, ActionForm, save, whole_number
@@ -185,8 +186,12 @@ def _page(network_id: int, now: datetime, resource_form: ResourceForm | None = N
             resource_form=resource_form or ResourceForm(formdata=None), action_form=ActionForm(), absent=absent,
             may_manage=may_manage, taking_part=taking_part, new_link=new_link, SessionStatus=SessionStatus)
 
-    return ({"network": network, "body": lambda: Markup(render())},
-            (network, page, resources, may_manage, taking_part, absent))
+    rows = (network, page, resources, may_manage, taking_part, absent)
+    if resource_form is not None or new_link is not None:
+        return {"network": network, "body": lambda: Markup(render())}, rows
+    # The body by its rows too: a page made anew after a write elsewhere renders only its layout again.
+    return ({"network": network, "body": lambda: kept_with_csrf(
+        page_cache, ("body", request.url_root, str(get_locale()), *rows), PAGE_TTL, render)}, rows)
 
 
 def _this_minute() -> datetime:
