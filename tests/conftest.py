@@ -219,18 +219,23 @@ def nothing_changes():
     assert changed == {}, f"a refused request changed {sorted(changed)}: {changed}"
 
 
+def statements_sent(call) -> tuple[list[str], object]:
+    """Return the statements the database was sent while ``call()`` ran, and what it returned."""
+    sent: list[str] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+    sa.event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        result = call()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", note)
+    return sent, result
+
+
 def count_statements(call) -> int:
     """Return how many statements the database was sent while ``call()`` ran."""
-    sent = []
-
-    def count(*_args):
-        sent.append(1)
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        call()
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-    return len(sent)
+    return len(statements_sent(call)[0])
 
 
 # --- the shared cache (Redis) turned on for the test app ------------------------------------
