@@ -155,8 +155,9 @@ def index():
             feed_url=url_for("offerings.catalogue_feed", _external=True, **feed_args)))
 
     key = ("page", request.query_string, locale, request.host_url)
-    # The page is kept whole too, layout included, per person and language (lms.core.header.kept_page).
-    return kept_page(results_cache, ("whole", key), ttl, "catalog/offerings/index.html",
+    # The page is kept whole too, layout included, once for everyone in one language, each reader's own header
+    # put in (lms.core.header.kept_page).
+    return kept_page(results_cache, ("whole", key), ttl, "catalog/offerings/index.html", header_apart=True,
                      content=results_cache.get_or_make(key, ttl, render))
 
 

@@ -3,6 +3,8 @@
 What it shows must still follow the question asked, the reader's language and
 every change this instance makes.
 """
+from flask import template_rendered
+
 from catalog.offerings import operations as offering_ops
 
 
@@ -45,3 +47,25 @@ def test_an_offering_published_here_is_listed_at_once_with_its_theme(client, adm
     after = catalogue(client)
     assert "Robotikk på mellomtrinnet" in after and '<option value="Programmering"' in after
 
+
+
+def test_the_catalogue_is_kept_once_for_everyone_each_signed_in_reader_with_their_own_header(
+        client, login_welcomed, make_user, make_offering):
+    make_offering("Digital dømmekraft")
+    readers = {name: login_welcomed(make_user(name)) for name in ("Eva Leser", "Ola Leser")}
+    rendered = []
+
+    def seen(_app, template=None, **_extra):
+        rendered.append(template.name)
+    template_rendered.connect(seen)
+    try:
+        pages = {name: reader.get("/kurs?ledige=1").get_data(as_text=True) for name, reader in readers.items()}
+        visitor = client.get("/kurs?ledige=1").get_data(as_text=True)
+    finally:
+        template_rendered.disconnect(seen)
+    assert rendered.count("catalog/offerings/index.html") == 1
+    for name, html in pages.items():
+        assert "Digital dømmekraft" in html and name in html[:html.index("<main")]
+        assert all(other not in html for other in readers if other != name)
+    assert "Digital dømmekraft" in visitor and "Logg inn" in visitor[:visitor.index("<main")]
+    assert not any(name in visitor for name in readers)
