@@ -46,6 +46,11 @@ def now_utc() -> datetime:
     return _frozen_now if _frozen_now is not None else datetime.now(timezone.utc)
 
 
+def this_minute() -> datetime:
+    """Return the current minute (seconds dropped): the moment a page kept within it counts its figures at."""
+    return now_utc().replace(second=0, microsecond=0)
+
+
 def set_clock(frozen: datetime | None) -> None:
     """Freeze the clock at ``frozen`` (aware), or let it run again with None."""
     global _frozen_now

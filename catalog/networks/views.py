@@ -21,7 +21,7 @@ from events.models import SessionStatus
 from lms.auth.operations import require
 from lms.cache import FragmentCache, kept_with_csrf
 from lms.core.header import kept_page
-from lms.db import db, now_utc, reads_only
+from lms.db import db, now_utc, reads_only, this_minute
 from lms.forms import REFUSED, ActionForm, save, whole_number
 from lms.i18n import OSLO, fmt_date
 from lms.links import absolute_url
@@ -58,7 +58,7 @@ def _this_year() -> int:
 def index():
     generation = write_generation()
     if generation is not None:
-        minute = _this_minute()
+        minute = this_minute()
         return kept_page(page_cache, ("mine", generation, request.url_root, minute), PAGE_TTL,
                          "catalog/networks/index.html",
                          context_of=lambda: {"mine": ops.my_networks(current_user, minute)})
@@ -155,11 +155,13 @@ PAGE_TTL = 3600
 
 
 def _page(network_id: int, now: datetime, resource_form: ResourceForm | None = None,
-          new_link: dict | None = None) -> tuple[dict, tuple]:
+          new_link: dict | None = None, keep_body: bool = False) -> tuple[dict, tuple]:
     """Read what the network page shows this reader (404 and 403 as they apply).
 
     Return the template's context and the rows it is made from with what
     differs between readers (the key the page is kept under without a shared cache).
+    With ``keep_body`` the body is kept by those rows: a page made anew under a
+    new write generation then renders only its layout again.
     """
     try:
         network = ops.network_head(network_id)
@@ -187,16 +189,10 @@ def _page(network_id: int, now: datetime, resource_form: ResourceForm | None = N
             may_manage=may_manage, taking_part=taking_part, new_link=new_link, SessionStatus=SessionStatus)
 
     rows = (network, page, resources, may_manage, taking_part, absent)
-    if resource_form is not None or new_link is not None:
+    if not keep_body:
         return {"network": network, "body": lambda: Markup(render())}, rows
-    # The body by its rows too: a page made anew after a write elsewhere renders only its layout again.
     return ({"network": network, "body": lambda: kept_with_csrf(
         page_cache, ("body", request.url_root, str(get_locale()), *rows), PAGE_TTL, render)}, rows)
-
-
-def _this_minute() -> datetime:
-    """The moment a page kept under the write generation is read at: the minute, which its key holds."""
-    return now_utc().replace(second=0, microsecond=0)
 
 
 def _show(network_id: int, *, resource_form: ResourceForm | None = None, new_link: dict | None = None):
@@ -206,9 +202,9 @@ def _show(network_id: int, *, resource_form: ResourceForm | None = None, new_lin
         if generation is not None:
             # Read before anything else; nothing the page shows (nor whether this person may see it) has
             # changed while no instance has committed a write since, and the header's key holds the person.
-            minute = _this_minute()
+            minute = this_minute()
             return kept_page(page_cache, ("network", generation, network_id, request.url_root, minute), PAGE_TTL,
-                             "catalog/networks/show.html", context_of=lambda: _page(network_id, minute)[0])
+                             "catalog/networks/show.html", context_of=lambda: _page(network_id, minute, keep_body=True)[0])
         context, rows = _page(network_id, now_utc())
         return kept_page(page_cache, ("network", request.url_root, *rows), PAGE_TTL, "catalog/networks/show.html",
                          **context)

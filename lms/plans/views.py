@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from lms import exports
 from lms.auth.operations import PermissionDenied, require
-from lms.db import db, now_utc, reads_only
+from lms.db import db, now_utc, reads_only, this_minute
 from lms.cache import FragmentCache, kept_with_csrf
 from lms.core.header import kept_page
 from lms.forms import REFUSED, ActionForm, save
@@ -24,12 +24,12 @@ from lms.links import addresses_of
 from lms.plans import operations as ops
 from lms.plans import overview as overview_ops
 from lms.plans import report
-from lms.shared_cache import ENTRY_SECONDS, write_generation
 from lms.plans.forms import (LINK_HELP, CommentForm, GoalForm, InformationForm, MeasureForm, MilestoneForm,
                              MilestoneStatusForm, PlanForm, SectionForm, TreatedForm, TreatmentForm)
 from lms.plans.models import (SECTION_KEYS, SECTION_TITLES, STRUCTURED_AREAS, Body, InformationKind, Milestone,
                               MilestoneStatus, Plan, PlanGoal, PlanInformation, PlanMeasure, PlanState,
                               PlanTargetGroup, PlanTreatment)
+from lms.shared_cache import ENTRY_SECONDS, write_generation
 
 bp = Blueprint("plans", __name__, url_prefix="/utviklingsplan")
 
@@ -160,11 +160,6 @@ def _reader(plan: Plan) -> _Reader:
                    may_see_lists=ops.may_see_lists(user, plan))
 
 
-def _this_minute():
-    """The moment the page counts its evidence at: the minute, so that a page kept within it is the same page."""
-    return now_utc().replace(second=0, microsecond=0)
-
-
 def _context(plan: Plan, reader: _Reader, moment, forms: dict) -> dict:
     """Return what ``plans/show.html`` is rendered from: the plan's parts, their evidence, the reader's forms."""
     content = ops.content_of(plan)
@@ -192,7 +187,7 @@ def _context(plan: Plan, reader: _Reader, moment, forms: dict) -> dict:
 
 
 def _render(plan: Plan, status: int = 200, **forms):
-    return render_template("plans/show.html", **_context(plan, _reader(plan), _this_minute(), forms)), status
+    return render_template("plans/show.html", **_context(plan, _reader(plan), this_minute(), forms)), status
 
 
 #: Plan pages kept rendered whole, under the write generation they were read after (``show``).
@@ -216,7 +211,7 @@ def show(plan_id: int):
     cache the page is made each time.
     """
     generation = write_generation()
-    moment = _this_minute()
+    moment = this_minute()
 
     def context() -> dict:
         plan = _plan(plan_id)

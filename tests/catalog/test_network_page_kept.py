@@ -37,13 +37,12 @@ from tests.events.test_shared_feed_cache import CLOSED_REDIS_URL
 from tests.lms.conftest import make_app as make_app  # the fixture, for this module's tests
 
 
-@pytest.fixture(autouse=True)
-def kept(shared_cache_on):
-    return shared_cache_on
+pytestmark = pytest.mark.usefixtures("shared_cache_on")
 
 
 @pytest.fixture
 def login(login_welcomed):
+    """Every sign-in here has shown its welcome: a page with a message to show once is never kept."""
     return login_welcomed
 
 

@@ -35,13 +35,12 @@ from tests.lms.test_plans import (  # noqa: F401
     test_staff_see_figures_without_the_lists_behind_them, text)
 
 
-@pytest.fixture(autouse=True)
-def kept(shared_cache_on):
-    return shared_cache_on
+pytestmark = pytest.mark.usefixtures("shared_cache_on")
 
 
 @pytest.fixture
 def login(login_welcomed):
+    """Every sign-in here has shown its welcome: a page with a message to show once is never kept."""
     return login_welcomed
 
 
@@ -89,14 +88,14 @@ def test_a_completion_committed_here_shows_on_the_next_view(login, leader, admin
     assert "Ansatte med fullført kompetansetiltak i planperioden: 2 av 5" in page
 
 
-def test_a_write_on_another_instance_retires_this_instances_kept_page(make_app, kept, login, leader, admin,
+def test_a_write_on_another_instance_retires_this_instances_kept_page(make_app, shared_cache_on, login, leader, admin,
                                                                       course_plan, now):
     plan, course = course_plan
     client = login(leader)
     assert "Digital vurdering: fullført: 1 av 4" in plain(client.get(f"/utviklingsplan/{plan.id}"))
     course_id, admin_id = course.id, admin.id
     # From here nothing of this app's session is touched: on SQLite it would hold the write lock.
-    other = make_app(REDIS_URL=REDIS_URL, REDIS_PREFIX=kept)
+    other = make_app(REDIS_URL=REDIS_URL, REDIS_PREFIX=shared_cache_on)
     with other.app_context():
         teacher = db.session.scalar(sa.select(User).where(User.name == "Lærer 2"))
         enrollment = enrollment_ops.active_enrollment(course_id, teacher.id)
