@@ -236,6 +236,13 @@ def _cache_headers(response: Response, etag: str | None) -> None:
         response.set_etag(etag)
 
 
+def not_modified(etag: str) -> Response:
+    """Return the 304 that tells a client its copy of the feed with ``etag`` is current."""
+    response = Response(status=304)
+    _cache_headers(response, etag)
+    return response
+
+
 def feed_response(body: Callable[[], bytes | None], *, filename: str, etag: str) -> Response:
     """Answer a feed request: 304 when the client has this version (``etag``), else the body.
 
@@ -245,9 +252,7 @@ def feed_response(body: Callable[[], bytes | None], *, filename: str, etag: str)
     called only for a 200 and returns the bytes whose hash ``etag`` is.
     """
     if not is_resource_modified(request.environ, etag=etag):
-        response = Response(status=304)
-        _cache_headers(response, etag)
-        return response
+        return not_modified(etag)
     data = body()
     if data is None:
         raise RuntimeError("a feed answer without its body")

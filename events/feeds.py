@@ -32,11 +32,13 @@ from flask import Flask, Response, current_app, redirect, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from werkzeug.http import is_resource_modified
+from werkzeug.wrappers import Request as WerkzeugRequest
 
 from events.calendar import (CACHE_CONTROL, FORMAT_VERSION, CalendarEvent, body_etag, build_calendar, feed_bodies,
-                             feed_response, ics_filename)
+                             feed_response, ics_filename, not_modified)
 from events.models import FeedScope
 from events.operations import FeedOwner
+from lms.security import add_security_headers
 from lms.shared_cache import shared_cache
 
 #: Days a cancelled session or enrollment stays in feeds as STATUS:CANCELLED,
@@ -139,8 +141,7 @@ def answer_feed(find: Callable[[], FeedAnswer | None], *, vary: tuple = ()) -> R
     cache = shared_cache()
     if cache is None:
         return _answer(find())
-    # The output's form version too: instances running a release with another form keep their own.
-    key = "feed:" + hashlib.sha256(repr((FORMAT_VERSION, request.full_path, vary)).encode()).hexdigest()
+    key = _feed_key(request.full_path, vary)
     generation, kept = cache.lookup(key)
     if kept is not None:
         etag, filename = json.loads(kept)
@@ -154,6 +155,65 @@ def answer_feed(find: Callable[[], FeedAnswer | None], *, vary: tuple = ()) -> R
     return _answer(answer)
 
 
+def _feed_key(full_path: str, vary: tuple) -> str:
+    """Return the shared cache's key for a feed's validators: its address (with the query) and ``vary``."""
+    # The output's form version too: instances running a release with another form keep their own.
+    return "feed:" + hashlib.sha256(repr((FORMAT_VERSION, full_path, vary)).encode()).hexdigest()
+
+
+def answer_unchanged_before_flask(app: Flask) -> None:
+    """Answer a calendar app's poll for an unchanged feed with its 304 before Flask handles the request.
+
+    Calendar apps poll every feed they subscribe to, most often for nothing
+    new. Where the shared cache keeps the validators of the address asked for
+    under the current write generation, with nothing else varied
+    (``answer_feed(..., vary=())``: the personal, school and network feeds),
+    and the client has that ETag, the answer is the 304 :func:`answer_feed`
+    would give, headers and all, without Flask's request (no session, no
+    sign-in, no hooks). Only an address :func:`answer_feed` answered and kept
+    can be found so, and the same write retires it; anything else goes to
+    Flask as before. Installed by the events plugin, inside the proxy's fix
+    of the scheme.
+    """
+    flask_app = app.wsgi_app
+
+    def serve(environ, start_response):
+        if (environ.get("HTTP_IF_NONE_MATCH") and environ.get("REQUEST_METHOD") in ("GET", "HEAD")
+                and environ.get("PATH_INFO", "").endswith(".ics")):
+            with app.app_context():
+                response = _unchanged(environ)
+            if response is not None:
+                return response(environ, start_response)
+        return flask_app(environ, start_response)
+
+    app.wsgi_app = serve
+
+
+def _unchanged(environ) -> Response | None:
+    """Return the 304 for this request where the shared cache knows the client's copy is current, else None."""
+    cache = shared_cache()
+    if cache is None:
+        return None
+    asked = WerkzeugRequest(environ)
+    if _must_redirect(asked.scheme):
+        return None
+    _generation, kept = cache.lookup(_feed_key(asked.full_path, ()))
+    if kept is None:
+        return None
+    etag, _filename = json.loads(kept)
+    if is_resource_modified(environ, etag=etag):
+        return None
+    response = not_modified(etag)
+    # A 304 carries the Vary of the 200 it stands for: Flask's answers vary by the cookie (Flask-Login
+    # looks at the session after every view).
+    response.vary.add("Cookie")
+    return add_security_headers(response)
+
+
+def _must_redirect(scheme: str) -> bool:
+    return current_app.config.get("PREFERRED_URL_SCHEME") == "https" and scheme != "https"
+
+
 def insecure_redirect() -> Response | None:
     """Answer a feed asked for over plain http, where the site is https: a redirect, never the feed.
 
@@ -162,7 +222,7 @@ def insecure_redirect() -> Response | None:
     only the https address, before anything is looked up, the same for any
     token. Calendar apps follow it and keep polling the https address.
     """
-    if current_app.config.get("PREFERRED_URL_SCHEME") != "https" or request.scheme == "https":
+    if not _must_redirect(request.scheme):
         return None
     response = redirect("https://" + request.url.split("://", 1)[1], 301)
     response.headers["Cache-Control"] = CACHE_CONTROL

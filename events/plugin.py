@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from events.calendar import webcal_url
 from events import milestones
-from events.feeds import register_feed_source, upcoming_events
+from events.feeds import answer_unchanged_before_flask, register_feed_source, upcoming_events
 from events.models import FeedScope
 from events.views import bp
 from lms.plugins import TASKS, FrontPageSection, MenuItem, Plugin
@@ -21,6 +21,8 @@ def _init_app(app: Flask) -> None:
     app.jinja_env.filters["webcal"] = webcal_url
     # The development plan's milestones, in the calendar of the person responsible.
     register_feed_source(app, FeedScope.PERSON, milestones.PERSON_SOURCE)
+    # A calendar app's poll of an unchanged feed, answered without Flask's request.
+    answer_unchanged_before_flask(app)
 
 
 def front_page(user, now) -> list[FrontPageSection]:

@@ -126,11 +126,6 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS",
                           config_module.engine_options(app.config["SQLALCHEMY_DATABASE_URI"]))
     os.makedirs(app.instance_path, exist_ok=True)
-    if app.config.get("TRUSTED_PROXIES"):
-        # The client's address (for the sign-in throttle) and scheme (feeds and cookies must know the client
-        # came over https) as the proxies in front pass them on; see README.
-        proxies = app.config["TRUSTED_PROXIES"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     db.init_app(app)
     pool.init_app(app, db)
     with app.app_context():
@@ -185,5 +180,11 @@ def create_app(config: dict | None = None) -> Flask:
             "render_markdown": render_markdown,
         }
 
+    if app.config.get("TRUSTED_PROXIES"):
+        # The client's address (for the sign-in throttle) and scheme (feeds and cookies must know the client
+        # came over https) as the proxies in front pass them on; see README. Around what the plugins put in
+        # front of Flask (a feed's 304), so that they see them too.
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     collector.init_app(app)  # last: around everything else the app does with a request
     return app

@@ -65,16 +65,24 @@ def _refuse_nul_characters():
                 abort(400)
 
 
+def add_security_headers(response):
+    """Give an answer the headers every answer of this app carries (a page may have set its own policy first).
+
+    Flask calls it after every view; an answer made before Flask handles the
+    request (:func:`events.feeds.answer_unchanged_before_flask`) calls it too.
+    Needs the app's context.
+    """
+    if "Content-Security-Policy" not in response.headers:
+        response.headers["Content-Security-Policy"] = _content_security_policy(frame_ancestors())
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if current_app.config["ENV_NAME"] == "production":
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+    return response
+
+
 def init_app(app: Flask) -> None:
     csrf.init_app(app)
     app.before_request(_refuse_nul_characters)
-    @app.after_request
-    def _headers(response):
-        if "Content-Security-Policy" not in response.headers:
-            response.headers["Content-Security-Policy"] = _content_security_policy(frame_ancestors())
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if app.config["ENV_NAME"] == "production":
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        return response
+    app.after_request(add_security_headers)

@@ -16,6 +16,7 @@ import icalendar
 import pytest
 import redis
 import sqlalchemy as sa
+from flask import request, request_started
 
 from catalog.enrollment import operations as enrollment_ops
 from catalog.offerings import operations as offering_ops
@@ -305,3 +306,91 @@ def test_feeds_work_as_before_when_redis_is_down(app, make_app, subscribed, capl
         db.session.commit()
     warnings = [r for r in caplog.records if r.name == "lms.shared_cache"]
     assert len(warnings) == 1  # once a minute, not once a request
+
+
+@contextmanager
+def requests_flask_handled(instance):
+    """Collect the paths of the requests that reached Flask's own handling (its request context)."""
+    handled: list[str] = []
+
+    def started(_sender, **_extra):
+        handled.append(request.path)
+
+    request_started.connect(started, instance)
+    try:
+        yield handled
+    finally:
+        request_started.disconnect(started, instance)
+
+
+def _all_headers(response) -> list[tuple[str, str]]:
+    return sorted(response.headers.items())
+
+
+def test_a_poll_for_an_unchanged_feed_is_answered_before_flask_with_the_headers_flask_gives(
+        instances, make_app, subscribed):
+    """A calendar app polling an unchanged feed gets its 304 without a request context, a statement or a
+    connection; the answer is the one Flask makes from the database, header for header."""
+    _teacher, _offering, token = subscribed
+    a, _b = instances
+    url = f"/kalender/{token}.ics"
+    client = a.test_client()
+    etag = client.get(url).headers["ETag"]
+    with requests_flask_handled(a) as handled, database_use(a) as used:
+        polled = client.get(url, headers={"If-None-Match": etag})
+        looked = client.head(url, headers={"If-None-Match": etag})
+    assert (polled.status_code, looked.status_code) == (304, 304)
+    assert handled == []
+    assert used == {"statements": [], "checkouts": 0}
+    # The same poll on an instance without the shared cache: Flask, the database, the same answer.
+    made = make_app().test_client().get(url, headers={"If-None-Match": etag})
+    assert made.status_code == 304
+    assert _all_headers(polled) == _all_headers(made)
+    assert ("Content-Security-Policy" in polled.headers and polled.headers["X-Content-Type-Options"] == "nosniff"
+            and polled.headers["ETag"] == etag and polled.get_data() == b"")
+
+
+def test_a_poll_the_kept_validators_do_not_answer_goes_to_flask(instances, subscribed):
+    """An older copy, a write since, a query the feed was never asked with, a wrong link: each is Flask's."""
+    teacher_id, _offering, token = subscribed
+    a, _b = instances
+    url = f"/kalender/{token}.ics"
+    client = a.test_client()
+    first = client.get(url)
+    etag = first.headers["ETag"]
+    wrong = f"/kalender/{secrets.token_urlsafe(32)}.ics"
+    with requests_flask_handled(a) as handled:
+        assert client.get(url, headers={"If-None-Match": '"an-older-copy"'}).status_code == 200
+        assert client.get(url + "?x=1", headers={"If-None-Match": etag}).status_code == 304
+        assert client.get(wrong, headers={"If-None-Match": etag}).status_code == 404
+        assert client.post(url, headers={"If-None-Match": etag}).status_code == 405
+    assert handled == [f"/kalender/{token}.ics"] * 2 + [wrong, f"/kalender/{token}.ics"]
+    with a.app_context():
+        enrollment_ops.enroll(_new_offering("Lesing i alle fag"), db.session.get(User, teacher_id),
+                              actor=db.session.get(User, teacher_id), now=NOW)
+        db.session.commit()
+    with requests_flask_handled(a) as handled:
+        changed = client.get(url, headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and "Lesing i alle fag" in changed.get_data(as_text=True)
+    assert handled == [f"/kalender/{token}.ics"]
+
+
+def test_behind_the_proxy_of_an_https_site_a_poll_is_answered_before_flask_and_plain_http_is_redirected(
+        instances, make_app, subscribed):
+    """The proxy's fix of the scheme runs before the early answer: over https (X-Forwarded-Proto) a poll gets
+    its 304 at once; over plain http only the redirect, however current the client's copy."""
+    _teacher, _offering, token = subscribed
+    a, _b = instances
+    with a.app_context():
+        prefix = a.extensions["kp_shared_cache"].prefix
+    site = make_app(REDIS_URL=REDIS_URL, REDIS_PREFIX=prefix, PREFERRED_URL_SCHEME="https", TRUSTED_PROXIES=1)
+    client = site.test_client()
+    url = f"/kalender/{token}.ics"
+    behind_tls = {"X-Forwarded-Proto": "https"}
+    etag = client.get(url, base_url="http://kp.example", headers=behind_tls).headers["ETag"]
+    with requests_flask_handled(site) as handled:
+        polled = client.get(url, base_url="http://kp.example", headers={**behind_tls, "If-None-Match": etag})
+        plain = client.get(url, base_url="http://kp.example", headers={"If-None-Match": etag})
+    assert polled.status_code == 304
+    assert plain.status_code == 301 and plain.headers["Location"] == f"https://kp.example{url}"
+    assert handled == [url]
