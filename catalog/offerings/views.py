@@ -26,10 +26,11 @@ from events.models import Schedule, Session
 from lms.auth.operations import require
 from lms.cache import FragmentCache
 from lms.core.header import kept_page
-from lms.db import db, now_utc, read_without_transaction, reads_only
+from lms.db import db, now_utc, read_without_transaction, reads_only, this_minute
 from lms.forms import REFUSED, ActionForm, page_number, query_text, save
 from lms.i18n import to_oslo
 from lms.schoolyear import school_year_of
+from lms.shared_cache import ENTRY_SECONDS, write_generation
 
 bp = Blueprint("offerings", __name__, template_folder="../templates")
 
@@ -164,14 +165,25 @@ def index():
 @bp.route("/kurs/<int:offering_id>")
 @reads_only
 def show(offering_id: int):
+    if not current_user.is_authenticated:
+        generation = write_generation()
+        if generation is not None:
+            # Where the platform shares a cache, a visitor's page is kept under the write generation: true until any
+            # instance writes anything, and a kept view reads nothing. Its deadlines are read as of the minute,
+            # which the key holds. After a write, the page made anew takes its parts kept by their rows.
+            moment = this_minute()
+            return kept_page(about_cache, ("visitor", generation, request.path, request.host_url, moment),
+                             KEPT_VISITOR_TTL, "catalog/offerings/show.html",
+                             context_of=lambda: _visitors_page(offering_id, moment)[1])
+        key, context = _visitors_page(offering_id, now_utc())
+        # A visitor's page is the same for every visitor: kept whole, layout and enroll box included.
+        return kept_page(about_cache, key, _ABOUT_TTL, "catalog/offerings/show.html", **context)
     now = now_utc()
-    offering = _visible_or_404(db.session.execute(_PAGE_OFFERING, {"offering_id": offering_id}).unique()
-                               .scalar_one_or_none())
-    user = current_user if current_user.is_authenticated else None
-    mine = enrollment_ops.active_enrollment(offering.id, user.id) if user else None
-    # A visitor who is not signed in has no form on this page: making them costs more than the rest of it.
-    enroll_form = EnrollForm() if user else None
-    staff_choices = enrollment_ops.staff_to_enroll(user, offering, now) if user else []
+    offering = _page_offering(offering_id)
+    user = current_user
+    mine = enrollment_ops.active_enrollment(offering.id, user.id)
+    enroll_form = EnrollForm()
+    staff_choices = enrollment_ops.staff_to_enroll(user, offering, now)
     if staff_choices:
         taken = {e.user_id: e.state.label for e in db.session.scalars(sa.select(Enrollment).where(
             Enrollment.offering_id == offering.id, Enrollment.state != EnrollmentState.CANCELLED))}
@@ -184,16 +196,10 @@ def show(offering_id: int):
     about_key, about = _about(offering, series, mine, can_manage, now)
     heading, facts = heading_and_facts()
     own = dict(offering=offering, mine=mine, position=enrollment_ops.waitlist_position(mine) if mine else None,
-               closed_reason=closed_reason,
-               eligible=user is not None and enrollment_ops.eligible(user, offering, now.date()),
+               closed_reason=closed_reason, eligible=enrollment_ops.eligible(user, offering, now.date()),
                staff_choices=staff_choices, enroll_form=enroll_form,
                action_form=ActionForm() if mine is not None or can_manage else None,
                can_cancel_seat=mine is not None and enrollment_ops.may_cancel_self(mine, now))
-    if user is None:
-        # A visitor's page is the same for every visitor: kept whole, layout and enroll box included.
-        return kept_page(about_cache, ("visitor", request.path, heading_key, about_key), _ABOUT_TTL,
-                         "catalog/offerings/show.html", heading=heading, facts=facts, about=about(), can_manage=False,
-                         decision=None, now=now, **own)
     if not can_manage:
         # The rest of the page is the same for every reader whose parts are keyed alike: kept whole once for
         # all of them, with the reader's own header, enroll box and staff form put in per request.
@@ -204,6 +210,34 @@ def show(offering_id: int):
                              "staff_enroll": lambda: render_template("catalog/offerings/_staff_enroll.html", **own)})
     return render_template("catalog/offerings/show.html", heading=heading, facts=facts, about=about(),
                            can_manage=can_manage, now=now, decision=decision, **own)
+
+
+def _page_offering(offering_id: int) -> Offering:
+    return _visible_or_404(db.session.execute(_PAGE_OFFERING, {"offering_id": offering_id}).unique()
+                           .scalar_one_or_none())
+
+
+def _visitors_page(offering_id: int, now) -> tuple[tuple, dict]:
+    """Return a visitor's offering page as of ``now``: the key of what it is made of, and its template's context.
+
+    A visitor who is not signed in has no form on the page (making them costs
+    more than the rest of it) and no seat of their own.
+    """
+    offering = _page_offering(offering_id)
+    series = offering_ops.series_of(offering, with_drafts=False)
+    closed_reason = enrollment_ops.registration_problem(offering, now)
+    heading_key, heading_and_facts = _heading_and_facts(offering, closed_reason, None, False)
+    about_key, about = _about(offering, series, None, False, now)
+    heading, facts = heading_and_facts()
+    return ("visitor", request.path, heading_key, about_key), dict(
+        heading=heading, facts=facts, about=about(), can_manage=False, decision=None, now=now, offering=offering,
+        mine=None, position=None, closed_reason=closed_reason, eligible=False, staff_choices=[], enroll_form=None,
+        action_form=None, can_cancel_seat=False)
+
+
+#: How long a visitor's page kept under the write generation lives unused at most: the shared cache's bound on a
+#: write that could not be announced.
+KEPT_VISITOR_TTL = ENTRY_SECONDS
 
 
 #: The offering page's part that is the same for everyone reading it in one language (description,
