@@ -22,7 +22,7 @@ from lms.audit.models import AuditEntry
 from lms.db import db, set_clock
 from lms.mail.models import OutboxMessage
 from lms.people.models import Role, User
-from tests.conftest import nothing_changes
+from tests.conftest import nothing_changes, statements_sent
 from tests.interleave import (Contender, before_first_call, commit_elsewhere, reading_request,
                               wait_until_blocked_or_done)
 
@@ -338,6 +338,28 @@ def test_no_seat_is_offered_from_the_first_sessions_start_on(make_offering, make
     assert queued.state == EnrollmentState.WAITLISTED
 
 
+def test_a_seat_left_free_while_one_waits_goes_to_them_not_to_the_next_to_sign_up(make_offering, make_user, admin,
+                                                                                      now):
+    """A seat given up once the course has begun is not offered on. When the organiser then moves the sessions
+    later, the course is open again with a free seat and one person waiting: a newcomer queues behind them, and
+    the one waiting is offered the seat, for the offer's whole time from then."""
+    offering = make_offering(capacity=1, starts_in=timedelta(days=1))
+    holder, waiting, newcomer = make_user(), make_user(), make_user()
+    seat = ops.enroll(offering.id, holder, actor=holder, now=now)
+    queued = ops.enroll(offering.id, waiting, actor=waiting, now=now)
+    begun = offering.first_starts_at
+    ops.cancel_enrollment(seat, actor=admin, now=begun)
+    assert queued.state == EnrollmentState.WAITLISTED and offering.seats_left == 1
+    (session,) = offering.sessions
+    moved = begun + timedelta(days=20)
+    offering_ops.update_session(offering, session, actor=admin, now=begun, starts_at=moved,
+                                ends_at=moved + timedelta(hours=2), location="Rådhuset")
+    signed_up = begun + timedelta(hours=3)
+    late = ops.enroll(offering.id, newcomer, actor=newcomer, now=signed_up)
+    assert (late.state, queued.state) == (EnrollmentState.WAITLISTED, EnrollmentState.OFFERED)
+    assert queued.offer_expires_at == signed_up + timedelta(hours=48)
+
+
 def test_an_offer_ends_at_its_expiry_and_never_after_the_first_session_starts(make_offering, make_user, now):
     offering = make_offering(capacity=1, starts_in=timedelta(hours=10))
     holder, first, second = make_user(), make_user(), make_user()
@@ -373,6 +395,60 @@ def test_capacity_may_be_set_to_the_seats_taken_and_to_one(make_offering, make_u
     assert (full.capacity, empty.capacity) == (2, 1)
     with pytest.raises(ops.EnrollmentError, match=r"plasser \(2\)"):
         ops.change_capacity(full, 1, actor=admin, now=now)
+
+
+def test_a_second_sign_up_is_refused_from_the_look_before_the_lock_and_takes_no_lock(make_offering, make_user, now):
+    """A teacher who clicks again is told so at once: the offering is not locked, and nothing is inserted that the
+    one-active-enrollment index must turn away (which would leave the transaction to be rolled back)."""
+    offering = make_offering(capacity=5)
+    kari = make_user("Kari Dobbel")
+    ops.enroll(offering.id, kari, actor=kari, now=now)
+    db.session.commit()
+
+    def again() -> str:
+        with pytest.raises(ops.EnrollmentError) as refused:
+            ops.enroll(offering.id, kari, actor=kari, now=now)
+        return str(refused.value)
+    sent, message = statements_sent(again)
+    assert message == "Du er allerede påmeldt eller på ventelisten."
+    assert [s for s in sent if "FOR UPDATE" in s or s.lstrip().upper().startswith(("INSERT", "UPDATE"))] == []
+    assert count(Enrollment, Enrollment.offering_id == offering.id) == 1  # the session goes on as it was
+
+
+def _offer_out(make_offering, make_user, now) -> tuple[Offering, Enrollment]:
+    """A one-seat offering whose seat was given up and offered to the one waiting: the offer runs for 48 hours."""
+    offering = make_offering(capacity=1)
+    holder, waiting = make_user(), make_user()
+    seat = ops.enroll(offering.id, holder, actor=holder, now=now)
+    offered = ops.enroll(offering.id, waiting, actor=waiting, now=now)
+    ops.cancel_enrollment(seat, actor=holder, now=now)
+    assert offered.state == EnrollmentState.OFFERED
+    return offering, offered
+
+
+def _looks_for_expired_offers(sent: list[str]) -> bool:
+    return any("offer_expires_at <=" in statement for statement in sent)
+
+
+def test_an_enrollment_looks_for_expired_offers_only_where_its_offering_has_one_out(make_offering, make_user, now):
+    """The rush's hot path: an offer out in another offering, or a seat already taken here, sends no look for
+    offers to pass on; an offer here that ran out is passed on before the newcomer is placed."""
+    _offer_out(make_offering, make_user, now)  # another offering's offer, still running
+    offering = make_offering(capacity=5)
+    taken = make_user()
+    ops.enroll(offering.id, taken, actor=taken, now=now)
+    db.session.commit()
+    newcomer = make_user()
+    sent, seat = statements_sent(lambda: ops.enroll(offering.id, newcomer, actor=newcomer, now=now))
+    assert seat.state == EnrollmentState.ENROLLED and not _looks_for_expired_offers(sent)
+
+    here, offered = _offer_out(make_offering, make_user, now)
+    db.session.commit()
+    later = offered.offer_expires_at + SECOND
+    late = make_user()
+    sent, placed = statements_sent(lambda: ops.enroll(here.id, late, actor=late, now=later))
+    assert _looks_for_expired_offers(sent)
+    assert (offered.state, placed.state) == (EnrollmentState.CANCELLED, EnrollmentState.ENROLLED)
 
 
 # --- who counts as newly hired: twelve months of 31 days back, two months of 31 days ahead ---------------

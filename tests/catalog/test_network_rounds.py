@@ -303,6 +303,31 @@ def test_a_proposal_superseded_between_the_look_and_the_lock_is_not_confirmed(gr
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Gathering)) == 0
 
 
+def test_a_group_moved_to_another_year_between_the_look_and_the_lock_gets_no_proposal(group, app, monkeypatch):
+    """The network is read again under its lock: a change of its year committed by another request after this
+    one had read the network (a page's first look) is what the rule sees."""
+    from catalog.networks.models import Network
+    from tests.interleave import before_first_call, commit_elsewhere, reading_request
+
+    ids = SimpleNamespace(round=group.round.id, network=group.network.id, a=group.a.id, leader_a=group.leader_a.id)
+    db.session.commit()
+
+    def moved_to_next_year():
+        db.session.get(Network, ids.network).school_year = 2027
+    with reading_request(app):
+        assert db.session.get(Network, ids.network).school_year == 2026  # the request has read it
+        ran = before_first_call(monkeypatch, ops, "lock_network", lambda: commit_elsewhere(app, moved_to_next_year))
+        with pytest.raises(ops.NetworkError) as refused:
+            ops.propose_date(db.session.get(GatheringRound, ids.round), ids.network, host_school_id=ids.a,
+                             starts_at=datetime(2026, 10, 8, 12, tzinfo=timezone.utc),
+                             ends_at=datetime(2026, 10, 8, 14, tzinfo=timezone.utc), location="Biblioteket",
+                             actor=db.session.get(User, ids.leader_a), now=NOW)
+        assert ran
+        db.session.rollback()
+    assert str(refused.value) == "Gruppen hører ikke til denne runden."
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(DateProposal)) == 0
+
+
 def test_a_rounds_groups_are_its_years_published_groups_by_name_and_each_agrees_for_itself(group, make_school,
                                                                                           make_user):
     c, d = make_school("Bekkestua skole"), make_school("Dønski skole")

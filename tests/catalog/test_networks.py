@@ -17,7 +17,7 @@ from lms.db import db, set_clock
 from lms.i18n import OSLO
 from lms.mail.models import OutboxMessage
 from lms.mail.operations import render
-from lms.people.models import Role
+from lms.people.models import Membership, Role
 from tests.conftest import NOW
 
 GATHERING_START = datetime.combine(date(2026, 10, 6), time(12), tzinfo=OSLO)
@@ -428,6 +428,23 @@ def test_attendance_names_only_participants_and_counts_member_schools_from_1_to_
                               now=later)
     assert str(refused.value) == message
     assert attended(g) == before == {"Eikeli skole": ["Line Leder"], "Furulund skole": 3}
+
+
+def test_a_participant_at_two_member_schools_is_counted_for_the_first_of_them_by_name(world, make_school, make_user):
+    """A leader at Furulund who also leads Aasen, a member school added later, is one person at the gathering:
+    counted once, for the member school first by name (Aasen), not for the one the database holds first."""
+    from catalog.networks.models import NetworkSchool
+
+    aasen = make_school("Aasen skole")
+    db.session.add(NetworkSchool(network_id=world.network.id, school_id=aasen.id))
+    both = make_user("Bente Begge", roles=(Role.LEADER,), school=world.furulund)
+    db.session.add(Membership(user_id=both.id, school_id=aasen.id, role=Role.LEADER))
+    db.session.commit()
+    db.session.expire_all()
+    g = add_gathering(world, host=world.eikeli.id)
+    later = GATHERING_START.astimezone(timezone.utc) + timedelta(hours=3)
+    ops.record_attendance(g, user_ids={both.id}, school_counts={}, actor=world.admin, now=later)
+    assert attended(g) == {"Aasen skole": ["Bente Begge"], "Eikeli skole": [], "Furulund skole": []}
 
 
 @pytest.mark.parametrize("count", [1, 10000])
