@@ -591,3 +591,97 @@ def test_a_reminder_queued_for_someone_no_longer_responsible_is_not_sent_to_them
     assert "1 påminnelser" in run(app, "plans", "remind")
     run(app, "mail", "send")
     assert [m["To"] for m in smtp.inbox.messages] == [leader.email]
+
+
+# --- the operations' own refusals, met by a direct call (found by mutation testing, tests/MUTANTS.md) ------------
+
+def test_the_operation_refuses_an_item_of_another_plan_or_none_and_changes_nothing(plan, items, leader, school, now):
+    """The pages look an item up within its plan; the operation holds the rule for any other caller too."""
+    other = ops.create_plan(school.id, 2029, 2030, actor=leader, now=now)
+    theirs = ops.add_goal(other, 4, "Deres indikator", "Deres mål", actor=leader, now=now)
+    db.session.commit()
+    for goal in (theirs, None):
+        with pytest.raises(ops.PlanError) as refused:
+            ops.update_goal(plan, goal, "Ny indikator", "Nytt mål", 1, actor=leader, now=now)
+        assert str(refused.value) == "Finnes ikke lenger i planen."
+    db.session.rollback()
+    assert (db.session.get(PlanGoal, theirs.id).indicator, db.session.get(PlanGoal, theirs.id).version) == (
+        "Deres indikator", 1)
+
+
+def test_a_save_from_an_old_version_is_told_what_the_item_holds_now_though_this_request_read_it_before(
+        app, plan, items, leader, now):
+    """Another leader's save lands between this request's look at the goal and its own save: the refusal carries
+    what the other saved (what the page then shows beside the typed text), not the copy this request read."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL: on SQLite a writing request holds the write lock from its first statement, so no "
+                    "other commit can come between its look and its save")
+    from tests.interleave import commit_elsewhere, reading_request
+
+    goal_id, plan_id, leader_id = items["mal"], plan.id, leader.id
+    with reading_request(app):
+        from lms.people.models import User
+        from lms.plans.models import Plan
+
+        mine = db.session.get(PlanGoal, goal_id)
+        assert mine.indicator == "Andel lærere med fullført kurs"  # this request has read it
+
+        def their_save():
+            theirs = db.session.get(PlanGoal, goal_id)
+            ops.update_goal(db.session.get(Plan, plan_id), theirs, "Deres indikator", "Deres mål", 1,
+                            actor=db.session.get(User, leader_id), now=now)
+        commit_elsewhere(app, their_save)
+        with pytest.raises(ops.StaleItem) as stale:
+            ops.update_goal(db.session.get(Plan, plan_id), mine, "Min indikator", "Mitt mål", 1,
+                            actor=db.session.get(User, leader_id), now=now)
+        assert (stale.value.item.indicator, stale.value.item.target, stale.value.item.version) == (
+            "Deres indikator", "Deres mål", 2)
+        db.session.rollback()
+
+
+def test_an_item_removed_by_another_request_after_this_one_read_it_is_told_in_words(app, plan, items, leader, now):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL: on SQLite a writing request holds the write lock from its first statement, so no "
+                    "other commit can come between its look and its save")
+    from tests.interleave import commit_elsewhere, reading_request
+
+    goal_id, plan_id, leader_id = items["mal"], plan.id, leader.id
+    with reading_request(app):
+        from lms.people.models import User
+        from lms.plans.models import Plan
+
+        mine = db.session.get(PlanGoal, goal_id)
+        commit_elsewhere(app, lambda: ops.remove_item(db.session.get(Plan, plan_id), "mal", goal_id,
+                                                      actor=db.session.get(User, leader_id), now=now))
+        with pytest.raises(ops.PlanError) as refused:
+            ops.update_goal(db.session.get(Plan, plan_id), mine, "Min indikator", "Mitt mål", 1,
+                            actor=db.session.get(User, leader_id), now=now)
+        db.session.rollback()
+    assert str(refused.value) == "Finnes ikke lenger i planen."
+    assert db.session.get(PlanGoal, goal_id) is None
+
+
+def test_a_milestones_status_change_is_audited_at_the_time_it_was_made(plan, items, leader, now):
+    milestone = db.session.get(Milestone, items["milepael"])
+    later = now + timedelta(hours=5)
+    ops.update_milestone(plan, milestone, milestone.what, milestone.responsible_id, milestone.deadline,
+                         milestone.evaluation, [], MilestoneStatus.REACHED, milestone.version, actor=leader, now=later)
+    db.session.commit()
+    (entry,) = audit.history("milestone", milestone.id)
+    assert (entry.from_state, entry.to_state, entry.actor_id) == ("planned", "reached", leader.id)
+    assert entry.at.replace(tzinfo=None) == later.replace(tzinfo=None)
+
+
+def test_a_renamed_measure_keeps_its_place_among_the_schools_focus_areas(plan, school, leader, now):
+    """The focus areas that compose collaboration groups list the plan's measures by area and then as they were
+    added, whatever order the database reads them in (a renamed measure is a new row version, read last)."""
+    ops.add_measure(plan, 4, "Kurs i digital vurdering", ops.PlanTargetGroup.TEACHERS, "Rita Rektor", "Høsten 2026",
+                    [], actor=leader, now=now)
+    second = ops.add_measure(plan, 4, "Lesing i alle fag", ops.PlanTargetGroup.TEACHERS, "Rita Rektor",
+                             "Våren 2027", [], actor=leader, now=now)
+    db.session.commit()
+    ops.update_measure(plan, second, "Lesing og skriving i alle fag", second.target_group, second.responsible,
+                       second.timing, [], second.version, actor=leader, now=now)
+    db.session.commit()
+    assert ops.focus_areas_of([school.id])[school.id][-2:] == ["Kurs i digital vurdering",
+                                                               "Lesing og skriving i alle fag"]
