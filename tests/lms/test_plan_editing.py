@@ -21,10 +21,11 @@ from catalog.offerings.models import TargetGroup
 from lms.audit import operations as audit
 from lms.db import db
 from lms.mail.models import OutboxMessage
-from lms.people.models import Role
+from lms.people.models import Role, User
 from lms.plans import operations as ops
-from lms.plans.models import (Milestone, MilestoneStatus, PlanGoal, PlanInformation, PlanMeasure, PlanMeasureLink,
+from lms.plans.models import (Milestone, MilestoneStatus, Plan, PlanGoal, PlanInformation, PlanMeasure, PlanMeasureLink,
                               PlanState, PlanTreatment)
+from tests.interleave import commit_elsewhere, reading_request
 from tests.lms.test_mail import SmtpServer
 
 STALE = "Noen andre har endret dette mens du hadde det åpent."
@@ -609,56 +610,49 @@ def test_the_operation_refuses_an_item_of_another_plan_or_none_and_changes_nothi
         "Deres indikator", 1)
 
 
+def _my_save_after(app, plan, goal_id: int, leader, now, elsewhere) -> tuple[ops.PlanError, tuple | None]:
+    """Read the goal in a request, commit ``elsewhere(plan, actor)`` from another request, then save the goal from
+    the version read; return the refusal and, for a stale save, the goal's indicator, target and version as the
+    refusal carries them (read before the rollback, which would load them afresh). PostgreSQL only: on SQLite a
+    writing request holds the write lock from its first statement, so no other commit can come between its look
+    and its save."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL: on SQLite a writing request holds the write lock from its first statement, so no "
+                    "other commit can come between its look and its save")
+    plan_id, leader_id = plan.id, leader.id
+
+    def as_read():
+        return db.session.get(Plan, plan_id), db.session.get(User, leader_id)
+    with reading_request(app):
+        mine = db.session.get(PlanGoal, goal_id)
+        assert mine.indicator == "Andel lærere med fullført kurs"  # this request has read it
+        commit_elsewhere(app, lambda: elsewhere(*as_read()))
+        with pytest.raises(ops.PlanError) as refused:
+            current_plan, actor = as_read()
+            ops.update_goal(current_plan, mine, "Min indikator", "Mitt mål", 1, actor=actor, now=now)
+        item = getattr(refused.value, "item", None)
+        shown = (item.indicator, item.target, item.version) if item is not None else None
+        db.session.rollback()
+    return refused.value, shown
+
+
 def test_a_save_from_an_old_version_is_told_what_the_item_holds_now_though_this_request_read_it_before(
         app, plan, items, leader, now):
     """Another leader's save lands between this request's look at the goal and its own save: the refusal carries
     what the other saved (what the page then shows beside the typed text), not the copy this request read."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL: on SQLite a writing request holds the write lock from its first statement, so no "
-                    "other commit can come between its look and its save")
-    from tests.interleave import commit_elsewhere, reading_request
-
-    goal_id, plan_id, leader_id = items["mal"], plan.id, leader.id
-    with reading_request(app):
-        from lms.people.models import User
-        from lms.plans.models import Plan
-
-        mine = db.session.get(PlanGoal, goal_id)
-        assert mine.indicator == "Andel lærere med fullført kurs"  # this request has read it
-
-        def their_save():
-            theirs = db.session.get(PlanGoal, goal_id)
-            ops.update_goal(db.session.get(Plan, plan_id), theirs, "Deres indikator", "Deres mål", 1,
-                            actor=db.session.get(User, leader_id), now=now)
-        commit_elsewhere(app, their_save)
-        with pytest.raises(ops.StaleItem) as stale:
-            ops.update_goal(db.session.get(Plan, plan_id), mine, "Min indikator", "Mitt mål", 1,
-                            actor=db.session.get(User, leader_id), now=now)
-        assert (stale.value.item.indicator, stale.value.item.target, stale.value.item.version) == (
-            "Deres indikator", "Deres mål", 2)
-        db.session.rollback()
+    def their_save(their_plan, actor):
+        ops.update_goal(their_plan, db.session.get(PlanGoal, items["mal"]), "Deres indikator", "Deres mål", 1,
+                        actor=actor, now=now)
+    refused, shown = _my_save_after(app, plan, items["mal"], leader, now, their_save)
+    assert isinstance(refused, ops.StaleItem)
+    assert shown == ("Deres indikator", "Deres mål", 2)
 
 
 def test_an_item_removed_by_another_request_after_this_one_read_it_is_told_in_words(app, plan, items, leader, now):
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL: on SQLite a writing request holds the write lock from its first statement, so no "
-                    "other commit can come between its look and its save")
-    from tests.interleave import commit_elsewhere, reading_request
-
-    goal_id, plan_id, leader_id = items["mal"], plan.id, leader.id
-    with reading_request(app):
-        from lms.people.models import User
-        from lms.plans.models import Plan
-
-        mine = db.session.get(PlanGoal, goal_id)
-        commit_elsewhere(app, lambda: ops.remove_item(db.session.get(Plan, plan_id), "mal", goal_id,
-                                                      actor=db.session.get(User, leader_id), now=now))
-        with pytest.raises(ops.PlanError) as refused:
-            ops.update_goal(db.session.get(Plan, plan_id), mine, "Min indikator", "Mitt mål", 1,
-                            actor=db.session.get(User, leader_id), now=now)
-        db.session.rollback()
-    assert str(refused.value) == "Finnes ikke lenger i planen."
-    assert db.session.get(PlanGoal, goal_id) is None
+    refused, shown = _my_save_after(app, plan, items["mal"], leader, now, lambda their_plan, actor: ops.remove_item(
+        their_plan, "mal", items["mal"], actor=actor, now=now))
+    assert str(refused) == "Finnes ikke lenger i planen." and shown is None
+    assert db.session.get(PlanGoal, items["mal"]) is None
 
 
 def test_a_milestones_status_change_is_audited_at_the_time_it_was_made(plan, items, leader, now):
