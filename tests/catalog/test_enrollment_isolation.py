@@ -99,3 +99,22 @@ def test_the_attendance_list_holds_this_offerings_seats_by_name(make_offering, m
     assert ops.enroll(offering.id, late, actor=late, now=now).state == EnrollmentState.WAITLISTED
     names = [e.user.name for e in ops.attendance_list(offering)]
     assert names == sorted(names) and set(names) == {"Cecilie Vik", "Berit Dahl", "Anders Lie"}
+
+
+def test_a_participants_history_keeps_the_order_of_two_changes_at_one_instant(make_offering, make_user, now):
+    """Two changes stamped with the same instant stay in the order they were made. On PostgreSQL the second lies
+    before the first in the table when it fills the place of a failed request's row, once a vacuum (autovacuum,
+    here by hand) has freed that place."""
+    offering, kari, failed = make_offering(), make_user("Kari Lærer"), make_user("Per Lærer")
+    db.session.commit()
+    ops.enroll(offering.id, failed, actor=failed, now=now)
+    db.session.rollback()  # a request that failed after writing
+    ops.enroll(offering.id, kari, actor=kari, now=now)
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM audit_entry")
+    ops.cancel_enrollment(ops.active_enrollment(offering.id, kari.id), actor=kari, now=now)
+    db.session.commit()
+    history = ops.participant_history(offering)
+    assert [entry.to_state for entry in history[kari.id]] == ["enrolled", "cancelled"] and failed.id not in history
