@@ -129,7 +129,8 @@ def test_an_archive_without_published_minutes_says_so(world, login):
 def test_two_gatherings_at_one_time_are_archived_in_the_order_they_were_added(world, login):
     """Two gatherings at the same time (in two places) are listed the one added last first, wherever the database
     holds them: on PostgreSQL the second fills the place a failed request's gathering left, once a vacuum (autovacuum,
-    here by hand) has freed it, and is read before the first."""
+    here by hand) has freed it, and its minutes, published first, are written before the first's, so it is read
+    first."""
     ops.add_gathering(world.network, starts_at=GATHERING_START, ends_at=GATHERING_START + timedelta(hours=2),
                       location="Aulaen", host_school_id=None, actor=world.admin, now=NOW)
     db.session.rollback()  # a request that failed after writing
@@ -137,7 +138,8 @@ def test_two_gatherings_at_one_time_are_archived_in_the_order_they_were_added(wo
     vacuum("gathering", "session", "outbox_message")
     second = add_gathering(world, GATHERING_START)
     set_clock(GATHERING_START.astimezone(timezone.utc) + timedelta(days=1))
-    publish(first, second)
+    publish(second)
+    publish(first)
     client = login(world.supervisor)
     assert archive_rows(archive_page(client, world)) == [
         (second.id, "6. oktober 2026", first.id, "6. oktober 2026"), (first.id, "6. oktober 2026", None, None)]
@@ -163,6 +165,18 @@ def test_the_page_lists_upcoming_soonest_first_and_the_ten_latest_without_minute
     assert linked_ids(past) == [day[k].id for k in range(10, 0, -1)]  # the oldest, day[0], is not listed
     archive = page.split('id="referater"')[1].split("</section>")[0]
     assert [row[0] for row in archive_rows(archive)] == [published.id]
+
+
+def test_the_pages_archive_lists_the_newest_six_and_links_the_sixth_to_the_seventh(world, login):
+    weeks = [add_gathering(world, GATHERING_START + timedelta(days=7 * k)) for k in range(7)]
+    set_clock(GATHERING_START.astimezone(timezone.utc) + timedelta(days=50))
+    publish(*weeks)
+    page = body(login(world.supervisor).get(f"/nettverk/{world.network.id}"))
+    archive = page.split('id="referater"')[1].split("</section>")[0]
+    rows = archive_rows(archive)
+    assert [row[0] for row in rows] == [g.id for g in weeks[:0:-1]]
+    assert rows[-1] == (weeks[1].id, "13. oktober 2026", weeks[0].id, "6. oktober 2026")
+    assert "Alle referater (7)" in archive
 
 
 # --- who plans, changes and calls off, and who hears of it ------------------------------------------
@@ -219,14 +233,13 @@ def test_a_gathering_is_planned_by_a_manager_with_a_member_school_as_host_and_an
     assert (gathering_count(), outbox_count()) == (0, 0)
 
 
-@pytest.mark.parametrize("case, message", [
-    ("host-outside-the-network", HOST_OUTSIDE),
-    ("moved-to-now", IN_THE_PAST),
-    ("ends-as-it-starts", END_BEFORE_START),
-    ("cancelled", CANCELLED),
-    ("at-the-minute-it-begins", BEGUN),
-])
-def test_a_change_is_refused_in_words_and_changes_nothing(world, case, message):
+#: A change that is refused, and what it is told.
+REFUSED_CHANGES = {"host-outside-the-network": HOST_OUTSIDE, "moved-to-now": IN_THE_PAST,
+                   "ends-as-it-starts": END_BEFORE_START, "cancelled": CANCELLED, "at-the-minute-it-begins": BEGUN}
+
+
+@pytest.mark.parametrize("case", REFUSED_CHANGES)
+def test_a_change_is_refused_in_words_and_changes_nothing(world, case):
     g = add_gathering(world)
     moved = GATHERING_START + timedelta(days=2)
     change = {"starts_at": moved, "ends_at": moved + timedelta(hours=2), "location": "Aulaen",
@@ -245,7 +258,7 @@ def test_a_change_is_refused_in_words_and_changes_nothing(world, case, message):
     before = (outbox_count(), sequence_of(g))
     with pytest.raises(ops.NetworkError) as refused:
         ops.update_gathering(g, actor=world.admin, **change)
-    assert str(refused.value) == message
+    assert str(refused.value) == REFUSED_CHANGES[case]
     db.session.rollback()
     session = db.session.get(Session, g.session_id)
     assert (outbox_count(), sequence_of(g), session.starts_at, session.location) == (
