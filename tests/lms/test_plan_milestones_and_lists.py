@@ -19,6 +19,7 @@ from lms.db import db
 from lms.people.models import Membership, Role
 from lms.plans import operations as ops
 from lms.plans.models import Milestone, MilestoneStatus, Plan, PlanState
+from tests.conftest import statements_sent
 
 
 # --- who may be responsible for a milestone -------------------------------------------------
@@ -75,7 +76,9 @@ def test_a_new_milestone_is_planned_with_what_was_typed_and_the_plan_is_changed_
     tor = make_user("Tor Lærer", school=school)
     first = ops.add_milestone(plan, "Alle lærere har nettbrett", tor.id, date(2026, 10, 20), "Telling", [],
                               actor=leader, now=now)
+    ops.add_milestone(plan, "Felles planleggingsdag", None, date(2026, 10, 21), "", [], actor=leader, now=now)
     later = now.replace(hour=9)
+    # The same milestone ticked twice (a form sent twice over) is depended on once.
     made = ops.add_milestone(plan, "Grunnopplæring for alle lærere", leader.id, date(2026, 11, 2), "Kursbevis",
                              [first.id, first.id], actor=leader, now=later)
     db.session.commit()
@@ -106,6 +109,32 @@ def test_a_new_milestone_depends_only_on_milestones_of_its_own_plan(plan, leader
     db.session.rollback()
     assert db.session.scalars(sa.select(Milestone.what).order_by(Milestone.id)).all() == [
         "Alle lærere har nettbrett", "Nettbrett til 1. trinn"]
+
+
+def test_a_milestone_may_not_come_to_depend_on_itself_nor_on_one_that_waits_for_it(plan, leader, now):
+    def add(what, depends_on):
+        return ops.add_milestone(plan, what, leader.id, date(2026, 10, 20), "", depends_on, actor=leader, now=now)
+
+    def change(milestone, depends_on):
+        ops.update_milestone(plan, milestone, milestone.what, leader.id, milestone.deadline, "", depends_on,
+                             MilestoneStatus.PLANNED, milestone.version, actor=leader, now=now)
+    bought = add("Nettbrett kjøpt", [])
+    handed_out = add("Nettbrett delt ut", [bought.id])
+    in_use = add("Alle lærere bruker nettbrettene", [handed_out.id])
+    db.session.commit()
+    for depends_on, message in (([bought.id], "En milepæl kan ikke avhenge av seg selv."),
+                                ([in_use.id], "En milepæl kan ikke avhenge av en milepæl som selv venter på den.")):
+        with pytest.raises(ops.PlanError) as refused:
+            change(bought, depends_on)
+        assert (str(refused.value), refused.value.field) == (message, "depends_on")
+        db.session.rollback()
+    # What it waits for, however far down, it may depend on directly too.
+    change(in_use, [handed_out.id, bought.id])
+    db.session.commit()
+    db.session.expire_all()
+    assert sorted(m.what for m in db.session.get(Milestone, in_use.id).depends_on) == [
+        "Nettbrett delt ut", "Nettbrett kjøpt"]
+    assert db.session.get(Milestone, bought.id).depends_on == []
 
 
 # --- what a plan's content holds, in which order ------------------------------------------------
@@ -167,6 +196,30 @@ def test_a_plans_content_holds_its_own_items_each_kind_by_area_or_date_then_as_a
     assert {area6_goal.id, area6_measure.id, late_treatment.id, late_information.id, late_milestone.id} <= {
         item.id for kind in (content.goals, content.measures, content.treatments, content.information,
                              content.milestones) for item in kind}
+
+
+def test_a_plans_content_is_read_in_six_statements_with_its_milestones_people_and_dependencies(
+        plan, leader, school, make_user, now):
+    """One statement for each kind and one for what the milestones depend on; the responsible people come with
+    their milestones, and neither their roles nor the dependencies' own dependencies are read, as nothing shows
+    them."""
+    first = ops.add_milestone(plan, "Nettbrett kjøpt", leader.id, date(2026, 10, 1), "", [], actor=leader, now=now)
+    second = ops.add_milestone(plan, "Nettbrett delt ut", make_user("Tor Lærer", school=school).id,
+                               date(2026, 10, 20), "", [first.id], actor=leader, now=now)
+    ops.add_milestone(plan, "Alle bruker nettbrettene", make_user("Berit Dahl", school=school).id,
+                      date(2026, 11, 2), "", [second.id, first.id], actor=leader, now=now)
+    ops.add_goal(plan, 4, "Andel lærere med kurs", "80 %", actor=leader, now=now)
+    db.session.commit()
+    db.session.expire_all()
+    plan = db.session.get(Plan, plan.id)
+
+    def read():
+        content = ops.content_of(plan)
+        return [(m.what, m.responsible.name, sorted(d.what for d in m.depends_on)) for m in content.milestones]
+    sent, shown = statements_sent(read)
+    assert shown == [("Nettbrett kjøpt", "Rita Rektor", []), ("Nettbrett delt ut", "Tor Lærer", ["Nettbrett kjøpt"]),
+                     ("Alle bruker nettbrettene", "Berit Dahl", ["Nettbrett delt ut", "Nettbrett kjøpt"])]
+    assert len(sent) == 6, sent
 
 
 # --- which plans each person sees listed ----------------------------------------------------------
