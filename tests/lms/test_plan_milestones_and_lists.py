@@ -92,6 +92,21 @@ def test_a_new_milestone_is_planned_with_what_was_typed_and_the_plan_is_changed_
     assert db.session.get(Plan, plan.id).updated_at == later
 
 
+def test_a_milestone_is_added_to_a_plan_sent_in_while_a_goal_is_not(plan, leader, now):
+    """The school follows up its milestones all through the period, also while the plan is with the reviewers."""
+    ops.transition(plan, PlanState.TREATED, actor=leader, now=now, treated_on=date(2026, 9, 1), decision="Ja")
+    ops.transition(plan, PlanState.SUBMITTED, actor=leader, now=now)
+    db.session.commit()
+    with pytest.raises(ops.PlanError) as refused:
+        ops.add_goal(plan, 4, "Andel lærere med kurs", "80 %", actor=leader, now=now)
+    assert str(refused.value) == "Planen er sendt inn og kan ikke endres før den er sendt tilbake."
+    db.session.rollback()
+    made = ops.add_milestone(plan, "Alle lærere har nettbrett", leader.id, date(2026, 10, 20), "", [], actor=leader,
+                             now=now)
+    db.session.commit()
+    assert [m.what for m in ops.content_of(plan).milestones] == [made.what]
+
+
 @pytest.mark.parametrize("whose", ["another-plan", "unknown"])
 def test_a_new_milestone_depends_only_on_milestones_of_its_own_plan(plan, leader, school, now, whose):
     own = ops.add_milestone(plan, "Alle lærere har nettbrett", leader.id, date(2026, 10, 20), "", [], actor=leader,
