@@ -79,10 +79,10 @@ MUTANT_MODULES := \
   events/operations.py=tests/events/test_feed_tokens.py,tests/events/test_feed_views.py,tests/events/test_calendar.py,tests/events/test_sequence.py \
   lms/auth/operations.py=tests/lms/test_auth.py,tests/lms/test_security.py,tests/lms/test_sessions.py \
   lms/auth/reset.py=tests/lms/test_password_reset.py \
-  catalog/networks/operations.py=tests/catalog/test_networks.py,tests/catalog/test_network_rounds.py,tests/catalog/test_network_gathering_edit.py,tests/catalog/test_network_page_cache.py,tests/catalog/test_plan_evidence_sources.py \
+  catalog/networks/operations.py=tests/catalog/test_networks.py,tests/catalog/test_network_rounds.py,tests/catalog/test_network_gathering_edit.py,tests/catalog/test_network_page_cache.py,tests/catalog/test_plan_evidence_sources.py,tests/catalog/test_network_composition.py,tests/catalog/test_network_admin.py,tests/catalog/test_network_gatherings.py,tests/catalog/test_network_figures.py,tests/catalog/test_network_composing.py \
   catalog/networks/composition.py=tests/catalog/test_network_composition.py \
   catalog/parents/operations.py=tests/catalog/test_parents.py \
-  lms/plans/operations.py=tests/lms/test_plans.py,tests/lms/test_plan_editing.py
+  lms/plans/operations.py=tests/lms/test_plans.py,tests/lms/test_plan_editing.py,tests/lms/test_plan_items.py,tests/lms/test_plan_milestones_and_lists.py,tests/lms/test_plan_versions.py
 
 $(VENV)/.installed-mutation: $(VENV)/.installed
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[test,mutation]'
