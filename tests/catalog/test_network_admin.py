@@ -114,7 +114,8 @@ RULES = [
 ]
 
 
-@pytest.mark.parametrize(("change", "message"), RULES, ids=[m for _c, m in RULES])
+@pytest.mark.parametrize(("change", "message"), RULES,
+                         ids=["no-name", "group-without-year", "lost-coordinator", "no-one-takes-part", "lost-school"])
 def test_the_rules_refuse_a_network_word_for_word_and_save_nothing(world, change, message):
     if change.get("school_ids"):
         change = {"school_ids": [world.eikeli.id, 999999]}
@@ -207,7 +208,7 @@ def test_nobody_but_its_managers_changes_a_network_by_the_rule_either(world):
 @pytest.mark.parametrize(("title", "url", "note", "message"), [
     ("   ", "https://dubestemmer.no", "", "Gi ressursen en tittel."),
     ("Dubestemmer", "", "   ", "Skriv en lenke eller et notat."),
-])
+], ids=["no-title", "no-link-or-note"])
 def test_the_resource_rule_refuses_what_the_form_does_word_for_word(world, title, url, note, message):
     with pytest.raises(ops.NetworkError) as rule:
         ops.add_resource(world.network, title=title, url=url, note=note, actor=world.leader, now=NOW)

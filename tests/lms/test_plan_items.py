@@ -73,7 +73,7 @@ def test_a_plan_may_run_from_one_school_year_to_six(leader, school, now, start, 
 @pytest.mark.parametrize("start, end, message", [
     (2026, 2025, "Planperioden kan ikke slutte før den begynner."),
     (2026, 2032, "En planperiode kan vare høyst 6 skoleår."),
-])
+], ids=["ends-before-it-begins", "seven-years"])
 def test_a_period_backwards_or_of_seven_school_years_is_refused_in_words_at_its_end_year(leader, school, now, start,
                                                                                         end, message):
     with pytest.raises(ops.PlanError) as refused:
