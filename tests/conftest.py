@@ -278,3 +278,13 @@ def login_welcomed(app):
         assert "Velkommen" in client.get("/").get_data(as_text=True)
         return client
     return make
+
+
+def vacuum(*tables: str) -> None:
+    """Commit, then on PostgreSQL free the places of dead rows (removed, rolled back or rewritten) as autovacuum
+    does, so that a row written next may fill one and lie before older rows; SQLite has no such places."""
+    db.session.commit()
+    if db.engine.dialect.name == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for table in tables:
+                conn.exec_driver_sql(f"VACUUM {table}")

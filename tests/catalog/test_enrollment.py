@@ -15,6 +15,7 @@ from lms.mail.models import OutboxMessage
 from lms.mail.operations import render
 from lms.people.models import Role
 from lms.settings import operations as settings
+from tests.conftest import vacuum
 
 
 def test_enrollment_takes_a_seat_until_full_then_waitlists(make_offering, make_user, now):
@@ -207,9 +208,7 @@ def test_of_two_who_joined_the_waitlist_at_one_moment_the_first_is_offered_the_s
     held = ops.enroll(offering.id, holder, actor=holder, now=now)
     early = ops.enroll(offering.id, first, actor=first, now=now)
     db.session.commit()
-    if db.engine.dialect.name == "postgresql":  # as autovacuum does after changes
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM enrollment")
+    vacuum("enrollment")  # as autovacuum does after changes
     late = ops.enroll(offering.id, second, actor=second, now=now)
     db.session.commit()
     assert early.waitlisted_at == late.waitlisted_at

@@ -13,6 +13,7 @@ from catalog.enrollment import operations as ops
 from catalog.enrollment.models import EnrollmentState
 from lms.audit.models import AuditEntry
 from lms.db import db
+from tests.conftest import vacuum
 
 
 def _offer_a_seat(offering, make_user, now):
@@ -111,9 +112,7 @@ def test_a_participants_history_keeps_the_order_of_two_changes_at_one_instant(ma
     db.session.rollback()  # a request that failed after writing
     ops.enroll(offering.id, kari, actor=kari, now=now)
     db.session.commit()
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM audit_entry")
+    vacuum("audit_entry")
     ops.cancel_enrollment(ops.active_enrollment(offering.id, kari.id), actor=kari, now=now)
     db.session.commit()
     history = ops.participant_history(offering)

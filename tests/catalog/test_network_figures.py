@@ -20,7 +20,7 @@ from lms.mail.models import OutboxMessage
 from lms.people.models import Membership, Role, User
 from tests.catalog.test_network_rounds import group as group  # the fixture, for this module's tests
 from tests.catalog.test_network_rounds import propose, said
-from tests.conftest import NOW
+from tests.conftest import NOW, vacuum
 
 
 def outbox(kind: str) -> list[tuple[str, int, datetime]]:
@@ -29,11 +29,6 @@ def outbox(kind: str) -> list[tuple[str, int, datetime]]:
     return [(m.recipient, m.params["network_id"], m.created_at) for m in rows]
 
 
-def vacuum(table: str) -> None:
-    """Let PostgreSQL write new rows where changed rows' old versions lay, as autovacuum does."""
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql(f"VACUUM {table}")
 
 
 def oct_(day: int, hour: int, minute: int = 0) -> datetime:
@@ -231,9 +226,7 @@ def test_a_years_groups_are_listed_as_they_were_made_when_a_later_one_fills_a_co
                                        school_ids=[s.id for s in schools[:2]]), actor=None, now=NOW, published=False)
     ops.compose_groups(2026, LastYear.IGNORE, actor=admin, now=NOW)
     db.session.commit()
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM network")
+    vacuum("network")
     ops.create_network(ops.NetworkData(name="Samarbeidsgruppe 2", kind=NetworkKind.GROUP, school_year=2027,
                                        school_ids=[s.id for s in schools[2:]]), actor=None, now=NOW, published=False)
     db.session.commit()

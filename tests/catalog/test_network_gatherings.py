@@ -27,7 +27,7 @@ from lms.mail.models import OutboxMessage
 from lms.people.models import User
 from tests.catalog.test_networks import GATHERING_START, add_gathering, body, mails_to, said
 from tests.catalog.test_networks import world as world  # the fixture, for this module's tests
-from tests.conftest import NOW
+from tests.conftest import NOW, vacuum
 from tests.interleave import commit_elsewhere, reading_request
 
 NETWORK = "Nettverk for digital profesjonsutøvelse"
@@ -88,12 +88,6 @@ def archive_page(client, world) -> str:
     return body(response)
 
 
-def vacuum(*tables: str) -> None:
-    """Free the places of rolled-back rows, as autovacuum does on PostgreSQL (SQLite has no such places)."""
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            for table in tables:
-                conn.exec_driver_sql(f"VACUUM {table}")
 
 
 # --- the minutes archive ----------------------------------------------------------------------------

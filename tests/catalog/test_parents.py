@@ -20,7 +20,7 @@ from lms.mail import operations as mail
 from lms.mail.models import OutboxMessage
 from lms.people.models import Role, User
 from lms.settings import operations as settings
-from tests.conftest import NOW
+from tests.conftest import NOW, vacuum
 from tests.interleave import before_first_call, commit_elsewhere
 from tests.lms.test_mail import send as send  # the fixture: `flask mail send` in this process
 from tests.lms.test_mail import smtp as smtp  # the fixture: a real SMTP server on loopback
@@ -1558,9 +1558,7 @@ def test_two_questions_sent_at_one_moment_are_listed_in_the_order_they_were_sent
     ops.add_question(event, "Sendt først", now=moment)
     assert ops.purge(moment).events == 1
     db.session.commit()
-    if db.engine.dialect.name == "postgresql":  # as autovacuum does after a purge
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM parent_question")
+    vacuum("parent_question")  # as autovacuum does after a purge
     ops.add_question(event, "Sendt sist", now=moment)
     db.session.commit()
     part = _door(login, leader, event).split("Spørsmål på forhånd</h2>", 1)[1]

@@ -19,7 +19,7 @@ from lms.db import db
 from lms.people.models import Membership, Role
 from lms.plans import operations as ops
 from lms.plans.models import Milestone, MilestoneStatus, Plan, PlanState
-from tests.conftest import statements_sent
+from tests.conftest import statements_sent, vacuum
 
 
 # --- who may be responsible for a milestone -------------------------------------------------
@@ -322,10 +322,7 @@ def test_items_alike_in_area_or_date_stay_as_added_when_a_later_one_fills_a_remo
     for kind, item in gone.items():
         ops.remove_item(plan, kind, item.id, actor=leader, now=now)
     db.session.commit()
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            for table in ("plan_goal", "plan_measure", "plan_treatment", "plan_information", "milestone"):
-                conn.exec_driver_sql(f"VACUUM {table}")
+    vacuum("plan_goal", "plan_measure", "plan_treatment", "plan_information", "milestone")
     for add in kinds.values():
         add("Sist")
     db.session.commit()

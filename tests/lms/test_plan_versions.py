@@ -20,6 +20,7 @@ from lms.db import db
 from lms.people.models import Role
 from lms.plans import operations as ops
 from lms.plans.models import PlanComment, PlanState, PlanVersion
+from tests.conftest import vacuum
 
 
 def plain(html: str) -> str:
@@ -273,12 +274,6 @@ def test_returning_needs_a_comment_on_what_must_be_improved_in_the_version_sent_
 
 # --- orders that hold however the database reads the rows --------------------------------------
 
-def vacuum(table: str) -> None:
-    """On PostgreSQL, free the places of dead rows as autovacuum does, so that a new row may fill one."""
-    db.session.commit()
-    if db.engine.dialect.name == "postgresql":
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql(f"VACUUM {table}")
 
 
 def test_versions_are_listed_by_number_after_a_failed_sending_in(login, leader, admin, full_plan, now):
