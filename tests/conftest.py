@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -236,6 +237,17 @@ def statements_sent(call) -> tuple[list[str], object]:
 def count_statements(call) -> int:
     """Return how many statements the database was sent while ``call()`` ran."""
     return len(statements_sent(call)[0])
+
+
+_CSRF_INPUT = re.compile(r'<input\b[^>]*\bname="(?:[\w-]+-)?csrf_token"[^>]*>')
+
+
+def without_csrf_tokens(html: str) -> str:
+    """Return ``html`` with each CSRF token's input replaced by ``TOKEN``, whatever the order of its attributes.
+
+    A token is signed with the time, so two answers a second apart differ there and nowhere else.
+    """
+    return _CSRF_INPUT.sub("TOKEN", html)
 
 
 # --- the shared cache (Redis) turned on for the test app ------------------------------------

@@ -23,7 +23,7 @@ from lms.i18n import OSLO
 from lms.people.models import Role, User
 from lms.plans import operations as ops
 from lms.plans.models import PlanState
-from tests.conftest import PASSWORD, statements_sent
+from tests.conftest import PASSWORD, statements_sent, without_csrf_tokens
 from tests.events.test_shared_feed_cache import CLOSED_REDIS_URL, REDIS_URL
 # The page tests that read the plan after a change, run again here with the page kept (and their fixtures).
 from tests.lms.test_plans import (  # noqa: F401
@@ -44,10 +44,6 @@ def login(login_welcomed):
     return login_welcomed
 
 
-def without_tokens(html: str) -> str:
-    return re.sub(r'name="csrf_token" type="hidden" value="[^"]*"', "", html)
-
-
 def selects_of(client, path: str) -> tuple[int, str]:
     """Return how many SELECTs one view of ``path`` sends, and its HTML."""
     statements, response = statements_sent(lambda: client.get(path))
@@ -60,7 +56,7 @@ def test_a_second_view_is_the_kept_page_and_reads_no_part_of_the_plan(login, lea
     client = login(leader)
     first, page = selects_of(client, f"/utviklingsplan/{plan.id}")
     second, again = selects_of(client, f"/utviklingsplan/{plan.id}")
-    assert without_tokens(again) == without_tokens(page)
+    assert without_csrf_tokens(again) == without_csrf_tokens(page)
     assert "Digital vurdering: fullført: 1 av 4" in plain_text(again)
     # Only the sign-in: not the plan, who may read it, its parts, their evidence or the school's staff.
     assert first >= 15 and second == 1, (first, second)
