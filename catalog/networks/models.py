@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from catalog.networks.composition import LastYear
 from events.models import Schedule, Session
 from lms.db import db, now_utc, value_enum
 from lms.people.models import School, User
@@ -56,6 +57,9 @@ class Network(db.Model):
     include_teachers: Mapped[bool] = mapped_column(default=False)
     #: A composed collaboration group is a draft until the admin publishes it; nobody else sees a draft.
     published_at: Mapped[datetime | None]
+    #: What a composed collaboration group was proposed with about last year's partners; its score counts the same.
+    #: None for every other network (and for groups composed before this was kept).
+    composed_with: Mapped[LastYear | None] = mapped_column(value_enum(LastYear, 20))
     schedule_id: Mapped[int] = mapped_column(sa.ForeignKey("schedule.id"), unique=True)
     #: Stable key for a network loaded from the demo programme.
     source_key: Mapped[str | None] = mapped_column(sa.String(120), unique=True)

@@ -352,14 +352,16 @@ class PageGatherings:
     #: The latest published minutes, newest first, with one more than are shown (the last one's previous).
     published: tuple
     archive_total: int
-    #: Gatherings that took place and have no published minutes, newest first.
+    #: Gatherings that took place and have no published minutes, newest first (the newest ``past_limit``).
     past: tuple
+    #: How many gatherings took place and have no published minutes, those not shown too.
+    past_total: int
 
 
 #: The resource columns of the network page's statement, and the gathering columns (both as the page reads them).
 _RESOURCE_COLUMNS = ("resource_id", "title", "url", "note", "resource_rank")
 _GATHERING_COLUMNS = ("gathering_id", "starts_at", "ends_at", "location", "status", "host_name", "published", "over",
-                      "published_rank", "published_count", "past_rank")
+                      "published_rank", "published_count", "past_rank", "past_count")
 
 
 @lru_cache(maxsize=None)
@@ -370,7 +372,7 @@ def _page_statement() -> sa.CompoundSelect:
     ones and among those over without published minutes (newest first), and
     only what the page shows comes back: the upcoming ones, the newest
     published (``archive_limit``) and the newest over without minutes
-    (``past_limit``), with the number of published ones. The network's
+    (``past_limit``), with the number of published ones and of those over without. The network's
     resources come in the same answer (a ``UNION ALL``, a row of one or the
     other: a resource's row has a ``resource_id``), ranked newest first: one
     round trip to the database less on every view of the page.
@@ -383,7 +385,8 @@ def _page_statement() -> sa.CompoundSelect:
                         over.label("over"),
                         sa.func.row_number().over(partition_by=published, order_by=newest).label("published_rank"),
                         sa.func.count().over(partition_by=published).label("published_count"),
-                        sa.func.row_number().over(partition_by=(published, over), order_by=newest).label("past_rank"))
+                        sa.func.row_number().over(partition_by=(published, over), order_by=newest).label("past_rank"),
+                        sa.func.count().over(partition_by=(published, over)).label("past_count"))
               .select_from(Gathering).join(Session, Session.id == Gathering.session_id)
               .outerjoin(School, School.id == Gathering.host_school_id)
               .where(Gathering.network_id == sa.bindparam("network_id")).subquery())
@@ -423,10 +426,11 @@ def page_rows(network_id: int, now: datetime, archive_shown: int, past_shown: in
     gathering_rows = sorted((r for r in rows if r.resource_id is None), key=lambda r: (r.starts_at, r.gathering_id))
     published = sorted((r for r in gathering_rows if r.published and r.published_rank <= archive_shown + 1),
                        key=lambda r: r.published_rank)
+    past = sorted((r for r in gathering_rows if r.over and not r.published), key=lambda r: r.past_rank)
     page = PageGatherings(
         upcoming=tuple(r for r in gathering_rows if not r.over),
         published=tuple(published), archive_total=published[0].published_count if published else 0,
-        past=tuple(sorted((r for r in gathering_rows if r.over and not r.published), key=lambda r: r.past_rank)))
+        past=tuple(past), past_total=past[0].past_count if past else 0)
     resources = tuple(Resource(r.resource_id, r.title, r.url, r.note)
                       for r in sorted((r for r in rows if r.resource_id is not None), key=lambda r: r.resource_rank))
     return page, resources
@@ -1014,6 +1018,8 @@ def compose_groups(school_year: int, mode: composition.LastYear, *, actor: User,
             target_group_text=GROUP_TARGET, timing=GROUP_TIMING, organiser=GROUP_ORGANISER,
             include_leaders=True, include_teachers=True, school_ids=group.school_ids), actor=None, now=now,
             published=False))
+        drafts[-1].composed_with = mode
+    db.session.flush()
     return drafts
 
 
@@ -1032,12 +1038,21 @@ class DraftComposition:
     score: int
     unmatched: list[School]
     published: bool
+    #: What the groups were composed with about last year's partners; None where that is not known.
+    composed_with: composition.LastYear | None = None
 
 
-def composition_of_year(school_year: int, mode: composition.LastYear = composition.LastYear.IGNORE) -> DraftComposition:
-    """Return the year's groups (drafts, or the published ones) with what they share and their score."""
+def composition_of_year(school_year: int, mode: composition.LastYear | None = None) -> DraftComposition:
+    """Return the year's groups (drafts, or the published ones) with what they share and their score.
+
+    The score counts last year's partners as ``mode`` says, by default as the
+    groups were composed (and not at all for groups made otherwise).
+    """
     published = _groups_of_year(school_year, published=True)
     networks = published or _groups_of_year(school_year, published=False)
+    composed_with = next((n.composed_with for n in networks if n.composed_with is not None), None)
+    if mode is None:
+        mode = composed_with or composition.LastYear.IGNORE
     schools = {row.school_id: row.school for n in networks for row in n.member_rows}
     inputs = school_inputs(sorted(schools.values(), key=lambda s: s.id))
     index = {s.id: i for i, s in enumerate(inputs)}
@@ -1049,7 +1064,8 @@ def composition_of_year(school_year: int, mode: composition.LastYear = compositi
         g = by_ids[tuple(sorted(network.school_ids))]
         groups.append(DraftGroup(network, sorted((schools[i] for i in network.school_ids), key=lambda s: s.name),
                                  g.shared, g.score, [schools[i] for i in g.sharing_nothing]))
-    return DraftComposition(groups, summary.score, [schools[i] for i in summary.unmatched], bool(published))
+    return DraftComposition(groups, summary.score, [schools[i] for i in summary.unmatched], bool(published),
+                            composed_with)
 
 
 def move_school(school_id: int, to_network_id: int, *, school_year: int, actor: User, now: datetime) -> None:

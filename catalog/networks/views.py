@@ -182,7 +182,7 @@ def _page(network_id: int, now: datetime, resource_form: ResourceForm | None = N
             people_by_school.setdefault(school_id, []).append(name)
         return render_template(
             "catalog/networks/_page.html", network=network, people_by_school=people_by_school,
-            upcoming=page.upcoming, past=page.past,
+            upcoming=page.upcoming, past=page.past, past_total=page.past_total,
             archive=_archive_rows([(g.gathering_id, g.starts_at) for g in page.published], ARCHIVE_SHOWN),
             archive_total=page.archive_total, resources=resources,
             resource_form=resource_form or ResourceForm(formdata=None), action_form=ActionForm(), absent=absent,
@@ -493,15 +493,17 @@ def carried_back(network_id: int, gathering_id: int):
 # --- composing collaboration groups ---------------------------------------------------------
 
 def _groups_page(school_year: int, compose_form=None, move_form=None, status=200):
-    mode = composition.LastYear.APART
-    draft = ops.composition_of_year(school_year, mode)
-    compose_form = compose_form or ComposeForm(formdata=None, data={"school_year": school_year})
+    draft = ops.composition_of_year(school_year)
+    # A new proposal starts from what the present one was composed with.
+    compose_form = compose_form or ComposeForm(formdata=None, data={
+        "school_year": school_year, **({"last_year": draft.composed_with.value} if draft.composed_with else {})})
     move_form = move_form or MoveForm(formdata=None)
     move_form.school_id.choices = [(0, _("Velg skole"))] + sorted(
         ((s.id, f"{s.name} ({g.network.name})") for g in draft.groups for s in g.schools), key=lambda c: c[1])
     move_form.to_network_id.choices = [(0, _("Velg gruppe"))] + [(g.network.id, g.network.name) for g in draft.groups]
     return render_template("catalog/networks/groups.html", draft=draft, school_year=school_year,
-                           compose_form=compose_form, move_form=move_form, action_form=ActionForm()), status
+                           compose_form=compose_form, move_form=move_form, action_form=ActionForm(),
+                           last_year_points=composition.LAST_YEAR_POINTS), status
 
 
 @bp.get("/nettverk/grupper")

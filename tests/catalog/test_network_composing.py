@@ -199,6 +199,47 @@ def test_last_years_partners_together_again_cost_points_in_the_draft_only_when_t
     assert shown(ops.composition_of_year(2026, LastYear.TOGETHER))[1] == 220 + 150
 
 
+@pytest.mark.parametrize("mode, score, told", [
+    ("together", 660 + 2 * 150, "Foreslått med fjorårets partnere holdt sammen: poengsummen legger til 150 for hvert "
+                                "par skoler som var i samme gruppe i fjor."),
+    ("apart", 660, "Foreslått med fjorårets partnere holdt fra hverandre: poengsummen trekker fra 150 for hvert par "
+                   "skoler som var i samme gruppe i fjor."),
+    ("ignore", 660, "Foreslått uten hensyn til fjorårets grupper."),
+], ids=["together", "apart", "ignore"])
+def test_the_groups_page_scores_the_draft_and_the_published_groups_as_the_admin_composed_them(
+        six, admin, login, mode, score, told):
+    # Last year 1 and 2 were partners, and 3 and 6; every pair of this year's schools shares reading and district.
+    group([six[0], six[1]], 2025, published=True)
+    group([six[2], six[5]], 2025, published=True)
+    db.session.commit()
+    client = login(admin)
+    composed = client.post("/nettverk/grupper/foresla", data={"school_year": "2026", "last_year": mode},
+                           follow_redirects=True)
+    assert composed.status_code == 200
+    for page in (composed.get_data(as_text=True), client.get("/nettverk/grupper?skoleaar=2026").get_data(as_text=True)):
+        assert f"<strong>Samlet poengsum: {score}</strong>" in page and told in page
+        # A new proposal starts from the same choice.
+        choice = page[page.index('name="last_year"'):]
+        choice = choice[:choice.index("</select>")]
+        assert f'<option selected value="{mode}">' in choice and choice.count("<option selected") == 1
+    assert client.post("/nettverk/grupper/2026/publiser").status_code == 303
+    published = client.get("/nettverk/grupper?skoleaar=2026").get_data(as_text=True)
+    assert "Publiserte grupper" in published
+    assert f"<strong>Samlet poengsum: {score}</strong>" in published and told in published
+
+
+def test_groups_made_otherwise_are_scored_without_last_year_and_say_nothing_of_it(drafted, admin, login):
+    first, second = drafted
+    vika, berg = (row.school for row in second.member_rows[:2])
+    group([vika, berg], 2025, published=True)
+    db.session.commit()
+    page = login(admin).get("/nettverk/grupper?skoleaar=2026").get_data(as_text=True)
+    assert "<strong>Samlet poengsum: 220</strong>" in page and 'id="fjoraret"' not in page
+    # The form offers what it always has: to keep last year's partners apart.
+    choice = page[page.index('name="last_year"'):]
+    assert '<option selected value="apart">' in choice[:choice.index("</select>")]
+
+
 def test_once_published_the_year_shows_its_published_groups_and_no_forms(drafted, admin, login):
     ops.publish_groups(2026, actor=admin, now=NOW)
     db.session.commit()

@@ -155,7 +155,8 @@ def test_the_page_lists_upcoming_soonest_first_and_the_ten_latest_without_minute
     upcoming = page.split('id="samlinger"')[1].split("</ul>")[0]
     assert linked_ids(upcoming) == [sooner.id, later.id]
     past = page.split("<details>")[1].split("</details>")[0]
-    assert "Tidligere samlinger uten publisert referat (10)" in past
+    # Eleven are over without minutes: all are counted, the newest ten listed, and the page says so.
+    assert "Tidligere samlinger uten publisert referat (11)" in past and "De 10 siste vises." in past
     assert linked_ids(past) == [day[k].id for k in range(10, 0, -1)]  # the oldest, day[0], is not listed
     archive = page.split('id="referater"')[1].split("</section>")[0]
     assert [row[0] for row in archive_rows(archive)] == [published.id]
