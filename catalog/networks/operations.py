@@ -34,9 +34,10 @@ from events.models import Session, SessionStatus
 from lms.audit import operations as audit
 from lms.auth.operations import PermissionDenied, require
 from lms.db import begin_writing, db
-from lms.i18n import OSLO
+from lms.i18n import OSLO, fmt_date
 from lms.people.models import Membership, Role, School, User
 from lms.plugins import school_values, schools_parameter
+from lms.schoolyear import school_year_bounds
 
 
 class NetworkError(ValueError):
@@ -754,6 +755,10 @@ def create_round(*, school_year: int, title: str, window_start: date, window_end
         raise NetworkError(_("Vinduet må slutte etter at det begynner."))
     if (window_end - window_start).days > 120:
         raise NetworkError(_("Vinduet kan være høyst 120 dager."))
+    first, last = school_year_bounds(school_year)
+    if window_start < first or window_end > last:
+        raise NetworkError(_("Vinduet må ligge i skoleåret %(year)d/%(next)d, fra %(first)s til %(last)s.",
+                             year=school_year, next=school_year + 1, first=fmt_date(first), last=fmt_date(last)))
     if not title.strip():
         raise NetworkError(_("Gi runden et navn."))
     row = GatheringRound(school_year=school_year, title=title.strip(), window_start=window_start,

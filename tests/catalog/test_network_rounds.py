@@ -14,7 +14,7 @@ from lms.db import db
 from lms.mail.models import OutboxMessage
 from lms.mail.operations import render
 from lms.people.models import Role, User
-from tests.conftest import NOW
+from tests.conftest import NOW, nothing_changes
 
 
 @pytest.fixture
@@ -94,6 +94,26 @@ def test_admin_sees_unscheduled_groups_and_reminds_their_leaders(group, login):
     assert [m.subject for m in mails] == ["Påminnelse: avtal samlingen i Samlingsrunde høst"]
     client.post(f"/nettverk/runder/{group.round.id}/paminn")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage)) == 2  # once a day
+
+
+OUTSIDE_2026 = "Vinduet må ligge i skoleåret 2026/2027, fra 1. august 2026 til 31. juli 2027."
+
+
+def test_a_window_outside_the_school_year_is_refused_on_the_page_and_nothing_is_made(group, login):
+    # The groups of 2026/2027 would otherwise be asked to meet in the autumn of the year after.
+    client = login(group.admin)
+    with nothing_changes():
+        refused = client.post("/nettverk/runder", data={"title": "Høst", "school_year": "2026",
+                                                        "window_start": "2027-10-04", "window_end": "2027-10-15"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and OUTSIDE_2026 in page
+    assert 'value="Høst"' in page and 'value="2027-10-04"' in page and 'value="2027-10-15"' in page
+    client.post("/sprak", data={"lang": "nn"})
+    told = client.post("/nettverk/runder", data={"title": "Haust", "school_year": "2026",
+                                                 "window_start": "2027-10-04", "window_end": "2027-10-15"})
+    assert told.status_code == 400
+    assert "Vindauget må liggje i skuleåret 2026/2027, frå 1. august 2026 til 31. juli 2027." in told.get_data(
+        as_text=True)
 
 
 def test_admin_makes_a_round_and_a_reversed_window_is_refused(group, login):
@@ -252,7 +272,10 @@ def test_only_leaders_of_the_groups_schools_confirm(group, login):
     (date(2027, 3, 10), date(2027, 3, 9), "Vår", "Vinduet må slutte etter at det begynner."),
     (date(2027, 1, 1), date(2027, 5, 2), "Vår", "Vinduet kan være høyst 120 dager."),
     (date(2027, 3, 8), date(2027, 3, 19), " \t", "Gi runden et navn."),
-], ids=["reversed", "121-days", "no-title"])
+    (date(2026, 7, 31), date(2026, 8, 10), "Høst", OUTSIDE_2026),
+    (date(2027, 7, 22), date(2027, 8, 1), "Sommer", OUTSIDE_2026),
+    (date(2027, 10, 4), date(2027, 10, 15), "Høst", OUTSIDE_2026),
+], ids=["reversed", "121-days", "no-title", "begins-before-the-year", "ends-after-the-year", "next-years-autumn"])
 def test_a_round_is_refused_a_reversed_or_too_long_window_or_no_title(group, start, end, title, message):
     # The page's form refuses a reversed window and a blank title first; a direct call meets these refusals.
     with pytest.raises(ops.NetworkError) as refused:
@@ -262,8 +285,9 @@ def test_a_round_is_refused_a_reversed_or_too_long_window_or_no_title(group, sta
     assert db.session.scalar(sa.select(sa.func.count()).select_from(GatheringRound)) == 1
 
 
-@pytest.mark.parametrize("start, end", [(date(2027, 3, 10), date(2027, 3, 10)), (date(2027, 1, 1), date(2027, 5, 1))],
-                         ids=["one-day", "120-days"])
+@pytest.mark.parametrize("start, end", [(date(2027, 3, 10), date(2027, 3, 10)), (date(2027, 1, 1), date(2027, 5, 1)),
+                                        (date(2026, 8, 1), date(2026, 8, 12)), (date(2027, 7, 20), date(2027, 7, 31))],
+                         ids=["one-day", "120-days", "the-years-first-day", "the-years-last-day"])
 def test_a_round_of_one_day_or_of_120_days_is_made_with_its_title_trimmed(group, start, end):
     made = ops.create_round(school_year=2026, title="  Vår  ", window_start=start, window_end=end, actor=group.admin,
                             now=NOW)
