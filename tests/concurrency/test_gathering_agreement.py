@@ -21,7 +21,7 @@ from catalog.networks.models import DateProposal, Gathering, NetworkKind, Propos
 from lms.db import db
 from lms.i18n import OSLO
 from lms.people.models import Role
-from lms.schoolyear import school_year_of
+from lms.schoolyear import school_year_bounds, school_year_of
 from tests.concurrency.live import Browser, run_together
 from tests.concurrency.test_enrollment_rush import hand_over_to_server, server_errors
 from tests.conftest import PASSWORD
@@ -33,9 +33,13 @@ GROUPS = 8
 
 @pytest.fixture
 def a_round(admin):
-    today = datetime.now(OSLO).date()
-    return ops.create_round(school_year=school_year_of(today), title="Samlingsrunde", actor=admin,
-                            window_start=today + timedelta(days=14), window_end=today + timedelta(days=27),
+    # Two weeks, starting two weeks from the server's real day, all in one school year (a round's window must be).
+    start = datetime.now(OSLO).date() + timedelta(days=14)
+    last = school_year_bounds(school_year_of(start))[1]
+    if start + timedelta(days=13) > last:
+        start = last + timedelta(days=1)
+    return ops.create_round(school_year=school_year_of(start), title="Samlingsrunde", actor=admin,
+                            window_start=start, window_end=start + timedelta(days=13),
                             now=datetime.now(timezone.utc))
 
 
