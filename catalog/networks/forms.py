@@ -13,7 +13,11 @@ from lms.forms import (FIRST_YEAR, LAST_YEAR, OUT_OF_RANGE, ClockField, DayAndTi
                        MultiCheckboxField, coerce_id)
 
 
-KIND_CHOICES = [SelectChoice(k.value, k.label) for k in NetworkKind]
+def kind_choices() -> list[SelectChoice]:
+    """The kinds of network, labelled in the reader's language (called per form, not once at import)."""
+    return [SelectChoice(k.value, k.label) for k in NetworkKind]
+
+
 LAST_YEAR_CHOICES = [
     SelectChoice(LastYear.IGNORE.value, _l("Ta ikke hensyn til fjorårets grupper")),
     SelectChoice(LastYear.APART.value, _l("Hold fjorårets partnere fra hverandre")),
@@ -36,7 +40,7 @@ def _in_range(form, field):
 
 class NetworkForm(FlaskForm):
     name = LineField(_l("Navn"), validators=[DataRequired(_l("Skriv inn nettverkets navn.")), Length(max=200)])
-    kind = SelectField(_l("Type"), choices=KIND_CHOICES, default=NetworkKind.MUNICIPALITY.value)
+    kind = SelectField(_l("Type"), choices=kind_choices, default=NetworkKind.MUNICIPALITY.value)
     school_year = IntegerField(_l("Skoleår (første år, for samarbeidsgrupper)"), validators=[
         Optional(), NumberRange(FIRST_YEAR, LAST_YEAR, _l("Skriv et år mellom 2000 og 2100."))])
     description = TextAreaField(_l("Beskrivelse (Markdown)"), validators=[Optional(), Length(max=10000)])

@@ -146,6 +146,18 @@ def test_admin_creates_a_network_and_bad_input_keeps_what_was_typed(world, login
     assert network.school_ids == [world.eikeli.id]
 
 
+@pytest.mark.parametrize("lang, municipal, group", [("nb", "Kommunalt nettverk", "Samarbeidsgruppe"),
+                                                     ("en", "Municipality network", "Collaboration group")])
+def test_the_network_forms_offer_the_kinds_in_the_readers_language(world, login, lang, municipal, group):
+    client = login(world.admin)
+    client.post("/sprak", data={"lang": lang})
+    refused = client.post("/nettverk/ny", data={"name": "", "kind": "group"})
+    for page in (body(client.get("/nettverk/ny")), body(client.get(f"/nettverk/{world.network.id}/endre")),
+                 body(refused)):
+        kinds = re.findall(r'<option[^>]*value="(municipality|group)"[^>]*>([^<]*)</option>', page)
+        assert [label for _value, label in kinds] == [municipal, group]
+
+
 def test_shared_resources_are_links_and_sanitised_markdown(world, login):
     client = login(world.leader)
     response = client.post(f"/nettverk/{world.network.id}/ressurser", data={
