@@ -26,18 +26,22 @@ class Report:
     plan: Plan
     made_at: datetime
     areas: list[AreaReport]
-    milestones: list
+    #: None for a reader of areas 4 and 6 only (another school's leader), who sees no milestones on the plan page.
+    milestones: list | None
     treatments: list
     today: object
 
 
-def build(plan: Plan, now: datetime) -> Report:
-    """Gather what the report shows, with the live evidence, in a fixed number of queries."""
+def build(plan: Plan, now: datetime, *, full: bool = True) -> Report:
+    """Gather what the report shows, with the live evidence, in a fixed number of queries.
+
+    ``full`` is whether the reader reads the whole plan; the report shows no more than the plan page shows them.
+    """
     content = ops.content_of(plan)
     evidence = ops.evidence_for(content, now)
     areas = [AreaReport(n, str(SECTION_TITLES[f"area{n}"]), content.goals_of(n), evidence.for_area(n),
                         [(m, evidence.for_measure(m)) for m in content.measures_of(n)]) for n in STRUCTURED_AREAS]
-    return Report(plan, now, areas, content.milestones, content.treatments, to_oslo(now).date())
+    return Report(plan, now, areas, content.milestones if full else None, content.treatments, to_oslo(now).date())
 
 
 def figure_text(figure) -> str:
@@ -111,12 +115,13 @@ def pdf(report: Report) -> bytes:
         line(_("Ikke behandlet ennå."))
     for treatment in report.treatments:
         line(f"- {treatment.body.label}, {fmt_date(treatment.treated_on)}: {treatment.decision}")
-    line(_("Milepæler"), 13, "B")
-    if not report.milestones:
-        line(_("Ingen milepæler."))
-    for milestone in report.milestones:
-        late = f" ({_('forfalt')})" if milestone.overdue(report.today) else ""
-        who = milestone.responsible.name if milestone.responsible else "-"
-        line(f"- {milestone.what}: {who}, {_('frist')} {fmt_date(milestone.deadline)}, "
-             f"{milestone.status.label}{late}")
+    if report.milestones is not None:
+        line(_("Milepæler"), 13, "B")
+        if not report.milestones:
+            line(_("Ingen milepæler."))
+        for milestone in report.milestones:
+            late = f" ({_('forfalt')})" if milestone.overdue(report.today) else ""
+            who = milestone.responsible.name if milestone.responsible else "-"
+            line(f"- {milestone.what}: {who}, {_('frist')} {fmt_date(milestone.deadline)}, "
+                 f"{milestone.status.label}{late}")
     return bytes(doc.output())

@@ -536,16 +536,14 @@ def _version_labels() -> dict:
 @bp.get("/<int:plan_id>/rapport")
 def report_page(plan_id: int):
     plan = _plan(plan_id)
-    _readable(plan)
-    data = report.build(plan, now_utc())
+    data = report.build(plan, now_utc(), full=_readable(plan))
     return render_template("plans/report.html", plan=plan, report=data)
 
 
 @bp.get("/<int:plan_id>/rapport.pdf")
 def report_pdf(plan_id: int):
     plan = _plan(plan_id)
-    _readable(plan)
-    data = report.build(plan, now_utc())
+    data = report.build(plan, now_utc(), full=_readable(plan))
     name = f"utviklingsplan-{plan.school.org_number}-{plan.start_year}.pdf"
     return Response(report.pdf(data), mimetype="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="{name}"'})

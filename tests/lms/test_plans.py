@@ -346,6 +346,27 @@ def test_report_pdf_reads_back_with_goals_figures_milestones_and_bodies(login, l
     assert "Andel lærere med fullført kurs" in page and "Forfalt" in page
 
 
+def test_another_schools_leader_gets_no_milestones_in_the_report_as_on_the_plan_page(login, people, leader, plan, now):
+    ops.add_milestone(plan, "Hemmelig milepæl", people["teacher"].id, date(2026, 12, 1), "Telling", [],
+                      actor=leader, now=now)
+    ops.add_treatment(plan, ops.Body.FAU, date(2026, 9, 10), "FAU støtter planen.", actor=leader, now=now)
+    plan.state = PlanState.APPROVED
+    db.session.commit()
+    url = f"/utviklingsplan/{plan.id}"
+    other = login(people["other_leader"])
+    assert "Hemmelig milepæl" not in text(other.get(url))
+    page = text(other.get(url + "/rapport"))
+    # Areas 4 and 6 with the bodies that treated the plan, as the plan page shows them; no milestone, no name.
+    assert "Område 4: Kompetanseheving" in page and "FAU støtter planen." in page
+    assert "Hemmelig milepæl" not in page and people["teacher"].name not in page and "Milepæler" not in page
+    flat = re.sub(r"\s+", " ", "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(
+        other.get(url + "/rapport.pdf").data)).pages))
+    assert "FAU støtter planen." in flat and "Hemmelig milepæl" not in flat and "Milepæler" not in flat
+    # The school's own staff read the whole plan, and the report keeps its milestones for them.
+    own = text(login(people["teacher"]).get(url + "/rapport"))
+    assert "Milepæler" in own and "Hemmelig milepæl" in own
+
+
 def test_report_is_two_clicks_from_the_front_page(login, leader, plan):
     client = login(leader)
     front = client.get("/").get_data(as_text=True)
