@@ -162,11 +162,13 @@ def _linked_statements(many: bool) -> _Linked:
 
 @functools.cache
 def _tagged_statement(many: bool) -> sa.Select:
-    """The staff who completed an offering tagged with one of the ``areas`` (parameter), per school and area."""
+    """The staff who completed an offering tagged with one of the ``areas`` (parameter) in the plan period
+    (``starts_at``, ``ends_at``, as the staff's completions are counted), per school and area."""
     return (_staff_enrollments(many, Offering.plan_area, sa.func.count(sa.distinct(Enrollment.user_id)))
             .join(Offering, Offering.id == Enrollment.offering_id)
             .where(Offering.plan_area.in_(sa.bindparam("areas", expanding=True)),
-                   Enrollment.state == EnrollmentState.COMPLETED)
+                   Enrollment.state == EnrollmentState.COMPLETED,
+                   Enrollment.completed_at >= sa.bindparam("starts_at"), Enrollment.completed_at < sa.bindparam("ends_at"))
             .group_by(Membership.school_id, Offering.plan_area))
 
 
@@ -202,7 +204,9 @@ def plan_evidence(query: EvidenceQuery) -> list[EvidenceFigure]:
     # Every offering tagged with an area counts together: the people who completed one, not each offering.
     tagged: dict[tuple[int, int], int] = {}
     if areas and staff:
-        for school_id, area, n in db.session.execute(_tagged_statement(many), {"areas": sorted(areas)} | schools):
+        period = {"starts_at": query.starts_at, "ends_at": query.ends_at}
+        for school_id, area, n in db.session.execute(_tagged_statement(many),
+                                                     {"areas": sorted(areas)} | period | schools):
             tagged[(school_id, area)] = n
 
     linked = []  # per linked offering, what every school's figures share: computed once, not per school

@@ -493,6 +493,27 @@ def test_demo_plans_in_different_states_with_figures_from_the_demo(app, client):
     assert "Ansatte som har fullført kurs merket område 4:" in page and "Forfalt" in page
 
 
+def test_courses_tagged_area_4_count_the_completions_of_the_plan_period_only(login, leader, school, plan,
+                                                                              make_offering, make_user, admin, now):
+    # The plan runs from 1 August 2026 to 1 August 2029, Norwegian time; completions on either side are not its.
+    course = make_offering("Kurs i område 4", plan_area=4)
+    completed_at = {"Før planen": datetime(2020, 3, 1, tzinfo=timezone.utc),
+                    "Kvelden før": datetime(2026, 7, 31, 21, 59, tzinfo=timezone.utc),
+                    "Første dag": datetime(2026, 7, 31, 22, 0, tzinfo=timezone.utc),
+                    "Etter planen": datetime(2029, 7, 31, 22, 0, tzinfo=timezone.utc)}
+    for name, at in completed_at.items():
+        teacher = make_user(name, school=school)
+        enrollment_ops.enroll(course.id, teacher, actor=teacher, now=now)
+        enrollment_ops.transition(enrollment_ops.active_enrollment(course.id, teacher.id), EnrollmentState.COMPLETED,
+                                  actor=admin, now=at)
+    ops.add_measure(plan, 4, "Alle kurs i område 4", ops.PlanTargetGroup.ALL_STAFF, "Rita", "Høst",
+                    [("plan_area", 4)], actor=leader, now=now)
+    db.session.commit()
+    page = plain(login(leader).get(f"/utviklingsplan/{plan.id}"))
+    assert "Ansatte med fullført kompetansetiltak i planperioden: 1 av 5" in page
+    assert "Ansatte som har fullført kurs merket område 4: 1 av 5" in page
+
+
 def test_evidence_sources_answer_in_the_same_queries_for_one_school_or_many(app, make_school, make_user,
                                                                              make_offering, now):
     from lms import plugins
