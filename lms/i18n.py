@@ -180,6 +180,11 @@ def fmt_date(value: date | datetime | None) -> str:
     return format_date(value, _pattern("date"))
 
 
+def fmt_iso_date(value: str | None) -> str:
+    """Format a day written as ISO text (as a plan version keeps its dates) as :func:`fmt_date` does."""
+    return fmt_date(date.fromisoformat(value)) if value else ""
+
+
 def fmt_short(value: datetime | None) -> str:
     """Return e.g. "13.10.2026 14:00" in Oslo time."""
     if value is None:
@@ -225,6 +230,6 @@ def init_app(app: Flask) -> None:
         newstyle=True)
     app.after_request(_vary_on_language)
     app.jinja_env.filters.update(
-        datetime=fmt_datetime, date=fmt_date, shortdatetime=fmt_short, time=fmt_time,
+        datetime=fmt_datetime, date=fmt_date, isodate=fmt_iso_date, shortdatetime=fmt_short, time=fmt_time,
         week=week_label, isoweek=iso_week,
     )

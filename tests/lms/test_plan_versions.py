@@ -104,10 +104,17 @@ def test_a_version_shows_what_the_plan_held_when_it_was_sent_in_and_who_sent_it(
          "Tiltak: Kurs i digital vurdering – Lærere; Rita Rektor; Høsten 2026"],
         ["Mål: Foresatte som kjenner planen: Alle innen jul",
          "Tiltak: Foreldremøte om nettbrett – Foresatte; Kontaktlærerne; Oktober",
-         "FAU, 2026-09-10: FAU støtter planen.", "Driftsstyret, 2026-09-20: Driftsstyret slutter seg til planen.",
-         "2026-09-15: Møte med foresatte (Møte, Foresatte)"],
-        ["Alle lærere har nettbrett: Tor Lærer, 2026-10-20, Planlagt", "Nettside om planen: –, 2026-11-02, Planlagt"],
+         "FAU, 10. september 2026: FAU støtter planen.",
+         "Driftsstyret, 20. september 2026: Driftsstyret slutter seg til planen.",
+         "15. september 2026: Møte med foresatte (Møte, Foresatte)"],
+        ["Alle lærere har nettbrett: Tor Lærer, 20. oktober 2026, Planlagt",
+         "Nettside om planen: –, 2. november 2026, Planlagt"],
         ["Versjon 1"]]
+    # The dates as the plan page writes them, in the reader's language.
+    client = login(leader)
+    client.post("/sprak", data={"lang": "nn"})
+    shown = plain(client.get(f"/utviklingsplan/{full_plan.id}/versjon/1").get_data(as_text=True))
+    assert "20. oktober 2026" in shown and "2026-10-20" not in shown
 
 
 def test_a_plan_sent_in_again_unchanged_lists_no_changes_against_a_version_an_earlier_release_stored(
