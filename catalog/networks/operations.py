@@ -251,8 +251,9 @@ def issue_network_feed_token(network: Network, *, actor: User, now: datetime) ->
     return token
 
 
-def network_for_feed_token(token: str) -> Network | None:
-    """Return the network a live token opens, while its person may still see the network; else None."""
+def network_for_feed_token(token: str) -> tuple[Network, str | None] | None:
+    """Return the network a live token opens, and the language its person chose (None: none chosen), while the
+    person may still see the network; else None. The feed is written in that language, as the personal one is."""
     if not token or len(token) > events_ops.MAX_FEED_TOKEN_LENGTH:
         return None
     row = db.session.execute(
@@ -262,7 +263,7 @@ def network_for_feed_token(token: str) -> Network | None:
                NetworkFeedToken.revoked_at.is_(None), User.active)).first()
     if row is None or not may_view(row.User, row.Network):
         return None
-    return row.Network
+    return row.Network, row.User.locale
 
 
 # --- gatherings ------------------------------------------------------------------------

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Blueprint, Response, abort, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask import Blueprint, Response, abort, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -283,12 +283,14 @@ def feed(token: str):
 
 
 def _network_feed(token: str) -> FeedAnswer | None:
-    network = ops.network_for_feed_token(token)
-    if network is None:
+    found = ops.network_for_feed_token(token)
+    if found is None:
         return None
-    name = _("Kompetanseportalen – %(network)s", network=network.name)
-    return FeedAnswer(body=build_calendar(network_calendar.network_events(network.id, now_utc()), name=name),
-                      filename=ics_filename(network.name))
+    network, locale = found
+    with force_locale(locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        name = _("Kompetanseportalen – %(network)s", network=network.name)
+        body = build_calendar(network_calendar.network_events(network.id, now_utc()), name=name)
+    return FeedAnswer(body=body, filename=ics_filename(network.name))
 
 
 # --- gatherings ---------------------------------------------------------------------------

@@ -313,6 +313,20 @@ def test_carried_back_is_recorded_per_school_and_missing_schools_listed(world, l
     assert "Ikke registrert ennå: Furulund skole" in page
 
 
+@pytest.mark.parametrize("locale, host", [("nn", "Vertsskule: Eikeli skole"), ("en", "Host school: Eikeli skole"),
+                                          (None, "Vertsskole: Eikeli skole")], ids=["nynorsk", "english", "none-chosen"])
+def test_the_network_feed_is_written_in_the_language_its_person_chose(world, login, client, locale, host):
+    # A calendar app asks without the browser's cookie, so the link's person decides, as for the personal feed.
+    add_gathering(world, host=world.eikeli.id)
+    world.supervisor.locale = locale
+    db.session.commit()
+    page = body(login(world.supervisor).post(f"/nettverk/{world.network.id}/kalenderlenke"))
+    (url,) = re.findall(r"<code>https?://[^/]+(/nettverk/kalender/[^<]+\.ics)</code>", page)
+    client.post("/sprak", data={"lang": "nb"})
+    (event,) = icalendar.Calendar.from_ical(client.get(url).data).walk("VEVENT")
+    assert host in str(event["DESCRIPTION"])
+
+
 def test_the_network_feed_opens_with_its_token_only(world, login, client):
     add_gathering(world)
     response = login(world.supervisor).post(f"/nettverk/{world.network.id}/kalenderlenke")
@@ -696,7 +710,7 @@ def test_a_new_link_to_one_network_leaves_ones_link_to_another_working(world):
                                                school_ids=[world.eikeli.id]), actor=world.admin, now=NOW)
     kept = ops.issue_network_feed_token(other, actor=world.supervisor, now=NOW)
     ops.issue_network_feed_token(world.network, actor=world.supervisor, now=NOW)
-    assert ops.network_for_feed_token(kept) == other
+    assert ops.network_for_feed_token(kept) == (other, None)
 
 
 # --- who sees and who changes a network ---------------------------------------------------------
@@ -739,7 +753,7 @@ def test_the_coordinator_takes_part_and_a_leader_who_is_refused_changes_is_told_
 
 def test_a_link_stops_when_its_person_is_deactivated_even_a_member_schools_leader(world):
     token = ops.issue_network_feed_token(world.network, actor=world.leader, now=NOW)
-    assert ops.network_for_feed_token(token) == world.network
+    assert ops.network_for_feed_token(token) == (world.network, None)
     assert ops.network_for_feed_token(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
     world.leader.active = False
     db.session.flush()
