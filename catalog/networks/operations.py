@@ -363,7 +363,7 @@ class PageGatherings:
 #: The resource columns of the network page's statement, and the gathering columns (both as the page reads them).
 _RESOURCE_COLUMNS = ("resource_id", "title", "url", "note", "resource_rank")
 _GATHERING_COLUMNS = ("gathering_id", "starts_at", "ends_at", "location", "status", "host_name", "published", "over",
-                      "published_rank", "published_count", "past_rank", "past_count")
+                      "published_rank", "published_count", "past_rank", "past_count", "begun")
 
 
 @lru_cache(maxsize=None)
@@ -388,7 +388,8 @@ def _page_statement() -> sa.CompoundSelect:
                         sa.func.row_number().over(partition_by=published, order_by=newest).label("published_rank"),
                         sa.func.count().over(partition_by=published).label("published_count"),
                         sa.func.row_number().over(partition_by=(published, over), order_by=newest).label("past_rank"),
-                        sa.func.count().over(partition_by=(published, over)).label("past_count"))
+                        sa.func.count().over(partition_by=(published, over)).label("past_count"),
+                        (Session.starts_at <= sa.bindparam("now")).label("begun"))
               .select_from(Gathering).join(Session, Session.id == Gathering.session_id)
               .outerjoin(School, School.id == Gathering.host_school_id)
               .where(Gathering.network_id == sa.bindparam("network_id")).subquery())

@@ -177,6 +177,18 @@ def test_each_reader_gets_their_own_buttons_and_absences(world, login):
     assert "Jeg kan ikke komme" in main(page(leader, world)) and "Jeg kommer likevel" not in page(leader, world)
 
 
+def test_a_gathering_that_has_begun_offers_no_cannot_come_even_on_a_page_kept_from_before(world, login):
+    # Listed among the upcoming until it is over, but from its start the host is to be told instead.
+    add_gathering(world)
+    client = login(world.supervisor)
+    set_clock(GATHERING_START.astimezone(timezone.utc) - timedelta(minutes=1))
+    assert "Jeg kan ikke komme" in main(page(client, world))
+    for after in (timedelta(0), timedelta(minutes=30)):
+        set_clock(GATHERING_START.astimezone(timezone.utc) + after)
+        shown = main(page(client, world))
+        assert "Kommende samlinger" in shown and "Rådhuset" in shown and "Jeg kan ikke komme" not in shown
+
+
 def test_each_language_gets_its_own(world, login):
     add_gathering(world)
     client = login(world.supervisor)
