@@ -225,6 +225,26 @@ def test_a_called_off_gathering_is_cancelled_by_mail_and_in_the_feed(world, logi
     assert feed_event.cancelled
 
 
+def test_a_called_off_gathering_leaves_the_feeds_a_month_after_and_an_edit_of_its_network_brings_it_not_back(world):
+    from catalog.networks.calendar import network_events
+    g = add_gathering(world, GATHERING_START + timedelta(days=80))
+    ops.cancel_gathering(g, actor=world.admin, now=NOW)
+    db.session.commit()
+
+    def shown(at):
+        return [feed_events("person", world.supervisor.id, at), feed_events("school", world.eikeli.id, at),
+                network_events(world.network.id, at)]
+    assert [[e.cancelled for e in events] for events in shown(NOW + timedelta(days=29))] == [[True]] * 3
+    later = NOW + timedelta(days=40)
+    set_clock(later)
+    assert shown(later) == [[], [], []]
+    ops.update_network(world.network, ops.NetworkData(
+        name="Nytt navn", description="Ny beskrivelse", include_leaders=True, include_digital_supervisors=True,
+        school_ids=world.network.school_ids), actor=world.admin, now=later)
+    db.session.commit()
+    assert shown(later) == [[], [], []]
+
+
 def test_a_participant_says_they_cannot_come_and_their_leader_sees_it(world, login):
     g = add_gathering(world)
     client = login(world.supervisor)
