@@ -22,7 +22,7 @@ from lms.auth.operations import require
 from lms.cache import FragmentCache, kept_with_csrf
 from lms.core.header import kept_page
 from lms.db import db, now_utc, reads_only, this_minute
-from lms.forms import REFUSED, ActionForm, save, whole_number
+from lms.forms import FIRST_YEAR, LAST_YEAR, REFUSED, ActionForm, save, whole_number
 from lms.i18n import OSLO, fmt_date
 from lms.links import absolute_url
 from lms.people.models import School, User
@@ -512,7 +512,9 @@ def _groups_page(school_year: int, compose_form=None, move_form=None, status=200
 @login_required
 def groups():
     require(current_user.is_admin)
-    return _groups_page(whole_number(request.args.get("skoleaar"), 2100) or _this_year())
+    year = whole_number(request.args.get("skoleaar"), LAST_YEAR)
+    # A year the compose form would refuse is not shown either: the page opens on this school year instead.
+    return _groups_page(year if year and year >= FIRST_YEAR else _this_year())
 
 
 @bp.post("/nettverk/grupper/foresla")

@@ -228,6 +228,14 @@ def test_the_groups_page_scores_the_draft_and_the_published_groups_as_the_admin_
     assert f"<strong>Samlet poengsum: {score}</strong>" in published and told in published
 
 
+@pytest.mark.parametrize("asked", ["5", "1999", "2101", "-2026", "tjue"])
+def test_a_school_year_the_compose_form_would_refuse_opens_the_page_on_this_school_year(admin, login, asked):
+    # The tests' clock stands in the school year 2026/2027.
+    page = login(admin).get(f"/nettverk/grupper?skoleaar={asked}").get_data(as_text=True)
+    (year,) = [field for field in page.split("<input")[1:] if 'name="school_year"' in field]
+    assert "Samarbeidsgrupper 2026/2027" in page and 'value="2026"' in year
+
+
 def test_groups_made_otherwise_are_scored_without_last_year_and_say_nothing_of_it(drafted, admin, login):
     first, second = drafted
     vika, berg = (row.school for row in second.member_rows[:2])
