@@ -554,12 +554,19 @@ def update_gathering(gathering: Gathering, *, starts_at: datetime, ends_at: date
 
 
 def cancel_gathering(gathering: Gathering, *, actor: User, now: datetime) -> None:
-    """Call a gathering off: it stays, cancelled, in the feeds, and everyone invited gets a CANCEL."""
+    """Call a gathering off: it stays, cancelled, in the feeds, and everyone invited gets a CANCEL.
+
+    The round's proposal that made it is cancelled with it, so the group is
+    no longer agreed in that round and its leaders agree on a new date.
+    """
     require_manage(actor, gathering.network)
     gathering = _lock_gathering(gathering)
     if gathering.session.status == SessionStatus.CANCELLED:
         return
     events_ops.cancel_session(gathering.session, now)
+    db.session.execute(sa.update(DateProposal).where(DateProposal.gathering_id == gathering.id,
+                                                     DateProposal.status == ProposalStatus.AGREED)
+                       .values(status=ProposalStatus.CANCELLED).execution_options(synchronize_session="fetch"))
     _invite(gathering.network, gathering, mails.CANCELLATION, now)
 
 
