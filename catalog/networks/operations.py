@@ -592,6 +592,12 @@ def say_cannot_come(gathering: Gathering, user: User, now: datetime, *, cannot: 
     events_ops.raise_session_sequence(gathering.session, now)
 
 
+def _refuse_if_cancelled(gathering: Gathering) -> None:
+    """Refuse what is recorded only for a gathering that was held: attendance, minutes, carried back."""
+    if gathering.session.status == SessionStatus.CANCELLED:
+        raise NetworkError(_("Samlingen ble avlyst. Oppmøte, referat og deling føres bare for samlinger som ble holdt."))
+
+
 def absent_ids(gathering: Gathering) -> set[int]:
     return set(db.session.scalars(sa.select(Absence.user_id).where(Absence.gathering_id == gathering.id)))
 
@@ -636,6 +642,7 @@ def record_attendance(gathering: Gathering, *, user_ids: set[int], school_counts
     network = gathering.network
     require(may_manage(actor, network) or _leads_host(actor, gathering),
             _("Bare vertsskolens ledere og nettverkets koordinator fører oppmøte."))
+    _refuse_if_cancelled(gathering)
     if gathering.session.starts_at > now:
         raise NetworkError(_("Oppmøte føres når samlingen har begynt."))
     schools_of = {}
@@ -670,6 +677,7 @@ def may_write_minutes(user: User, gathering: Gathering) -> bool:
 
 def write_minutes(gathering: Gathering, text: str, *, actor: User, now: datetime) -> None:
     require(may_write_minutes(actor, gathering), _("Bare vertsskolens ledere skriver referatet."))
+    _refuse_if_cancelled(gathering)
     if gathering.minutes_published_at is not None:
         raise NetworkError(_("Referatet er publisert og kan ikke endres."))
     if gathering.session.starts_at > now:
@@ -723,6 +731,7 @@ def record_carried_back(gathering: Gathering, *, school_id: int, shared_on: date
     network = gathering.network
     require(may_manage(actor, network) or school_id in actor.led_school_ids(),
             _("Bare skolens ledere fører hvordan skolen delte det den lærte."))
+    _refuse_if_cancelled(gathering)
     if school_id not in network.school_ids:
         raise NetworkError(_("Skolen er ikke med i nettverket."))
     session_day = gathering.session.starts_at.astimezone(OSLO).date()
