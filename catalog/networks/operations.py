@@ -933,6 +933,15 @@ def _figure_statement(many: bool) -> sa.CompoundSelect:
     # PostgreSQL takes an untyped NULL in the first parts of a union for text.
     no_sum = sa.cast(sa.null(), sa.BigInteger)
 
+    # Who came from a school to a gathering, as its page shows it: the school's count when one was given,
+    # else the people ticked from it (never the two added together).
+    came = (sa.select(GatheringAttendance.gathering_id, GatheringAttendance.school_id,
+                      sa.func.coalesce(sa.func.max(sa.case((GatheringAttendance.user_id.is_(None),
+                                                            GatheringAttendance.count))),
+                                       sa.func.count(GatheringAttendance.user_id)).label("n"))
+            .where(schools_parameter(GatheringAttendance.school_id, many))
+            .group_by(GatheringAttendance.gathering_id, GatheringAttendance.school_id).subquery("came"))
+
     def part(number: int):
         return sa.literal_column(str(number)).label("part")
     return sa.union_all(
@@ -941,11 +950,10 @@ def _figure_statement(many: bool) -> sa.CompoundSelect:
         .join(Gathering, Gathering.network_id == NetworkSchool.network_id)
         .where(schools_parameter(NetworkSchool.school_id, many), held)
         .group_by(NetworkSchool.school_id, Gathering.network_id),
-        sa.select(part(_ATTENDED), GatheringAttendance.school_id, Gathering.network_id,
-                  sa.func.sum(GatheringAttendance.count), no_sum)
-        .join(Gathering, Gathering.id == GatheringAttendance.gathering_id)
-        .where(schools_parameter(GatheringAttendance.school_id, many), held)
-        .group_by(GatheringAttendance.school_id, Gathering.network_id),
+        sa.select(part(_ATTENDED), came.c.school_id, Gathering.network_id, sa.func.sum(came.c.n), no_sum)
+        .join(Gathering, Gathering.id == came.c.gathering_id)
+        .where(held)
+        .group_by(came.c.school_id, Gathering.network_id),
         sa.select(part(_CARRIED_BACK), CarriedBack.school_id, Gathering.network_id, sa.func.count(CarriedBack.id),
                   sa.func.sum(CarriedBack.reached))
         .join(Gathering, Gathering.id == CarriedBack.gathering_id)
@@ -956,9 +964,10 @@ def _figure_statement(many: bool) -> sa.CompoundSelect:
 def figures_by_school_and_network(school_ids, start: datetime, end: datetime) -> dict[tuple[int, int], dict[str, int]]:
     """Return per (school, network) what the network did in ``[start, end)``, in one query whatever the numbers.
 
-    ``gatherings``: held (not cancelled, begun) gatherings of the school's networks; ``attended``: the
-    school's people (or count) recorded as attending them; ``carried_back``: the school's records of
-    sharing at home; ``carried_back_reached``: the people those reached.
+    ``gatherings``: held (not cancelled, begun) gatherings of the school's networks; ``attended``: per
+    gathering the school's count when one was recorded, else its people recorded by name (as the gathering
+    page shows it); ``carried_back``: the school's records of sharing at home; ``carried_back_reached``:
+    the people those reached.
     """
     figures: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIGURE_KEYS, 0))
     schools = list(school_ids)
