@@ -837,6 +837,8 @@ def propose_date(round_: GatheringRound, network_id: int, *, starts_at: datetime
                              last=round_.window_end.strftime("%d.%m.%Y")))
     if ends_at <= starts_at:
         raise NetworkError(_("Sluttid må være etter starttid."))
+    if starts_at <= now:
+        raise NetworkError(_("Velg et tidspunkt fram i tid."))
     for old in db.session.scalars(sa.select(DateProposal).where(
             DateProposal.round_id == round_.id, DateProposal.network_id == network.id,
             DateProposal.status == ProposalStatus.OPEN)):
@@ -853,7 +855,11 @@ def propose_date(round_: GatheringRound, network_id: int, *, starts_at: datetime
 
 
 def confirm_proposal(proposal_id: int, *, actor: User, now: datetime) -> DateProposal:
-    """Confirm the open proposal for the actor's school; the last school's confirmation makes it agreed."""
+    """Confirm the open proposal for the actor's school; the last school's confirmation makes it agreed.
+
+    A proposal whose time has come is confirmed no more: agreed, it would be a
+    gathering in the past with invitations mailed to it.
+    """
     network_id = db.session.scalar(sa.select(DateProposal.network_id).where(DateProposal.id == proposal_id))
     if network_id is None:
         raise NetworkError(_("Forslaget finnes ikke lenger. Last siden på nytt."))
@@ -863,6 +869,8 @@ def confirm_proposal(proposal_id: int, *, actor: User, now: datetime) -> DatePro
                                  .execution_options(populate_existing=True))
     if proposal.status != ProposalStatus.OPEN:
         raise NetworkError(_("Forslaget er ikke lenger åpent. Se gruppens avtalte tid eller nyeste forslag."))
+    if proposal.starts_at <= now:
+        raise NetworkError(_("Tiden i forslaget er passert. Foreslå en ny tid."))
     if all(c.school_id != school_id for c in proposal.confirmations):
         proposal.confirmations.append(ProposalConfirmation(school_id=school_id, user_id=actor.id, created_at=now))
         db.session.flush()
