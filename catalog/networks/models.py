@@ -237,14 +237,18 @@ class GatheringRound(db.Model):
 
 
 class ProposalStatus(enum.StrEnum):
+    """Where a date proposal stands: open, agreed (its gathering is made), superseded by another proposal,
+    or cancelled: the gathering it made was called off, so the group agrees again."""
+
     OPEN = "open"
     AGREED = "agreed"
     SUPERSEDED = "superseded"
+    CANCELLED = "cancelled"
 
     @property
     def label(self) -> str:
         return str({ProposalStatus.OPEN: _l("Foreslått"), ProposalStatus.AGREED: _l("Avtalt"),
-                    ProposalStatus.SUPERSEDED: _l("Erstattet")}[self])
+                    ProposalStatus.SUPERSEDED: _l("Erstattet"), ProposalStatus.CANCELLED: _l("Avlyst")}[self])
 
 
 class DateProposal(db.Model):
@@ -252,6 +256,8 @@ class DateProposal(db.Model):
 
     It is agreed when every member school has confirmed it (the proposer's
     school confirms by proposing); a new proposal supersedes an open one.
+    When the gathering it made is cancelled, it is cancelled too and the
+    group is no longer agreed in that round.
     Changes happen under a row lock on the group, and a partial unique index
     keeps one agreed proposal per group and round whatever the concurrency.
     """

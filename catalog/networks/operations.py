@@ -556,12 +556,19 @@ def update_gathering(gathering: Gathering, *, starts_at: datetime, ends_at: date
 
 
 def cancel_gathering(gathering: Gathering, *, actor: User, now: datetime) -> None:
-    """Call a gathering off: it stays, cancelled, in the feeds, and everyone invited gets a CANCEL."""
+    """Call a gathering off: it stays, cancelled, in the feeds, and everyone invited gets a CANCEL.
+
+    The round's proposal that made it is cancelled with it, so the group is
+    no longer agreed in that round and its leaders agree on a new date.
+    """
     require_manage(actor, gathering.network)
     gathering = _lock_gathering(gathering)
     if gathering.session.status == SessionStatus.CANCELLED:
         return
     events_ops.cancel_session(gathering.session, now)
+    db.session.execute(sa.update(DateProposal).where(DateProposal.gathering_id == gathering.id,
+                                                     DateProposal.status == ProposalStatus.AGREED)
+                       .values(status=ProposalStatus.CANCELLED).execution_options(synchronize_session="fetch"))
     _invite(gathering.network, gathering, mails.CANCELLATION, now)
 
 
@@ -585,6 +592,12 @@ def say_cannot_come(gathering: Gathering, user: User, now: datetime, *, cannot: 
     else:
         return
     events_ops.raise_session_sequence(gathering.session, now)
+
+
+def _refuse_if_cancelled(gathering: Gathering) -> None:
+    """Refuse what is recorded only for a gathering that was held: attendance, minutes, carried back."""
+    if gathering.session.status == SessionStatus.CANCELLED:
+        raise NetworkError(_("Samlingen ble avlyst. Oppmøte, referat og deling føres bare for samlinger som ble holdt."))
 
 
 def absent_ids(gathering: Gathering) -> set[int]:
@@ -631,6 +644,7 @@ def record_attendance(gathering: Gathering, *, user_ids: set[int], school_counts
     network = gathering.network
     require(may_manage(actor, network) or _leads_host(actor, gathering),
             _("Bare vertsskolens ledere og nettverkets koordinator fører oppmøte."))
+    _refuse_if_cancelled(gathering)
     if gathering.session.starts_at > now:
         raise NetworkError(_("Oppmøte føres når samlingen har begynt."))
     schools_of = {}
@@ -665,6 +679,7 @@ def may_write_minutes(user: User, gathering: Gathering) -> bool:
 
 def write_minutes(gathering: Gathering, text: str, *, actor: User, now: datetime) -> None:
     require(may_write_minutes(actor, gathering), _("Bare vertsskolens ledere skriver referatet."))
+    _refuse_if_cancelled(gathering)
     if gathering.minutes_published_at is not None:
         raise NetworkError(_("Referatet er publisert og kan ikke endres."))
     if gathering.session.starts_at > now:
@@ -718,6 +733,7 @@ def record_carried_back(gathering: Gathering, *, school_id: int, shared_on: date
     network = gathering.network
     require(may_manage(actor, network) or school_id in actor.led_school_ids(),
             _("Bare skolens ledere fører hvordan skolen delte det den lærte."))
+    _refuse_if_cancelled(gathering)
     if school_id not in network.school_ids:
         raise NetworkError(_("Skolen er ikke med i nettverket."))
     session_day = gathering.session.starts_at.astimezone(OSLO).date()
@@ -823,6 +839,8 @@ def propose_date(round_: GatheringRound, network_id: int, *, starts_at: datetime
                              last=round_.window_end.strftime("%d.%m.%Y")))
     if ends_at <= starts_at:
         raise NetworkError(_("Sluttid må være etter starttid."))
+    if starts_at <= now:
+        raise NetworkError(_("Velg et tidspunkt fram i tid."))
     for old in db.session.scalars(sa.select(DateProposal).where(
             DateProposal.round_id == round_.id, DateProposal.network_id == network.id,
             DateProposal.status == ProposalStatus.OPEN)):
@@ -839,7 +857,11 @@ def propose_date(round_: GatheringRound, network_id: int, *, starts_at: datetime
 
 
 def confirm_proposal(proposal_id: int, *, actor: User, now: datetime) -> DateProposal:
-    """Confirm the open proposal for the actor's school; the last school's confirmation makes it agreed."""
+    """Confirm the open proposal for the actor's school; the last school's confirmation makes it agreed.
+
+    A proposal whose time has come is confirmed no more: agreed, it would be a
+    gathering in the past with invitations mailed to it.
+    """
     network_id = db.session.scalar(sa.select(DateProposal.network_id).where(DateProposal.id == proposal_id))
     if network_id is None:
         raise NetworkError(_("Forslaget finnes ikke lenger. Last siden på nytt."))
@@ -849,6 +871,8 @@ def confirm_proposal(proposal_id: int, *, actor: User, now: datetime) -> DatePro
                                  .execution_options(populate_existing=True))
     if proposal.status != ProposalStatus.OPEN:
         raise NetworkError(_("Forslaget er ikke lenger åpent. Se gruppens avtalte tid eller nyeste forslag."))
+    if proposal.starts_at <= now:
+        raise NetworkError(_("Tiden i forslaget er passert. Foreslå en ny tid."))
     if all(c.school_id != school_id for c in proposal.confirmations):
         proposal.confirmations.append(ProposalConfirmation(school_id=school_id, user_id=actor.id, created_at=now))
         db.session.flush()
@@ -919,6 +943,15 @@ def _figure_statement(many: bool) -> sa.CompoundSelect:
     # PostgreSQL takes an untyped NULL in the first parts of a union for text.
     no_sum = sa.cast(sa.null(), sa.BigInteger)
 
+    # Who came from a school to a gathering, as its page shows it: the school's count when one was given,
+    # else the people ticked from it (never the two added together).
+    came = (sa.select(GatheringAttendance.gathering_id, GatheringAttendance.school_id,
+                      sa.func.coalesce(sa.func.max(sa.case((GatheringAttendance.user_id.is_(None),
+                                                            GatheringAttendance.count))),
+                                       sa.func.count(GatheringAttendance.user_id)).label("n"))
+            .where(schools_parameter(GatheringAttendance.school_id, many))
+            .group_by(GatheringAttendance.gathering_id, GatheringAttendance.school_id).subquery("came"))
+
     def part(number: int):
         return sa.literal_column(str(number)).label("part")
     return sa.union_all(
@@ -927,11 +960,10 @@ def _figure_statement(many: bool) -> sa.CompoundSelect:
         .join(Gathering, Gathering.network_id == NetworkSchool.network_id)
         .where(schools_parameter(NetworkSchool.school_id, many), held)
         .group_by(NetworkSchool.school_id, Gathering.network_id),
-        sa.select(part(_ATTENDED), GatheringAttendance.school_id, Gathering.network_id,
-                  sa.func.sum(GatheringAttendance.count), no_sum)
-        .join(Gathering, Gathering.id == GatheringAttendance.gathering_id)
-        .where(schools_parameter(GatheringAttendance.school_id, many), held)
-        .group_by(GatheringAttendance.school_id, Gathering.network_id),
+        sa.select(part(_ATTENDED), came.c.school_id, Gathering.network_id, sa.func.sum(came.c.n), no_sum)
+        .join(Gathering, Gathering.id == came.c.gathering_id)
+        .where(held)
+        .group_by(came.c.school_id, Gathering.network_id),
         sa.select(part(_CARRIED_BACK), CarriedBack.school_id, Gathering.network_id, sa.func.count(CarriedBack.id),
                   sa.func.sum(CarriedBack.reached))
         .join(Gathering, Gathering.id == CarriedBack.gathering_id)
@@ -942,9 +974,10 @@ def _figure_statement(many: bool) -> sa.CompoundSelect:
 def figures_by_school_and_network(school_ids, start: datetime, end: datetime) -> dict[tuple[int, int], dict[str, int]]:
     """Return per (school, network) what the network did in ``[start, end)``, in one query whatever the numbers.
 
-    ``gatherings``: held (not cancelled, begun) gatherings of the school's networks; ``attended``: the
-    school's people (or count) recorded as attending them; ``carried_back``: the school's records of
-    sharing at home; ``carried_back_reached``: the people those reached.
+    ``gatherings``: held (not cancelled, begun) gatherings of the school's networks; ``attended``: per
+    gathering the school's count when one was recorded, else its people recorded by name (as the gathering
+    page shows it); ``carried_back``: the school's records of sharing at home; ``carried_back_reached``:
+    the people those reached.
     """
     figures: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: dict.fromkeys(FIGURE_KEYS, 0))
     schools = list(school_ids)

@@ -607,7 +607,7 @@ def _schedule_page(network, round_, form=None, status=200):
     return render_template("catalog/networks/schedule.html", network=network, round=round_, form=form,
                            proposals=ops.proposals(round_, network), agreed=ops.agreed_proposal(round_.id, network.id),
                            is_leader=bool(led), led=led, action_form=ActionForm(),
-                           ProposalStatus=ProposalStatus), status
+                           ProposalStatus=ProposalStatus, now=now_utc()), status
 
 
 @bp.get("/nettverk/<int:network_id>/runder/<int:round_id>")

@@ -233,3 +233,48 @@ def test_a_years_groups_are_listed_as_they_were_made_when_a_later_one_fills_a_co
     page = login(admin).get("/nettverk/grupper?skoleaar=2027").get_data(as_text=True)
     assert re.findall(r'<th scope="row"><a class="ds-link" href="[^"]*">([^<]+)</a>', page) == [
         "Samarbeidsgruppe 1", "Samarbeidsgruppe 2"]
+
+
+def _attended(group, gathering, *, people, counts):
+    """Record attendance for ``gathering`` the day after it, as the admin does on its page."""
+    later = gathering.session.starts_at + timedelta(days=1)
+    ops.record_attendance(gathering, user_ids={p.id for p in people}, school_counts={s.id: n for s, n in counts},
+                          actor=group.admin, now=later)
+    db.session.commit()
+
+
+YEAR = (datetime(2026, 8, 1, tzinfo=timezone.utc), datetime(2027, 8, 1, tzinfo=timezone.utc))
+
+
+@pytest.mark.parametrize("count, attended", [(12, 12), (1, 1), (None, 2)], ids=["count", "count-of-one", "no-count"])
+def test_a_schools_attendance_counts_as_its_gathering_page_shows_it(group, login, make_user, count, attended):
+    """The page shows a school's count when one is given, else its people ticked; the figures count the same."""
+    second_a = make_user("Anne Leder", roles=(Role.LEADER,), school=group.a)
+    day = datetime(2026, 10, 7, 12, tzinfo=timezone.utc)
+    g = ops.add_gathering(group.network, starts_at=day, ends_at=day + timedelta(hours=2), location="Biblioteket",
+                          host_school_id=group.a.id, actor=None, now=NOW)
+    db.session.commit()
+    _attended(group, g, people=[group.leader_a, second_a, group.leader_b],
+              counts=[(group.a, count)] if count else [])
+    page = login(group.admin).get(f"/nettverk/{group.network.id}/samlinger/{g.id}").get_data(as_text=True)
+    (cell,) = re.findall(r'<th scope="row">Eikeli skole</th>.*?<td>.*?</td>\s*<td>.*?</td>\s*<td>(.*?)</td>', page,
+                         flags=re.S)
+    assert cell == (f"{count} personer" if count else "Line Leder, Anne Leder")
+    figures = ops.plan_figures([group.a.id, group.b.id], *YEAR)
+    assert (figures[group.a.id]["attended"], figures[group.b.id]["attended"]) == (attended, 1)
+    assert ops.figures_by_school_and_network([group.a.id], *YEAR)[group.a.id, group.network.id]["attended"] == attended
+
+
+def test_a_count_is_per_gathering_and_school_and_leaves_the_others_counted_by_name(group, make_user):
+    """A count at one gathering replaces that school's names there only; another school and gathering keep theirs."""
+    day = datetime(2026, 10, 7, 12, tzinfo=timezone.utc)
+    first, second = (ops.add_gathering(group.network, starts_at=start, ends_at=start + timedelta(hours=2),
+                                       location="Biblioteket", host_school_id=group.a.id, actor=None, now=NOW)
+                     for start in (day, day + timedelta(days=7)))
+    db.session.commit()
+    _attended(group, first, people=[group.leader_a, group.leader_b, group.teacher_b], counts=[(group.a, 30)])
+    _attended(group, second, people=[group.leader_a], counts=[(group.b, 7)])
+    figures = ops.plan_figures([group.a.id, group.b.id], *YEAR)
+    assert (figures[group.a.id]["attended"], figures[group.b.id]["attended"]) == (30 + 1, 2 + 7)
+    many = ops.plan_figures([group.a.id, group.b.id] + list(range(10_000, 10_300)), *YEAR)  # the statement for many
+    assert (many[group.a.id]["attended"], many[group.b.id]["attended"]) == (31, 9)

@@ -27,7 +27,7 @@ from lms.mail.models import OutboxMessage
 from lms.people.models import User
 from tests.catalog.test_networks import GATHERING_START, add_gathering, body, mails_to, said
 from tests.catalog.test_networks import world as world  # the fixture, for this module's tests
-from tests.conftest import NOW, vacuum
+from tests.conftest import NOW, nothing_changes, vacuum
 from tests.interleave import commit_elsewhere, reading_request
 
 NETWORK = "Nettverk for digital profesjonsutøvelse"
@@ -282,6 +282,73 @@ def test_calling_off_or_moving_one_gathering_leaves_the_networks_others_as_they_
     db.session.refresh(moved)
     db.session.refresh(kept)
     assert (moved.location, moved.sequence, kept.location, kept.sequence) == ("Aulaen", 1, "Rådhuset", 1)
+
+
+# --- after a gathering was called off ------------------------------------------------------------
+
+NOT_HELD = "Samlingen ble avlyst. Oppmøte, referat og deling føres bare for samlinger som ble holdt."
+FORMS = ("Registrer oppmøte", "Lagre referatet", "Registrer hvordan skolen delte det den lærte")
+
+
+def _after_the_gathering(world, *, cancelled: bool):
+    """A gathering hosted by Eikeli, called off (or not), and the clock two days after its start."""
+    g = add_gathering(world, host=world.eikeli.id)
+    if cancelled:
+        ops.cancel_gathering(g, actor=world.admin, now=NOW)
+        db.session.commit()
+    later = GATHERING_START.astimezone(timezone.utc) + timedelta(days=2)
+    set_clock(later)
+    return g, later, f"/nettverk/{world.network.id}/samlinger/{g.id}"
+
+
+@pytest.mark.parametrize("who", ["admin", "leader"])
+@pytest.mark.parametrize("cancelled", [False, True])
+def test_a_called_off_gathering_offers_no_attendance_minutes_or_sharing(world, login, who, cancelled):
+    _g, _later, url = _after_the_gathering(world, cancelled=cancelled)
+    page = body(login(getattr(world, who)).get(url))
+    assert [form in page for form in FORMS] == [not cancelled] * 3
+
+
+@pytest.mark.parametrize("who", ["admin", "leader"])
+def test_a_called_off_gathering_takes_no_attendance_minutes_or_sharing_and_says_why(world, login, who):
+    _g, later, url = _after_the_gathering(world, cancelled=True)
+    client = login(getattr(world, who))
+    with nothing_changes():
+        attendance = client.post(url + "/oppmote", data={"present": [str(world.leader.id)],
+                                                         f"count-{world.furulund.id}": "12"}, follow_redirects=True)
+        minutes = client.post(url + "/referat", data={"text": "Referat", "publish": "1"})
+        sharing = client.post(url + "/delt", data={"school_id": str(world.eikeli.id),
+                                                   "shared_on": later.date().isoformat(), "place": "Fellestid",
+                                                   "reached": "5"})
+    assert attendance.status_code == 200 and said(attendance, NOT_HELD)
+    assert (minutes.status_code, sharing.status_code) == (400, 400)
+    assert NOT_HELD in body(minutes) and NOT_HELD in body(sharing)
+    assert "Lagre oppmøtet" not in body(attendance)
+
+
+def test_a_called_off_gathering_says_why_in_the_persons_language(world, login):
+    _g, _later, url = _after_the_gathering(world, cancelled=True)
+    client = login(world.leader)
+    client.post("/sprak", data={"lang": "nn"})
+    refused = client.post(url + "/oppmote", data={"present": [str(world.leader.id)]}, follow_redirects=True)
+    assert said(refused, "Samlinga vart avlyst. Oppmøte, referat og deling blir berre førte for samlingar som vart "
+                         "haldne.")
+
+
+def test_a_called_off_gathering_is_refused_by_the_operations_too(world):
+    g, later, _url = _after_the_gathering(world, cancelled=True)
+    refusals = []
+    with nothing_changes():
+        for call in (lambda: ops.record_attendance(g, user_ids={world.leader.id}, school_counts={}, actor=world.admin,
+                                                   now=later),
+                     lambda: ops.write_minutes(g, "Referat", actor=world.leader, now=later),
+                     lambda: ops.record_carried_back(g, school_id=world.eikeli.id, shared_on=later.date(),
+                                                     place="Fellestid", reached=5, note="", actor=world.leader,
+                                                     now=later)):
+            with pytest.raises(ops.NetworkError) as refused:
+                call()
+            refusals.append(str(refused.value))
+    assert refusals == [NOT_HELD] * 3
 
 
 # --- another request between the look and the lock --------------------------------------------------

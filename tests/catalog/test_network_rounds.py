@@ -8,9 +8,10 @@ import pytest
 import sqlalchemy as sa
 
 from catalog.networks import operations as ops
+from catalog.networks.mails import ROUND_REMINDER
 from catalog.networks.models import DateProposal, Gathering, GatheringRound, NetworkKind, NetworkSchool, ProposalStatus
 from events.feeds import feed_events
-from lms.db import db
+from lms.db import db, set_clock
 from lms.mail.models import OutboxMessage
 from lms.mail.operations import render
 from lms.people.models import Role, User
@@ -381,3 +382,134 @@ def test_a_group_of_one_school_agrees_when_its_leader_proposes(group):
     assert propose(group, group.leader_a, group.a, network=alone, now=later).status == ProposalStatus.AGREED
     (gathering,) = db.session.scalars(sa.select(Gathering))
     assert (gathering.network_id, gathering.created_at, gathering.session.updated_at) == (alone.id, later, later)
+
+
+# --- a cancelled agreement ----------------------------------------------------------------------
+
+def agree_on_the_pages(group, login, day="2026-10-07"):
+    """Leader A proposes ``day``, leader B confirms it; return the round page's address and the gathering."""
+    url = f"/nettverk/{group.network.id}/runder/{group.round.id}"
+    assert login(group.leader_a).post(url + "/forslag", data=proposal_form(group.a.id, day=day)).status_code == 303
+    proposal = db.session.scalars(sa.select(DateProposal).order_by(DateProposal.id.desc())).first()
+    assert login(group.leader_b).post(url + f"/forslag/{proposal.id}/bekreft").status_code == 303
+    db.session.refresh(proposal)
+    return url, proposal.gathering
+
+
+def test_when_the_agreed_gathering_is_cancelled_the_group_agrees_on_a_new_date(group, login):
+    url, held = agree_on_the_pages(group, login)
+    assert "1 av 1 grupper har avtalt samlingen." in login(group.admin).get("/nettverk/runder").get_data(as_text=True)
+    assert login(group.admin).post(f"/nettverk/{group.network.id}/samlinger/{held.id}/avlys").status_code == 303
+    overview = login(group.admin).get("/nettverk/runder").get_data(as_text=True)
+    assert "0 av 1 grupper har avtalt samlingen." in overview and "Ikke avtalt ennå:" in overview
+    page = login(group.leader_a).get(url).get_data(as_text=True)
+    assert "Avtalt:" not in page and "Foreslå en annen tid" in page
+    assert '<span class="ds-tag" data-color="warning">Avlyst</span>' in page  # the old agreement, kept
+    again = login(group.leader_a).post(url + "/forslag", data=proposal_form(group.a.id, day="2026-10-14"))
+    assert again.status_code == 303
+    new = db.session.scalars(sa.select(DateProposal).order_by(DateProposal.id.desc())).first()
+    assert login(group.leader_b).post(url + f"/forslag/{new.id}/bekreft").status_code == 303
+    assert statuses() == [(group.network.id, ProposalStatus.CANCELLED), (group.network.id, ProposalStatus.AGREED)]
+    assert "Avtalt: onsdag 14. oktober 2026 kl. 14:00, vert Eikeli skole." in login(group.leader_b).get(url).get_data(
+        as_text=True)
+    assert "1 av 1 grupper har avtalt samlingen." in login(group.admin).get("/nettverk/runder").get_data(as_text=True)
+    assert [(e.summary, e.cancelled) for e in feed_events("person", group.teacher_b.id, NOW)] == [
+        ("Samarbeidsgruppe 1", True), ("Samarbeidsgruppe 1", False)]
+
+
+def test_the_leaders_are_reminded_again_once_the_agreed_gathering_is_cancelled(group, login):
+    _url, held = agree_on_the_pages(group, login)
+    client = login(group.admin)
+    client.post(f"/nettverk/runder/{group.round.id}/paminn")
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(
+        OutboxMessage.kind == ROUND_REMINDER)) == 0
+    client.post(f"/nettverk/{group.network.id}/samlinger/{held.id}/avlys")
+    client.post(f"/nettverk/runder/{group.round.id}/paminn")
+    reminders = [render(m) for m in db.session.scalars(sa.select(OutboxMessage).where(
+        OutboxMessage.recipient == group.leader_b.email).order_by(OutboxMessage.id))]
+    assert [m.subject for m in reminders][-1] == "Påminnelse: avtal samlingen i Samlingsrunde høst"
+
+
+def test_cancelling_another_gathering_of_the_group_leaves_its_agreement(group, login):
+    url, held = agree_on_the_pages(group, login)
+    extra = ops.add_gathering(group.network, starts_at=datetime(2026, 11, 4, 12, tzinfo=timezone.utc),
+                              ends_at=datetime(2026, 11, 4, 14, tzinfo=timezone.utc), location="Rådhuset",
+                              host_school_id=group.b.id, actor=group.admin, now=NOW)
+    db.session.commit()
+    assert login(group.admin).post(f"/nettverk/{group.network.id}/samlinger/{extra.id}/avlys").status_code == 303
+    assert "1 av 1 grupper har avtalt samlingen." in login(group.admin).get("/nettverk/runder").get_data(as_text=True)
+    assert "Avtalt: onsdag 7. oktober 2026 kl. 14:00, vert Eikeli skole." in login(group.leader_a).get(url).get_data(
+        as_text=True)
+    with nothing_changes():
+        refused = login(group.leader_a).post(url + "/forslag", data=proposal_form(group.a.id, day="2026-10-14"))
+    assert refused.status_code == 400 and said(refused, "Gruppen har allerede avtalt samlingen i denne runden.")
+
+
+# --- a time that has passed ---------------------------------------------------------------------
+
+#: Saturday 10 October 2026 at 10:00 in Oslo, inside the window 5-16 October.
+SATURDAY_10 = datetime(2026, 10, 10, 8, tzinfo=timezone.utc)
+IN_THE_PAST = "Velg et tidspunkt fram i tid."
+PASSED = "Tiden i forslaget er passert. Foreslå en ny tid."
+
+
+@pytest.mark.parametrize("day, start, accepted", [
+    ("2026-10-07", "14:00", False), ("2026-10-09", "14:00", False), ("2026-10-10", "09:00", False),
+    ("2026-10-10", "10:00", False), ("2026-10-10", "10:01", True), ("2026-10-11", "09:00", True)],
+    ids=["days-ago", "the-day-before", "earlier-that-day", "this-minute", "later-that-day", "the-day-after"])
+def test_a_proposal_for_a_time_that_has_passed_is_refused_on_the_page(group, login, day, start, accepted):
+    set_clock(SATURDAY_10)
+    url = f"/nettverk/{group.network.id}/runder/{group.round.id}"
+    client = login(group.leader_a)
+    form = proposal_form(group.a.id, day=day, start=start, end="16:00")
+    if accepted:
+        assert client.post(url + "/forslag", data=form).status_code == 303
+        assert statuses() == [(group.network.id, ProposalStatus.OPEN)]
+        return
+    with nothing_changes():
+        refused = client.post(url + "/forslag", data=form)
+    assert refused.status_code == 400 and said(refused, IN_THE_PAST)
+    assert f'value="{day}"' in refused.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("minutes_before_start, agreed", [(1, True), (0, False), (-60 * 24, False)],
+                         ids=["a-minute-before", "at-the-start", "the-day-after"])
+def test_a_proposal_whose_time_has_come_is_not_agreed_into_a_gathering_in_the_past(group, login, minutes_before_start,
+                                                                                   agreed):
+    url = f"/nettverk/{group.network.id}/runder/{group.round.id}"
+    assert login(group.leader_a).post(url + "/forslag", data=proposal_form(group.a.id)).status_code == 303
+    (proposal,) = db.session.scalars(sa.select(DateProposal))
+    set_clock(proposal.starts_at - timedelta(minutes=minutes_before_start))  # it starts 7 October at 14:00
+    client = login(group.leader_b)
+    page = client.get(url).get_data(as_text=True)
+    assert ("Bekreft dette forslaget" in page) == agreed
+    if agreed:
+        assert client.post(url + f"/forslag/{proposal.id}/bekreft").status_code == 303
+        assert statuses() == [(group.network.id, ProposalStatus.AGREED)]
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.recipient == group.teacher_b.email)) == 1  # the invitation
+        return
+    with nothing_changes():
+        refused = client.post(url + f"/forslag/{proposal.id}/bekreft", follow_redirects=True)
+    assert said(refused, PASSED) and "Avtalt:" not in refused.get_data(as_text=True)
+    assert "Foreslå en annen tid" in refused.get_data(as_text=True)
+
+
+def test_a_proposal_whose_time_has_passed_is_confirmed_by_no_school_and_says_so_in_nynorsk(group, login, make_school,
+                                                                                           make_user):
+    c = make_school("Bekkestua skole")
+    leader_c = make_user("Cato Leder", roles=(Role.LEADER,), school=c)
+    group.network.member_rows.append(NetworkSchool(school_id=c.id))
+    db.session.commit()
+    proposal = propose(group, group.leader_a, group.a)
+    db.session.commit()
+    set_clock(proposal.starts_at + timedelta(hours=1))
+    with nothing_changes(), pytest.raises(ops.NetworkError) as not_last:  # B's would not be the last confirmation
+        ops.confirm_proposal(proposal.id, actor=group.leader_b, now=proposal.starts_at + timedelta(hours=1))
+    assert str(not_last.value) == PASSED
+    client = login(leader_c)
+    client.post("/sprak", data={"lang": "nn"})
+    url = f"/nettverk/{group.network.id}/runder/{group.round.id}"
+    with nothing_changes():
+        refused = client.post(url + f"/forslag/{proposal.id}/bekreft", follow_redirects=True)
+    assert said(refused, "Tida i forslaget er passert. Føreslå ei ny tid.")
