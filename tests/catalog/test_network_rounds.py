@@ -11,6 +11,7 @@ from catalog.networks import operations as ops
 from catalog.networks.mails import ROUND_REMINDER
 from catalog.networks.models import DateProposal, Gathering, GatheringRound, NetworkKind, NetworkSchool, ProposalStatus
 from events.feeds import feed_events
+from events.models import Session, SessionStatus
 from lms.db import db, set_clock
 from lms.mail.models import OutboxMessage
 from lms.mail.operations import render
@@ -513,3 +514,44 @@ def test_a_proposal_whose_time_has_passed_is_confirmed_by_no_school_and_says_so_
     with nothing_changes():
         refused = client.post(url + f"/forslag/{proposal.id}/bekreft", follow_redirects=True)
     assert said(refused, "Tida i forslaget er passert. Føreslå ei ny tid.")
+
+
+# --- the migration that frees the groups stuck before (9d4b6e1f3a72) ----------------------------------------
+
+def test_the_migration_frees_a_group_whose_agreed_gathering_was_called_off_before_and_no_other(group, make_school,
+                                                                                              make_user):
+    from flask_migrate import downgrade, upgrade
+    other_school = make_school("Dalen skole")
+    other = ops.create_network(ops.NetworkData(
+        name="Samarbeidsgruppe 2", kind=NetworkKind.GROUP, school_year=2026, include_leaders=True,
+        school_ids=[group.a.id, other_school.id]), actor=None, now=NOW)
+    made = []
+    for network, confirming in ((group.network, group.leader_b),
+                                (other, make_user("Dag Leder", roles=(Role.LEADER,), school=other_school))):
+        proposal = ops.propose_date(group.round, network.id, starts_at=datetime(2026, 10, 7, 12, tzinfo=timezone.utc),
+                                    ends_at=datetime(2026, 10, 7, 14, tzinfo=timezone.utc), host_school_id=group.a.id,
+                                    location="Biblioteket", actor=group.leader_a, now=NOW)
+        made.append(ops.confirm_proposal(proposal.id, actor=confirming, now=NOW).id)
+    # Called off as the code before did it: the session only, its proposal left agreed.
+    first_gathering = db.session.scalar(sa.select(DateProposal.gathering_id).where(DateProposal.id == made[0]))
+    db.session.execute(sa.update(Session).where(Session.id == sa.select(Gathering.session_id).where(
+        Gathering.id == first_gathering).scalar_subquery()).values(status=SessionStatus.CANCELLED))
+    round_id, network_id = group.round.id, group.network.id
+    db.session.commit()
+    db.session.remove()
+
+    def statuses():
+        found = [db.session.scalar(sa.text("SELECT status FROM date_proposal WHERE id = :id"), {"id": i})
+                 for i in made]
+        db.session.remove()  # the migration's connection needs the database (SQLite's one write lock)
+        return found
+    downgrade(revision="5a8e2c7d9b41")
+    assert statuses() == ["agreed", "agreed"]
+    upgrade()
+    assert statuses() == ["cancelled", "agreed"]
+    unscheduled = [n.id for n in ops.unscheduled_groups(db.session.get(GatheringRound, round_id))]
+    db.session.remove()
+    assert unscheduled == [network_id]
+    downgrade(revision="5a8e2c7d9b41")
+    assert statuses() == ["superseded", "agreed"]
+    upgrade()
