@@ -27,6 +27,8 @@ PREFIX = "parents."
 SIGNED_UP = "parents.signed_up"
 PROMOTED = "parents.promoted"
 CANCELLED = "parents.cancelled"
+#: The time or place of the evening changed: the updated invitation.
+CHANGED = "parents.changed"
 STREAM_REMINDER = "parents.stream_reminder"
 
 
@@ -120,14 +122,29 @@ def render_promoted(params: dict) -> mail.RenderedMail:
         attachments=_ics(signup, "REQUEST"))
 
 
+def render_changed(params: dict) -> mail.RenderedMail:
+    """Write the mail about the evening's moved or changed time or place, with the updated invitation."""
+    signup = _signup(params)
+    if signup.state == SignupState.CANCELLED:
+        raise mail.MailObsolete("the sign-up was cancelled")
+    title = signup.event.offering.title
+    return mail.RenderedMail(
+        subject=_("Endret: %(t)s", t=title),
+        text=_body(signup, params.get("token"),
+                   _("Tid eller sted for «%(t)s» er endret. Se tidspunktene nedenfor.", t=title)),
+        attachments=_ics(signup, "REQUEST"))
+
+
 def render_cancelled(params: dict) -> mail.RenderedMail:
+    """Write the cancellation: the parent's own, or the evening called off (``called_off``, with a ``reason``)."""
     signup = _signup(params)
     offering = signup.event.offering
     title = offering.title
-    if offering.status == OfferingStatus.CANCELLED:
+    if params.get("called_off") or offering.status == OfferingStatus.CANCELLED:
         subject = _("Avlyst: %(t)s", t=title)
         text = _("«%(t)s» er avlyst, og påmeldingen din er derfor slettet.", t=title)
-        return mail.RenderedMail(subject=subject, text=_body(signup, None, text, offering.cancel_reason),
+        reason = params["reason"] if "reason" in params else offering.cancel_reason
+        return mail.RenderedMail(subject=subject, text=_body(signup, None, text, reason),
                                  attachments=_ics(signup, "CANCEL"))
     return mail.RenderedMail(subject=_("Avmeldt: %(t)s", t=title),
                              text=_body(signup, None, _("Du er avmeldt «%(t)s».", t=title)),
@@ -154,4 +171,5 @@ def init_app(app: Flask) -> None:
     mail.register_renderer(app, SIGNED_UP, render_signed_up)
     mail.register_renderer(app, PROMOTED, render_promoted)
     mail.register_renderer(app, CANCELLED, render_cancelled)
+    mail.register_renderer(app, CHANGED, render_changed)
     mail.register_renderer(app, STREAM_REMINDER, render_stream_reminder)

@@ -232,6 +232,8 @@ def signup_problem(event: ParentEvent, now: datetime) -> str | None:
     """Return why sign-up is closed now, or None when it is open."""
     if event.purged_at is not None:
         return _("Arrangementet er over.")
+    if event.offering.status == OfferingStatus.PUBLISHED and not event.offering.live_sessions:
+        return _("Arrangementet er avlyst.")  # its every session called off, the offering itself not
     return enrollment_ops.registration_problem(event.offering, now)
 
 
@@ -541,16 +543,54 @@ def _cancel_with_offering(offering: Offering, **_kwargs) -> None:
     event = db.session.scalar(sa.select(ParentEvent).where(ParentEvent.offering_id == offering.id))
     if event is None:
         return
-    now = offering.updated_at
-    for signup in db.session.scalars(sa.select(ParentSignup).where(
-            ParentSignup.event_id == event.id, ParentSignup.state != SignupState.CANCELLED)):
+    _cancel_everyone(event, offering.updated_at)
+
+
+def _live_signups(event: ParentEvent) -> list[ParentSignup]:
+    """Return the sign-ups holding a place or waiting for one, in the order they were made."""
+    return list(db.session.scalars(sa.select(ParentSignup).where(
+        ParentSignup.event_id == event.id, ParentSignup.state != SignupState.CANCELLED).order_by(ParentSignup.id)))
+
+
+def _cancel_everyone(event: ParentEvent, now: datetime, **params) -> None:
+    """Cancel every sign-up of an evening that is called off, and mail each parent the cancellation."""
+    for signup in _live_signups(event):
         _release(event, signup)
         signup.state, signup.waitlisted_at, signup.updated_at = SignupState.CANCELLED, None, now
         db.session.flush()
-        mails.queue(mails.CANCELLED, signup, now)
+        mails.queue(mails.CANCELLED, signup, now, **params)
 
 
 offering_changed.connect(_cancel_with_offering)
+
+
+def _follow_sessions(offering: Offering, *, sessions_changed: bool = False, called_off: Session | None = None,
+                     reason: str = "", now: datetime | None = None, **_kwargs) -> None:
+    """Tell the parents of a published evening that its time or place changed, or call it off with its last session.
+
+    The receiver of ``offering_changed`` where it carries ``sessions_changed``
+    or ``called_off`` (the catalogue's ``add_session``, ``update_session``,
+    ``cancel_session`` and ``update_offering``), in their transaction: the
+    catalogue mails its enrollments only. Everyone signed up, seated or
+    waiting, gets the updated invitation; when no session is left, every
+    sign-up is cancelled and each parent gets the cancellation.
+    """
+    if not (sessions_changed or called_off) or offering.status != OfferingStatus.PUBLISHED:
+        return
+    event = db.session.scalar(sa.select(ParentEvent).where(ParentEvent.offering_id == offering.id))
+    if event is None or event.purged_at is not None:
+        return
+    now = now or offering.updated_at
+    event = _lock(event.id)
+    if not event.offering.live_sessions:
+        _cancel_everyone(event, now, called_off=True, reason=reason)
+        return
+    for signup in _live_signups(event):
+        mails.queue(mails.CHANGED, signup, now, token=_new_token(signup))
+    db.session.flush()
+
+
+offering_changed.connect(_follow_sessions)
 
 
 def _promote_after_change(offering: Offering, **_kwargs) -> None:

@@ -1640,3 +1640,115 @@ def test_the_reminders_of_one_session_are_queued_in_the_order_its_parents_signed
     db.session.commit()
     assert [m.recipient for m in outbox("parents.stream_reminder")] == ["forelder9@example.no",
                                                                         "forelder1@example.no"]
+
+
+# --- the evening moved or called off in the catalogue -------------------------------------------
+
+def _invitation(parsed):
+    """Return the mail's calendar part: its METHOD and its one VEVENT, read by icalendar."""
+    [part] = [p for p in parsed.walk() if p.get_content_type() == "text/calendar"]
+    calendar = icalendar.Calendar.from_ical(part.get_content())
+    [vevent] = calendar.walk("VEVENT")
+    return str(calendar["METHOD"]), vevent
+
+
+def test_parents_seated_or_waiting_are_mailed_the_updated_invitation_when_the_evening_is_moved(
+        make_event, admin, client):
+    event = make_event(hall=1, mode=AttendanceMode.HALL)
+    signup(event, 1)
+    signup(event, 2)  # waiting for the hall
+    ops.cancel_signup(signup(event, 3).signup, now=NOW)  # gone: not told
+    db.session.commit()
+    _, first = _invitation(sent(outbox("parents.signed_up")[0]))
+    session = event.offering.sessions[0]
+    offering_ops.update_session(event.offering, session, actor=admin, now=NOW,
+                                starts_at=session.starts_at + timedelta(days=1),
+                                ends_at=session.ends_at + timedelta(days=1), location="Gymsalen")
+    db.session.commit()
+    told = outbox("parents.changed")
+    assert [m.recipient for m in told] == ["forelder1@example.no", "forelder2@example.no"]
+    parsed = sent(told[0])
+    assert parsed["Subject"] == "Endret: Foreldreskole for 1. trinn"
+    body = text_of(parsed)
+    assert "Tid eller sted for «Foreldreskole for 1. trinn» er endret." in body
+    assert "onsdag 16. september 2026 kl. 10:00" in body
+    method, moved = _invitation(parsed)
+    assert method == "REQUEST" and str(moved["UID"]) == str(first["UID"])
+    assert int(moved["SEQUENCE"]) > int(first["SEQUENCE"])
+    assert moved.decoded("DTSTART") == session.starts_at and str(moved["LOCATION"]) == "Gymsalen"
+    assert str(moved["STATUS"]) == "CONFIRMED"
+    _, waiting = _invitation(sent(told[1]))
+    assert str(waiting["STATUS"]) == "TENTATIVE"  # still only waiting for the hall
+    # The mail's own manage link opens the sign-up.
+    assert client.get(manage_path(parsed)).status_code == 200
+
+
+def test_saving_the_evenings_session_unchanged_mails_no_parent(make_event, admin):
+    event = make_event(hall=5)
+    signup(event, 1)
+    db.session.commit()
+    session = event.offering.sessions[0]
+    offering_ops.update_session(event.offering, session, actor=admin, now=NOW, starts_at=session.starts_at,
+                                ends_at=session.ends_at, title=session.title, location=session.location,
+                                online_url=session.online_url)
+    db.session.commit()
+    assert outbox("parents.changed") == [] and outbox("parents.cancelled") == []
+
+
+@pytest.mark.parametrize("locale, message, tag", [
+    ("nb", "Arrangementet er avlyst.", "Avlyst"),
+    ("nn", "Arrangementet er avlyst.", "Avlyst"),
+    ("en", "The event has been called off.", "Cancelled"),
+])
+def test_calling_off_the_evenings_only_session_cancels_every_parent_and_closes_sign_up(
+        locale, message, tag, make_event, admin, client):
+    event = make_event(hall=1)
+    signup(event, 1)
+    signup(event, 2)  # waiting for the hall
+    signup(event, 3, mode=AttendanceMode.STREAM)
+    db.session.commit()
+    _, first = _invitation(sent(outbox("parents.signed_up")[0]))
+    offering_ops.cancel_session(event.offering, event.offering.sessions[0], actor=admin, now=NOW,
+                                reason="Snøstorm.")
+    db.session.commit()
+    told = outbox("parents.cancelled")
+    assert [m.recipient for m in told] == [f"forelder{n}@example.no" for n in (1, 2, 3)]
+    parsed = sent(told[0])
+    assert parsed["Subject"] == "Avlyst: Foreldreskole for 1. trinn"
+    assert "«Foreldreskole for 1. trinn» er avlyst" in text_of(parsed) and "Snøstorm." in text_of(parsed)
+    method, called_off = _invitation(parsed)
+    assert method == "CANCEL" and str(called_off["UID"]) == str(first["UID"])
+    assert int(called_off["SEQUENCE"]) > int(first["SEQUENCE"]) and str(called_off["STATUS"]) == "CANCELLED"
+    assert {s.state for s in db.session.scalars(sa.select(ParentSignup))} == {SignupState.CANCELLED}
+    assert (event.offering.seats_taken, event.offering.waitlist_length, event.stream_taken) == (0, 0, 0)
+    client.set_cookie("kp_lang", locale)
+    page = client.get(f"/foreldre/{event.id}").get_data(as_text=True)
+    assert message in page and tag in page and 'action="/foreldre/%d"' % event.id not in page
+    late = client.post(f"/foreldre/{event.id}",
+                       data={"name": "Kari", "email": "kari@example.no", "party_size": "1", "mode": "hall"})
+    assert late.status_code == 400 and message in late.get_data(as_text=True)
+    with pytest.raises(ops.ParentError, match=message):
+        signup(event, 4)
+
+
+def test_calling_off_one_of_two_sessions_mails_the_change_and_sign_up_stays_open_until_the_last(
+        make_event, admin):
+    event = make_event(hall=5, mode=AttendanceMode.HALL)
+    first_session = event.offering.sessions[0]
+    second_session = offering_ops.add_session(
+        event.offering, actor=admin, now=NOW, starts_at=first_session.starts_at + timedelta(days=7),
+        ends_at=first_session.ends_at + timedelta(days=7))
+    db.session.commit()
+    signup(event, 1)
+    db.session.commit()
+    offering_ops.cancel_session(event.offering, first_session, actor=admin, now=NOW)
+    db.session.commit()
+    [changed] = outbox("parents.changed")
+    assert "(avlyst)" in text_of(sent(changed)) and outbox("parents.cancelled") == []
+    assert ops.signup_problem(event, NOW) is None
+    assert signup(event, 2).signup.state == SignupState.CONFIRMED
+    db.session.commit()
+    offering_ops.cancel_session(event.offering, second_session, actor=admin, now=NOW)
+    db.session.commit()
+    assert [m.recipient for m in outbox("parents.cancelled")] == ["forelder1@example.no", "forelder2@example.no"]
+    assert ops.signup_problem(event, NOW) == "Arrangementet er avlyst."
