@@ -372,6 +372,29 @@ def _take(event: ParentEvent, signup: ParentSignup, now: datetime) -> None:
         offering.waitlist_length += 1
 
 
+def _change_place(event: ParentEvent, signup: ParentSignup, mode: AttendanceMode, party_size: int,
+                  now: datetime) -> bool:
+    """Give a sign-up the place its new mode and party size ask for; return whether the queue may move on.
+
+    A party staying in the hall keeps where it stands: one waiting keeps its
+    arrival in the queue (and gets the seats if it now fits, being first),
+    one seated that comes fewer keeps its seat and gives the rest on. Any
+    other change gives the place back and takes one anew.
+    """
+    stays_in_hall = signup.mode == mode == AttendanceMode.HALL
+    if stays_in_hall and signup.state == SignupState.WAITLISTED:
+        signup.party_size = party_size
+        return True
+    if stays_in_hall and signup.state == SignupState.CONFIRMED and party_size < signup.party_size:
+        event.offering.seats_taken -= signup.party_size - party_size
+        signup.party_size = party_size
+        return True
+    freed = _release(event, signup)
+    signup.mode, signup.party_size = mode, party_size
+    _take(event, signup, now)
+    return freed
+
+
 def _release(event: ParentEvent, signup: ParentSignup) -> bool:
     """Give back the sign-up's place; return whether a hall seat (or a place in its queue) was freed."""
     offering = event.offering
@@ -416,34 +439,37 @@ def sign_up(event_id: int, data: SignupData, *, now: datetime) -> SignupResult:
         ParentSignup.state != SignupState.CANCELLED))
     updated = signup is not None
     freed = False
+    position = None
     if signup is None:
         signup = ParentSignup(event=event, email_key=key, created_at=now)
-    elif (signup.mode, signup.party_size) != (data.mode, data.party_size):
-        freed = _release(event, signup)
-        signup.state = SignupState.CANCELLED
-    keep_place = updated and signup.state != SignupState.CANCELLED
     signup.name, signup.email = data.name, data.email.strip()
     signup.school_id, signup.grade = data.school_id, data.grade
-    signup.mode, signup.party_size, signup.locale = data.mode, data.party_size, data.locale
+    signup.locale = data.locale
     signup.updated_at = now
-    if not keep_place:
+    if not updated:
+        signup.mode, signup.party_size = data.mode, data.party_size
         _take(event, signup, now)
-    # Whoever joins the waitlist joins it last, so its length is the place.
-    position = event.offering.waitlist_length if signup.state == SignupState.WAITLISTED and not keep_place else None
+        # Whoever joins the waitlist joins it last, so its length is the place.
+        position = event.offering.waitlist_length if signup.state == SignupState.WAITLISTED else None
+    elif (signup.mode, signup.party_size) != (data.mode, data.party_size):
+        freed = _change_place(event, signup, data.mode, data.party_size, now)
     token = _new_token(signup)
     db.session.add(signup)
     db.session.flush()
     if freed:
-        promote_from_waitlist(event, now)
+        promote_from_waitlist(event, now, mailed_apart={signup.id})
     mails.queue(mails.SIGNED_UP, signup, now, token=token, updated=updated)
     return SignupResult(signup, token, updated, position or (waitlist_position(signup) if updated else None))
 
 
-def promote_from_waitlist(event: ParentEvent, now: datetime) -> list[ParentSignup]:
+def promote_from_waitlist(event: ParentEvent, now: datetime, *,
+                          mailed_apart: set[int] | frozenset[int] = frozenset()) -> list[ParentSignup]:
     """Move the first on the hall's waitlist into the seats that are free, in order; the caller holds the lock.
 
     The queue is served strictly in order: a party of two at its head waits
-    for two seats rather than be passed by one behind it.
+    for two seats rather than be passed by one behind it. The sign-ups in
+    ``mailed_apart`` (the one whose own change freed the seats) get no mail
+    and no new link here: the caller's mail about the change says where they are.
     """
     offering = event.offering
     if event.purged_at is not None or enrollment_ops.started(offering, now):
@@ -458,10 +484,13 @@ def promote_from_waitlist(event: ParentEvent, now: datetime) -> list[ParentSignu
         offering.waitlist_length -= 1
         offering.seats_taken += signup.party_size
         signup.state, signup.waitlisted_at, signup.updated_at = SignupState.CONFIRMED, None, now
+        promoted.append(signup)
+        if signup.id in mailed_apart:
+            continue
         token = _new_token(signup)
         db.session.flush()
         mails.queue(mails.PROMOTED, signup, now, token=token)
-        promoted.append(signup)
+    db.session.flush()
     return promoted
 
 
@@ -489,10 +518,8 @@ def change_mode(signup: ParentSignup, mode: AttendanceMode, party_size: int, *, 
     if (data.mode, data.party_size) == (signup.mode, signup.party_size):
         raise ParentError(_("Påmeldingen er allerede slik."))
     before = (signup.state, signup.mode, signup.party_size, signup.waitlisted_at)
-    freed = _release(event, signup)
-    signup.mode, signup.party_size = data.mode, data.party_size
     try:
-        _take(event, signup, now)
+        freed = _change_place(event, signup, data.mode, data.party_size, now)
     except ParentError:
         signup.state, signup.mode, signup.party_size, signup.waitlisted_at = before
         raise
@@ -500,7 +527,7 @@ def change_mode(signup: ParentSignup, mode: AttendanceMode, party_size: int, *, 
     token = _new_token(signup)
     db.session.flush()
     if freed:
-        promote_from_waitlist(event, now)
+        promote_from_waitlist(event, now, mailed_apart={signup.id})
     mails.queue(mails.SIGNED_UP, signup, now, token=token, updated=True)
     return token
 

@@ -1752,3 +1752,77 @@ def test_calling_off_one_of_two_sessions_mails_the_change_and_sign_up_stays_open
     db.session.commit()
     assert [m.recipient for m in outbox("parents.cancelled")] == ["forelder1@example.no", "forelder2@example.no"]
     assert ops.signup_problem(event, NOW) == "Arrangementet er avlyst."
+
+
+# --- a party that changes its size keeps its place -----------------------------------------------
+
+def _state_on_manage_page(client, token) -> str:
+    page = client.get(f"/foreldre/p/{token}").get_data(as_text=True)
+    return " ".join(page.split("<strong>", 1)[1].split("</p>", 1)[0].replace("</strong>", "").split())
+
+
+def _come_alone(how, client, result, event):
+    """Have the parent say they now come alone: on the manage page, or by signing up again."""
+    if how == "manage page":
+        response = client.post(f"/foreldre/p/{result.token}/endre", data={"mode": "hall", "party_size": "1"})
+    else:
+        response = client.post(f"/foreldre/{event.id}", data={
+            "name": result.signup.name, "email": result.signup.email, "mode": "hall", "party_size": "1"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    mail = [m for m in outbox("parents.signed_up") if m.recipient == result.signup.email][-1]
+    return sent(mail)
+
+
+@pytest.mark.parametrize("how", ["manage page", "signing up again"])
+def test_the_head_of_the_halls_waitlist_who_now_comes_alone_keeps_its_place_and_gets_the_free_seat(
+        how, make_event, client):
+    event = make_event(hall=2, mode=AttendanceMode.HALL)
+    signup(event, 1, party=1, now=NOW)
+    head = signup(event, 2, party=2, now=NOW + timedelta(minutes=1))  # one seat left, they need two: waits
+    behind = signup(event, 3, party=1, now=NOW + timedelta(minutes=2))  # waits behind them
+    db.session.commit()
+    assert _state_on_manage_page(client, head.token) == "På venteliste til salen – nummer 1 på ventelisten"
+    parsed = _come_alone(how, client, head, event)
+    assert parsed["Subject"] == "Endret påmelding: Foreldreskole for 1. trinn"
+    assert "Du er påmeldt «Foreldreskole for 1. trinn»." in text_of(parsed)
+    assert "Antall som kommer: 1" in text_of(parsed)
+    assert _state_on_manage_page(client, manage_path(parsed).rsplit("/", 1)[1]) == "Påmeldt"
+    assert outbox("parents.promoted") == []  # one mail, with one link that works
+    assert _state_on_manage_page(client, behind.token) == "På venteliste til salen – nummer 1 på ventelisten"
+    assert (event.offering.seats_taken, event.offering.waitlist_length) == (2, 1)
+
+
+@pytest.mark.parametrize("how", ["manage page", "signing up again"])
+def test_a_party_further_down_the_waitlist_who_now_comes_alone_keeps_its_place_behind_the_head(
+        how, make_event, client):
+    event = make_event(hall=2, mode=AttendanceMode.HALL)
+    signup(event, 1, party=1, now=NOW)
+    head = signup(event, 2, party=2, now=NOW + timedelta(minutes=1))
+    second = signup(event, 3, party=2, now=NOW + timedelta(minutes=2))
+    third = signup(event, 4, party=1, now=NOW + timedelta(minutes=3))
+    db.session.commit()
+    set_clock(NOW + timedelta(minutes=10))  # they change their mind after everyone else joined
+    parsed = _come_alone(how, client, second, event)
+    assert "Du står på ventelisten til salen" in text_of(parsed)
+    token = manage_path(parsed).rsplit("/", 1)[1]
+    assert _state_on_manage_page(client, token) == "På venteliste til salen – nummer 2 på ventelisten"
+    assert _state_on_manage_page(client, head.token) == "På venteliste til salen – nummer 1 på ventelisten"
+    assert _state_on_manage_page(client, third.token) == "På venteliste til salen – nummer 3 på ventelisten"
+    assert (event.offering.seats_taken, event.offering.waitlist_length) == (1, 3)
+
+
+@pytest.mark.parametrize("how", ["manage page", "signing up again"])
+def test_a_seated_party_of_two_who_now_comes_alone_keeps_its_seat_and_gives_the_other_to_the_head(
+        how, make_event, client):
+    event = make_event(hall=2, mode=AttendanceMode.HALL)
+    seated = signup(event, 1, party=2, now=NOW)
+    pair = signup(event, 2, party=2, now=NOW + timedelta(minutes=1))  # the head: needs two
+    single = signup(event, 3, party=1, now=NOW + timedelta(minutes=2))
+    db.session.commit()
+    parsed = _come_alone(how, client, seated, event)
+    assert _state_on_manage_page(client, manage_path(parsed).rsplit("/", 1)[1]) == "Påmeldt"
+    # The head of the queue still waits for two seats; the one behind it is not let past.
+    assert _state_on_manage_page(client, pair.token) == "På venteliste til salen – nummer 1 på ventelisten"
+    assert _state_on_manage_page(client, single.token) == "På venteliste til salen – nummer 2 på ventelisten"
+    assert (event.offering.seats_taken, event.offering.waitlist_length) == (1, 2)
