@@ -122,9 +122,11 @@ class EventData:
     takes_questions: bool = False
 
 
-def _check_event(data: EventData) -> None:
+def _check_event(data: EventData, now: datetime) -> None:
     if not data.title.strip():
         raise ParentError(_("Arrangementet må ha en tittel."))
+    if data.starts_at <= now:
+        raise ParentError(_("Velg et tidspunkt fram i tid."))
     if data.mode in (AttendanceMode.HALL, AttendanceMode.BOTH):
         if not data.hall_capacity or data.hall_capacity < 1:
             raise ParentError(_("Skriv hvor mange plasser det er i salen."))
@@ -142,7 +144,7 @@ def create_event(data: EventData, *, actor: User, now: datetime) -> ParentEvent:
     """Create and publish a parent event: a catalogue offering for parents with one session."""
     require(can_organise(actor, data.school_id),
             _("Du kan bare lage foreldrearrangementer for skoler du leder."))
-    _check_event(data)
+    _check_event(data, now)
     school = db.session.get(School, data.school_id) if data.school_id else None
     if data.school_id and school is None:
         raise ParentError(_("Skolen finnes ikke."))

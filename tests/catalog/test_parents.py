@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from email import message_from_bytes
 from email.policy import default as default_policy
 
@@ -56,7 +56,7 @@ def make_event(admin, now, make_school):
             ends_at=start + timedelta(hours=2), mode=mode, hall_capacity=hall if mode != AttendanceMode.STREAM else None,
             stream_capacity=stream, stream_url=STREAM_URL if mode != AttendanceMode.HALL else "",
             location="Eikeli skole, aulaen", grades=list(grades), takes_questions=questions),
-            actor=actor or admin, now=now)
+            actor=actor or admin, now=now if start > now else start - timedelta(days=60))  # a past one was made before
         db.session.commit()
         return event
     return make
@@ -1826,3 +1826,61 @@ def test_a_seated_party_of_two_who_now_comes_alone_keeps_its_seat_and_gives_the_
     assert _state_on_manage_page(client, pair.token) == "På venteliste til salen – nummer 1 på ventelisten"
     assert _state_on_manage_page(client, single.token) == "På venteliste til salen – nummer 2 på ventelisten"
     assert (event.offering.seats_taken, event.offering.waitlist_length) == (1, 2)
+
+
+# --- the organiser's form: when -------------------------------------------------------------------
+
+def _event_form(school, **change):
+    return {"title": "Foreldremøte for 5. trinn", "kind": "parent_meeting", "school_id": str(school.id),
+            "grades": ["5"], "day": "2026-10-06", "start": "18:00", "end": "19:30", "mode": "hall",
+            "location": "Aulaen", "hall_capacity": "80", **change}
+
+
+@pytest.mark.parametrize("day, start, published", [
+    ("2026-08-01", "18:00", False),  # a month ago (NOW is 1 September 2026, 10:00 in Oslo)
+    ("2026-09-01", "10:00", False),  # this very minute
+    ("2026-09-01", "10:01", True),  # in a minute
+], ids=["last month", "now", "in a minute"])
+def test_a_parent_event_is_published_only_ahead_in_time_and_a_past_one_is_refused_keeping_what_was_typed(
+        day, start, published, leader, school, login):
+    response = login(leader).post("/foreldre/arrangor/nytt", data=_event_form(school, day=day, start=start,
+                                                                              end="23:00"))
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(Offering))
+    if published:
+        assert response.status_code == 303 and count == 1
+        return
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and count == 0
+    assert "Velg et tidspunkt fram i tid." in page
+    assert 'value="Foreldremøte for 5. trinn"' in page and 'value="2026-' in page and "Aulaen" in page
+
+
+def test_creating_a_parent_event_that_has_begun_is_refused_word_for_word(admin, school):
+    start = NOW - timedelta(minutes=1)
+    with pytest.raises(ops.ParentError) as refused:
+        ops.create_event(ops.EventData(**GOOD_EVENT, school_id=school.id, starts_at=start,
+                                       ends_at=start + timedelta(hours=2)), actor=admin, now=NOW)
+    assert str(refused.value) == "Velg et tidspunkt fram i tid."
+
+
+@pytest.mark.parametrize("day, start, end, message", [
+    ("2027-03-28", "02:30", "04:00", "Klokka stilles fram én time natt til 28. mars 2027, så 02:30 finnes ikke den dagen."),
+    ("2027-03-28", "01:00", "02:15", "Klokka stilles fram én time natt til 28. mars 2027, så 02:15 finnes ikke den dagen."),
+    ("2026-10-25", "02:30", "04:00", "Klokka stilles tilbake én time natt til 25. oktober 2026, så 02:30 kommer to ganger"),
+], ids=["start in the March hour", "end in the March hour", "start in the October hour"])
+def test_a_parent_event_in_the_hour_the_clock_skips_or_repeats_is_refused_as_other_forms_do(
+        day, start, end, message, leader, school, login):
+    response = login(leader).post("/foreldre/arrangor/nytt", data=_event_form(
+        school, title="Nattforum", kind="user_forum", day=day, start=start, end=end, mode="stream",
+        stream_url="https://video.example/x"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and message in page and 'value="Nattforum"' in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Offering)) == 0
+
+
+def test_a_parent_event_on_the_night_summer_time_starts_is_stored_at_the_time_typed(leader, school, login):
+    response = login(leader).post("/foreldre/arrangor/nytt", data=_event_form(
+        school, day="2027-03-28", start="03:00", end="04:00"))
+    assert response.status_code == 303
+    offering = db.session.scalar(sa.select(Offering))
+    assert offering.first_starts_at.astimezone(timezone.utc) == datetime(2027, 3, 28, 1, 0, tzinfo=timezone.utc)
