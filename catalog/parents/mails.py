@@ -70,7 +70,8 @@ def _ics(signup: ParentSignup, method: str) -> tuple[mail.Attachment, ...]:
                             content_type=f"text/calendar; method={method}; charset=utf-8", data=data),)
 
 
-def _body(signup: ParentSignup, token: str | None, *paragraphs: str) -> str:
+def _body(signup: ParentSignup, token: str | None, *paragraphs: str, carries_stream_link: bool = False) -> str:
+    """Return the mail text; ``carries_stream_link`` where the paragraphs give the link (the reminder)."""
     offering = signup.event.offering
     lines = [_("Hei %(name)s,", name=signup.name), "", *[p for p in paragraphs if p], "", _("Tidspunkt:")]
     for s in offering.sessions:
@@ -79,7 +80,7 @@ def _body(signup: ParentSignup, token: str | None, *paragraphs: str) -> str:
     if signup.mode == AttendanceMode.HALL:
         lines.append(_("Sted: %(place)s", place=offering.location))
         lines.append(_("Antall som kommer: %(n)d", n=signup.party_size))
-    else:
+    elif not carries_stream_link:
         lines.append(_("Du følger arrangementet på strømming. Lenken får du på e-post like før start."))
     if token:
         lines += ["", _("Endre, melde av eller slette påmeldingen, og se hva vi har lagret om deg:"),
@@ -163,7 +164,7 @@ def render_stream_reminder(params: dict) -> mail.RenderedMail:
         text=_body(signup, params.get("token"),
                    _("«%(t)s» starter %(when)s. Følg strømmingen her:", t=title, when=fmt_datetime(session.starts_at)),
                    session.online_url or signup.event.stream_url,
-                   _("Del ikke lenken videre.")))
+                   _("Del ikke lenken videre."), carries_stream_link=True))
 
 
 def init_app(app: Flask) -> None:

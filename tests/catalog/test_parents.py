@@ -1884,3 +1884,22 @@ def test_a_parent_event_on_the_night_summer_time_starts_is_stored_at_the_time_ty
     assert response.status_code == 303
     offering = db.session.scalar(sa.select(Offering))
     assert offering.first_starts_at.astimezone(timezone.utc) == datetime(2027, 3, 28, 1, 0, tzinfo=timezone.utc)
+
+
+# --- what the mails say of the stream -------------------------------------------------------------
+
+@pytest.mark.parametrize("locale, later", [
+    ("nb", "Lenken får du på e-post like før start."),
+    ("nn", "Lenkja får du på e-post like før start."),
+    ("en", "You get the link by e-mail shortly before it starts."),
+])
+def test_the_stream_reminder_gives_the_link_and_does_not_say_it_comes_later(locale, later, make_event):
+    event = make_event(starts_in=timedelta(days=2), mode=AttendanceMode.STREAM)
+    signup(event, 1, mode=AttendanceMode.STREAM, locale=locale)
+    db.session.commit()
+    confirmation = text_of(sent(outbox("parents.signed_up")[0]))
+    assert later in confirmation and STREAM_URL not in confirmation  # the confirmation: the link comes later
+    ops.queue_stream_reminders(event.offering.first_starts_at - timedelta(hours=2))
+    db.session.commit()
+    body = text_of(sent(outbox("parents.stream_reminder")[0]))
+    assert STREAM_URL in body and later not in body
