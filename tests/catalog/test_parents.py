@@ -1903,3 +1903,16 @@ def test_the_stream_reminder_gives_the_link_and_does_not_say_it_comes_later(loca
     db.session.commit()
     body = text_of(sent(outbox("parents.stream_reminder")[0]))
     assert STREAM_URL in body and later not in body
+
+
+@pytest.mark.parametrize("locale, page_locale, shown", [
+    ("nb", "nb", "Bokmål"), ("nn", "nn", "Nynorsk"), ("en", "nb", "English"), ("nn", "en", "Nynorsk"),
+])
+def test_the_manage_page_names_the_mail_language_in_words(locale, page_locale, shown, make_event, client):
+    event = make_event(hall=5)
+    result = signup(event, 1, locale=locale)
+    db.session.commit()
+    client.set_cookie("kp_lang", page_locale)
+    page = client.get(f"/foreldre/p/{result.token}").get_data(as_text=True)
+    [language] = re.findall(r"<dt>(?:Språk i e-post|Language of e-mails)</dt>(<dd[^>]*>[^<]*</dd>)", page)
+    assert language == f'<dd lang="{locale}">{shown}</dd>'
