@@ -36,8 +36,13 @@ AUDIT_TYPE = "catalog.offering"
 
 signals = Namespace()
 #: Sent by every operation here that creates, changes, publishes or cancels an
-#: offering or one of its sessions, with the offering. Cached catalogue pages
-#: and (later) calendar feeds listen to it.
+#: offering or one of its sessions, with the offering, in the transaction that
+#: changed it. Cached catalogue pages and (later) calendar feeds listen to it,
+#: and parent events (:mod:`catalog.parents.operations`), whose parents are not
+#: enrollments and so are not mailed here. Where the time or place of the
+#: offering's sessions changed it carries ``sessions_changed=True`` and ``now``;
+#: where one session was called off, ``called_off`` (the session), the
+#: organiser's ``reason`` and ``now``.
 offering_changed = signals.signal("offering-changed")
 
 
@@ -165,7 +170,7 @@ def update_offering(offering: Offering, data: OfferingData, *, actor: User, now:
             enrollment_ops.change_capacity(offering, data.capacity, actor=actor, now=now)
         except enrollment_ops.EnrollmentError as err:
             raise OfferingError(str(err)) from None
-    offering_changed.send(offering)
+    offering_changed.send(offering, sessions_changed=moved, now=now)
 
 
 def publish(offering: Offering, *, actor: User, now: datetime) -> None:
@@ -214,13 +219,14 @@ def delete_offering(offering: Offering, *, actor: User, now: datetime, note: str
     offering_changed.send(offering)
 
 
-def _sync_first_start(offering: Offering) -> None:
+def _sync_first_start(offering: Offering, **change) -> None:
+    """Keep the offering's first and last start, and tell the listeners of ``offering_changed`` what ``change``d."""
     db.session.flush()
     db.session.refresh(offering.schedule)
     offering.first_starts_at = offering.schedule.first_start()
     offering.last_starts_at = offering.schedule.last_start()
     db.session.flush()
-    offering_changed.send(offering)
+    offering_changed.send(offering, **change)
 
 
 _SESSION_CHECKS = "kp_session_checks"
@@ -257,7 +263,7 @@ def add_session(offering: Offering, *, actor: User, now: datetime, starts_at: da
                                          title=title, location=location, online_url=online_url)
     except events_ops.ScheduleError as err:
         raise OfferingError(str(err)) from None
-    _sync_first_start(offering)
+    _sync_first_start(offering, sessions_changed=True, now=now)
     if offering.status == OfferingStatus.PUBLISHED:
         enrollment_ops.notify_participants(offering, mails.CHANGED, now)
     return session
@@ -275,7 +281,7 @@ def update_session(offering: Offering, session: Session, *, actor: User, now: da
                                             location=location, online_url=online_url)
     except events_ops.ScheduleError as err:
         raise OfferingError(str(err)) from None
-    _sync_first_start(offering)
+    _sync_first_start(offering, sessions_changed=changed, now=now)
     if changed and offering.status == OfferingStatus.PUBLISHED:
         enrollment_ops.notify_participants(offering, mails.CHANGED, now)
 
@@ -291,7 +297,7 @@ def cancel_session(offering: Offering, session: Session, *, actor: User, now: da
     if session.status == SessionStatus.CANCELLED:
         raise OfferingError(_("Økten er allerede avlyst."))
     events_ops.cancel_session(session, now)
-    _sync_first_start(offering)
+    _sync_first_start(offering, called_off=session, reason=reason.strip(), now=now)
     if offering.status != OfferingStatus.PUBLISHED:
         return 0
     return enrollment_ops.notify_participants(offering, mails.SESSION_CANCELLED, now, session_id=session.id,

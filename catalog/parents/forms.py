@@ -1,8 +1,6 @@
 """Forms of parent events: the parent's sign-up (at most four fields), the manage page, the organiser's event."""
 from __future__ import annotations
 
-from datetime import datetime
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, EmailField, IntegerField, RadioField, SelectChoice, SelectField,
@@ -12,9 +10,8 @@ from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, 
 from catalog.parents.models import GRADES, AttendanceMode, ParentEvent, ParentEventKind
 from catalog.parents.operations import (NAME_LENGTH, QUESTION_LENGTH, EventData, asks_grade, asks_school,
                                         grade_choices)
-from lms.forms import (FIRST_YEAR, LAST_YEAR, OUT_OF_RANGE, REQUIRED, ClockField, HttpsURLField, LineField,
-                       MultiCheckboxField, whole_number)
-from lms.i18n import OSLO
+from lms.forms import (FIRST_YEAR, LAST_YEAR, OUT_OF_RANGE, REQUIRED, ClockField, DayAndTimes, HttpsURLField,
+                       LineField, MultiCheckboxField, whole_number)
 
 
 def _optional_number(value) -> int | None:
@@ -126,8 +123,8 @@ class QuestionForm(FlaskForm):
     nettside = LineField(_l("La dette feltet stå tomt"), validators=[Optional()])
 
 
-class EventForm(FlaskForm):
-    """The organiser's parent event: what, for whom, when, where and how."""
+class EventForm(DayAndTimes, FlaskForm):
+    """The organiser's parent event: what, for whom, when, where and how (the times in Oslo, see DayAndTimes)."""
 
     title = LineField(_l("Tittel"), validators=[DataRequired(REQUIRED), Length(max=200)])
     kind = SelectField(_l("Type"), choices=[SelectChoice(k.value, label) for k, label in ParentEventKind.LABELS().items()],
@@ -173,13 +170,8 @@ class EventForm(FlaskForm):
         if field.data and not FIRST_YEAR <= field.data.year <= LAST_YEAR:
             raise ValidationError(str(OUT_OF_RANGE))
 
-    def validate_end(self, field):
-        if field.data and self.start.data and field.data <= self.start.data:
-            raise ValidationError(_l("Sluttid må være etter starttid."))
-
     def event_data(self) -> EventData:
-        starts = datetime.combine(self.day.data, self.start.data, tzinfo=OSLO)
-        ends = datetime.combine(self.day.data, self.end.data, tzinfo=OSLO)
+        starts, ends = self.oslo_times()
         return EventData(
             title=self.title.data or "", kind=ParentEventKind(self.kind.data),
             school_id=whole_number(self.school_id.data), starts_at=starts, ends_at=ends,

@@ -27,6 +27,8 @@ PREFIX = "parents."
 SIGNED_UP = "parents.signed_up"
 PROMOTED = "parents.promoted"
 CANCELLED = "parents.cancelled"
+#: The time or place of the evening changed: the updated invitation.
+CHANGED = "parents.changed"
 STREAM_REMINDER = "parents.stream_reminder"
 
 
@@ -68,7 +70,8 @@ def _ics(signup: ParentSignup, method: str) -> tuple[mail.Attachment, ...]:
                             content_type=f"text/calendar; method={method}; charset=utf-8", data=data),)
 
 
-def _body(signup: ParentSignup, token: str | None, *paragraphs: str) -> str:
+def _body(signup: ParentSignup, token: str | None, *paragraphs: str, carries_stream_link: bool = False) -> str:
+    """Return the mail text; ``carries_stream_link`` where the paragraphs give the link (the reminder)."""
     offering = signup.event.offering
     lines = [_("Hei %(name)s,", name=signup.name), "", *[p for p in paragraphs if p], "", _("Tidspunkt:")]
     for s in offering.sessions:
@@ -77,7 +80,7 @@ def _body(signup: ParentSignup, token: str | None, *paragraphs: str) -> str:
     if signup.mode == AttendanceMode.HALL:
         lines.append(_("Sted: %(place)s", place=offering.location))
         lines.append(_("Antall som kommer: %(n)d", n=signup.party_size))
-    else:
+    elif not carries_stream_link:
         lines.append(_("Du følger arrangementet på strømming. Lenken får du på e-post like før start."))
     if token:
         lines += ["", _("Endre, melde av eller slette påmeldingen, og se hva vi har lagret om deg:"),
@@ -120,14 +123,29 @@ def render_promoted(params: dict) -> mail.RenderedMail:
         attachments=_ics(signup, "REQUEST"))
 
 
+def render_changed(params: dict) -> mail.RenderedMail:
+    """Write the mail about the evening's moved or changed time or place, with the updated invitation."""
+    signup = _signup(params)
+    if signup.state == SignupState.CANCELLED:
+        raise mail.MailObsolete("the sign-up was cancelled")
+    title = signup.event.offering.title
+    return mail.RenderedMail(
+        subject=_("Endret: %(t)s", t=title),
+        text=_body(signup, params.get("token"),
+                   _("Tid eller sted for «%(t)s» er endret. Se tidspunktene nedenfor.", t=title)),
+        attachments=_ics(signup, "REQUEST"))
+
+
 def render_cancelled(params: dict) -> mail.RenderedMail:
+    """Write the cancellation: the parent's own, or the evening called off (``called_off``, with a ``reason``)."""
     signup = _signup(params)
     offering = signup.event.offering
     title = offering.title
-    if offering.status == OfferingStatus.CANCELLED:
+    if params.get("called_off") or offering.status == OfferingStatus.CANCELLED:
         subject = _("Avlyst: %(t)s", t=title)
         text = _("«%(t)s» er avlyst, og påmeldingen din er derfor slettet.", t=title)
-        return mail.RenderedMail(subject=subject, text=_body(signup, None, text, offering.cancel_reason),
+        reason = params["reason"] if "reason" in params else offering.cancel_reason
+        return mail.RenderedMail(subject=subject, text=_body(signup, None, text, reason),
                                  attachments=_ics(signup, "CANCEL"))
     return mail.RenderedMail(subject=_("Avmeldt: %(t)s", t=title),
                              text=_body(signup, None, _("Du er avmeldt «%(t)s».", t=title)),
@@ -146,7 +164,7 @@ def render_stream_reminder(params: dict) -> mail.RenderedMail:
         text=_body(signup, params.get("token"),
                    _("«%(t)s» starter %(when)s. Følg strømmingen her:", t=title, when=fmt_datetime(session.starts_at)),
                    session.online_url or signup.event.stream_url,
-                   _("Del ikke lenken videre.")))
+                   _("Del ikke lenken videre."), carries_stream_link=True))
 
 
 def init_app(app: Flask) -> None:
@@ -154,4 +172,5 @@ def init_app(app: Flask) -> None:
     mail.register_renderer(app, SIGNED_UP, render_signed_up)
     mail.register_renderer(app, PROMOTED, render_promoted)
     mail.register_renderer(app, CANCELLED, render_cancelled)
+    mail.register_renderer(app, CHANGED, render_changed)
     mail.register_renderer(app, STREAM_REMINDER, render_stream_reminder)

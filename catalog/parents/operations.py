@@ -122,9 +122,11 @@ class EventData:
     takes_questions: bool = False
 
 
-def _check_event(data: EventData) -> None:
+def _check_event(data: EventData, now: datetime) -> None:
     if not data.title.strip():
         raise ParentError(_("Arrangementet må ha en tittel."))
+    if data.starts_at <= now:
+        raise ParentError(_("Velg et tidspunkt fram i tid."))
     if data.mode in (AttendanceMode.HALL, AttendanceMode.BOTH):
         if not data.hall_capacity or data.hall_capacity < 1:
             raise ParentError(_("Skriv hvor mange plasser det er i salen."))
@@ -142,7 +144,7 @@ def create_event(data: EventData, *, actor: User, now: datetime) -> ParentEvent:
     """Create and publish a parent event: a catalogue offering for parents with one session."""
     require(can_organise(actor, data.school_id),
             _("Du kan bare lage foreldrearrangementer for skoler du leder."))
-    _check_event(data)
+    _check_event(data, now)
     school = db.session.get(School, data.school_id) if data.school_id else None
     if data.school_id and school is None:
         raise ParentError(_("Skolen finnes ikke."))
@@ -232,6 +234,8 @@ def signup_problem(event: ParentEvent, now: datetime) -> str | None:
     """Return why sign-up is closed now, or None when it is open."""
     if event.purged_at is not None:
         return _("Arrangementet er over.")
+    if event.offering.status == OfferingStatus.PUBLISHED and not event.offering.live_sessions:
+        return _("Arrangementet er avlyst.")  # its every session called off, the offering itself not
     return enrollment_ops.registration_problem(event.offering, now)
 
 
@@ -370,6 +374,29 @@ def _take(event: ParentEvent, signup: ParentSignup, now: datetime) -> None:
         offering.waitlist_length += 1
 
 
+def _change_place(event: ParentEvent, signup: ParentSignup, mode: AttendanceMode, party_size: int,
+                  now: datetime) -> bool:
+    """Give a sign-up the place its new mode and party size ask for; return whether the queue may move on.
+
+    A party staying in the hall keeps where it stands: one waiting keeps its
+    arrival in the queue (and gets the seats if it now fits, being first),
+    one seated that comes fewer keeps its seat and gives the rest on. Any
+    other change gives the place back and takes one anew.
+    """
+    stays_in_hall = signup.mode == mode == AttendanceMode.HALL
+    if stays_in_hall and signup.state == SignupState.WAITLISTED:
+        signup.party_size = party_size
+        return True
+    if stays_in_hall and signup.state == SignupState.CONFIRMED and party_size < signup.party_size:
+        event.offering.seats_taken -= signup.party_size - party_size
+        signup.party_size = party_size
+        return True
+    freed = _release(event, signup)
+    signup.mode, signup.party_size = mode, party_size
+    _take(event, signup, now)
+    return freed
+
+
 def _release(event: ParentEvent, signup: ParentSignup) -> bool:
     """Give back the sign-up's place; return whether a hall seat (or a place in its queue) was freed."""
     offering = event.offering
@@ -414,34 +441,37 @@ def sign_up(event_id: int, data: SignupData, *, now: datetime) -> SignupResult:
         ParentSignup.state != SignupState.CANCELLED))
     updated = signup is not None
     freed = False
+    position = None
     if signup is None:
         signup = ParentSignup(event=event, email_key=key, created_at=now)
-    elif (signup.mode, signup.party_size) != (data.mode, data.party_size):
-        freed = _release(event, signup)
-        signup.state = SignupState.CANCELLED
-    keep_place = updated and signup.state != SignupState.CANCELLED
     signup.name, signup.email = data.name, data.email.strip()
     signup.school_id, signup.grade = data.school_id, data.grade
-    signup.mode, signup.party_size, signup.locale = data.mode, data.party_size, data.locale
+    signup.locale = data.locale
     signup.updated_at = now
-    if not keep_place:
+    if not updated:
+        signup.mode, signup.party_size = data.mode, data.party_size
         _take(event, signup, now)
-    # Whoever joins the waitlist joins it last, so its length is the place.
-    position = event.offering.waitlist_length if signup.state == SignupState.WAITLISTED and not keep_place else None
+        # Whoever joins the waitlist joins it last, so its length is the place.
+        position = event.offering.waitlist_length if signup.state == SignupState.WAITLISTED else None
+    elif (signup.mode, signup.party_size) != (data.mode, data.party_size):
+        freed = _change_place(event, signup, data.mode, data.party_size, now)
     token = _new_token(signup)
     db.session.add(signup)
     db.session.flush()
     if freed:
-        promote_from_waitlist(event, now)
+        promote_from_waitlist(event, now, mailed_apart={signup.id})
     mails.queue(mails.SIGNED_UP, signup, now, token=token, updated=updated)
     return SignupResult(signup, token, updated, position or (waitlist_position(signup) if updated else None))
 
 
-def promote_from_waitlist(event: ParentEvent, now: datetime) -> list[ParentSignup]:
+def promote_from_waitlist(event: ParentEvent, now: datetime, *,
+                          mailed_apart: set[int] | frozenset[int] = frozenset()) -> list[ParentSignup]:
     """Move the first on the hall's waitlist into the seats that are free, in order; the caller holds the lock.
 
     The queue is served strictly in order: a party of two at its head waits
-    for two seats rather than be passed by one behind it.
+    for two seats rather than be passed by one behind it. The sign-ups in
+    ``mailed_apart`` (the one whose own change freed the seats) get no mail
+    and no new link here: the caller's mail about the change says where they are.
     """
     offering = event.offering
     if event.purged_at is not None or enrollment_ops.started(offering, now):
@@ -456,10 +486,13 @@ def promote_from_waitlist(event: ParentEvent, now: datetime) -> list[ParentSignu
         offering.waitlist_length -= 1
         offering.seats_taken += signup.party_size
         signup.state, signup.waitlisted_at, signup.updated_at = SignupState.CONFIRMED, None, now
+        promoted.append(signup)
+        if signup.id in mailed_apart:
+            continue
         token = _new_token(signup)
         db.session.flush()
         mails.queue(mails.PROMOTED, signup, now, token=token)
-        promoted.append(signup)
+    db.session.flush()
     return promoted
 
 
@@ -487,10 +520,8 @@ def change_mode(signup: ParentSignup, mode: AttendanceMode, party_size: int, *, 
     if (data.mode, data.party_size) == (signup.mode, signup.party_size):
         raise ParentError(_("Påmeldingen er allerede slik."))
     before = (signup.state, signup.mode, signup.party_size, signup.waitlisted_at)
-    freed = _release(event, signup)
-    signup.mode, signup.party_size = data.mode, data.party_size
     try:
-        _take(event, signup, now)
+        freed = _change_place(event, signup, data.mode, data.party_size, now)
     except ParentError:
         signup.state, signup.mode, signup.party_size, signup.waitlisted_at = before
         raise
@@ -498,7 +529,7 @@ def change_mode(signup: ParentSignup, mode: AttendanceMode, party_size: int, *, 
     token = _new_token(signup)
     db.session.flush()
     if freed:
-        promote_from_waitlist(event, now)
+        promote_from_waitlist(event, now, mailed_apart={signup.id})
     mails.queue(mails.SIGNED_UP, signup, now, token=token, updated=True)
     return token
 
@@ -541,16 +572,54 @@ def _cancel_with_offering(offering: Offering, **_kwargs) -> None:
     event = db.session.scalar(sa.select(ParentEvent).where(ParentEvent.offering_id == offering.id))
     if event is None:
         return
-    now = offering.updated_at
-    for signup in db.session.scalars(sa.select(ParentSignup).where(
-            ParentSignup.event_id == event.id, ParentSignup.state != SignupState.CANCELLED)):
+    _cancel_everyone(event, offering.updated_at)
+
+
+def _live_signups(event: ParentEvent) -> list[ParentSignup]:
+    """Return the sign-ups holding a place or waiting for one, in the order they were made."""
+    return list(db.session.scalars(sa.select(ParentSignup).where(
+        ParentSignup.event_id == event.id, ParentSignup.state != SignupState.CANCELLED).order_by(ParentSignup.id)))
+
+
+def _cancel_everyone(event: ParentEvent, now: datetime, **params) -> None:
+    """Cancel every sign-up of an evening that is called off, and mail each parent the cancellation."""
+    for signup in _live_signups(event):
         _release(event, signup)
         signup.state, signup.waitlisted_at, signup.updated_at = SignupState.CANCELLED, None, now
         db.session.flush()
-        mails.queue(mails.CANCELLED, signup, now)
+        mails.queue(mails.CANCELLED, signup, now, **params)
 
 
 offering_changed.connect(_cancel_with_offering)
+
+
+def _follow_sessions(offering: Offering, *, sessions_changed: bool = False, called_off: Session | None = None,
+                     reason: str = "", now: datetime | None = None, **_kwargs) -> None:
+    """Tell the parents of a published evening that its time or place changed, or call it off with its last session.
+
+    The receiver of ``offering_changed`` where it carries ``sessions_changed``
+    or ``called_off`` (the catalogue's ``add_session``, ``update_session``,
+    ``cancel_session`` and ``update_offering``), in their transaction: the
+    catalogue mails its enrollments only. Everyone signed up, seated or
+    waiting, gets the updated invitation; when no session is left, every
+    sign-up is cancelled and each parent gets the cancellation.
+    """
+    if not (sessions_changed or called_off) or offering.status != OfferingStatus.PUBLISHED:
+        return
+    event = db.session.scalar(sa.select(ParentEvent).where(ParentEvent.offering_id == offering.id))
+    if event is None or event.purged_at is not None:
+        return
+    now = now or offering.updated_at
+    event = _lock(event.id)
+    if not event.offering.live_sessions:
+        _cancel_everyone(event, now, called_off=True, reason=reason)
+        return
+    for signup in _live_signups(event):
+        mails.queue(mails.CHANGED, signup, now, token=_new_token(signup))
+    db.session.flush()
+
+
+offering_changed.connect(_follow_sessions)
 
 
 def _promote_after_change(offering: Offering, **_kwargs) -> None:

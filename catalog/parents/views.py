@@ -21,6 +21,7 @@ from lms import exports
 from lms.cache import FragmentCache
 from lms.db import db, now_utc
 from lms.forms import REFUSED, ActionForm, page_number, save, whole_number
+from lms.i18n import LANGUAGE_NAMES
 from lms.links import absolute_url
 from lms.people.models import School
 
@@ -191,7 +192,7 @@ def _manage_page(signup, change_form: ChangeForm | None = None, status: int = 20
     response = make_response(render_template(
         "catalog/parents/manage.html", signup=signup, event=signup.event, form=change_form.for_event(signup.event),
         action_form=ActionForm(), position=ops.waitlist_position(signup), grade_label=grade_label,
-        closed=ops.signup_problem(signup.event, now_utc())), status)
+        language_names=LANGUAGE_NAMES, closed=ops.signup_problem(signup.event, now_utc())), status)
     # A parent's data behind a secret link: kept by no cache, and no referrer carries the link on.
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from email import message_from_bytes
 from email.policy import default as default_policy
 
@@ -56,7 +56,7 @@ def make_event(admin, now, make_school):
             ends_at=start + timedelta(hours=2), mode=mode, hall_capacity=hall if mode != AttendanceMode.STREAM else None,
             stream_capacity=stream, stream_url=STREAM_URL if mode != AttendanceMode.HALL else "",
             location="Eikeli skole, aulaen", grades=list(grades), takes_questions=questions),
-            actor=actor or admin, now=now)
+            actor=actor or admin, now=now if start > now else start - timedelta(days=60))  # a past one was made before
         db.session.commit()
         return event
     return make
@@ -1640,3 +1640,279 @@ def test_the_reminders_of_one_session_are_queued_in_the_order_its_parents_signed
     db.session.commit()
     assert [m.recipient for m in outbox("parents.stream_reminder")] == ["forelder9@example.no",
                                                                         "forelder1@example.no"]
+
+
+# --- the evening moved or called off in the catalogue -------------------------------------------
+
+def _invitation(parsed):
+    """Return the mail's calendar part: its METHOD and its one VEVENT, read by icalendar."""
+    [part] = [p for p in parsed.walk() if p.get_content_type() == "text/calendar"]
+    calendar = icalendar.Calendar.from_ical(part.get_content())
+    [vevent] = calendar.walk("VEVENT")
+    return str(calendar["METHOD"]), vevent
+
+
+def test_parents_seated_or_waiting_are_mailed_the_updated_invitation_when_the_evening_is_moved(
+        make_event, admin, client):
+    event = make_event(hall=1, mode=AttendanceMode.HALL)
+    signup(event, 1)
+    signup(event, 2)  # waiting for the hall
+    ops.cancel_signup(signup(event, 3).signup, now=NOW)  # gone: not told
+    db.session.commit()
+    _, first = _invitation(sent(outbox("parents.signed_up")[0]))
+    session = event.offering.sessions[0]
+    offering_ops.update_session(event.offering, session, actor=admin, now=NOW,
+                                starts_at=session.starts_at + timedelta(days=1),
+                                ends_at=session.ends_at + timedelta(days=1), location="Gymsalen")
+    db.session.commit()
+    told = outbox("parents.changed")
+    assert [m.recipient for m in told] == ["forelder1@example.no", "forelder2@example.no"]
+    parsed = sent(told[0])
+    assert parsed["Subject"] == "Endret: Foreldreskole for 1. trinn"
+    body = text_of(parsed)
+    assert "Tid eller sted for «Foreldreskole for 1. trinn» er endret." in body
+    assert "onsdag 16. september 2026 kl. 10:00" in body
+    method, moved = _invitation(parsed)
+    assert method == "REQUEST" and str(moved["UID"]) == str(first["UID"])
+    assert int(moved["SEQUENCE"]) > int(first["SEQUENCE"])
+    assert moved.decoded("DTSTART") == session.starts_at and str(moved["LOCATION"]) == "Gymsalen"
+    assert str(moved["STATUS"]) == "CONFIRMED"
+    _, waiting = _invitation(sent(told[1]))
+    assert str(waiting["STATUS"]) == "TENTATIVE"  # still only waiting for the hall
+    # The mail's own manage link opens the sign-up.
+    assert client.get(manage_path(parsed)).status_code == 200
+
+
+def test_saving_the_evenings_session_unchanged_mails_no_parent(make_event, admin):
+    event = make_event(hall=5)
+    signup(event, 1)
+    db.session.commit()
+    session = event.offering.sessions[0]
+    offering_ops.update_session(event.offering, session, actor=admin, now=NOW, starts_at=session.starts_at,
+                                ends_at=session.ends_at, title=session.title, location=session.location,
+                                online_url=session.online_url)
+    db.session.commit()
+    assert outbox("parents.changed") == [] and outbox("parents.cancelled") == []
+
+
+@pytest.mark.parametrize("locale, message, tag", [
+    ("nb", "Arrangementet er avlyst.", "Avlyst"),
+    ("nn", "Arrangementet er avlyst.", "Avlyst"),
+    ("en", "The event has been called off.", "Cancelled"),
+])
+def test_calling_off_the_evenings_only_session_cancels_every_parent_and_closes_sign_up(
+        locale, message, tag, make_event, admin, client):
+    event = make_event(hall=1)
+    signup(event, 1)
+    signup(event, 2)  # waiting for the hall
+    signup(event, 3, mode=AttendanceMode.STREAM)
+    db.session.commit()
+    _, first = _invitation(sent(outbox("parents.signed_up")[0]))
+    offering_ops.cancel_session(event.offering, event.offering.sessions[0], actor=admin, now=NOW,
+                                reason="Snøstorm.")
+    db.session.commit()
+    told = outbox("parents.cancelled")
+    assert [m.recipient for m in told] == [f"forelder{n}@example.no" for n in (1, 2, 3)]
+    parsed = sent(told[0])
+    assert parsed["Subject"] == "Avlyst: Foreldreskole for 1. trinn"
+    assert "«Foreldreskole for 1. trinn» er avlyst" in text_of(parsed) and "Snøstorm." in text_of(parsed)
+    method, called_off = _invitation(parsed)
+    assert method == "CANCEL" and str(called_off["UID"]) == str(first["UID"])
+    assert int(called_off["SEQUENCE"]) > int(first["SEQUENCE"]) and str(called_off["STATUS"]) == "CANCELLED"
+    assert {s.state for s in db.session.scalars(sa.select(ParentSignup))} == {SignupState.CANCELLED}
+    assert (event.offering.seats_taken, event.offering.waitlist_length, event.stream_taken) == (0, 0, 0)
+    client.set_cookie("kp_lang", locale)
+    page = client.get(f"/foreldre/{event.id}").get_data(as_text=True)
+    assert message in page and tag in page and 'action="/foreldre/%d"' % event.id not in page
+    late = client.post(f"/foreldre/{event.id}",
+                       data={"name": "Kari", "email": "kari@example.no", "party_size": "1", "mode": "hall"})
+    assert late.status_code == 400 and message in late.get_data(as_text=True)
+    with pytest.raises(ops.ParentError, match=message):
+        signup(event, 4)
+
+
+def test_calling_off_one_of_two_sessions_mails_the_change_and_sign_up_stays_open_until_the_last(
+        make_event, admin):
+    event = make_event(hall=5, mode=AttendanceMode.HALL)
+    first_session = event.offering.sessions[0]
+    second_session = offering_ops.add_session(
+        event.offering, actor=admin, now=NOW, starts_at=first_session.starts_at + timedelta(days=7),
+        ends_at=first_session.ends_at + timedelta(days=7))
+    db.session.commit()
+    signup(event, 1)
+    db.session.commit()
+    offering_ops.cancel_session(event.offering, first_session, actor=admin, now=NOW)
+    db.session.commit()
+    [changed] = outbox("parents.changed")
+    assert "(avlyst)" in text_of(sent(changed)) and outbox("parents.cancelled") == []
+    assert ops.signup_problem(event, NOW) is None
+    assert signup(event, 2).signup.state == SignupState.CONFIRMED
+    db.session.commit()
+    offering_ops.cancel_session(event.offering, second_session, actor=admin, now=NOW)
+    db.session.commit()
+    assert [m.recipient for m in outbox("parents.cancelled")] == ["forelder1@example.no", "forelder2@example.no"]
+    assert ops.signup_problem(event, NOW) == "Arrangementet er avlyst."
+
+
+# --- a party that changes its size keeps its place -----------------------------------------------
+
+def _state_on_manage_page(client, token) -> str:
+    page = client.get(f"/foreldre/p/{token}").get_data(as_text=True)
+    return " ".join(page.split("<strong>", 1)[1].split("</p>", 1)[0].replace("</strong>", "").split())
+
+
+def _come_alone(how, client, result, event):
+    """Have the parent say they now come alone: on the manage page, or by signing up again."""
+    if how == "manage page":
+        response = client.post(f"/foreldre/p/{result.token}/endre", data={"mode": "hall", "party_size": "1"})
+    else:
+        response = client.post(f"/foreldre/{event.id}", data={
+            "name": result.signup.name, "email": result.signup.email, "mode": "hall", "party_size": "1"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    mail = [m for m in outbox("parents.signed_up") if m.recipient == result.signup.email][-1]
+    return sent(mail)
+
+
+@pytest.mark.parametrize("how", ["manage page", "signing up again"])
+def test_the_head_of_the_halls_waitlist_who_now_comes_alone_keeps_its_place_and_gets_the_free_seat(
+        how, make_event, client):
+    event = make_event(hall=2, mode=AttendanceMode.HALL)
+    signup(event, 1, party=1, now=NOW)
+    head = signup(event, 2, party=2, now=NOW + timedelta(minutes=1))  # one seat left, they need two: waits
+    behind = signup(event, 3, party=1, now=NOW + timedelta(minutes=2))  # waits behind them
+    db.session.commit()
+    assert _state_on_manage_page(client, head.token) == "På venteliste til salen – nummer 1 på ventelisten"
+    parsed = _come_alone(how, client, head, event)
+    assert parsed["Subject"] == "Endret påmelding: Foreldreskole for 1. trinn"
+    assert "Du er påmeldt «Foreldreskole for 1. trinn»." in text_of(parsed)
+    assert "Antall som kommer: 1" in text_of(parsed)
+    assert _state_on_manage_page(client, manage_path(parsed).rsplit("/", 1)[1]) == "Påmeldt"
+    assert outbox("parents.promoted") == []  # one mail, with one link that works
+    assert _state_on_manage_page(client, behind.token) == "På venteliste til salen – nummer 1 på ventelisten"
+    assert (event.offering.seats_taken, event.offering.waitlist_length) == (2, 1)
+
+
+@pytest.mark.parametrize("how", ["manage page", "signing up again"])
+def test_a_party_further_down_the_waitlist_who_now_comes_alone_keeps_its_place_behind_the_head(
+        how, make_event, client):
+    event = make_event(hall=2, mode=AttendanceMode.HALL)
+    signup(event, 1, party=1, now=NOW)
+    head = signup(event, 2, party=2, now=NOW + timedelta(minutes=1))
+    second = signup(event, 3, party=2, now=NOW + timedelta(minutes=2))
+    third = signup(event, 4, party=1, now=NOW + timedelta(minutes=3))
+    db.session.commit()
+    set_clock(NOW + timedelta(minutes=10))  # they change their mind after everyone else joined
+    parsed = _come_alone(how, client, second, event)
+    assert "Du står på ventelisten til salen" in text_of(parsed)
+    token = manage_path(parsed).rsplit("/", 1)[1]
+    assert _state_on_manage_page(client, token) == "På venteliste til salen – nummer 2 på ventelisten"
+    assert _state_on_manage_page(client, head.token) == "På venteliste til salen – nummer 1 på ventelisten"
+    assert _state_on_manage_page(client, third.token) == "På venteliste til salen – nummer 3 på ventelisten"
+    assert (event.offering.seats_taken, event.offering.waitlist_length) == (1, 3)
+
+
+@pytest.mark.parametrize("how", ["manage page", "signing up again"])
+def test_a_seated_party_of_two_who_now_comes_alone_keeps_its_seat_and_gives_the_other_to_the_head(
+        how, make_event, client):
+    event = make_event(hall=2, mode=AttendanceMode.HALL)
+    seated = signup(event, 1, party=2, now=NOW)
+    pair = signup(event, 2, party=2, now=NOW + timedelta(minutes=1))  # the head: needs two
+    single = signup(event, 3, party=1, now=NOW + timedelta(minutes=2))
+    db.session.commit()
+    parsed = _come_alone(how, client, seated, event)
+    assert _state_on_manage_page(client, manage_path(parsed).rsplit("/", 1)[1]) == "Påmeldt"
+    # The head of the queue still waits for two seats; the one behind it is not let past.
+    assert _state_on_manage_page(client, pair.token) == "På venteliste til salen – nummer 1 på ventelisten"
+    assert _state_on_manage_page(client, single.token) == "På venteliste til salen – nummer 2 på ventelisten"
+    assert (event.offering.seats_taken, event.offering.waitlist_length) == (1, 2)
+
+
+# --- the organiser's form: when -------------------------------------------------------------------
+
+def _event_form(school, **change):
+    return {"title": "Foreldremøte for 5. trinn", "kind": "parent_meeting", "school_id": str(school.id),
+            "grades": ["5"], "day": "2026-10-06", "start": "18:00", "end": "19:30", "mode": "hall",
+            "location": "Aulaen", "hall_capacity": "80", **change}
+
+
+@pytest.mark.parametrize("day, start, published", [
+    ("2026-08-01", "18:00", False),  # a month ago (NOW is 1 September 2026, 10:00 in Oslo)
+    ("2026-09-01", "10:00", False),  # this very minute
+    ("2026-09-01", "10:01", True),  # in a minute
+], ids=["last month", "now", "in a minute"])
+def test_a_parent_event_is_published_only_ahead_in_time_and_a_past_one_is_refused_keeping_what_was_typed(
+        day, start, published, leader, school, login):
+    response = login(leader).post("/foreldre/arrangor/nytt", data=_event_form(school, day=day, start=start,
+                                                                              end="23:00"))
+    count = db.session.scalar(sa.select(sa.func.count()).select_from(Offering))
+    if published:
+        assert response.status_code == 303 and count == 1
+        return
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and count == 0
+    assert "Velg et tidspunkt fram i tid." in page
+    assert 'value="Foreldremøte for 5. trinn"' in page and 'value="2026-' in page and "Aulaen" in page
+
+
+def test_creating_a_parent_event_that_has_begun_is_refused_word_for_word(admin, school):
+    start = NOW - timedelta(minutes=1)
+    with pytest.raises(ops.ParentError) as refused:
+        ops.create_event(ops.EventData(**GOOD_EVENT, school_id=school.id, starts_at=start,
+                                       ends_at=start + timedelta(hours=2)), actor=admin, now=NOW)
+    assert str(refused.value) == "Velg et tidspunkt fram i tid."
+
+
+@pytest.mark.parametrize("day, start, end, message", [
+    ("2027-03-28", "02:30", "04:00", "Klokka stilles fram én time natt til 28. mars 2027, så 02:30 finnes ikke den dagen."),
+    ("2027-03-28", "01:00", "02:15", "Klokka stilles fram én time natt til 28. mars 2027, så 02:15 finnes ikke den dagen."),
+    ("2026-10-25", "02:30", "04:00", "Klokka stilles tilbake én time natt til 25. oktober 2026, så 02:30 kommer to ganger"),
+], ids=["start in the March hour", "end in the March hour", "start in the October hour"])
+def test_a_parent_event_in_the_hour_the_clock_skips_or_repeats_is_refused_as_other_forms_do(
+        day, start, end, message, leader, school, login):
+    response = login(leader).post("/foreldre/arrangor/nytt", data=_event_form(
+        school, title="Nattforum", kind="user_forum", day=day, start=start, end=end, mode="stream",
+        stream_url="https://video.example/x"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and message in page and 'value="Nattforum"' in page
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Offering)) == 0
+
+
+def test_a_parent_event_on_the_night_summer_time_starts_is_stored_at_the_time_typed(leader, school, login):
+    response = login(leader).post("/foreldre/arrangor/nytt", data=_event_form(
+        school, day="2027-03-28", start="03:00", end="04:00"))
+    assert response.status_code == 303
+    offering = db.session.scalar(sa.select(Offering))
+    assert offering.first_starts_at.astimezone(timezone.utc) == datetime(2027, 3, 28, 1, 0, tzinfo=timezone.utc)
+
+
+# --- what the mails say of the stream -------------------------------------------------------------
+
+@pytest.mark.parametrize("locale, later", [
+    ("nb", "Lenken får du på e-post like før start."),
+    ("nn", "Lenkja får du på e-post like før start."),
+    ("en", "You get the link by e-mail shortly before it starts."),
+])
+def test_the_stream_reminder_gives_the_link_and_does_not_say_it_comes_later(locale, later, make_event):
+    event = make_event(starts_in=timedelta(days=2), mode=AttendanceMode.STREAM)
+    signup(event, 1, mode=AttendanceMode.STREAM, locale=locale)
+    db.session.commit()
+    confirmation = text_of(sent(outbox("parents.signed_up")[0]))
+    assert later in confirmation and STREAM_URL not in confirmation  # the confirmation: the link comes later
+    ops.queue_stream_reminders(event.offering.first_starts_at - timedelta(hours=2))
+    db.session.commit()
+    body = text_of(sent(outbox("parents.stream_reminder")[0]))
+    assert STREAM_URL in body and later not in body
+
+
+@pytest.mark.parametrize("locale, page_locale, shown", [
+    ("nb", "nb", "Bokmål"), ("nn", "nn", "Nynorsk"), ("en", "nb", "English"), ("nn", "en", "Nynorsk"),
+])
+def test_the_manage_page_names_the_mail_language_in_words(locale, page_locale, shown, make_event, client):
+    event = make_event(hall=5)
+    result = signup(event, 1, locale=locale)
+    db.session.commit()
+    client.set_cookie("kp_lang", page_locale)
+    page = client.get(f"/foreldre/p/{result.token}").get_data(as_text=True)
+    [language] = re.findall(r"<dt>(?:Språk i e-post|Language of e-mails)</dt>(<dd[^>]*>[^<]*</dd>)", page)
+    assert language == f'<dd lang="{locale}">{shown}</dd>'
