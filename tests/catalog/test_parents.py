@@ -595,14 +595,19 @@ def test_a_parents_place_counts_only_those_who_joined_this_halls_waitlist_before
         "nummer 1 på ventelisten", "nummer 2 på ventelisten", "nummer 3 på ventelisten"]
 
 
+@pytest.mark.parametrize("how", ["manage page", "signing up again"])
 def test_a_parent_moving_from_the_stream_to_a_full_hall_is_put_on_its_waitlist_not_told_of_a_clash(
-        make_event, school, client):
+        make_event, school, client, how):
     """Found by mutation testing: the move answered 409 "Endret samtidig" though nobody else changed anything."""
     event = make_event(school=school, hall=1, mode=AttendanceMode.BOTH, stream=5)
     signup(event, 1)  # takes the hall's one seat
     watching = signup(event, 2, mode=AttendanceMode.STREAM)
     db.session.commit()
-    moved = client.post(f"/foreldre/p/{watching.token}/endre", data={"mode": "hall", "party_size": "1"})
+    if how == "manage page":
+        moved = client.post(f"/foreldre/p/{watching.token}/endre", data={"mode": "hall", "party_size": "1"})
+    else:
+        moved = client.post(f"/foreldre/{event.id}", data={"name": "Forelder 2", "email": "forelder2@example.no",
+                                                            "mode": "hall", "party_size": "1"})
     assert moved.status_code == 303
     db.session.expire_all()
     after = db.session.get(ParentSignup, watching.signup.id)
@@ -1826,6 +1831,24 @@ def test_a_seated_party_of_two_who_now_comes_alone_keeps_its_seat_and_gives_the_
     assert _state_on_manage_page(client, pair.token) == "På venteliste til salen – nummer 1 på ventelisten"
     assert _state_on_manage_page(client, single.token) == "På venteliste til salen – nummer 2 på ventelisten"
     assert (event.offering.seats_taken, event.offering.waitlist_length) == (1, 2)
+
+
+@pytest.mark.parametrize("how", ["manage page", "signing up again"])
+def test_a_seated_party_that_comes_fewer_gives_the_seat_to_the_head_and_the_hall_stays_counted(how, make_event, client):
+    event = make_event(hall=4, mode=AttendanceMode.HALL)
+    signup(event, 1, party=2, now=NOW)
+    shrinking = signup(event, 2, party=2, now=NOW + timedelta(minutes=1))
+    head = signup(event, 3, party=1, now=NOW + timedelta(minutes=2))
+    behind = signup(event, 4, party=1, now=NOW + timedelta(minutes=3))
+    db.session.commit()
+    _come_alone(how, client, shrinking, event)
+    # Two, one and the head's one fill the four seats; the head is told, the one behind it still waits.
+    assert (head.signup.state, behind.signup.state) == (SignupState.CONFIRMED, SignupState.WAITLISTED)
+    assert [m.recipient for m in outbox("parents.promoted")] == ["forelder3@example.no"]
+    assert _state_on_manage_page(client, behind.token) == "På venteliste til salen – nummer 1 på ventelisten"
+    assert (event.offering.seats_taken, event.offering.waitlist_length) == (4, 1)
+    late = signup(event, 5, party=1, now=NOW + timedelta(minutes=5))
+    assert late.signup.state == SignupState.WAITLISTED
 
 
 # --- the organiser's form: when -------------------------------------------------------------------
