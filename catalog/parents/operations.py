@@ -597,6 +597,8 @@ def _follow_sessions(offering: Offering, *, sessions_changed: bool = False, call
                      reason: str = "", now: datetime | None = None, **_kwargs) -> None:
     """Tell the parents of a published evening that its time or place changed, or call it off with its last session.
 
+    Every sender that says ``sessions_changed`` or ``called_off`` gives ``now``.
+
     The receiver of ``offering_changed`` where it carries ``sessions_changed``
     or ``called_off`` (the catalogue's ``add_session``, ``update_session``,
     ``cancel_session`` and ``update_offering``), in their transaction: the
@@ -609,7 +611,6 @@ def _follow_sessions(offering: Offering, *, sessions_changed: bool = False, call
     event = db.session.scalar(sa.select(ParentEvent).where(ParentEvent.offering_id == offering.id))
     if event is None or event.purged_at is not None:
         return
-    now = now or offering.updated_at
     event = _lock(event.id)
     if not event.offering.live_sessions:
         _cancel_everyone(event, now, called_off=True, reason=reason)

@@ -1688,6 +1688,32 @@ def test_parents_seated_or_waiting_are_mailed_the_updated_invitation_when_the_ev
     assert client.get(manage_path(parsed)).status_code == 200
 
 
+def test_an_offering_change_that_moves_no_session_mails_no_parent(make_event, admin):
+    # Going ahead below the minimum, say, tells the catalogue's listeners of a change, but not of a new time.
+    event = make_event(hall=5)
+    signup(event, 1)
+    db.session.commit()
+    offering_ops.go_ahead(event.offering, actor=admin, now=NOW)
+    db.session.commit()
+    assert outbox("parents.changed") == [] and outbox("parents.cancelled") == []
+
+
+def test_a_courses_session_moved_or_called_off_is_no_parents_business(make_offering, make_user, admin):
+    from catalog.enrollment import operations as enrollment_ops
+    course = make_offering("Kurs i digital vurdering")
+    teacher = make_user("Tor Lærer")
+    enrollment_ops.enroll(course.id, teacher, actor=teacher, now=NOW)
+    db.session.commit()
+    session = course.sessions[0]
+    offering_ops.update_session(course, session, actor=admin, now=NOW, starts_at=session.starts_at + timedelta(days=1),
+                                ends_at=session.ends_at + timedelta(days=1), title=session.title,
+                                location="Rom 2", online_url=session.online_url)
+    offering_ops.cancel_session(course, session, actor=admin, now=NOW, reason="Sykdom")
+    db.session.commit()
+    assert [m.kind for m in outbox() if m.kind.startswith("parents.")] == []
+    assert {m.recipient for m in outbox()} == {teacher.email}
+
+
 def test_saving_the_evenings_session_unchanged_mails_no_parent(make_event, admin):
     event = make_event(hall=5)
     signup(event, 1)
