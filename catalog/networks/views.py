@@ -613,7 +613,10 @@ def _schedule_page(network, round_, form=None, status=200):
 @bp.get("/nettverk/<int:network_id>/runder/<int:round_id>")
 @login_required
 def schedule(network_id: int, round_id: int):
-    return _schedule_page(_network(network_id), _round(round_id))
+    network, round_ = _network(network_id), _round(round_id)
+    if network.kind != NetworkKind.GROUP or network.school_year != round_.school_year:
+        abort(404)  # a round is its own school year's groups' only: there is no such page to agree on
+    return _schedule_page(network, round_)
 
 
 @bp.post("/nettverk/<int:network_id>/runder/<int:round_id>/forslag")

@@ -194,6 +194,18 @@ def test_a_round_takes_only_its_own_school_years_groups(group, which):
     assert statuses() == []
 
 
+@pytest.mark.parametrize("which", ["next-year", "municipality-network"])
+def test_a_round_has_no_page_for_a_network_that_is_not_one_of_its_groups(group, login, which):
+    other = ops.create_network(ops.NetworkData(
+        name="Annen gruppe", kind=NetworkKind.GROUP if which == "next-year" else NetworkKind.MUNICIPALITY,
+        school_year=2027 if which == "next-year" else 2026, include_leaders=True,
+        school_ids=[group.a.id, group.b.id]), actor=None, now=NOW)
+    db.session.commit()
+    client = login(group.leader_a)
+    assert client.get(f"/nettverk/{other.id}/runder/{group.round.id}").status_code == 404
+    assert client.get(f"/nettverk/{group.network.id}/runder/{group.round.id}").status_code == 200
+
+
 def test_an_agreed_group_proposes_no_more_in_that_round_but_does_in_the_next(group):
     agreed = propose(group, group.leader_a, group.a)
     ops.confirm_proposal(agreed.id, actor=group.leader_b, now=NOW)
