@@ -691,6 +691,7 @@ def write_minutes(gathering: Gathering, text: str, *, actor: User, now: datetime
 def add_to_minutes(gathering: Gathering, text: str, *, actor: User, now: datetime) -> MinutesAddition:
     """Let a participant add to the minutes until they are published."""
     require_view(actor, gathering.network)
+    _refuse_if_cancelled(gathering)
     if gathering.minutes_published_at is not None:
         raise NetworkError(_("Referatet er publisert; det kan ikke lenger legges til."))
     if not gathering.minutes.strip():
@@ -705,6 +706,7 @@ def add_to_minutes(gathering: Gathering, text: str, *, actor: User, now: datetim
 
 def publish_minutes(gathering: Gathering, *, actor: User, now: datetime) -> None:
     require(may_write_minutes(actor, gathering), _("Bare vertsskolens ledere publiserer referatet."))
+    _refuse_if_cancelled(gathering)
     if not gathering.minutes.strip():
         raise NetworkError(_("Skriv referatet før det publiseres."))
     if gathering.minutes_published_at is None:

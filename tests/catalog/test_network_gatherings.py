@@ -326,6 +326,26 @@ def test_a_called_off_gathering_takes_no_attendance_minutes_or_sharing_and_says_
     assert "Lagre oppmøtet" not in body(attendance)
 
 
+def test_minutes_written_before_a_gathering_was_called_off_take_no_addition_and_are_not_published(world, login):
+    g, later, url = _after_the_gathering(world, cancelled=False)
+    ops.write_minutes(g, "Vi rakk bare første punkt.", actor=world.leader, now=later)
+    ops.cancel_gathering(g, actor=world.admin, now=later)
+    db.session.commit()
+    with nothing_changes():
+        added = login(world.supervisor).post(url + "/referat/tillegg", data={"text": "Og mer"})
+        with pytest.raises(ops.NetworkError) as refused:
+            ops.publish_minutes(g, actor=world.leader, now=later)
+    assert added.status_code == 400 and NOT_HELD in body(added)
+    assert str(refused.value) == NOT_HELD
+
+
+def test_a_called_off_gathering_without_minutes_says_none_will_be_written(world, login):
+    _g, _later, url = _after_the_gathering(world, cancelled=True)
+    page = body(login(world.supervisor).get(url))
+    assert "Samlingen ble avlyst, så det skrives ikke noe referat." in page
+    assert "Vertsskolen skriver referatet etter samlingen." not in page
+
+
 def test_a_called_off_gathering_says_why_in_the_persons_language(world, login):
     _g, _later, url = _after_the_gathering(world, cancelled=True)
     client = login(world.leader)
