@@ -63,18 +63,24 @@ def _event(row, audience: str, *, absent: bool = False) -> CalendarEvent:
                          last_modified=max(row.updated_at, row.network_updated_at))
 
 
-def _visible(event: CalendarEvent, row, now: datetime) -> bool:
-    """Whether the feed shows the event: a cancelled one for some days after the gathering last changed (its
-    cancellation, or the person's word that they cannot come), not after its network was edited."""
-    return not event.cancelled or row.updated_at >= _day_start(now) - timedelta(days=CANCELLED_KEEP_DAYS)
+def _events(rows, audience: str, now: datetime, absent: set[int] = frozenset()) -> list[CalendarEvent]:
+    """Return the rows' events for one audience; a cancelled one is shown for some days after the gathering
+    last changed (its cancellation, or the person's word that they cannot come), not after its network was
+    edited."""
+    since = _day_start(now) - timedelta(days=CANCELLED_KEEP_DAYS)
+    events = []
+    for row in rows:
+        event = _event(row, audience, absent=row.gathering_id in absent)
+        if not event.cancelled or row.updated_at >= since:
+            events.append(event)
+    return events
 
 
 def person_events(user_id: int, now: datetime) -> list[CalendarEvent]:
     """Return the gatherings of every network the person takes part in."""
     rows = _rows(Gathering.network_id.in_(network_ids_of_person(user_id)), now)
     absent = set(db.session.scalars(sa.select(Absence.gathering_id).where(Absence.user_id == user_id))) if rows else set()
-    events = [(_event(r, f"person-{user_id}", absent=r.gathering_id in absent), r) for r in rows]
-    return [e for e, r in events if _visible(e, r, now)]
+    return _events(rows, f"person-{user_id}", now, absent)
 
 
 def _of_school(school_id: int):
@@ -83,13 +89,11 @@ def _of_school(school_id: int):
 
 def school_events(school_id: int, now: datetime) -> list[CalendarEvent]:
     """Return the gatherings of every network the school is a member of."""
-    return [e for e, r in ((_event(r, f"school-{school_id}"), r) for r in _rows(_of_school(school_id), now))
-            if _visible(e, r, now)]
+    return _events(_rows(_of_school(school_id), now), f"school-{school_id}", now)
 
 
 def network_events(network_id: int, now: datetime) -> list[CalendarEvent]:
-    return [e for e, r in ((_event(r, f"network-{network_id}"), r)
-                           for r in _rows(Gathering.network_id == network_id, now)) if _visible(e, r, now)]
+    return _events(_rows(Gathering.network_id == network_id, now), f"network-{network_id}", now)
 
 
 def invitation_event(gathering: Gathering, user_id: int, *, cancelled: bool, sequence: int | None = None,

@@ -788,6 +788,11 @@ def create_round(*, school_year: int, title: str, window_start: date, window_end
     return row
 
 
+def in_round(network: Network, round_: GatheringRound) -> bool:
+    """Whether the network is one of the round's groups: a collaboration group of the round's school year."""
+    return network.kind == NetworkKind.GROUP and network.school_year == round_.school_year
+
+
 def round_groups(round_: GatheringRound) -> list[Network]:
     return list(db.session.scalars(sa.select(Network).where(
         Network.kind == NetworkKind.GROUP, Network.school_year == round_.school_year,
@@ -827,7 +832,7 @@ def propose_date(round_: GatheringRound, network_id: int, *, starts_at: datetime
     """Propose date, host school and place within the round's window; an open proposal is replaced."""
     network = lock_network(network_id)
     school_id = _acting_school(actor, network)
-    if network.kind != NetworkKind.GROUP or network.school_year != round_.school_year:
+    if not in_round(network, round_):
         raise NetworkError(_("Gruppen hører ikke til denne runden."))
     if agreed_proposal(round_.id, network.id) is not None:
         raise NetworkError(_("Gruppen har allerede avtalt samlingen i denne runden."))

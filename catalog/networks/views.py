@@ -614,8 +614,8 @@ def _schedule_page(network, round_, form=None, status=200):
 @login_required
 def schedule(network_id: int, round_id: int):
     network, round_ = _network(network_id), _round(round_id)
-    if network.kind != NetworkKind.GROUP or network.school_year != round_.school_year:
-        abort(404)  # a round is its own school year's groups' only: there is no such page to agree on
+    if not ops.in_round(network, round_):
+        abort(404)  # no such page to agree on: proposing for it is refused too
     return _schedule_page(network, round_)
 
 

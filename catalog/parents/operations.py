@@ -560,6 +560,11 @@ def delete_signup(signup: ParentSignup, *, now: datetime) -> None:
         promote_from_waitlist(event, now)
 
 
+def _event_of(offering: Offering) -> ParentEvent | None:
+    """Return the parent event an offering is, if it is one (the listeners of ``offering_changed`` ask)."""
+    return db.session.scalar(sa.select(ParentEvent).where(ParentEvent.offering_id == offering.id))
+
+
 def _cancel_with_offering(offering: Offering, **_kwargs) -> None:
     """Cancel every parent's sign-up when the catalogue cancels the event's offering, and tell them.
 
@@ -569,7 +574,7 @@ def _cancel_with_offering(offering: Offering, **_kwargs) -> None:
     """
     if offering.status != OfferingStatus.CANCELLED:
         return
-    event = db.session.scalar(sa.select(ParentEvent).where(ParentEvent.offering_id == offering.id))
+    event = _event_of(offering)
     if event is None:
         return
     _cancel_everyone(event, offering.updated_at)
@@ -597,18 +602,17 @@ def _follow_sessions(offering: Offering, *, sessions_changed: bool = False, call
                      reason: str = "", now: datetime | None = None, **_kwargs) -> None:
     """Tell the parents of a published evening that its time or place changed, or call it off with its last session.
 
-    Every sender that says ``sessions_changed`` or ``called_off`` gives ``now``.
-
     The receiver of ``offering_changed`` where it carries ``sessions_changed``
     or ``called_off`` (the catalogue's ``add_session``, ``update_session``,
     ``cancel_session`` and ``update_offering``), in their transaction: the
     catalogue mails its enrollments only. Everyone signed up, seated or
     waiting, gets the updated invitation; when no session is left, every
-    sign-up is cancelled and each parent gets the cancellation.
+    sign-up is cancelled and each parent gets the cancellation. Every sender
+    that says ``sessions_changed`` or ``called_off`` gives ``now``.
     """
     if not (sessions_changed or called_off) or offering.status != OfferingStatus.PUBLISHED:
         return
-    event = db.session.scalar(sa.select(ParentEvent).where(ParentEvent.offering_id == offering.id))
+    event = _event_of(offering)
     if event is None or event.purged_at is not None:
         return
     event = _lock(event.id)
@@ -632,7 +636,7 @@ def _promote_after_change(offering: Offering, **_kwargs) -> None:
     """
     if offering.status != OfferingStatus.PUBLISHED or not offering.waitlist_length or offering.seats_left < 1:
         return
-    event = db.session.scalar(sa.select(ParentEvent).where(ParentEvent.offering_id == offering.id))
+    event = _event_of(offering)
     if event is not None:
         promote_from_waitlist(event, offering.updated_at)
 
